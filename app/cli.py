@@ -1,0 +1,173 @@
+"""The ``arzyab`` command line, built on Flask's CLI (``arzyab db upgrade`` comes from
+Flask-Migrate). Commands that read files print translated messages, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.i18n import translator
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["fa", "en"]), default="fa",
+                           show_default=True, help="Language of the messages.")
+
+
+def _t(lang: str, message: str, **params) -> str:
+    text = translator(lang).gettext(message)
+    return text % params if params else text
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False,
+             add_default_commands=False, add_version_option=False)
+def main():
+    """Arzyab (ارزیاب): municipal performance evaluation."""
+
+
+def register_commands(app) -> None:
+    """Called by the factory: the commands that need the app and its database."""
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)
+
+
+# --- rubric ------------------------------------------------------------------------------------
+
+@click.group("rubric")
+def rubric_group():
+    """Check and publish rubric files."""
+
+
+@rubric_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@LANG_OPTION
+def rubric_check(files, lang):
+    """Validate rubric FILES; exit 1 listing every problem when any is invalid."""
+    from app.rubric import check_rubric, format_problem
+    from app.rubric.examples import check_examples
+
+    failed = False
+    for name in files:
+        rubric, problems = check_rubric(Path(name), filename=name)
+        if rubric is not None:
+            problems = list(problems) + check_examples(rubric)
+        for problem in problems:
+            click.echo(format_problem(problem, name, lang))
+        if problems:
+            failed = True
+            click.echo(_t(lang, "%(file)s: %(n)s problem(s) found.", file=name,
+                          n=len(problems)), err=True)
+        else:
+            click.echo(_t(lang, "%(file)s: valid (%(units)s units, %(criteria)s criteria).",
+                          file=name, units=len(rubric.units),
+                          criteria=sum(1 for _ in rubric.criteria())))
+    sys.exit(1 if failed else 0)
+
+
+@rubric_group.command("publish")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@LANG_OPTION
+@with_appcontext
+def rubric_publish(file, lang):
+    """Publish FILE as a new immutable rubric version (unchanged content: nothing to do)."""
+    from app.authoring.services import PublishRefused, publish_file
+    from app.db import writing
+    from app.rubric import RubricError, format_problem
+
+    try:
+        with writing():
+            version, created = publish_file(Path(file))
+            label, digest = version.version_label, version.sha256
+    except RubricError as error:
+        for problem in error.problems:
+            click.echo(format_problem(problem, file, lang))
+        sys.exit(1)
+    except PublishRefused as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    key = "Published version %(label)s (%(sha)s)." if created else \
+        "Unchanged: version %(label)s (%(sha)s) is already published."
+    click.echo(_t(lang, key, label=label, sha=digest[:12]))
+
+
+# --- score -------------------------------------------------------------------------------------
+
+@click.command("score")
+@click.argument("rubric_file", type=click.Path(dir_okay=False))
+@click.argument("answers_file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the score card as JSON.")
+@LANG_OPTION
+def score_command(rubric_file, answers_file, as_json, lang):
+    """Score an ANSWERS file (YAML or JSON) against a RUBRIC file."""
+    from app.rubric import check_rubric, format_problem, load_answers
+    from app.rubric.errors import RubricError
+    from app.scoring import score
+
+    rubric, problems = check_rubric(Path(rubric_file), filename=rubric_file)
+    if problems:
+        for problem in problems:
+            click.echo(format_problem(problem, rubric_file, lang), err=True)
+        sys.exit(1)
+    try:
+        sheet = load_answers(Path(answers_file), rubric, filename=answers_file)
+    except RubricError as error:
+        for problem in error.problems:
+            click.echo(format_problem(problem, answers_file, lang), err=True)
+        sys.exit(1)
+    card = score(rubric, sheet.tier_id, sheet.answers)
+    if as_json:
+        click.echo(json.dumps(card.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from app.i18n import format_number
+
+    click.echo(_t(lang, "Tier: %(tier)s", tier=card.tier_id))
+    for unit in card.units:
+        title = rubric.unit(unit.id).title
+        if unit.evaluated:
+            click.echo(f"  {title}: {format_number(unit.score, 1, lang)} "
+                       f"({format_number(unit.raw, 1, lang)}) {unit.band}")
+        elif unit.applicable:
+            click.echo(f"  {title}: " + _t(lang, "not evaluated"))
+    click.echo(_t(lang, "Overall: %(score)s (raw %(raw)s), band %(band)s",
+                  score=format_number(card.score, 1, lang),
+                  raw=format_number(card.raw, 1, lang), band=card.band or "—"))
+    if card.missing:
+        click.echo(_t(lang, "Not answered yet: %(ids)s", ids=", ".join(card.missing)))
+
+
+# --- demo and serve ----------------------------------------------------------------------------
+
+@click.command("demo")
+@with_appcontext
+def demo_command():
+    """Create the Qom province demo data (idempotent) and print the logins."""
+    from app.demo import DEMO_PASSWORD, DEMO_USERS, create_demo
+
+    summary = create_demo()
+    click.echo(f"Demo data ready: {summary}")
+    click.echo("Logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(DEMO_USERS)))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host, port):
+    """Run the app (a threaded development server; see the README for gunicorn)."""
+    from flask import current_app
+
+    click.echo(f"Arzyab is running at http://{host}:{port}/")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+# the file-only commands work without building the app (no database needed)
+main.add_command(rubric_group)
+main.add_command(score_command)

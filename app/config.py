@@ -1,0 +1,96 @@
+"""Configuration: defaults here, then ``instance/arzyab.cfg``, then the environment.
+
+Environment variables: ``DATABASE_URL``, ``SECRET_KEY``, and any ``ARZYAB_<KEY>`` for the keys
+below (``ARZYAB_OFFICE_NAME=…``). Configuration is read when the app is created, never at import.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says which key and why."""
+
+
+DEFAULTS = {
+    "SQLALCHEMY_DATABASE_URI": None,  # default: SQLite file in the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "SECRET_KEY": None,
+    "BABEL_DEFAULT_LOCALE": "fa",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Tehran",
+    "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "app" / "translations"),
+    "WTF_CSRF_TIME_LIMIT": None,  # a tablet form may stay open all day
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (see README, deployment)
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    # the rubric and the office that evaluates
+    "RUBRICS_DIR": str(ROOT / "rubrics"),
+    "DEFAULT_RUBRIC": "municipal-units",
+    "OFFICE_NAME": "دفتر امور شهری و شوراهای استانداری",
+    "PROVINCE_NAME": "قم",
+    # limits
+    "RUBRIC_MAX_BYTES": 512 * 1024,
+    "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 40_000_000,
+    "NOTE_MAX_CHARS": 4000,
+    "FONTS_DIR": str(ROOT / "node_modules" / "vazirmatn" / "fonts"),
+    "DATA_DIR": None,  # evidence photos and stored PDFs; default instance/data
+}
+
+
+def load_config(app, override: dict | None = None) -> None:
+    """Fill ``app.config`` from defaults, the instance file, the environment and `override`."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("arzyab.cfg", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    app.config.from_prefixed_env("ARZYAB")
+    if override:
+        app.config.update(override)
+    _fill_defaults(app)
+    validate_config(app.config)
+
+
+def _fill_defaults(app) -> None:
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'arzyab.sqlite'}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):  # the form some hosts hand out
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgres://"):]
+    elif uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    if not app.config["SECRET_KEY"]:
+        # development: a random key kept in the instance folder, so sessions survive restarts
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not app.config["DATA_DIR"]:
+        app.config["DATA_DIR"] = str(instance / "data")
+
+
+def validate_config(config) -> None:
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith(("sqlite:", "postgresql")):
+        raise ConfigError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {uri!r}")
+    if len(str(config["SECRET_KEY"])) < 16:
+        raise ConfigError("SECRET_KEY must be at least 16 characters long")
+    if config["BABEL_DEFAULT_LOCALE"] not in ("fa", "en"):
+        raise ConfigError("BABEL_DEFAULT_LOCALE must be 'fa' or 'en'")
+    for key in ("RUBRIC_MAX_BYTES", "PHOTO_MAX_BYTES", "NOTE_MAX_CHARS"):
+        if not isinstance(config[key], int) or config[key] <= 0:
+            raise ConfigError(f"{key} must be a positive whole number")

@@ -1,0 +1,211 @@
+"""Demo data for Qom province (``arzyab demo``): idempotent, built through the real services.
+
+Answers are generated from a "quality" per evaluation: each criterion gets the value that
+earns about that fraction of its points, so the demo's figures are plausible and stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.authoring.services import latest_version, publish_file, rubric_of
+from app.db import writing
+from app.evaluations import services
+from app.extensions import db
+from app.i18n import parse_jalali_date, search_key
+from app.models import Evaluation, EvaluationCycle, EvaluationStatus, Municipality, Province, User
+from app.rubric import Criterion, Rubric
+
+DEMO_PASSWORD = "arzyab-demo"
+DEMO_USERS = {
+    "inspector": ("inspector", "مریم بختیاری"),
+    "reviewer": ("reviewer", "علیرضا جواهر"),
+    "author": ("author", "حسین ابراهیمی"),
+    "admin": ("admin", "زهرا توحیدی"),
+}
+
+# name, county, grade, population (census 1395), budget (million rials), staff
+MUNICIPALITIES = [
+    ("قم", "قم", 12, 1_201_158, 95_000_000, 9_800),
+    ("قنوات", "قم", 4, 9_903, 420_000, 85),
+    ("جعفریه", "جعفرآباد", 3, 5_106, 260_000, 48),
+    ("کهک", "کهک", 3, 2_891, 210_000, 40),
+    ("دستجرد", "خلجستان", 2, 1_600, 150_000, 26),
+    ("سلفچگان", "قم", 2, 1_972, 170_000, 30),
+]
+
+CYCLES = [
+    (1403, "ارزیابی عملکرد شهرداری‌های استان قم — سال ۱۴۰۳", "1403/07/01", "1403/09/30", False),
+    (1404, "ارزیابی عملکرد شهرداری‌های استان قم — سال ۱۴۰۴", "1404/07/01", "1404/09/30", True),
+]
+
+# (town, year, quality, final status)
+EVALUATIONS = [
+    ("دستجرد", 1403, 0.55, EvaluationStatus.APPROVED),
+    ("قم", 1403, 0.78, EvaluationStatus.APPROVED),
+    ("قنوات", 1403, 0.62, EvaluationStatus.APPROVED),
+    ("دستجرد", 1404, 0.62, EvaluationStatus.APPROVED),
+    ("قم", 1404, 0.82, EvaluationStatus.APPROVED),
+    ("قنوات", 1404, 0.7, EvaluationStatus.SUBMITTED),
+    ("سلفچگان", 1404, 0.5, EvaluationStatus.RETURNED),
+    ("کهک", 1404, 0.6, EvaluationStatus.DRAFT),
+    ("جعفریه", 1404, 0.0, EvaluationStatus.DRAFT),
+]
+
+
+def create_demo() -> str:
+    """Create whatever of the demo is missing; return a one-line summary."""
+    with writing():
+        users = {key: _user(username, name, role)
+                 for role, (username, name) in DEMO_USERS.items()
+                 for key in [role]}
+        province = _get_or_add(Province, name="قم")
+        towns = {row[0]: _municipality(province, *row) for row in MUNICIPALITIES}
+        cycles = {year: _cycle(*rest, year=year) for year, *rest in CYCLES}
+        rubric_path = Path(current_app.config["RUBRICS_DIR"]) / "municipal-units.yaml"
+        version, _created = publish_file(rubric_path)
+    created = 0
+    for town, year, quality, status in EVALUATIONS:
+        municipality, cycle = towns[town], cycles[year]
+        exists = db.session.scalar(select(Evaluation).where(
+            Evaluation.municipality_id == municipality.id, Evaluation.cycle_id == cycle.id))
+        if exists is not None:
+            continue
+        with writing():
+            _open_cycle(cycle, True)
+            _build_evaluation(municipality, cycle, version, users, quality, status)
+            _open_cycle(cycle, year == 1404)
+        created += 1
+    return f"province قم, {len(towns)} municipalities, {len(cycles)} cycles, " \
+           f"{created} new evaluations, rubric {latest_version('municipal-units').version_label}"
+
+
+def _get_or_add(model, **fields):
+    row = db.session.scalar(select(model).filter_by(**fields))
+    if row is None:
+        row = model(**fields)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def _user(username: str, full_name: str, role: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, full_name=full_name)
+        user.set_password(DEMO_PASSWORD)
+        user.set_roles([role])
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def _municipality(province, name, county, grade, population, budget, staff) -> Municipality:
+    town = db.session.scalar(select(Municipality).where(Municipality.province_id == province.id,
+                                                        Municipality.name == name))
+    if town is None:
+        town = Municipality(province=province, name=name, name_key=search_key(name),
+                            county=county, grade=grade, population=population, census_year=1395,
+                            budget_million_rial=budget, staff_count=staff)
+        db.session.add(town)
+        db.session.flush()
+    return town
+
+
+def _cycle(title, start, end, is_open, *, year) -> EvaluationCycle:
+    cycle = db.session.scalar(select(EvaluationCycle).where(EvaluationCycle.year == year))
+    if cycle is None:
+        cycle = EvaluationCycle(year=year, title=title, visit_start=parse_jalali_date(start),
+                                visit_end=parse_jalali_date(end), is_open=is_open)
+        db.session.add(cycle)
+        db.session.flush()
+    return cycle
+
+
+def _open_cycle(cycle, is_open: bool) -> None:
+    cycle.is_open = is_open
+    db.session.flush()
+
+
+def _build_evaluation(municipality, cycle, version, users, quality, status) -> Evaluation:
+    inspector, reviewer = users["inspector"], users["reviewer"]
+    evaluation = services.create_evaluation(
+        municipality, cycle, version, inspectors=[inspector], reviewer=reviewer,
+        due_date=cycle.visit_end or dt.date.today())
+    evaluation.visit_dates = _visit_dates(cycle)
+    if quality <= 0:
+        return evaluation
+    rubric = rubric_of(version)
+    answers = demo_answers(rubric, evaluation.tier_id, quality,
+                           partial=status == EvaluationStatus.DRAFT)
+    services.save_answers(evaluation, answers, user=inspector)
+    if status == EvaluationStatus.DRAFT:
+        return evaluation
+    notes = {cid: {"note": "کمبود نیرو و اعتبار؛ در برنامه سال آینده پیگیری می‌شود."}
+             for cid in services.submission_problems(evaluation)}
+    if notes:
+        services.save_answers(evaluation, notes, user=inspector)
+    services.submit(evaluation, user=inspector)
+    if status == EvaluationStatus.RETURNED:
+        first = next(iter(answers))
+        services.return_for_changes(
+            evaluation, user=reviewer,
+            comments={first: "مستندات این شاخص کامل نیست؛ صورتجلسه را پیوست کنید."})
+    elif status == EvaluationStatus.APPROVED:
+        evaluation.strengths_text = "همکاری خوب واحدها با تیم ارزیابی و مستندسازی منظم."
+        evaluation.improvements_text = "پیگیری مکان‌یابی سایت دفن با منابع طبیعی و محیط زیست."
+        services.approve(evaluation, user=reviewer)
+        if evaluation.approved_at and cycle.visit_end:
+            evaluation.approved_at = dt.datetime.combine(cycle.visit_end, dt.time(10, 0))
+    return evaluation
+
+
+def _visit_dates(cycle) -> str:
+    return f"{cycle.year}/08/12"
+
+
+def demo_answers(rubric: Rubric, tier_id: str, quality: float, partial: bool = False) -> dict:
+    """Answers that earn about `quality` of each applicable criterion's points."""
+    answers = {}
+    for index, criterion in enumerate(c for c in rubric.criteria() if c.applies(tier_id)):
+        if partial and index % 3 == 2:
+            continue
+        jitter = (_stable_fraction(criterion.id) - 0.5) * 0.3
+        q = max(0.0, min(1.0, quality + jitter))
+        value = _value_for(criterion, tier_id, q)
+        answer = {"value": value}
+        if criterion.note_required_below is not None and q < criterion.note_required_below:
+            answer["note"] = "کمبود نیرو و اعتبار؛ در برنامه سال آینده پیگیری می‌شود."
+        answers[criterion.id] = answer
+    return answers
+
+
+def _stable_fraction(text: str) -> float:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def _value_for(criterion: Criterion, tier_id: str, q: float):
+    if criterion.type == "yesno":
+        return q >= 0.5
+    if criterion.type == "scale":
+        scale = criterion.scale
+        wanted = scale.lowest + q * (scale.highest - scale.lowest)
+        return min(scale.levels, key=lambda level: abs(level.value - wanted)).value
+    target = criterion.target_for(tier_id)
+    floor = criterion.floor_for(tier_id)
+    if criterion.better == "lower":
+        if floor is not None:
+            value = floor - q * (floor - target)
+        else:
+            value = target / q if q > 0.05 else target * 20
+    elif floor is not None:
+        value = floor + q * (target - floor)
+    else:
+        value = target * q
+    value = round(value, 1)
+    return min(value, 100.0) if criterion.type == "percent" else value

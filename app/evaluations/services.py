@@ -1,0 +1,330 @@
+"""Use cases of an evaluation: create, answer, score, submit, return, approve.
+
+Each function changes the session and flushes; the caller (a view inside ``app.db.writing()``,
+or a command) commits. Scores are computed here when answers change and stored on the
+evaluation, so pages and reports read stored figures instead of re-scoring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import select
+
+from app import audit
+from app.authoring.services import rubric_of
+from app.extensions import db
+from app.i18n import _, current_lang, normalise_text
+from app.models import (
+    Answer,
+    Assignment,
+    Evaluation,
+    EvaluationStatus,
+    SaveReceipt,
+    UnitResult,
+)
+from app.models._types import utcnow
+from app.rubric import AnswerError, AnswerValue, Rubric, coerce_answer
+from app.scoring import ScoreCard, score
+
+
+class ServiceError(Exception):
+    """A use case refused; `message` is translated for the user, `status` the HTTP code."""
+
+    def __init__(self, message: str, status: int = 400, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.details = details or {}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def rubric_for(evaluation: Evaluation) -> Rubric:
+    return rubric_of(evaluation.rubric_version)
+
+
+def answer_values(evaluation: Evaluation) -> dict[str, AnswerValue]:
+    """The stored answers as the scoring engine takes them."""
+    rubric = rubric_for(evaluation)
+    values = {}
+    for answer in evaluation.answers:
+        criterion = rubric.criterion(answer.criterion_id)
+        value = answer.value
+        if criterion is not None and criterion.type == "yesno" and value is not None:
+            value = bool(value)
+        values[answer.criterion_id] = AnswerValue(value=value, na=answer.na,
+                                                  na_reason=answer.na_reason, note=answer.note)
+    return values
+
+
+def scorecard(evaluation: Evaluation) -> ScoreCard:
+    return score(rubric_for(evaluation), evaluation.tier_id, answer_values(evaluation))
+
+
+# --- creating --------------------------------------------------------------------------------
+
+def create_evaluation(municipality, cycle, rubric_version, *, user=None, inspectors=(),
+                      reviewer=None, due_date=None) -> Evaluation:
+    """A new draft evaluation pinned to `rubric_version`, with the municipality's tier
+    snapshotted as it is today."""
+    rubric = rubric_of(rubric_version)
+    tier = rubric.tier_for(municipality.grade, municipality.population)
+    if tier is None:
+        raise ServiceError(_("No tier of the rubric matches %(name)s (grade %(grade)s).",
+                             name=municipality.name, grade=municipality.grade))
+    evaluation = Evaluation(municipality=municipality, cycle=cycle, rubric_version=rubric_version,
+                            tier_id=tier.id, tier_basis=municipality.tier_basis(),
+                            due_date=due_date)
+    db.session.add(evaluation)
+    for inspector in inspectors:
+        evaluation.assignments.append(Assignment(user_id=inspector.id, role="inspector"))
+    if reviewer is not None:
+        evaluation.assignments.append(Assignment(user_id=reviewer.id, role="reviewer"))
+    db.session.flush()
+    rescore(evaluation)
+    audit.record("evaluation.create", "evaluation", evaluation.id, user=user,
+                 evaluation=evaluation, tier=tier.id, rubric_version=rubric_version.sha256)
+    return evaluation
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+def rescore(evaluation: Evaluation) -> ScoreCard:
+    """Score the evaluation and store the overall and unit results on it."""
+    card = scorecard(evaluation)
+    evaluation.score, evaluation.raw_score = card.score, card.raw
+    evaluation.band, evaluation.raw_band = card.band, card.raw_band
+    evaluation.complete = card.complete
+    evaluation.answered_count, evaluation.applicable_count = card.answered, card.applicable
+    existing = {r.unit_id: r for r in evaluation.unit_results}
+    for unit in card.units:
+        row = existing.pop(unit.id, None)
+        if row is None:
+            row = UnitResult(unit_id=unit.id)
+            evaluation.unit_results.append(row)
+        row.score, row.raw_score, row.band = unit.score, unit.raw, unit.band
+        row.evaluated, row.weight = unit.evaluated, unit.weight
+    for stale in existing.values():
+        evaluation.unit_results.remove(stale)
+    return card
+
+
+# --- answering -------------------------------------------------------------------------------
+
+def _payload_digest(changes: dict) -> str:
+    return hashlib.sha256(json.dumps(changes, sort_keys=True, ensure_ascii=False)
+                          .encode()).hexdigest()
+
+
+def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
+                 base_version: int | None = None, key: str | None = None) -> dict:
+    """Apply a batch of answer changes from the form; return what the client needs.
+
+    `changes` maps criterion id → {"value", "na", "na_reason", "note"} (any subset). The batch
+    is all-or-nothing: one bad field refuses the whole batch and names every bad field.
+    `base_version` is the evaluation version the client last saw: a different current version
+    means someone else saved meanwhile; the changed criteria they touched are refused with
+    both values (409) unless the client's values equal the stored ones.
+    `key` makes the save idempotent: a replay returns the first response.
+    """
+    digest = _payload_digest({"changes": changes, "base": base_version})
+    if key:
+        receipt = db.session.scalar(select(SaveReceipt).where(SaveReceipt.key == key))
+        if receipt is not None:
+            if receipt.payload_sha256 != digest or receipt.evaluation_id != evaluation.id:
+                raise ServiceError(_("This save key was already used for different changes."),
+                                   status=409)
+            return {**receipt.response, "replayed": True}
+    if evaluation.is_locked:
+        raise ServiceError(_("This evaluation is approved and can no longer be changed."),
+                           status=409)
+    if not evaluation.cycle.is_open:
+        raise ServiceError(_("The evaluation cycle is closed; no answers can be changed."),
+                           status=409)
+
+    rubric = rubric_for(evaluation)
+    stored = {a.criterion_id: a for a in evaluation.answers}
+    errors: dict[str, str] = {}
+    parsed: dict[str, tuple[AnswerValue, str]] = {}
+    for criterion_id, change in changes.items():
+        criterion = rubric.criterion(str(criterion_id))
+        if criterion is None or not criterion.applies(evaluation.tier_id):
+            errors[str(criterion_id)] = _("This criterion is not part of this evaluation.")
+            continue
+        try:
+            parsed[criterion.id] = _parse_change(criterion, change, stored.get(criterion.id))
+        except ServiceError as error:
+            errors[criterion.id] = error.message
+    if errors:
+        raise ServiceError(_("Some answers could not be saved; see the marked fields."),
+                           status=422, details={"errors": errors})
+
+    conflicts = {}
+    if base_version is not None and base_version != evaluation.version:
+        for criterion_id, (value, note) in parsed.items():
+            current = stored.get(criterion_id)
+            if current is not None and (current.revision or 0) > base_version and \
+                    _as_dict(current) != _value_dict(value, note):
+                conflicts[criterion_id] = {"theirs": _as_dict(current),
+                                           "yours": _value_dict(value, note)}
+    if conflicts:
+        raise ServiceError(
+            _("Someone else changed these answers meanwhile. Compare and choose."),
+            status=409, details={"conflicts": conflicts, "version": evaluation.version})
+
+    now = utcnow()
+    next_version = evaluation.version + 1  # what the flush below makes it
+    for criterion_id, (value, note) in parsed.items():
+        answer = stored.get(criterion_id)
+        old = _as_dict(answer) if answer is not None else None
+        if answer is None:
+            answer = Answer(criterion_id=criterion_id)
+            evaluation.answers.append(answer)
+        answer.value = _storable(value.value)
+        answer.na, answer.na_reason, answer.note = value.na, value.na_reason, note
+        new = _as_dict(answer)
+        if old != new:
+            answer.updated_by_id, answer.updated_at = user.id, now
+            answer.revision = next_version
+            audit.record("answer.change", "answer", criterion_id, user=user,
+                         evaluation=evaluation, old=old, new=new)
+    evaluation.updated_at = now
+    card = rescore(evaluation)
+    db.session.flush()  # bumps evaluation.version
+    response = {"ok": True, "version": evaluation.version, "score": summary(card, rubric)}
+    if key:
+        db.session.add(SaveReceipt(key=key, evaluation_id=evaluation.id, payload_sha256=digest,
+                                   response=response))
+        db.session.flush()
+    return response
+
+
+def _parse_change(criterion, change: dict, current: Answer | None) -> tuple[AnswerValue, str]:
+    if not isinstance(change, dict):
+        raise ServiceError(_("The answer could not be read."))
+    note = normalise_text(change.get("note", current.note if current else ""))
+    if len(note) > 4000:
+        raise ServiceError(_("The note is too long (at most %(n)s characters).", n=4000))
+    if change.get("na"):
+        reason = normalise_text(change.get("na_reason", ""))
+        if len(reason) > 1000:
+            raise ServiceError(_("The reason is too long (at most %(n)s characters).", n=1000))
+        if not criterion.allow_na:
+            raise ServiceError(_("This criterion cannot be marked not applicable."))
+        if not reason:
+            raise ServiceError(_("Write why this criterion does not apply."))
+        return AnswerValue(na=True, na_reason=reason, note=note), note
+    raw = change.get("value", _storable(current.value) if current and not current.na else None)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return AnswerValue(note=note), note
+    if isinstance(raw, str) and len(raw) > 50:
+        raise ServiceError(_("Enter a number."))
+    try:
+        value = coerce_answer(criterion, raw)
+    except AnswerError as error:
+        raise ServiceError(error.problem().message(current_lang())) from None
+    return AnswerValue(value=value.value, note=note), note
+
+
+def _storable(value):
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    return value
+
+
+def _as_dict(answer: Answer) -> dict:
+    return {"value": answer.value, "na": bool(answer.na), "na_reason": answer.na_reason or "",
+            "note": answer.note or ""}
+
+
+def _value_dict(value: AnswerValue, note: str) -> dict:
+    return {"value": _storable(value.value), "na": value.na, "na_reason": value.na_reason,
+            "note": note}
+
+
+def summary(card: ScoreCard, rubric: Rubric) -> dict:
+    """The live figures the form shows: overall and per unit, adjusted and raw."""
+    return {
+        "score": card.score, "raw": card.raw, "band": card.band, "complete": card.complete,
+        "answered": card.answered, "applicable": card.applicable,
+        "units": {u.id: {"score": u.score, "raw": u.raw, "band": u.band,
+                         "evaluated": u.evaluated, "answered": u.answered,
+                         "applicable": u.applicable_criteria} for u in card.units},
+        "note_required": [c.id for c in card.criteria if c.note_required],
+    }
+
+
+# --- workflow --------------------------------------------------------------------------------
+
+def submission_problems(evaluation: Evaluation) -> dict[str, str]:
+    """What stops the evaluation from being submitted, by criterion id (empty: nothing)."""
+    card = scorecard(evaluation)
+    values = answer_values(evaluation)
+    problems = {cid: _("Not answered yet.") for cid in card.missing}
+    for crit in card.criteria:
+        answer = values.get(crit.id)
+        if crit.note_required and not (answer and answer.note):
+            problems[crit.id] = _("This answer scores low: write a note explaining it.")
+    return problems
+
+
+def submit(evaluation: Evaluation, *, user) -> None:
+    if evaluation.status not in (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED):
+        raise ServiceError(_("Only a draft or returned evaluation can be submitted."), 409)
+    problems = submission_problems(evaluation)
+    if problems:
+        raise ServiceError(_("The evaluation is not complete yet."), 422,
+                           details={"problems": problems})
+    old = evaluation.status
+    evaluation.status = EvaluationStatus.SUBMITTED
+    evaluation.submitted_at = utcnow()
+    audit.record("evaluation.submit", "evaluation", evaluation.id, user=user,
+                 evaluation=evaluation, old=old, new=evaluation.status)
+    db.session.flush()
+
+
+def return_for_changes(evaluation: Evaluation, *, user, comments: dict[str, str],
+                       message: str = "") -> None:
+    """Send a submitted evaluation back to its inspectors with per-criterion comments."""
+    if evaluation.status != EvaluationStatus.SUBMITTED:
+        raise ServiceError(_("Only a submitted evaluation can be returned."), 409)
+    comments = {cid: normalise_text(text) for cid, text in comments.items()
+                if normalise_text(text)}
+    if not comments and not normalise_text(message):
+        raise ServiceError(_("Write at least one comment saying what should change."), 422)
+    rubric = rubric_for(evaluation)
+    stored = {a.criterion_id: a for a in evaluation.answers}
+    for answer in stored.values():
+        answer.review_comment = ""
+    for cid, text in comments.items():
+        if rubric.criterion(cid) is None:
+            raise ServiceError(_("This criterion is not part of this evaluation."), 422)
+        answer = stored.get(cid)
+        if answer is None:
+            answer = Answer(criterion_id=cid)
+            evaluation.answers.append(answer)
+        answer.review_comment = text
+    evaluation.status = EvaluationStatus.RETURNED
+    audit.record("evaluation.return", "evaluation", evaluation.id, user=user,
+                 evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
+                 new=EvaluationStatus.RETURNED, comments=comments,
+                 message=normalise_text(message))
+    db.session.flush()
+
+
+def approve(evaluation: Evaluation, *, user) -> None:
+    """Approve a submitted evaluation; it is locked for good from here on."""
+    if evaluation.status != EvaluationStatus.SUBMITTED:
+        raise ServiceError(_("Only a submitted evaluation can be approved."), 409)
+    rescore(evaluation)
+    evaluation.status = EvaluationStatus.APPROVED
+    evaluation.approved_at = utcnow()
+    evaluation.approved_by_id = user.id
+    if not evaluation.report_number:
+        evaluation.report_number = f"{evaluation.cycle.year}/{evaluation.id:04d}"
+    audit.record("evaluation.approve", "evaluation", evaluation.id, user=user,
+                 evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
+                 new=EvaluationStatus.APPROVED, score=evaluation.score, band=evaluation.band)
+    db.session.flush()

@@ -1,0 +1,195 @@
+"""Inspectors' and reviewers' pages for one evaluation. Thin: load, check access, call a
+service, respond."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from app.db import writing
+from app.evaluations import access, services
+from app.evaluations.services import ServiceError
+from app.extensions import csrf, db
+from app.i18n import _, normalise_text
+from app.models import Evaluation, EvaluationStatus
+from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
+
+bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
+
+SAVE_HEADER = "X-Arzyab-Save"
+STATUS_ORDER = [EvaluationStatus.RETURNED, EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED,
+                EvaluationStatus.APPROVED]
+
+
+def load_evaluation(evaluation_id: int) -> Evaluation:
+    """The evaluation if the current user may see it; 404 otherwise (no hint it exists)."""
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    if evaluation is None or not access.can_view(current_user, evaluation):
+        abort(404)
+    return evaluation
+
+
+@bp.route("/")
+@login_required
+def index():
+    query = access.visible_evaluations_query(current_user).options(
+        selectinload(Evaluation.municipality), selectinload(Evaluation.cycle))
+    evaluations = db.session.scalars(query.order_by(Evaluation.updated_at.desc())).all()
+    groups = {status: [e for e in evaluations if e.status == status] for status in STATUS_ORDER}
+    return render_template("evaluations/index.html", groups=groups)
+
+
+@bp.route("/<int:evaluation_id>", methods=["GET"])
+@login_required
+def show(evaluation_id: int):
+    evaluation = load_evaluation(evaluation_id)
+    return _render_page(evaluation)
+
+
+def _render_page(evaluation, form=None, problems=None, status=200):
+    rubric = services.rubric_for(evaluation)
+    form_class = build_evaluation_form(rubric, evaluation.tier_id)
+    answers = {a.criterion_id: a for a in evaluation.answers}
+    if form is None:
+        form = form_class(data=form_data_from_answers(form_class, answers))
+    card = services.scorecard(evaluation)
+    return render_template(
+        "evaluations/form.html", evaluation=evaluation, rubric=rubric, form=form, card=card,
+        answers=answers, problems=problems or {}, field_key=field_key,
+        editable=access.can_edit_answers(current_user, evaluation),
+        reviewable=access.can_review(current_user, evaluation),
+        live=services.summary(card, rubric)), status
+
+
+@bp.route("/<int:evaluation_id>", methods=["POST"])
+@login_required
+def save_form(evaluation_id: int):
+    """The plain (no JavaScript) path: the whole form posted at once."""
+    evaluation = load_evaluation(evaluation_id)
+    if not access.can_edit_answers(current_user, evaluation):
+        abort(403)
+    rubric = services.rubric_for(evaluation)
+    form = build_evaluation_form(rubric, evaluation.tier_id)()
+    if not form.validate():
+        flash(_("Some answers need correcting; see the marked fields."), "error")
+        return _render_page(evaluation, form=form, status=422)
+    try:
+        with writing():
+            evaluation = db.session.get(Evaluation, evaluation_id)
+            base = request.form.get("base_version", type=int)
+            services.save_answers(evaluation, form.changes(), user=current_user,
+                                  base_version=base, key=request.form.get("save_key") or None)
+    except ServiceError as error:
+        flash(error.message, "error")
+        problems = error.details.get("errors") or {
+            cid: _("Changed by someone else meanwhile.")
+            for cid in error.details.get("conflicts", {})}
+        return _render_page(db.session.get(Evaluation, evaluation_id), form=form,
+                            problems=problems, status=error.status)
+    flash(_("Saved."), "success")
+    if request.form.get("then") == "submit":
+        return submit(evaluation_id)
+    return redirect(url_for(".show", evaluation_id=evaluation_id))
+
+
+@bp.route("/<int:evaluation_id>/answers", methods=["POST"])
+@csrf.exempt  # guarded by SameSite cookies and the custom header below (see README: security)
+@login_required
+def save_json(evaluation_id: int):
+    """Autosave: a batch of changes with the client's key and the version it last saw."""
+    if request.headers.get(SAVE_HEADER) != "1" or not request.is_json:
+        abort(400)
+    evaluation = load_evaluation(evaluation_id)
+    if not access.can_edit_answers(current_user, evaluation):
+        return jsonify(error=_("You cannot change this evaluation now."), status=403), 403
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("changes"), dict):
+        return jsonify(error=_("The changes could not be read."), status=400), 400
+    key = payload.get("key")
+    if key is not None and (not isinstance(key, str) or not 8 <= len(key) <= 64):
+        return jsonify(error=_("The changes could not be read."), status=400), 400
+    base = payload.get("base_version")
+    if base is not None and not isinstance(base, int):
+        return jsonify(error=_("The changes could not be read."), status=400), 400
+    if len(payload["changes"]) > 500:
+        return jsonify(error=_("Too many changes in one save."), status=413), 413
+    try:
+        with writing():
+            evaluation = db.session.get(Evaluation, evaluation_id)
+            result = services.save_answers(evaluation, payload["changes"], user=current_user,
+                                           base_version=base, key=key)
+    except ServiceError as error:
+        return jsonify(error=error.message, status=error.status, **error.details), error.status
+    return jsonify(result)
+
+
+@bp.route("/<int:evaluation_id>/submit", methods=["POST"])
+@login_required
+def submit(evaluation_id: int):
+    evaluation = load_evaluation(evaluation_id)
+    if not access.can_edit_answers(current_user, evaluation):
+        abort(403)
+    try:
+        with writing():
+            services.submit(db.session.get(Evaluation, evaluation_id), user=current_user)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _render_page(db.session.get(Evaluation, evaluation_id),
+                            problems=error.details.get("problems"), status=error.status)
+    flash(_("Submitted for review."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:evaluation_id>/return", methods=["POST"])
+@login_required
+def return_for_changes(evaluation_id: int):
+    evaluation = load_evaluation(evaluation_id)
+    if not access.can_review(current_user, evaluation):
+        abort(403)
+    rubric = services.rubric_for(evaluation)
+    comments = {}
+    for criterion in rubric.criteria():
+        text = request.form.get(f"comment-{field_key(criterion.id)}", "")
+        if len(text) > 4000:
+            abort(413)
+        comments[criterion.id] = text
+    message = request.form.get("message", "")[:4000]
+    try:
+        with writing():
+            services.return_for_changes(db.session.get(Evaluation, evaluation_id),
+                                        user=current_user, comments=comments,
+                                        message=normalise_text(message))
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", evaluation_id=evaluation_id))
+    flash(_("Returned to the inspectors with your comments."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:evaluation_id>/approve", methods=["POST"])
+@login_required
+def approve(evaluation_id: int):
+    evaluation = load_evaluation(evaluation_id)
+    if not access.can_review(current_user, evaluation):
+        abort(403)
+    try:
+        with writing():
+            services.approve(db.session.get(Evaluation, evaluation_id), user=current_user)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", evaluation_id=evaluation_id))
+    flash(_("Approved. The evaluation is now locked."), "success")
+    return redirect(url_for(".show", evaluation_id=evaluation_id))
+
+
+@bp.route("/<int:evaluation_id>/state")
+@login_required
+def state(evaluation_id: int):
+    """The stored answers and version, for the form to restore after a reload."""
+    evaluation = load_evaluation(evaluation_id)
+    answers = {a.criterion_id: {"value": a.value, "na": a.na, "na_reason": a.na_reason,
+                                "note": a.note} for a in evaluation.answers}
+    card = services.scorecard(evaluation)
+    return jsonify(version=evaluation.version, status=evaluation.status, answers=answers,
+                   score=services.summary(card, services.rubric_for(evaluation)))

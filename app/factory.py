@@ -1,0 +1,162 @@
+"""The application factory: configuration, extensions, blueprints, templates, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+)
+from flask_login import current_user
+
+from app import i18n
+from app.config import ROOT, load_config
+from app.db import configure_engine
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        "app",
+        root_path=str(ROOT / "app"),
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "app" / "static"),
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=_select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n._l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from app import models  # noqa: F401  (register the tables)
+
+    _register_blueprints(app)
+    _register_templates(app)
+    _register_errors(app)
+    _register_headers(app)
+    _register_assets(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _select_locale() -> str:
+    if not has_request_context():
+        return i18n.DEFAULT_LOCALE
+    wanted = request.args.get("lang") or session.get("lang")
+    if not wanted and current_user and current_user.is_authenticated:
+        wanted = current_user.locale
+    return wanted if wanted in i18n.LOCALES else "fa"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth.views import bp as auth_bp
+    from app.evaluations.views import bp as evaluations_bp
+    from app.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(evaluations_bp)
+
+
+def _register_templates(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    def lang() -> str:
+        return str(get_locale() or "fa")
+
+    app.jinja_env.filters.update(
+        digits=lambda v: i18n.persian_digits(v) if lang() == "fa" else str(v),
+        number=lambda v, d=1: i18n.format_number(v, d, lang()),
+        jdate=lambda v, style="numeric": i18n.jalali_date(v, lang(), style),
+        jdatetime=lambda v: i18n.jalali_datetime(v, lang()),
+    )
+
+    @app.context_processor
+    def _globals():
+        current = lang()
+        return {"lang": current, "dir": "rtl" if current == "fa" else "ltr",
+                "office_name": app.config["OFFICE_NAME"]}
+
+
+def _register_errors(app: Flask) -> None:
+    messages = {
+        400: i18n._l("The request could not be understood. Please check what you entered."),
+        403: i18n._l("You do not have access to this page."),
+        404: i18n._l("This page does not exist, or you do not have access to it."),
+        405: i18n._l("This action is not allowed here."),
+        409: i18n._l("Someone else changed this meanwhile. Reload to see the latest version."),
+        413: i18n._l("The file is too large."),
+        429: i18n._l("Too many attempts. Please wait a minute and try again."),
+        500: i18n._l("Something went wrong on our side. Your work is saved; please try again."),
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        if code == 500:
+            db.session.rollback()
+        message = messages.get(code, messages[500])
+        if request.accept_mimetypes.best == "application/json" or request.is_json:
+            return {"error": str(message), "status": code}, code
+        return render_template("errors/error.html", code=code, message=message), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        message = i18n._("The form expired or came from elsewhere. Reload the page and try "
+                         "again; nothing you typed was saved by this request.")
+        if request.is_json:
+            return {"error": message, "status": 400}, 400
+        return render_template("errors/error.html", code=400, message=message), 400
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy",
+                           "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+                           "script-src 'self'; object-src 'none'; base-uri 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _register_assets(app: Flask) -> None:
+    fonts = Path(app.config["FONTS_DIR"])
+
+    @app.route("/assets/fonts/<path:filename>")
+    def font(filename: str):
+        """Vazirmatn, installed from the npm registry (never committed)."""
+        response = send_from_directory(fonts / "webfonts", filename, max_age=30 * 24 * 3600)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    @app.before_request
+    def _remember_lang():
+        if request.args.get("lang") in i18n.LOCALES:
+            session["lang"] = request.args["lang"]
+        g.lang = _select_locale()

@@ -1,0 +1,263 @@
+"""Evaluation cycles, evaluations, who is assigned to them, answers and stored results."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models._types import UTCDateTime, utcnow
+
+
+class EvaluationStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+class EvaluationCycle(db.Model):
+    """A round of evaluations, one per Jalali year."""
+
+    __tablename__ = "evaluation_cycles"
+    __table_args__ = (CheckConstraint("year BETWEEN 1300 AND 1500", name="year_range"),)
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the Jalali year evaluated, e.g. 1404
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    #: Persian title, e.g. «ارزیابی عملکرد سال ۱۴۰۴»
+    title: Mapped[str] = mapped_column(String(200), default="")
+    #: first and last day of the visit window (Gregorian dates, shown in Jalali)
+    visit_start: Mapped[object | None] = mapped_column(Date)
+    visit_end: Mapped[object | None] = mapped_column(Date)
+    #: a closed cycle accepts no new answers
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Evaluation(db.Model):
+    """One municipality evaluated in one cycle against one pinned rubric version."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "cycle_id", name="municipality_cycle"),
+        CheckConstraint("status IN ('draft', 'submitted', 'returned', 'approved')",
+                        name="status_known"),
+    )
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the municipality evaluated
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
+    #: the cycle (Jalali year)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("evaluation_cycles.id"), index=True)
+    #: the rubric version pinned at creation; never changes afterwards
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    #: the tier snapshotted at creation (re-tiering is an audited admin act)
+    tier_id: Mapped[str] = mapped_column(String(20))
+    #: the municipality attributes the tier was derived from (grade, population, …)
+    tier_basis: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: draft → submitted → returned → submitted … → approved
+    status: Mapped[str] = mapped_column(String(20), default=EvaluationStatus.DRAFT, index=True)
+    #: optimistic lock: bumped on every change; a writer holding an older number gets a conflict
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    #: stored results, recomputed whenever answers change (not per page view)
+    score: Mapped[float | None] = mapped_column(Float)
+    raw_score: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(50))
+    raw_band: Mapped[str | None] = mapped_column(String(50))
+    #: all applicable criteria answered (or N/A)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_count: Mapped[int] = mapped_column(Integer, default=0)
+    applicable_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: the day the evaluation is due (set when planning)
+    due_date: Mapped[object | None] = mapped_column(Date)
+    #: the dates of the site visit(s), free Jalali text for the report
+    visit_dates: Mapped[str] = mapped_column(String(200), default="")
+    #: the reviewer's own texts for the report
+    strengths_text: Mapped[str] = mapped_column(Text, default="")
+    improvements_text: Mapped[str] = mapped_column(Text, default="")
+    #: official report number (شماره), given at approval
+    report_number: Mapped[str | None] = mapped_column(String(50))
+    #: timestamps (UTC)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    approved_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    #: the reviewer who approved it
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    municipality = relationship("Municipality")
+    cycle = relationship("EvaluationCycle")
+    rubric_version = relationship("RubricVersion")
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
+    answers: Mapped[list[Answer]] = relationship(back_populates="evaluation",
+                                                 cascade="all, delete-orphan")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="evaluation",
+                                                         cascade="all, delete-orphan")
+    unit_results: Mapped[list[UnitResult]] = relationship(back_populates="evaluation",
+                                                          cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == EvaluationStatus.APPROVED
+
+    def users_in_role(self, role: str) -> list:
+        return [a.user for a in self.assignments if a.role == role]
+
+
+class Assignment(db.Model):
+    """Who inspects or reviews an evaluation."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "user_id", "role", name="evaluation_user_role"),
+        CheckConstraint("role IN ('inspector', 'reviewer')", name="role_known"),
+    )
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: "inspector" or "reviewer"
+    role: Mapped[str] = mapped_column(String(20))
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="assignments")
+    user = relationship("User")
+
+
+class Answer(db.Model):
+    """An inspector's answer to one criterion of one evaluation."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "criterion_id", name="evaluation_criterion"),
+        CheckConstraint("NOT (na AND value IS NOT NULL)", name="na_has_no_value"),
+    )
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    #: the criterion's id in the pinned rubric version, e.g. "1.3"
+    criterion_id: Mapped[str] = mapped_column(String(50))
+    #: the answer: a number, a percent, a scale level, or 1/0 for yes/no; None if unanswered
+    value: Mapped[float | None] = mapped_column(Float)
+    #: marked not applicable (only where the rubric allows), with a reason
+    na: Mapped[bool] = mapped_column(Boolean, default=False)
+    na_reason: Mapped[str] = mapped_column(Text, default="")
+    #: the inspector's note (ملاحظات)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: the evaluation version this answer was last changed in (for conflict detection)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    #: the reviewer's comment when returning the evaluation
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    #: last change (UTC) and by whom
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="answers")
+
+
+class UnitResult(db.Model):
+    """A unit's stored score in an evaluation, for fast province-wide tables."""
+
+    __tablename__ = "unit_results"
+    __table_args__ = (UniqueConstraint("evaluation_id", "unit_id", name="evaluation_unit"),)
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    #: the unit's id in the rubric, e.g. "waste"
+    unit_id: Mapped[str] = mapped_column(String(100))
+    #: adjusted and raw unit scores (0–100, one decimal); None when not evaluated
+    score: Mapped[float | None] = mapped_column(Float)
+    raw_score: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(50))
+    #: False when not applicable, unanswered or over the N/A limit
+    evaluated: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the unit's weight in the evaluation's tier
+    weight: Mapped[float | None] = mapped_column(Float)
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="unit_results")
+
+
+class Evidence(db.Model):
+    """A photo taken as evidence for a criterion, re-encoded and stored on disk."""
+
+    __tablename__ = "evidence"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    #: the criterion the photo documents
+    criterion_id: Mapped[str] = mapped_column(String(50))
+    #: the file name on the tablet, shown to people (never used as a path)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    #: our own file name under DATA_DIR/evidence (a random token + .jpg)
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: sha256 of the stored (re-encoded) JPEG
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    #: the key the tablet generated for this upload (replays store nothing twice)
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: when it was uploaded (UTC) and by whom
+    uploaded_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Recommendation(db.Model):
+    """A recommendation of the report, with who is responsible and by when."""
+
+    __tablename__ = "recommendations"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    #: the unit it concerns (optional)
+    unit_id: Mapped[str] = mapped_column(String(100), default="")
+    #: what should be done
+    text: Mapped[str] = mapped_column(Text)
+    #: who is responsible (مسئول اجرا)
+    responsible: Mapped[str] = mapped_column(String(200), default="")
+    #: the deadline (Gregorian, shown in Jalali)
+    deadline: Mapped[object | None] = mapped_column(Date)
+    #: order on the report
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SaveReceipt(db.Model):
+    """One accepted batch of changes, keyed by the client's idempotency key.
+
+    A replay of the same key with the same payload gets the stored response; the same key with
+    another payload is refused (409).
+    """
+
+    __tablename__ = "save_receipts"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the key the client generated for the batch
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    #: sha256 of the canonical JSON of the payload
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    #: the response that was sent
+    response: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

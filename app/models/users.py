@@ -1,0 +1,69 @@
+"""People who use Arzyab and what they may do."""
+
+from __future__ import annotations
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models._types import UTCDateTime, utcnow
+
+#: inspector fills evaluations; reviewer reviews, approves and reads reports; author edits
+#: rubrics; admin runs users, municipalities and cycles
+ROLES = ("inspector", "reviewer", "author", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: login name (Latin letters, digits, dot, dash)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    #: the name shown in forms and signed on reports
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    #: Werkzeug's salted scrypt/pbkdf2 hash; the password itself is never stored
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: comma-separated subset of ROLES, e.g. "reviewer,admin"
+    roles: Mapped[str] = mapped_column(String(100), default="")
+    #: the province the user works for (None: every province)
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
+    #: a deactivated user cannot log in; users are never deleted (audits point at them)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: set when an admin resets the password: the user must choose a new one at next login
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: preferred interface language: "fa" or "en"
+    locale: Mapped[str] = mapped_column(String(5), default="fa")
+    #: when the account was created (UTC)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    #: last successful login (UTC)
+    last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set.intersection(roles))
+
+    def set_roles(self, roles) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles: {sorted(unknown)}")
+        self.roles = ",".join(r for r in ROLES if r in set(roles))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.active)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username

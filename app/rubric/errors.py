@@ -1,0 +1,359 @@
+"""The catalogue of problems the rubric and answers loaders report.
+
+Every entry has a stable code (tests and authors rely on it), an English message template and,
+where a fix exists, one or more hint templates. Templates use ``%(name)s`` placeholders and are
+translated when shown (:func:`format_problem`), never when the problem is found, so a problem can
+be reported in Persian on the command line and in English in a log.
+
+A message names the place (``where``), the value as written, and the rule; its hint names the
+fix. Parameters may be plain values or :class:`Where` / :class:`Term` objects, which are
+rendered in the reader's language too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from app.i18n import N_, persian_digits, translator
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    message: str
+    #: hint templates by variant name; "default" is used when a problem names none
+    hints: Mapping[str, str] = field(default_factory=dict)
+
+
+def _entries(*entries: Entry) -> dict[str, Entry]:
+    return {entry.code: entry for entry in entries}
+
+
+_DID_YOU_MEAN = N_("did you mean «%(suggestion)s»?")
+
+CATALOGUE: dict[str, Entry] = _entries(
+    # reading the file
+    Entry("R001", N_("the file is %(size)s bytes, more than the limit of %(limit)s bytes"),
+          {"default": N_("split it into smaller files or remove text that is not needed")}),
+    Entry("R002", N_("the file is not UTF-8 text: byte %(byte)s cannot be read"),
+          {"default": N_("it may be saved as Windows-1256 (Arabic Windows); "
+                         "save it again with the UTF-8 encoding")}),
+    Entry("R003", N_("a tab character is used for indentation; YAML indentation must be spaces"),
+          {"default": N_("replace the tab with spaces (two spaces per level)")}),
+    Entry("R004", N_("the YAML cannot be read: %(problem)s"),
+          {"default": N_("check the indentation, the «:» after each key and the quotes "
+                         "on this line and the one before it")}),
+    Entry("R005", N_("the anchor «&%(name)s» is not allowed in this file"),
+          {"default": N_("write the value out in full instead of using anchors and aliases")}),
+    Entry("R006", N_("the alias «*%(name)s» is not allowed in this file"),
+          {"default": N_("write the value out in full instead of using anchors and aliases")}),
+    Entry("R007", N_("the file is nested more than %(limit)s levels deep"),
+          {"default": N_("a rubric needs only a few levels; check the indentation")}),
+    Entry("R008", N_("the file has more than %(limit)s YAML items, more than the limit"),
+          {"default": N_("split it into smaller files")}),
+    Entry("R009", N_("the file is empty"),
+          {"default": N_("start from an example rubric in the authors' guide")}),
+    Entry("R010", N_("the file holds more than one YAML document (a second «---»)"),
+          {"default": N_("keep one document per file")}),
+    Entry("R011", N_("the tag «%(tag)s» is not allowed"),
+          {"default": N_("remove the tag; to keep a value as text, put it in quotes")}),
+    # shape
+    Entry("R101", N_("%(where)s must be a mapping of «key: value» lines, but it is %(found)s"),
+          {"default": N_("write it as indented «key: value» lines")}),
+    Entry("R102", N_("%(where)s must be a list, but it is %(found)s"),
+          {"default": N_("write each item on its own line starting with «- »")}),
+    Entry("R103", N_("%(where)s must be text, but it is %(found)s")),
+    Entry("R104", N_("%(where)s must be a number, but it is %(found)s"),
+          {"default": N_("write digits only, such as «25» or «۱۲٫۵»")}),
+    Entry("R105", N_("%(where)s must be a whole number, but it is %(found)s"),
+          {"default": N_("write a whole number without a decimal point")}),
+    Entry("R106", N_("%(where)s must be true or false, but it is %(found)s"),
+          {"default": N_("write «true» or «false»")}),
+    Entry("R107", N_("%(where)s is missing the required key «%(key)s»"),
+          {"default": N_("add «%(key)s: …»")}),
+    Entry("R108", N_("unknown key «%(key)s» in %(where)s"),
+          {"default": _DID_YOU_MEAN,
+           "allowed": N_("the keys allowed here are: %(allowed)s")}),
+    Entry("R109", N_("the key «%(key)s» appears twice in %(where)s: on line %(first_line)s "
+                     "and again on line %(line)s"),
+          {"default": N_("keep only one of them; otherwise one value would be lost silently")}),
+    Entry("R110", N_("%(where)s is empty"),
+          {"default": N_("write a value after «%(key)s:»")}),
+    Entry("R111", N_("%(where)s has no items; at least one is needed"),
+          {"default": N_("add at least one item, each on a line starting with «- »")}),
+    # ids and references
+    Entry("R201", N_("the code %(raw)s in %(where)s is written as a bare number, which YAML "
+                     "reads as %(parsed)s; codes must be text"),
+          {"default": N_("put it in quotes: %(fixed)s")}),
+    Entry("R202", N_("the tier id «%(id)s» is used twice: on line %(first_line)s and again "
+                     "on line %(line)s"),
+          {"default": N_("give every tier its own id")}),
+    Entry("R203", N_("the unit id «%(id)s» is used twice: on line %(first_line)s and again "
+                     "on line %(line)s"),
+          {"default": N_("give every unit its own id")}),
+    Entry("R204", N_("the criterion id «%(id)s» is used twice: on line %(first_line)s and again "
+                     "on line %(line)s; criterion ids must be unique in the whole rubric"),
+          {"default": N_("give every criterion its own id")}),
+    Entry("R205", N_("unknown criterion type «%(value)s» in %(where)s; the types are %(known)s"),
+          {"default": _DID_YOU_MEAN}),
+    Entry("R206", N_("unknown tier «%(value)s» in %(where)s; the tiers of this rubric are "
+                     "%(known)s"),
+          {"default": _DID_YOU_MEAN,
+           "define": N_("use one of the tier ids defined under «tiers:»")}),
+    Entry("R207", N_("unknown scale «%(value)s» in %(where)s; the scales defined are %(known)s"),
+          {"default": _DID_YOU_MEAN,
+           "define": N_("define it under «scales:» or write the levels inline")}),
+    Entry("R208", N_("%(where)s gives no value for tier «%(tier)s», which the item applies to"),
+          {"default": N_("add «%(tier)s: …» or write one value for every tier")}),
+    Entry("R209", N_("«better» in %(where)s is «%(value)s»; it must be «higher» or «lower»"),
+          {"default": _DID_YOU_MEAN}),
+    Entry("R210", N_("%(where)s applies to no tier: its unit applies only to %(known)s"),
+          {"default": N_("list at least one of the unit's tiers in «applies_to»")}),
+    # numbers
+    Entry("R301", N_("%(where)s is %(value)s; a weight must be greater than 0"),
+          {"default": N_("use a positive number; to leave a tier out, use «applies_to»")}),
+    Entry("R302", N_("%(where)s has type «%(type)s» and so needs «%(key)s»"),
+          {"default": N_("add «%(key)s: …»")}),
+    Entry("R303", N_("%(where)s is %(value)s; a target cannot be negative"),
+          {"default": N_("use 0 or a positive number")}),
+    Entry("R304", N_("%(where)s is %(value)s; in a percent criterion it must be between "
+                     "0 and 100"),
+          {"default": N_("write the percentage without the «%%» sign, such as «95»")}),
+    Entry("R305", N_("«%(key)s» in %(where)s has no meaning for type «%(type)s»"),
+          {"default": N_("remove «%(key)s»")}),
+    Entry("R306", N_("the floor %(floor)s of tier «%(tier)s» in %(where)s must be below the "
+                     "target %(target)s, because higher values are better"),
+          {"default": N_("the floor is the value that scores 0; make it smaller than the "
+                         "target, or set «better: lower»")}),
+    Entry("R307", N_("the floor %(floor)s of tier «%(tier)s» in %(where)s must be above the "
+                     "target %(target)s, because lower values are better"),
+          {"default": N_("the floor is the worst value, scoring 0; make it larger than the "
+                         "target, or remove «better: lower»")}),
+    Entry("R308", N_("%(where)s is %(value)s; it must be a percentage between 0 and 100"),
+          {"default": N_("for example, «50» asks for a note below half of the points")}),
+    Entry("R309", N_("%(where)s is %(value)s; it must be more than 0 and at most 1"),
+          {"default": N_("for example, «0.34» allows N/A on a third of a unit's weight")}),
+    # tiers
+    Entry("R401", N_("%(where)s is %(found)s; it must be a pair [from, to]"),
+          {"default": N_("for example «[1, 4]»; leave «to» empty (null) for no upper limit")}),
+    Entry("R402", N_("%(where)s is %(value)s; municipal grades run from 1 to 12"),
+          {"default": N_("use a grade between 1 and 12")}),
+    Entry("R403", N_("%(where)s runs from %(low)s down to %(high)s; the start must not be "
+                     "larger than the end"),
+          {"default": N_("swap them: [%(high)s, %(low)s]")}),
+    Entry("R404", N_("%(where)s is %(value)s; a population cannot be negative"),
+          {"default": N_("use 0 or a positive number")}),
+    Entry("R405", N_("tier «%(tier)s» has neither «grades» nor «population», so it matches "
+                     "every municipality and the tiers after it (%(later)s) can never match"),
+          {"default": N_("move tier «%(tier)s» to the end of the list, or give it a condition")}),
+    # bands
+    Entry("R501", N_("the lowest band starts at %(value)s; the lowest band must start at 0"),
+          {"default": N_("add a band with «min: 0» (or change this band's min to 0)")}),
+    Entry("R502", N_("%(where)s is %(value)s; a band's min must be between 0 and 100")),
+    Entry("R503", N_("two bands start at %(value)s: on line %(first_line)s and again on "
+                     "line %(line)s"),
+          {"default": N_("give every band its own min")}),
+    # scales
+    Entry("R601", N_("the level «%(value)s» in %(where)s must be a number"),
+          {"default": N_("write each level as «number: label», such as «2: ناقص»")}),
+    Entry("R602", N_("%(where)s has %(count)s level(s); a scale needs at least 2"),
+          {"default": N_("add the levels, each as «number: label»")}),
+    Entry("R603", N_("the level %(value)s appears twice in %(where)s: on line %(first_line)s "
+                     "and again on line %(line)s"),
+          {"default": N_("give every level its own number")}),
+    Entry("R604", N_("the label «%(value)s» is used by two levels of %(where)s: on line "
+                     "%(first_line)s and again on line %(line)s"),
+          {"default": N_("give every level its own label, so answers by label are clear")}),
+    # answers
+    Entry("A001", N_("there is an answer for «%(id)s», but the rubric has no criterion with "
+                     "this id"),
+          {"default": _DID_YOU_MEAN}),
+    Entry("A002", N_("the answer %(value)s to criterion «%(id)s» is not a level of its scale; "
+                     "the levels are %(levels)s"),
+          {"default": N_("answer with one of the level numbers or labels")}),
+    Entry("A003", N_("the answer %(value)s to criterion «%(id)s» is a percentage and must be "
+                     "between 0 and 100")),
+    Entry("A004", N_("the answer %(value)s to criterion «%(id)s» is not a number"),
+          {"default": N_("write digits only, such as «۸۱» or «۱۲٫۵»")}),
+    Entry("A005", N_("the answer %(value)s to criterion «%(id)s» must be yes or no"),
+          {"default": N_("write «بله» or «خیر» (or true / false)")}),
+    Entry("A006", N_("criterion «%(id)s» cannot be marked N/A (not applicable)"),
+          {"default": N_("give a value; only criteria with «allow_na: true» may be N/A")}),
+    Entry("A007", N_("criterion «%(id)s» is marked N/A without a reason"),
+          {"default": N_("write the reason: {na: …reason…}")}),
+    Entry("A008", N_("the answer to criterion «%(id)s» has the wrong shape: %(found)s"),
+          {"default": N_("write a value, {value: …, note: …} or {na: …reason…}")}),
+    Entry("A009", N_("no tier of the rubric matches the municipality (grade %(grade)s, "
+                     "population %(population)s)"),
+          {"default": N_("give the tier explicitly with «tier: …», or check the grade and "
+                         "population")}),
+)
+
+#: words used as parameters, translated when shown
+TERMS = {
+    "a list": N_("a list"),
+    "a mapping": N_("a mapping"),
+    "empty": N_("empty"),
+    "none": N_("none"),
+    "unknown": N_("unknown"),
+    "both a value and N/A": N_("both a value and N/A"),
+}
+
+#: how the parts of a place are named
+PLACE_SEGMENTS = {
+    "tier": N_("tier «%(id)s»"),
+    "unit": N_("unit «%(id)s»"),
+    "criterion": N_("criterion «%(id)s»"),
+    "band": N_("band «%(id)s»"),
+    "scale": N_("scale «%(id)s»"),
+    "example": N_("example «%(id)s»"),
+    "tier#": N_("tier number %(id)s"),
+    "unit#": N_("unit number %(id)s"),
+    "criterion#": N_("criterion number %(id)s"),
+    "band#": N_("band number %(id)s"),
+    "example#": N_("example number %(id)s"),
+    "item#": N_("item number %(id)s"),
+    "municipality": N_("the municipality"),
+    "answers": N_("the answers"),
+    "answer": N_("the answer to «%(id)s»"),
+}
+_KEY_IN_PLACE = N_("«%(key)s» in %(place)s")
+_KEY_ALONE = N_("«%(key)s»")
+_TOP_LEVEL = N_("the top level of the file")
+_SUGGESTION = N_("suggestion")
+
+
+class Term(str):
+    """A word used as a message parameter; translated when the message is shown."""
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in the file: the path of enclosing items and, optionally, the key."""
+
+    path: tuple[tuple[str, str], ...] = ()
+    key: str | None = None
+
+    def __truediv__(self, segment: tuple[str, str]) -> Where:
+        return Where(self.path + (segment,))
+
+    def at(self, key: str) -> Where:
+        return Where(self.path, key)
+
+    def render(self, gettext, lang: str) -> str:
+        sep = "، " if lang == "fa" else ", "
+        parts = [gettext(PLACE_SEGMENTS[kind]) % {
+                     "id": persian_digits(ident) if lang == "fa" and kind.endswith("#")
+                     else _clean(ident)}
+                 for kind, ident in self.path]
+        place = sep.join(parts)
+        if self.key is None:
+            return place or gettext(_TOP_LEVEL)
+        if not place:
+            return gettext(_KEY_ALONE) % {"key": _clean(self.key)}
+        return gettext(_KEY_IN_PLACE) % {"key": _clean(self.key), "place": place}
+
+
+@dataclass(frozen=True)
+class RubricProblem:
+    """One problem found in a file: a catalogue code at a 1-based line and column."""
+
+    code: str
+    line: int
+    col: int
+    params: Mapping[str, object] = field(default_factory=dict)
+    #: parameters of the hint; the hint is shown only when the entry has one
+    hint_params: Mapping[str, object] = field(default_factory=dict)
+    #: which of the entry's hints to show ("default" unless a problem needs another)
+    hint: str = "default"
+
+    @property
+    def entry(self) -> Entry:
+        return CATALOGUE[self.code]
+
+    def message(self, lang: str = "en") -> str:
+        return _render_message(self, lang)[0]
+
+
+class RubricError(Exception):
+    """A rubric or answers file with problems; `problems` holds every one found."""
+
+    def __init__(self, problems: Iterable[RubricProblem], filename: str = "<rubric>"):
+        self.problems = sorted(problems, key=lambda p: (p.line, p.col))
+        self.filename = filename
+        super().__init__(self.format("en"))
+
+    def format(self, lang: str = "fa") -> str:
+        return "\n".join(format_problem(p, self.filename, lang) for p in self.problems)
+
+    def lines(self, lang: str = "fa") -> list[str]:
+        return [format_problem(p, self.filename, lang) for p in self.problems]
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MAX_PARAM = 80
+
+
+def _clean(value: object) -> str:
+    """A parameter as safe one-line text: no control characters, not too long."""
+    text = _CONTROL.sub(" ", str(value)).strip()
+    if len(text) > _MAX_PARAM:
+        text = text[:_MAX_PARAM - 1] + "…"
+    return text
+
+
+def _param(value: object, gettext, lang: str) -> str:
+    if isinstance(value, Where):
+        return value.render(gettext, lang)
+    if isinstance(value, Term):
+        return gettext(TERMS.get(value, value))
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        number = int(value) if float(value).is_integer() else value
+        return persian_digits(number) if lang == "fa" else str(number)
+    if isinstance(value, (list, tuple)):
+        sep = "، " if lang == "fa" else ", "
+        items = [f"«{_clean(item)}»" for item in value[:12]]
+        if not items:
+            return gettext(TERMS["none"])
+        return sep.join(items) + (sep + "…" if len(value) > 12 else "")
+    return _clean(value)
+
+
+def _render(template: str, params: Mapping[str, object], gettext, lang: str) -> str:
+    rendered = {name: _param(value, gettext, lang) for name, value in params.items()}
+    try:
+        return gettext(template) % rendered
+    except (KeyError, ValueError, TypeError):  # a broken translation must not hide the problem
+        return template % rendered
+
+
+def _render_message(problem: RubricProblem, lang: str) -> tuple[str, str | None]:
+    gettext = translator(lang).gettext
+    entry = CATALOGUE[problem.code]
+    message = _render(entry.message, problem.params, gettext, lang)
+    hint_template = entry.hints.get(problem.hint)
+    hint = None
+    if hint_template is not None:
+        hint_params = {**problem.params, **problem.hint_params}
+        try:
+            hint = _render(hint_template, hint_params, gettext, lang)
+        except KeyError:  # the hint needs a parameter this problem did not give
+            hint = None
+    return message, hint
+
+
+def format_problem(problem: RubricProblem, filename: str, lang: str = "fa") -> str:
+    """``FILE:LINE:COL: CODE message — suggestion: hint`` on one line."""
+    message, hint = _render_message(problem, lang)
+    text = f"{filename}:{problem.line}:{problem.col}: {problem.code} {message}"
+    if hint:
+        text += f" — {translator(lang).gettext(_SUGGESTION)}: {hint}"
+    return text.replace("\n", " ")

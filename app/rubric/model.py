@@ -1,0 +1,202 @@
+"""The rubric as the rest of the system sees it: frozen, validated, normalised.
+
+The loader (`app.rubric.loader`) turns a YAML file into these objects; nothing else builds
+them except tests. Per-tier values are stored resolved: a scalar in the file becomes the same
+value for every tier, so callers always ask ``criterion.weight_for(tier_id)``.
+
+This module imports nothing from Flask or the database: the scoring engine and the forms use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+CRITERION_TYPES = ("scale", "yesno", "number", "percent")
+BETTER = ("higher", "lower")
+DEFAULT_NA_LIMIT = 1 / 3
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A resource tier: municipalities matching every condition given are held to its targets."""
+
+    id: str
+    title: str = ""
+    description: str = ""
+    #: inclusive (min, max) of the municipal grade 1–12, or None when the tier does not look at it
+    grades: tuple[int, int] | None = None
+    #: inclusive (min, max) population; max None means "no upper bound"
+    population: tuple[int, int | None] | None = None
+
+    def matches(self, grade: int | None, population: int | None) -> bool:
+        if self.grades is not None:
+            if grade is None or not self.grades[0] <= grade <= self.grades[1]:
+                return False
+        if self.population is not None:
+            low, high = self.population
+            if population is None or population < low:
+                return False
+            if high is not None and population > high:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Band:
+    min: float
+    label: str
+
+
+@dataclass(frozen=True)
+class ScaleLevel:
+    value: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Scale:
+    id: str
+    #: levels sorted by value, lowest first
+    levels: tuple[ScaleLevel, ...]
+
+    @property
+    def lowest(self) -> float:
+        return self.levels[0].value
+
+    @property
+    def highest(self) -> float:
+        return self.levels[-1].value
+
+    def level(self, value: float) -> ScaleLevel | None:
+        for level in self.levels:
+            if level.value == value:
+                return level
+        return None
+
+    def level_by_label(self, label: str) -> ScaleLevel | None:
+        for level in self.levels:
+            if level.label == label:
+                return level
+        return None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    unit_id: str
+    title: str
+    type: str
+    #: weight per tier id, for every tier the criterion applies to
+    weight: Mapping[str, float]
+    #: target per tier id (number/percent only); may also hold tiers it does not apply to
+    target: Mapping[str, float] | None = None
+    #: the value that scores 0, per tier id (number/percent only, optional)
+    floor: Mapping[str, float] | None = None
+    better: str = "higher"
+    scale: Scale | None = None
+    #: tier ids this criterion takes part in (already intersected with its unit's)
+    applies_to: frozenset[str] = frozenset()
+    allow_na: bool = False
+    evidence: str = ""
+    guidance: str = ""
+    unit_label: str = ""
+    #: a note is required when the answer's fraction is below this (0–1), None for never
+    note_required_below: float | None = None
+    #: 1-based line of the criterion in the rubric file, for messages
+    line: int = 0
+    description: str = ""
+
+    def applies(self, tier_id: str) -> bool:
+        return tier_id in self.applies_to
+
+    def weight_for(self, tier_id: str) -> float:
+        return self.weight[tier_id]
+
+    def target_for(self, tier_id: str) -> float | None:
+        return None if self.target is None else self.target.get(tier_id)
+
+    def floor_for(self, tier_id: str) -> float | None:
+        return None if self.floor is None else self.floor.get(tier_id)
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    title: str
+    weight: Mapping[str, float]
+    criteria: tuple[Criterion, ...]
+    applies_to: frozenset[str] = frozenset()
+    description: str = ""
+    line: int = 0
+
+    def applies(self, tier_id: str) -> bool:
+        return tier_id in self.applies_to
+
+    def weight_for(self, tier_id: str) -> float:
+        return self.weight[tier_id]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example an author keeps in the rubric; `rubric check` scores it."""
+
+    name: str
+    municipality: Mapping[str, object]
+    answers: Mapping[str, object]
+    expect_score: float | None = None
+    expect_band: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Rubric:
+    id: str
+    version: str
+    title: str
+    tiers: tuple[Tier, ...]
+    #: sorted by min, highest first
+    bands: tuple[Band, ...]
+    units: tuple[Unit, ...]
+    reference_tier: str
+    na_limit: float = DEFAULT_NA_LIMIT
+    scales: Mapping[str, Scale] = field(default_factory=dict)
+    description: str = ""
+    examples: tuple[Example, ...] = ()
+
+    def tier(self, tier_id: str) -> Tier | None:
+        for tier in self.tiers:
+            if tier.id == tier_id:
+                return tier
+        return None
+
+    def tier_for(self, grade: int | None, population: int | None) -> Tier | None:
+        """The first tier, in file order, whose conditions all hold."""
+        for tier in self.tiers:
+            if tier.matches(grade, population):
+                return tier
+        return None
+
+    def band_for(self, score: float | None) -> str | None:
+        if score is None:
+            return None
+        for band in self.bands:
+            if band.min <= score:
+                return band.label
+        return None
+
+    def criteria(self) -> Iterator[Criterion]:
+        for unit in self.units:
+            yield from unit.criteria
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        for criterion in self.criteria():
+            if criterion.id == criterion_id:
+                return criterion
+        return None
+
+    def unit(self, unit_id: str) -> Unit | None:
+        for unit in self.units:
+            if unit.id == unit_id:
+                return unit
+        return None

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up, migrate, load the Qom demo data and start Arzyab on SQLite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-5000}
+.venv/bin/arzyab db upgrade
+.venv/bin/arzyab demo
+cat <<MSG
+
+  Arzyab is starting at  http://$HOST:$PORT/
+  Demo logins (password arzyab-demo):  inspector, reviewer, author, admin
+
+MSG
+exec .venv/bin/arzyab serve --host "$HOST" --port "$PORT"

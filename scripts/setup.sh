@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Set up Arzyab on a fresh Debian machine: system packages (apt-get, only what is missing),
+# a virtual environment with the Python packages, the Vazirmatn font from the npm registry,
+# and the compiled translations. Safe to run again: it only does what is not done yet.
+#
+#   scripts/setup.sh          what running the app needs
+#   scripts/setup.sh --test   plus what the test suite needs (Chromium, poppler-utils, dev tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-run}
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
+          python3-venv nodejs npm)
+if [ "$mode" = "--test" ]; then
+  packages+=(chromium poppler-utils)
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+# node and npm may come from elsewhere than Debian; then they are not missing
+if command -v node >/dev/null 2>&1; then missing=("${missing[@]/nodejs}"); fi
+if command -v npm >/dev/null 2>&1; then missing=("${missing[@]/npm}"); fi
+if python3 -c "import venv, ensurepip" >/dev/null 2>&1; then missing=("${missing[@]/python3-venv}"); fi
+read -r -a missing <<< "${missing[*]:-}"
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> installing system packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating the virtual environment (.venv)"
+  python3 -m venv .venv
+fi
+extras="postgres"
+[ "$mode" = "--test" ] && extras="postgres,dev"
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-12)-$extras"
+if [ ! -f "$stamp" ]; then
+  echo "==> installing Python packages"
+  .venv/bin/pip install -q --disable-pip-version-check -e ".[$extras]"
+  touch "$stamp"
+fi
+
+if [ ! -f node_modules/vazirmatn/fonts/webfonts/Vazirmatn-Regular.woff2 ]; then
+  echo "==> installing the Vazirmatn font from the npm registry"
+  npm ci --no-audit --no-fund --silent
+fi
+
+.venv/bin/pybabel -q compile -d app/translations 2>/dev/null || .venv/bin/pybabel compile -d app/translations
+echo "==> set-up done"

@@ -1,0 +1,53 @@
+import datetime as dt
+
+import pytest
+
+from app.i18n import (
+    format_number,
+    jalali_date,
+    normalise_text,
+    parse_jalali_date,
+    parse_number,
+    persian_digits,
+    search_key,
+)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("۱۲٫۵", 12.5), ("۱٬۲۰۰", 1200.0), ("٢٥", 25.0), ("12.5", 12.5), ("1,200", 1200.0),
+    ("\u200f۹۰\u200e", 90.0), (" ۸۱ ", 81.0), ("۹۰٪", 90.0), ("12/5", 12.5), ("-3", -3.0),
+    ("abc", None), ("", None), ("۱۲٫۵٫۳", None), ("nan", None), ("inf", None),
+    (float("nan"), None), (True, None), (7, 7.0),
+])
+def test_parse_number_accepts_what_inspectors_type(text, expected):
+    assert parse_number(text) == expected
+
+
+def test_normalise_text_maps_arabic_letters_and_strips_direction_marks():
+    assert normalise_text("\u202bكيلومتر\u202c ") == "کیلومتر"
+    assert normalise_text("می\u200cشود") == "می\u200cشود"  # ZWNJ is Persian spelling
+
+
+def test_search_key_matches_arabic_and_persian_spellings():
+    assert search_key("كهك") == search_key("کهک")
+    assert search_key("قم ۱") == search_key("قم 1")
+
+
+def test_digits_and_numbers_in_persian():
+    assert persian_digits(1404) == "۱۴۰۴"
+    assert persian_digits("12.5") == "۱۲٫۵"
+    assert format_number(72.45) == "۷۲٫۵"
+    assert format_number(1200000, 0) == "۱٬۲۰۰٬۰۰۰"
+    assert format_number(72.45, lang="en") == "72.5"
+    assert format_number(None) == "—"
+
+
+def test_jalali_dates_both_ways():
+    nowruz = dt.date(2025, 3, 21)
+    assert jalali_date(nowruz) == "۱۴۰۴/۰۱/۰۱"
+    assert jalali_date(nowruz, style="long") == "۱ فروردین ۱۴۰۴"
+    assert jalali_date(nowruz, lang="en") == "1404/01/01"
+    assert parse_jalali_date("۱۴۰۴/۰۱/۰۱") == nowruz
+    assert parse_jalali_date("1404-1-1") == nowruz
+    assert parse_jalali_date("1404/13/01") is None
+    assert parse_jalali_date("tomorrow") is None

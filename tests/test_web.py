@@ -1,0 +1,176 @@
+"""The web pages through HTTP, CSRF and sessions included, on the demo data."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Evaluation, EvaluationCycle, Municipality
+from tests.helpers import csrf_token, login, post_form
+
+SAVE = {"X-Arzyab-Save": "1"}
+
+
+def _id(app, town, year):
+    with app.app_context():
+        return db.session.scalar(
+            select(Evaluation.id).join(Municipality).join(EvaluationCycle)
+            .where(Municipality.name == town, EvaluationCycle.year == year))
+
+
+def test_login_page_is_persian_rtl(client):
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert 'lang="fa" dir="rtl"' in page.text
+    assert "ورود" in page.text
+
+
+def test_wrong_password_is_told_in_persian(client):
+    page = client.get("/login")
+    response = client.post("/login", data={"username": "inspector", "password": "nope",
+                                           "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 401
+    assert "نام کاربری یا گذرواژه" in response.text
+
+
+def test_login_without_csrf_is_refused(client):
+    response = client.post("/login", data={"username": "inspector", "password": "arzyab-demo"})
+    assert response.status_code == 400
+
+
+def test_pages_need_login(client):
+    response = client.get("/evaluations/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_inspector_sees_assignments_grouped_with_jalali_dates(client):
+    login(client, "inspector")
+    page = client.get("/evaluations/")
+    assert page.status_code == 200
+    for town in ("دستجرد", "کهک", "سلفچگان"):
+        assert town in page.text
+    assert "۱۴۰۴" in page.text and "1404" not in page.text.split("<main")[1]
+
+
+def test_evaluation_form_shows_rubric_and_targets(client, demo_app):
+    login(client, "inspector")
+    page = client.get(f"/evaluations/{_id(demo_app, 'کهک', 1404)}")
+    assert page.status_code == 200
+    assert 'inputmode="decimal"' in page.text
+    assert "هدف این رده" in page.text
+    assert 'data-save-url=' in page.text
+
+
+def test_json_save_then_reload_restores_state(client, demo_app):
+    login(client, "inspector")
+    eid = _id(demo_app, "جعفریه", 1404)
+    state = client.get(f"/evaluations/{eid}/state").json
+    response = client.post(f"/evaluations/{eid}/answers", headers=SAVE, json={
+        "key": "a" * 32, "base_version": state["version"],
+        "changes": {"1.1": {"value": "۸۱٫۵", "note": "يادداشت"}}})
+    assert response.status_code == 200, response.text
+    assert response.json["score"]["units"]["waste"]["answered"] == 1
+    again = client.post(f"/evaluations/{eid}/answers", headers=SAVE, json={
+        "key": "a" * 32, "base_version": state["version"],
+        "changes": {"1.1": {"value": "۸۱٫۵", "note": "يادداشت"}}})
+    assert again.status_code == 200 and again.json["replayed"]
+    restored = client.get(f"/evaluations/{eid}/state").json
+    assert restored["answers"]["1.1"] == {"value": 81.5, "na": False, "na_reason": "",
+                                          "note": "یادداشت"}
+
+
+def test_json_save_needs_the_custom_header(client, demo_app):
+    login(client, "inspector")
+    eid = _id(demo_app, "جعفریه", 1404)
+    response = client.post(f"/evaluations/{eid}/answers", json={"changes": {}})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("payload", [
+    "not json", json.dumps([1, 2]), json.dumps({"changes": "x"}),
+    json.dumps({"changes": {}, "key": 5}), json.dumps({"changes": {}, "base_version": "x"}),
+    json.dumps({"changes": {"1.1": {"value": "1e999"}}}),
+    json.dumps({"changes": {"1.1": {"value": "NaN"}}}),
+    json.dumps({"changes": {"1.1": "<script>alert(1)</script>"}}),
+    json.dumps({"changes": {"../../etc": {"value": 1}}}),
+    json.dumps({"changes": {"1.1": {"value": "۱" * 5000}}}),
+])
+def test_bad_json_saves_get_a_clear_error_not_a_500(client, demo_app, payload):
+    login(client, "inspector")
+    eid = _id(demo_app, "جعفریه", 1404)
+    response = client.post(f"/evaluations/{eid}/answers", data=payload,
+                           headers={**SAVE, "Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert response.json["error"]
+
+
+def test_plain_post_path_saves_without_javascript(client, demo_app):
+    login(client, "inspector")
+    eid = _id(demo_app, "جعفریه", 1404)
+    page = client.get(f"/evaluations/{eid}")
+    response = client.post(f"/evaluations/{eid}", data={
+        "csrf_token": csrf_token(page.text), "c1_2e_1": "۹۰", "c1_2e_1_note": "خوب"})
+    assert response.status_code == 302, response.text[:2000]
+    assert client.get(f"/evaluations/{eid}/state").json["answers"]["1.1"]["value"] == 90.0
+
+
+def test_plain_post_with_a_bad_number_shows_the_error_and_keeps_the_text(client, demo_app):
+    login(client, "inspector")
+    eid = _id(demo_app, "جعفریه", 1404)
+    page = client.get(f"/evaluations/{eid}")
+    response = client.post(f"/evaluations/{eid}", data={
+        "csrf_token": csrf_token(page.text), "c1_2e_1": "نود"})
+    assert response.status_code == 422
+    assert 'value="نود"' in response.text
+
+
+@pytest.mark.parametrize("user", ["author", "reviewer"])
+def test_others_cannot_edit_an_inspectors_evaluation(client, demo_app, user):
+    login(client, user)
+    eid = _id(demo_app, "جعفریه", 1404)
+    response = client.post(f"/evaluations/{eid}/answers", headers=SAVE,
+                           json={"changes": {"1.1": {"value": 1}}})
+    assert response.status_code in (403, 404)
+
+
+def test_guessed_ids_give_404(client):
+    login(client, "inspector")
+    assert client.get("/evaluations/99999").status_code == 404
+    assert client.get("/evaluations/99999/state").status_code == 404
+
+
+def test_author_sees_no_evaluation(client, demo_app):
+    login(client, "author")
+    eid = _id(demo_app, "دستجرد", 1404)
+    assert client.get(f"/evaluations/{eid}").status_code == 404
+
+
+def test_reviewer_returns_and_approves_over_http(client, demo_app):
+    eid = _id(demo_app, "قنوات", 1404)
+    login(client, "reviewer")
+    page = client.get(f"/evaluations/{eid}")
+    assert "تأیید" in page.text
+    response = post_form(client, f"/evaluations/{eid}/return",
+                         {"comment-c1_2e_1": "مستندات ناقص است"}, page_url=f"/evaluations/{eid}")
+    assert response.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/evaluations/").text)})
+    login(client, "inspector")
+    page = client.get(f"/evaluations/{eid}")
+    assert "مستندات ناقص است" in page.text
+
+
+def test_english_is_available(client):
+    page = client.get("/login?lang=en")
+    assert 'lang="en" dir="ltr"' in page.text and "Log in" in page.text
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_font_is_served_from_the_npm_package(client):
+    response = client.get("/assets/fonts/Vazirmatn[wght].woff2")
+    assert response.status_code == 200 and response.data[:4] == b"wOF2"
