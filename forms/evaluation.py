@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from wtforms import BooleanField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from app.i18n import _l, format_number
@@ -42,7 +43,8 @@ class ScaleField(FieldType):
     input_kind = "choice"
 
     def make_field(self, criterion):
-        choices = [(_level_key(level.value), level.label) for level in criterion.scale.levels]
+        choices = [SelectChoice(_level_key(level.value), level.label)
+                   for level in criterion.scale.levels]
         return RadioField(criterion.title, choices=choices, validators=[Optional()],
                           validate_choice=True)
 
@@ -54,7 +56,8 @@ class YesNoField(FieldType):
     input_kind = "choice"
 
     def make_field(self, criterion):
-        return RadioField(criterion.title, choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        return RadioField(criterion.title,
+                          choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
                           validators=[Optional()])
 
     def to_change(self, data):

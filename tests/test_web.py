@@ -172,5 +172,5 @@ def test_security_headers(client):
 
 
 def test_font_is_served_from_the_npm_package(client):
-    response = client.get("/assets/fonts/Vazirmatn[wght].woff2")
-    assert response.status_code == 200 and response.data[:4] == b"wOF2"
+    with client.get("/assets/fonts/Vazirmatn[wght].woff2") as response:
+        assert response.status_code == 200 and response.data[:4] == b"wOF2"

@@ -3,8 +3,19 @@ service, respond."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.db import writing
@@ -12,7 +23,7 @@ from app.evaluations import access, services
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
 from app.i18n import _, normalise_text
-from app.models import Evaluation, EvaluationStatus
+from app.models import Evaluation, EvaluationStatus, Evidence
 from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
@@ -54,9 +65,13 @@ def _render_page(evaluation, form=None, problems=None, status=200):
     if form is None:
         form = form_class(data=form_data_from_answers(form_class, answers))
     card = services.scorecard(evaluation)
+    photos: dict[str, list] = {}
+    for evidence in db.session.scalars(select(Evidence).where(
+            Evidence.evaluation_id == evaluation.id).order_by(Evidence.id)):
+        photos.setdefault(evidence.criterion_id, []).append(describe_photo(evidence))
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, form=form, card=card,
-        answers=answers, problems=problems or {}, field_key=field_key,
+        answers=answers, problems=problems or {}, field_key=field_key, photos=photos,
         editable=access.can_edit_answers(current_user, evaluation),
         reviewable=access.can_review(current_user, evaluation),
         live=services.summary(card, rubric)), status
@@ -80,6 +95,7 @@ def save_form(evaluation_id: int):
             base = request.form.get("base_version", type=int)
             services.save_answers(evaluation, form.changes(), user=current_user,
                                   base_version=base, key=request.form.get("save_key") or None)
+            _store_posted_photos(evaluation, rubric)
     except ServiceError as error:
         flash(error.message, "error")
         problems = error.details.get("errors") or {
@@ -91,6 +107,24 @@ def save_form(evaluation_id: int):
     if request.form.get("then") == "submit":
         return submit(evaluation_id)
     return redirect(url_for(".show", evaluation_id=evaluation_id))
+
+
+def _store_posted_photos(evaluation, rubric) -> None:
+    """Photos chosen in the plain (no JavaScript) form, one file input per criterion."""
+    from app.evidence.services import store_photo
+
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    for criterion in rubric.criteria():
+        file = request.files.get(f"photo-{field_key(criterion.id)}")
+        if file is not None and file.filename:
+            store_photo(evaluation, criterion.id, file.stream.read(limit + 1), file.filename,
+                        user=current_user)
+
+
+def describe_photo(evidence):
+    from app.evidence.views import describe
+
+    return describe(evidence)
 
 
 @bp.route("/<int:evaluation_id>/answers", methods=["POST"])

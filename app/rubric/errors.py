@@ -61,6 +61,8 @@ CATALOGUE: dict[str, Entry] = _entries(
           {"default": N_("keep one document per file")}),
     Entry("R011", N_("the tag «%(tag)s» is not allowed"),
           {"default": N_("remove the tag; to keep a value as text, put it in quotes")}),
+    Entry("R012", N_("the file cannot be opened: %(reason)s"),
+          {"default": N_("check the file name and that you may read the file")}),
     # shape
     Entry("R101", N_("%(where)s must be a mapping of «key: value» lines, but it is %(found)s"),
           {"default": N_("write it as indented «key: value» lines")}),
@@ -187,6 +189,20 @@ CATALOGUE: dict[str, Entry] = _entries(
           {"default": N_("write the reason: {na: …reason…}")}),
     Entry("A008", N_("the answer to criterion «%(id)s» has the wrong shape: %(found)s"),
           {"default": N_("write a value, {value: …, note: …} or {na: …reason…}")}),
+    # worked examples (scored by app.rubric.examples)
+    Entry("X001", N_("example «%(name)s»: no tier of the rubric matches its municipality"),
+          {"default": N_("give the example's municipality a «tier», or a grade or population "
+                         "that a tier covers")}),
+    Entry("X002", N_("example «%(name)s»: the answer for «%(id)s» is not accepted (an unknown "
+                     "criterion, or a value the criterion does not allow)"),
+          {"default": N_("check the criterion id and the value against the rubric")}),
+    Entry("X003", N_("example «%(name)s» expects the score %(expected)s, but it scores "
+                     "%(got)s"),
+          {"default": N_("correct the expected score, or the targets and weights if the "
+                         "example is right")}),
+    Entry("X004", N_("example «%(name)s» expects the band «%(expected)s», but it gets "
+                     "«%(got)s»"),
+          {"default": N_("correct the expected band, or the bands if the example is right")}),
     Entry("A009", N_("no tier of the rubric matches the municipality (grade %(grade)s, "
                      "population %(population)s)"),
           {"default": N_("give the tier explicitly with «tier: …», or check the grade and "
@@ -337,7 +353,11 @@ def _render(template: str, params: Mapping[str, object], gettext, lang: str) -> 
 
 def _render_message(problem: RubricProblem, lang: str) -> tuple[str, str | None]:
     gettext = translator(lang).gettext
-    entry = CATALOGUE[problem.code]
+    entry = CATALOGUE.get(problem.code)
+    if entry is None:  # a code from outside the catalogue: still one readable line
+        details = ", ".join(f"{name}={_param(value, gettext, lang)}"
+                            for name, value in problem.params.items())
+        return details, None
     message = _render(entry.message, problem.params, gettext, lang)
     hint_template = entry.hints.get(problem.hint)
     hint = None

@@ -56,27 +56,29 @@ def _yaml() -> YAML:
 
 # --- bytes and text ---------------------------------------------------------------------------
 
-def _looks_like_path(value: str) -> bool:
-    return "\n" not in value and len(value) < 4096 and os.path.isfile(value)
-
-
 def read_bytes(source: str | bytes | os.PathLike, max_bytes: int,
                problems: list[RubricProblem], filename: str | None = None
                ) -> tuple[bytes | str | None, str]:
-    """The raw content and the display name; a size problem is appended to `problems`.
+    """The raw content and the display name; a problem is appended to `problems` instead.
 
-    `source` is a path (``Path``, or a one-line ``str`` naming an existing file), ``bytes``, or
-    the text itself.
+    `source` is a path (``pathlib.Path`` or another ``os.PathLike``), or the content as
+    ``bytes`` or ``str``. A ``str`` is always content, never a file name: text that came from
+    a user must not be able to make the server read a file.
     """
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and _looks_like_path(source)):
+    if isinstance(source, os.PathLike):
         path = Path(source)
         name = filename or str(source)
-        size = path.stat().st_size
-        if size > max_bytes:
-            problems.append(RubricProblem("R001", 1, 1, {"size": size, "limit": max_bytes}))
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                problems.append(RubricProblem("R001", 1, 1, {"size": size, "limit": max_bytes}))
+                return None, name
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError as exc:
+            problems.append(RubricProblem("R012", 1, 1,
+                                          {"reason": exc.strerror or type(exc).__name__}))
             return None, name
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
         if len(data) > max_bytes:  # the file grew while we looked
             problems.append(RubricProblem("R001", 1, 1, {"size": len(data), "limit": max_bytes}))
             return None, name

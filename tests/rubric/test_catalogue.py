@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 from app.i18n import translator
 from app.rubric.errors import CATALOGUE, PLACE_SEGMENTS, TERMS, RubricProblem, format_problem
 
-from . import test_answers, test_errors
+from . import test_answers, test_errors, test_loader
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 TRANSLATIONS = Path(__file__).parents[2] / "app" / "translations"
@@ -25,15 +25,16 @@ def _templates():
 
 
 def test_codes_are_stable_and_well_formed():
-    assert all(re.fullmatch(r"[RA]\d{3}", code) for code in CATALOGUE)
+    assert all(re.fullmatch(r"[RAX]\d{3}", code) for code in CATALOGUE)
     assert all(entry.code == code for code, entry in CATALOGUE.items())
 
 
 def test_every_code_has_a_test_case():
     tested = {case[0] for case in test_errors.CASES + test_answers.ANSWER_CASES}
-    tested |= {name.split("_")[1] for name in dir(test_errors)
-               if re.match(r"test_R\d{3}_", name)}
+    tested |= {name.split("_")[1] for module in (test_errors, test_loader)
+               for name in dir(module) if re.match(r"test_R\d{3}_", name)}
     tested |= {"R005", "R006"}  # test_R005_R006_anchors_and_aliases_refused
+    tested |= {"X001", "X002", "X003", "X004"}  # test_examples_are_loaded_and_scored
     assert sorted(set(CATALOGUE) - tested) == []
 
 

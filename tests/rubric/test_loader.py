@@ -133,7 +133,8 @@ def test_path_input_and_filename(tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text(BASE, encoding="utf-8")
     assert load_rubric(path).id == "demo"
-    assert load_rubric(str(path)).id == "demo"
+    # a str is always content, never a file name (user text must not open server files)
+    assert [p.code for p in check_rubric(str(path))[1]] == ["R101"]
     broken = tmp_path / "broken.yaml"
     broken.write_text(BASE.replace("type: yesno", "type: yesnoo"), encoding="utf-8")
     with pytest.raises(RubricError) as info:
@@ -154,3 +155,10 @@ def test_fixture_file_with_every_feature_loads():
     assert [unit.id for unit in rubric.units] == ["waste", "finance"]
     assert rubric.criterion("8.2").applies_to == {"M", "L"}
     assert rubric.criterion("5.1").target == {"S": 30, "M": 20, "L": 15}
+
+
+def test_R012_missing_file_is_a_problem_not_a_traceback(tmp_path):
+    problems = check_rubric(tmp_path / "missing.yaml")[1]
+    assert [(p.code, p.line, p.col) for p in problems] == [("R012", 1, 1)]
+    assert "No such file" in problems[0].message("en")
+    assert [p.code for p in check_rubric(tmp_path)[1]] == ["R012"]

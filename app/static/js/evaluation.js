@@ -284,11 +284,61 @@
 
   /* --- wiring ------------------------------------------------------------------------- */
 
+  /* --- photos: sent at once, retried while the link is down ------------------------- */
+
+  function uploadPhoto(input, file, key, attempt) {
+    var box = input.closest(".photos");
+    var status = box.querySelector(".photo-status");
+    var body = new FormData();
+    body.append("criterion", input.dataset.criterion);
+    body.append("key", key);
+    body.append("photo", file, file.name);
+    status.textContent = "…";
+    fetch(form.dataset.photoUrl, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "Accept": "application/json", "X-Arzyab-Save": "1" }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok) { status.textContent = ""; addThumb(box, data); return; }
+        if (response.status >= 500) throw new Error("server");
+        status.textContent = data.error || "";
+      });
+    }).catch(function () {
+      status.textContent = form.dataset.msgPhotoFailed;
+      var delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)];
+      setTimeout(function () { uploadPhoto(input, file, key, attempt + 1); }, delay);
+    });
+  }
+
+  function addThumb(box, photo) {
+    var figure = document.createElement("figure");
+    figure.className = "thumb";
+    var link = document.createElement("a");
+    link.href = photo.url; link.target = "_blank"; link.rel = "noopener";
+    var img = document.createElement("img");
+    img.src = photo.thumb; img.alt = photo.name; img.width = 96; img.height = 96;
+    link.appendChild(img);
+    var caption = document.createElement("figcaption");
+    caption.textContent = photo.name + " — " + photo.when;
+    figure.appendChild(link); figure.appendChild(caption);
+    box.insertBefore(figure, box.querySelector(".photo-button"));
+  }
+
+  function isPhotoInput(target) { return target.classList.contains("photo-input"); }
+
   form.addEventListener("input", function (event) {
+    if (isPhotoInput(event.target)) return;
     var card = cardOf(event.target);
     if (card) queue(card);
   });
   form.addEventListener("change", function (event) {
+    if (isPhotoInput(event.target)) {
+      Array.prototype.forEach.call(event.target.files, function (file) {
+        uploadPhoto(event.target, file, newKey(), 0);
+      });
+      event.target.value = "";
+      return;
+    }
     var card = cardOf(event.target);
     if (card) queue(card);
   });

@@ -1,0 +1,123 @@
+"""Uploading, showing and removing evidence photos of an evaluation."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from app.db import writing
+from app.evaluations import access
+from app.evaluations.services import ServiceError
+from app.evaluations.views import SAVE_HEADER, load_evaluation
+from app.evidence import services
+from app.extensions import csrf, db
+from app.i18n import _, jalali_datetime
+from app.models import Evaluation, Evidence
+
+bp = Blueprint("evidence", __name__, url_prefix="/evaluations/<int:evaluation_id>/photos")
+
+
+def _evidence(evaluation_id: int, photo_id: int) -> tuple[Evaluation, Evidence]:
+    evaluation = load_evaluation(evaluation_id)
+    evidence = db.session.get(Evidence, photo_id)
+    if evidence is None or evidence.evaluation_id != evaluation.id:
+        abort(404)
+    return evaluation, evidence
+
+
+def describe(evidence: Evidence, lang: str = "fa") -> dict:
+    return {"id": evidence.id, "criterion": evidence.criterion_id,
+            "name": evidence.original_name,
+            "when": jalali_datetime(evidence.uploaded_at, lang),
+            "url": url_for("evidence.photo", evaluation_id=evidence.evaluation_id,
+                           photo_id=evidence.id),
+            "thumb": url_for("evidence.thumb", evaluation_id=evidence.evaluation_id,
+                             photo_id=evidence.id)}
+
+
+@bp.route("", methods=["POST"])
+@csrf.exempt  # checked below: the CSRF token for forms, or the autosave header for fetch()
+@login_required
+def upload(evaluation_id: int):
+    by_script = request.headers.get(SAVE_HEADER) == "1"
+    if not by_script:
+        csrf.protect()
+    evaluation = load_evaluation(evaluation_id)
+    if not access.can_edit_answers(current_user, evaluation):
+        abort(403)
+    file = request.files.get("photo")
+    criterion_id = request.form.get("criterion", "")
+    key = request.form.get("key") or None
+    if file is None or not file.filename:
+        return _fail(by_script, _("Choose a photo first."), 422, evaluation_id)
+    if key is not None and not 8 <= len(key) <= 64:
+        return _fail(by_script, _("The upload could not be read."), 400, evaluation_id)
+    data = file.stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+    try:
+        with writing():
+            evidence = services.store_photo(db.session.get(Evaluation, evaluation_id),
+                                            criterion_id, data, file.filename,
+                                            user=current_user, client_key=key)
+            described = describe(evidence)
+    except ServiceError as error:
+        return _fail(by_script, error.message, error.status, evaluation_id)
+    if by_script:
+        return jsonify(described)
+    flash(_("Photo added."), "success")
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))
+
+
+def _fail(by_script: bool, message: str, status: int, evaluation_id: int):
+    if by_script:
+        return jsonify(error=message, status=status), status
+    flash(message, "error")
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))
+
+
+@bp.route("/<int:photo_id>")
+@login_required
+def photo(evaluation_id: int, photo_id: int):
+    _, evidence = _evidence(evaluation_id, photo_id)
+    return _send(services.photo_path(evidence))
+
+
+@bp.route("/<int:photo_id>/thumb")
+@login_required
+def thumb(evaluation_id: int, photo_id: int):
+    _, evidence = _evidence(evaluation_id, photo_id)
+    return _send(services.photo_path(evidence, thumb=True))
+
+
+def _send(path):
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/<int:photo_id>/delete", methods=["POST"])
+@login_required
+def delete(evaluation_id: int, photo_id: int):
+    evaluation, evidence = _evidence(evaluation_id, photo_id)
+    if not access.can_edit_answers(current_user, evaluation):
+        abort(403)
+    try:
+        with writing():
+            services.delete_photo(db.session.get(Evidence, photo_id),
+                                  db.session.get(Evaluation, evaluation_id), user=current_user)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Photo removed."), "success")
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))
