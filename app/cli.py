@@ -153,7 +153,7 @@ def demo_command():
 
     summary = create_demo()
     click.echo(f"Demo data ready: {summary}")
-    click.echo("Logins (password: %s): %s" % (DEMO_PASSWORD, ", ".join(DEMO_USERS)))
+    click.echo("Logins (password: {}): {}".format(DEMO_PASSWORD, ", ".join(DEMO_USERS)))
 
 
 @click.command("serve")

@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import jdatetime
@@ -61,7 +61,7 @@ def current_lang() -> str:
     return str(locale) if locale and str(locale) in LOCALES else DEFAULT_LOCALE
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(lang: str = DEFAULT_LOCALE) -> NullTranslations:
     """gettext translations for `lang`, usable with no Flask app (CLI, loader, workers)."""
     if lang not in LOCALES:

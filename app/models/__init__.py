@@ -18,6 +18,6 @@ from app.models.users import ROLES, User
 
 __all__ = [
     "ROLES", "Answer", "Assignment", "AuditEvent", "Evaluation", "EvaluationCycle",
-    "EvaluationStatus", "Evidence", "Municipality", "Province", "Recommendation", "RubricVersion", "SaveReceipt",
-    "UnitResult", "User",
+    "EvaluationStatus", "Evidence", "Municipality", "Province", "Recommendation",
+    "RubricVersion", "SaveReceipt", "UnitResult", "User",
 ]

@@ -10,9 +10,10 @@ weights and applicability, so a reader sees what "given the resources available"
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Mapping, Protocol
+from typing import Protocol
 
 from app.rubric.model import Criterion, Rubric
 
