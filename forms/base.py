@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from app.i18n import _l, normalise_text, parse_number
+from app.i18n import _l, current_lang, normalise_text, parse_number, persian_digits
 
 
 class NormalisedMixin:
@@ -43,7 +43,10 @@ class PersianNumberField(Field):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else f"{self.data:g}"
+        if self.data is None:
+            return ""
+        text = f"{self.data:g}"
+        return persian_digits(text) if current_lang() == "fa" else text
 
 
 class BaseForm(FlaskForm):

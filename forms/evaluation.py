@@ -14,7 +14,7 @@ from wtforms import BooleanField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from app.i18n import _l, format_number
+from app.i18n import _, _l, format_number
 from app.rubric import Criterion, Rubric
 from forms.base import BaseForm, PersianNumberField, PersianStringField, PersianTextAreaField
 
@@ -157,10 +157,15 @@ def form_data_from_answers(form_class, answers: dict) -> dict:
 
 
 def target_text(criterion: Criterion, tier_id: str, lang: str = "fa") -> str:
-    """The target for this tier as shown beside the criterion, e.g. «≥ ۹۰ درصد»."""
+    """The target for this tier in words, e.g. «دست‌کم ۹۰ ٪» or «حداکثر ۱۵ روز».
+
+    Words, not ≥/≤: those signs are mirrored in right-to-left text and would read backwards.
+    """
     target = criterion.target_for(tier_id)
     if target is None:
         return ""
-    sign = "≤" if criterion.better == "lower" else "≥"
-    label = criterion.unit_label or ("%" if criterion.type == "percent" else "")
-    return f"{sign} {format_number(target, 1, lang)} {label}".strip()
+    label = criterion.unit_label or ("٪" if criterion.type == "percent" else "")
+    value = f"{format_number(target, 1, lang)} {label}".strip()
+    if criterion.better == "lower":
+        return _("at most %(value)s", value=value)
+    return _("at least %(value)s", value=value)

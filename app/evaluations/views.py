@@ -24,7 +24,12 @@ from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
 from app.i18n import _, normalise_text
 from app.models import Evaluation, EvaluationStatus, Evidence
-from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
+from forms.evaluation import (
+    build_evaluation_form,
+    field_key,
+    form_data_from_answers,
+    target_text,
+)
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
@@ -72,6 +77,7 @@ def _render_page(evaluation, form=None, problems=None, status=200):
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, form=form, card=card,
         answers=answers, problems=problems or {}, field_key=field_key, photos=photos,
+        target_text=target_text,
         editable=access.can_edit_answers(current_user, evaluation),
         reviewable=access.can_review(current_user, evaluation),
         live=services.summary(card, rubric)), status

@@ -1,0 +1,88 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against a live server.
+
+Never `playwright install`: the browser is /usr/bin/chromium from apt (scripts/setup.sh).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mobile": False,
+          "device_scale_factor": 1, "locale": "fa-IR"}
+
+
+class LiveServer:
+    """The app served by Werkzeug in a thread; can be stopped and started again."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = None
+
+    def start(self):
+        if self.thread is None:
+            self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+            self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+            self.thread.start()
+
+    def stop(self):
+        if self.thread is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(timeout=10)
+            self.thread = None
+
+
+@pytest.fixture
+def live_app(demo_app):
+    server = LiveServer(demo_app)
+    server.server.server_close()  # start() makes a fresh one on the same port
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_server(live_app):
+    """The base URL of the running demo app."""
+    return live_app.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(**TABLET)
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+def log_in(page, base_url: str, username: str, password: str = "arzyab-demo") -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base_url}/evaluations/")

@@ -1,0 +1,125 @@
+"""The inspector's whole evaluation in real Chromium at tablet size (820×1180, touch)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Answer, Evaluation, EvaluationCycle, Municipality
+from tests.browser.conftest import TABLET, log_in
+
+pytestmark = pytest.mark.browser
+
+PERSIAN_VALUES = {"percent": "۹۵", "number": "۱۲٫۵"}
+
+
+def _evaluation_id(app, town: str, year: int = 1404) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(Evaluation.id).join(Municipality).join(EvaluationCycle)
+            .where(Municipality.name == town, EvaluationCycle.year == year))
+
+
+def _fill(card) -> None:
+    kind = card.get_attribute("data-type")
+    if kind == "scale":
+        card.locator("label.choice").last.tap()
+    elif kind == "yesno":
+        card.locator("label.choice").first.tap()
+    else:
+        card.locator("input.num").fill(PERSIAN_VALUES[kind])
+    card.locator("textarea[name$=_note]").fill("بررسی شد؛ مستندات موجود است")
+
+
+def _wait_saved(page) -> None:
+    page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
+
+
+def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
+        live_app, context, browser, demo_app, artifacts):
+    base = live_app.url
+    eid = _evaluation_id(demo_app, "جعفریه")
+    page = context.new_page()
+    log_in(page, base, "inspector")
+    page.goto(f"{base}/evaluations/{eid}")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    cards = page.locator("article.criterion")
+    count = cards.count()
+    assert count > 40
+    half = count // 2
+
+    for index in range(half):
+        _fill(cards.nth(index))
+    _wait_saved(page)
+
+    # the link drops: answers keep being typed, the indicator says they are not saved
+    context.set_offline(True)
+    for index in range(half, count):
+        _fill(cards.nth(index))
+    page.wait_for_selector("#save-state[data-state=error]", timeout=20_000)
+    page.screenshot(path=str(artifacts / "inspector-offline.png"), full_page=False)
+    # a reload while offline is not possible; the queue is in localStorage
+    pending = page.evaluate(f"JSON.parse(localStorage.getItem('arzyab:pending:{eid}'))")
+    assert len(pending["changes"]) >= 1
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    _wait_saved(page)
+
+    # a reload restores exactly what was typed, from the server
+    page.reload()
+    cards = page.locator("article.criterion")
+    first_number = page.locator("article[data-type=number] input.num").first
+    assert first_number.input_value() in ("12.5", "۱۲٫۵")
+    assert page.locator("[data-live=score]").inner_text() not in ("", "—")
+    assert re.search(r"[۰-۹]", page.locator("[data-live=score]").inner_text())
+    page.screenshot(path=str(artifacts / "inspector-form.png"), full_page=False)
+
+    with demo_app.app_context():
+        answered = db.session.scalar(select(db.func.count(Answer.id)).where(
+            Answer.evaluation_id == eid, Answer.value.is_not(None)))
+    assert answered == count
+
+    page.get_by_role("button", name="ارسال برای بررسی").click()
+    page.wait_for_url(f"{base}/evaluations/")
+    assert "برای بررسی ارسال شد" in page.content()
+
+    # the reviewer returns it with a comment on one criterion
+    reviewer = browser.new_context(**TABLET)
+    rpage = reviewer.new_page()
+    log_in(rpage, base, "reviewer")
+    rpage.goto(f"{base}/evaluations/{eid}")
+    rpage.locator("textarea[name^=comment-]").first.fill("عدد را با صورتجلسه تطبیق دهید")
+    rpage.get_by_role("button", name="برگشت با توضیحات").click()
+    rpage.wait_for_url(f"{base}/evaluations/")
+
+    # the inspector sees the comment, corrects, resubmits
+    page.goto(f"{base}/evaluations/{eid}")
+    assert "عدد را با صورتجلسه تطبیق دهید" in page.content()
+    first = page.locator("article.criterion").first
+    _fill(first)
+    _wait_saved(page)
+    page.get_by_role("button", name="ارسال برای بررسی").click()
+    page.wait_for_url(f"{base}/evaluations/")
+
+    rpage.goto(f"{base}/evaluations/{eid}")
+    rpage.get_by_role("button", name="تأیید").click()
+    rpage.wait_for_url(f"{base}/evaluations/{eid}")
+    assert "تأییدشده" in rpage.content()
+    rpage.screenshot(path=str(artifacts / "reviewer-approved.png"), full_page=False)
+    reviewer.close()
+
+    with demo_app.app_context():
+        assert db.session.get(Evaluation, eid).status == "approved"
+
+
+def test_inspector_cannot_open_another_towns_evaluation(live_app, page, demo_app):
+    base = live_app.url
+    log_in(page, base, "inspector")
+    other = 99999
+    response = page.goto(f"{base}/evaluations/{other}")
+    assert response.status == 404
+    assert "وجود ندارد" in page.content()
