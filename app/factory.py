@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from app import i18n
+from app import compression, i18n
 from app.config import ROOT, load_config
 from app.db import configure_engine
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_errors(app)
     _register_headers(app)
     _register_assets(app)
+    compression.init_app(app)
 
     from app.cli import register_commands
 
@@ -82,6 +83,8 @@ def _register_templates(app: Flask) -> None:
     from flask_babel import get_locale
 
     def lang() -> str:
+        if has_request_context() and "lang" in g:  # chosen once per request
+            return g.lang
         return str(get_locale() or "fa")
 
     app.jinja_env.filters.update(

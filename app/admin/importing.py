@@ -16,12 +16,17 @@ no problems, all of it in one transaction. A problem names the row as a spreadsh
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import json
 import re
+import secrets
+import time
 import warnings
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from app.i18n import _, _l, current_lang, normalise_text, parse_number, persian_digits, search_key
 
@@ -31,6 +36,8 @@ MAX_ROWS = 5000
 MAX_COLUMNS = 30
 #: an XLSX is a zip: refuse one that unpacks to more than this (zip bombs)
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+#: how long a previewed file is kept for its import
+STASH_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -413,3 +420,52 @@ def plan_import(filename: str, data: bytes, province_name: str, existing: list,
                                  status="changed" if changes else "unchanged", values=values,
                                  changes=changes, municipality_id=current.id))
     return plan
+
+
+# --- a checked file kept between the preview and the import --------------------------------
+
+def _stash_dir() -> Path:
+    from flask import current_app
+
+    return Path(current_app.config["DATA_DIR"]) / "imports"
+
+
+def stash_upload(filename: str, data: bytes, user_id: int) -> str:
+    """Keep an uploaded file on the server for the import that follows its preview; returns
+    the token that names it. Files older than a day are removed on the way."""
+    folder = _stash_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - STASH_SECONDS
+    for old in folder.glob("*"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+    token = secrets.token_hex(16)
+    (folder / f"{token}.data").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps(
+        {"filename": filename[:200], "user_id": user_id}, ensure_ascii=False), "utf-8")
+    return token
+
+
+def take_upload(token: str, user_id: int) -> tuple[str, bytes] | None:
+    """The file kept under `token` by `user_id`, or None (unknown, expired or someone
+    else's)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return None
+    folder = _stash_dir()
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text("utf-8"))
+        if meta.get("user_id") != user_id:
+            return None
+        if (folder / f"{token}.json").stat().st_mtime < time.time() - STASH_SECONDS:
+            return None
+        return str(meta.get("filename") or "upload"), (folder / f"{token}.data").read_bytes()
+    except (OSError, ValueError):
+        return None
+
+
+def drop_upload(token: str) -> None:
+    if re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        for suffix in (".data", ".json"):
+            with contextlib.suppress(OSError):
+                (_stash_dir() / f"{token}{suffix}").unlink()

@@ -74,8 +74,8 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     cards = page.locator("article.criterion")
     first_number = page.locator("article[data-type=number] input.num").first
     assert first_number.input_value() in ("12.5", "۱۲٫۵")
-    assert page.locator("[data-live=score]").inner_text() not in ("", "—")
-    assert re.search(r"[۰-۹]", page.locator("[data-live=score]").inner_text())
+    assert page.locator("#live [data-live=score]").inner_text() not in ("", "—")
+    assert re.search(r"[۰-۹]", page.locator("#live [data-live=score]").inner_text())
     page.screenshot(path=str(artifacts / "inspector-form.png"), full_page=False)
 
     with demo_app.app_context():
