@@ -171,3 +171,7 @@ def serve_command(host, port):
 # the file-only commands work without building the app (no database needed)
 main.add_command(rubric_group)
 main.add_command(score_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""The stored PDF of an approved evaluation: rendered once, served byte-identical ever after."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models._types import UTCDateTime, utcnow
+
+
+class StoredReport(db.Model):
+    """The final report of an approved evaluation, as a file under DATA_DIR/reports.
+
+    Two hashes: ``content_sha256`` is printed in the report's footer as its verification code
+    (a file cannot contain its own hash, so it is the hash of the canonical report content, the
+    context JSON kept in ``content_json``); ``sha256`` is the hash of the PDF file's bytes,
+    checked every time the file is served.
+    """
+
+    __tablename__ = "stored_reports"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the approved evaluation; one final report each
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
+    #: our own file name under DATA_DIR/reports (never derived from user input)
+    file_name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: sha256 of the PDF file's bytes (integrity check on every download)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: sha256 of the canonical content JSON: the verification code printed in the footer
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: the canonical content JSON itself, so a printed copy can be checked figure by figure
+    content_json: Mapped[str] = mapped_column(Text)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer)
+    #: the evaluation's version when the report was issued
+    evaluation_version: Mapped[int] = mapped_column(Integer)
+    #: when it was rendered (UTC) and for whom (None: the command line)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
