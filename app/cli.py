@@ -37,6 +37,8 @@ def register_commands(app) -> None:
     """Called by the factory: the commands that need the app and its database."""
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
+    from app.admin.cli import municipalities_group
+    app.cli.add_command(municipalities_group)
 
 
 # --- rubric ------------------------------------------------------------------------------------
@@ -163,9 +165,11 @@ def demo_command():
 def serve_command(host, port):
     """Run the app (a threaded development server; see the README for gunicorn)."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
     click.echo(f"Arzyab is running at http://{host}:{port}/")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               use_reloader=False)
 
 
 # the file-only commands work without building the app (no database needed)

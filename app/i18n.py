@@ -13,6 +13,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jdatetime
 from babel.support import NullTranslations, Translations
@@ -172,9 +173,19 @@ _MONTHS_EN = ("Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar
               "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand")
 
 
+LOCAL_TIMEZONE = ZoneInfo("Asia/Tehran")
+
+
+def local_time(value: _dt.datetime) -> _dt.datetime:
+    """A stored (naive UTC) timestamp as Iran's local time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    return value.astimezone(LOCAL_TIMEZONE)
+
+
 def to_jalali(value: _dt.date | _dt.datetime) -> jdatetime.date:
     if isinstance(value, _dt.datetime):
-        value = value.date()
+        value = local_time(value).date()
     return jdatetime.date.fromgregorian(date=value)
 
 
@@ -195,7 +206,7 @@ def jalali_date(value: _dt.date | _dt.datetime | None, lang: str = DEFAULT_LOCAL
 def jalali_datetime(value: _dt.datetime | None, lang: str = DEFAULT_LOCALE) -> str:
     if value is None:
         return "—"
-    text = f"{jalali_date(value, 'en')} {value:%H:%M}"
+    text = f"{jalali_date(value, 'en')} {local_time(value):%H:%M}"
     return text.translate(_TO_PERSIAN) if lang == "fa" else text
 
 

@@ -73,3 +73,10 @@ def test_every_message_has_a_persian_translation():
         fa = {m.id: m.string for m in read_po(file) if m.id}
     missing = sorted(i for i in ids if not fa.get(i))
     assert not missing, f"{len(missing)} messages lack a Persian translation: {missing[:20]}"
+
+
+def test_stored_utc_times_are_shown_in_tehran_time():
+    from app.i18n import jalali_datetime
+
+    # 20:45 UTC on 20 March 2025 is 00:15 on 1 Farvardin 1404 in Tehran (+03:30)
+    assert jalali_datetime(dt.datetime(2025, 3, 20, 20, 45), "en") == "1404/01/01 00:15"

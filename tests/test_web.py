@@ -174,3 +174,20 @@ def test_security_headers(client):
 def test_font_is_served_from_the_npm_package(client):
     with client.get("/assets/fonts/Vazirmatn[wght].woff2") as response:
         assert response.status_code == 200 and response.data[:4] == b"wOF2"
+
+
+def test_huge_note_and_stale_version_get_clear_errors(client, demo_app):
+    login(client, "inspector")
+    eid = _id(demo_app, "جعفریه", 1404)
+    response = client.post(f"/evaluations/{eid}/answers", headers=SAVE, json={
+        "changes": {"1.1": {"value": "50", "note": "ب" * 10_000}}})
+    assert response.status_code == 422 and "1.1" in response.json["errors"]
+    page = client.get(f"/evaluations/{eid}")
+    response = client.post(f"/evaluations/{eid}", data={
+        "csrf_token": csrf_token(page.text), "c1_2e_1": "50", "c1_2e_1_note": "ب" * 10_000})
+    assert response.status_code == 422
+    client.post(f"/evaluations/{eid}/answers", headers=SAVE,
+                json={"changes": {"1.1": {"value": "40"}}})
+    stale = client.post(f"/evaluations/{eid}/answers", headers=SAVE, json={
+        "base_version": 1, "changes": {"1.1": {"value": "41"}}})
+    assert stale.status_code == 409 and stale.json["conflicts"]["1.1"]["theirs"]["value"] == 40.0

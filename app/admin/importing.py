@@ -160,9 +160,8 @@ def read_table(filename: str, data: bytes, max_bytes: int = MAX_BYTES
     Wholly blank rows are left out (their numbers are not reused). Raises ImportFileError.
     """
     if len(data) > max_bytes:
-        raise ImportFileError(_(
-            "The file is %(size)s KB; the limit is %(limit)s KB. Split it into smaller files.",
-            size=_num(-(-len(data) // 1024)), limit=_num(max_bytes // 1024)))
+        raise ImportFileError(_("The file is larger than %(limit)s KB. Split it into smaller "
+                                "files.", limit=_num(max_bytes // 1024)))
     if not data.strip():
         raise ImportFileError(_("The file is empty. Upload a CSV or XLSX file with a header "
                                 "row and one row per municipality."))

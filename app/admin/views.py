@@ -8,6 +8,7 @@ blueprint, so a view added later cannot forget it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 from flask import (
@@ -62,7 +63,11 @@ def _only_admins():
 @bp.context_processor
 def _helpers():
     return {"role_label": services.role_label, "status_label": _status_label,
-            "local_time": services.local_time}
+            "local_time": services.local_time, "details_text": _details_text}
+
+
+def _details_text(details) -> str:
+    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True, indent=1)
 
 
 def _status_label(status: str) -> str:

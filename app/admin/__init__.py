@@ -1,0 +1,1 @@
+"""Administration: users, municipalities (and their import), cycles, planning, the audit trail."""
