@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -24,8 +25,14 @@ from forms.base import (
     no_control_characters,
 )
 
-ROLE_CHOICES = [("inspector", _l("Inspector")), ("reviewer", _l("Reviewer")),
-                ("author", _l("Rubric author")), ("admin", _l("Administrator"))]
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+ROLE_CHOICES = choices([("inspector", _l("Inspector")), ("reviewer", _l("Reviewer")),
+                        ("author", _l("Rubric author")), ("admin", _l("Administrator"))])
 
 
 def optional_int(value):

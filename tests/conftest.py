@@ -1,23 +1,33 @@
-"""Shared fixtures: an app on a real SQLite database, migrated once per session and copied
-fresh for every test (fast, and nothing leaks between tests); the demo data the same way."""
+"""Shared fixtures: an app on a real database, migrated once per session and copied fresh for
+every test (fast, and nothing leaks between tests); the Qom demo data the same way.
+
+SQLite by default (a template file copied per test). With ARZYAB_TEST_POSTGRES set to a server
+URL (scripts/test-postgres.sh does it), the same tests run on PostgreSQL, each on a database
+created from a template database.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+POSTGRES = os.environ.get("ARZYAB_TEST_POSTGRES")
+_counter = itertools.count()
 
 
-def _make_app(db_path: Path, data_dir: Path, **extra):
+def _make_app(uri: str, data_dir: Path, **extra):
     config = {
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SQLALCHEMY_DATABASE_URI": uri,
         "SECRET_KEY": "test-secret-key-0123456789",
         "DATA_DIR": str(data_dir),
         **extra,
@@ -25,56 +35,124 @@ def _make_app(db_path: Path, data_dir: Path, **extra):
     return create_app(config)
 
 
+def _close(app):
+    """Close every connection (and on SQLite fold the WAL in), so the database can be copied."""
+    from app.extensions import db
+
+    db.session.remove()
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.engine.dispose()
+
+
+class SQLiteDatabases:
+    def __init__(self, base: Path):
+        self.base = base
+
+    def uri(self, name: str) -> str:
+        return f"sqlite:///{self.base / (name + '.sqlite')}"
+
+    def template(self, name: str) -> str:
+        return self.uri(name)
+
+    def copy_template(self, source: str, target: str) -> None:
+        shutil.copy(self.base / f"{source}.sqlite", self.base / f"{target}.sqlite")
+
+    def fresh(self, template: str, tmp_path: Path) -> str:
+        path = tmp_path / "test.sqlite"
+        shutil.copy(self.base / f"{template}.sqlite", path)
+        return f"sqlite:///{path}"
+
+    def drop(self, uri: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresDatabases:
+    def __init__(self, server_url: str):
+        self.server = sa.engine.make_url(server_url)
+        self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT")
+        self.prefix = f"arzyab_test_{os.getpid()}"
+
+    def _url(self, name: str) -> str:
+        return self.server.set(database=name).render_as_string(hide_password=False)
+
+    def uri(self, name: str) -> str:
+        return self._url(f"{self.prefix}_{name}")
+
+    def _create(self, name: str, template: str | None = None) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            suffix = f' TEMPLATE "{template}"' if template else ""
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{suffix}')
+
+    def template(self, name: str) -> str:
+        full = f"{self.prefix}_{name}"
+        self._create(full)
+        return self._url(full)
+
+    def copy_template(self, source: str, target: str) -> None:
+        self._create(f"{self.prefix}_{target}", f"{self.prefix}_{source}")
+
+    def fresh(self, template: str, tmp_path: Path) -> str:
+        name = f"{self.prefix}_t{next(_counter)}"
+        self._create(name, f"{self.prefix}_{template}")
+        return self._url(name)
+
+    def drop(self, uri: str) -> None:
+        name = sa.engine.make_url(uri).database
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        for name in ("demo", "empty"):
+            self.drop(self.uri(name))
+        self.admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def template_dbs(tmp_path_factory):
-    """Two database files: migrated and empty; migrated with the Qom demo data."""
+def databases(tmp_path_factory):
     from flask_migrate import upgrade
 
     from app.demo import create_demo
 
     base = tmp_path_factory.mktemp("templates")
-    empty, demo = base / "empty.sqlite", base / "demo.sqlite"
-    app = _make_app(empty, base / "data")
+    dbs = PostgresDatabases(POSTGRES) if POSTGRES else SQLiteDatabases(base)
+    app = _make_app(dbs.template("empty"), base / "data")
     with app.app_context():
         upgrade()
         _close(app)
-    shutil.copy(empty, demo)
-    app = _make_app(demo, base / "data")
+    dbs.copy_template("empty", "demo")
+    app = _make_app(dbs.uri("demo"), base / "data")
     with app.app_context():
         create_demo()
         _close(app)
-    return {"empty": empty, "demo": demo}
+    yield dbs
+    dbs.close()
 
 
-def _close(app):
-    """Fold the WAL into the database file and close every connection, so it can be copied."""
-    from app.extensions import db
-
-    db.session.remove()
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.engine.dispose()
-
-
-def _app_from(template: Path, tmp_path: Path, **extra):
-    db_path = tmp_path / "test.sqlite"
-    shutil.copy(template, db_path)
-    app = _make_app(db_path, tmp_path / "data", **extra)
+def _app_from(dbs, template: str, tmp_path: Path, **extra):
+    uri = dbs.fresh(template, tmp_path)
+    app = _make_app(uri, tmp_path / "data", **extra)
     yield app
     with app.app_context():
         _close(app)
+    dbs.drop(uri)
 
 
 @pytest.fixture
-def app(template_dbs, tmp_path):
+def app(databases, tmp_path):
     """An app on a fresh copy of the migrated, empty database."""
-    yield from _app_from(template_dbs["empty"], tmp_path)
+    yield from _app_from(databases, "empty", tmp_path)
 
 
 @pytest.fixture
-def demo_app(template_dbs, tmp_path):
+def demo_app(databases, tmp_path):
     """An app on a fresh copy of the database with the Qom demo data."""
-    yield from _app_from(template_dbs["demo"], tmp_path)
+    yield from _app_from(databases, "demo", tmp_path)
 
 
 @pytest.fixture

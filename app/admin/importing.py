@@ -148,7 +148,17 @@ class ImportPlan:
 # --- numbers in messages ------------------------------------------------------------------
 
 def _num(value: object) -> str:
-    return persian_digits(value) if current_lang() == "fa" else str(value)
+    """A number in the digits of the language messages are being made in (a request's, or
+    the one a command forced)."""
+    from flask import has_app_context
+
+    lang = current_lang()
+    if has_app_context():
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        lang = locale.language if locale is not None else lang
+    return persian_digits(value) if lang == "fa" else str(value)
 
 
 # --- stage 1: reading ---------------------------------------------------------------------

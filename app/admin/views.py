@@ -47,6 +47,7 @@ from forms.admin import (
     RetierForm,
     UserCreateForm,
     UserEditForm,
+    choices,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", static_folder="static",
@@ -133,10 +134,10 @@ def index():
 # --- users --------------------------------------------------------------------------------
 
 def _province_choices(form_field, blank: str | None = None) -> None:
-    choices = [(p.id, p.name) for p in _provinces()]
+    pairs = [(p.id, p.name) for p in _provinces()]
     if blank is not None and current_user.province_id is None:
-        choices.insert(0, ("", blank))
-    form_field.choices = choices
+        pairs.insert(0, ("", blank))
+    form_field.choices = choices(pairs)
 
 
 @bp.route("/users")
@@ -262,7 +263,7 @@ def _import_form() -> ImportForm:
     default = current_app.config["PROVINCE_NAME"]
     if current_user.province_id is None and default not in names:
         names.insert(0, default)
-    form.province.choices = [(name, name) for name in names]
+    form.province.choices = choices((name, name) for name in names)
     if not form.is_submitted() and default in names:
         form.province.data = default
     return form
@@ -326,7 +327,7 @@ def municipalities_import_confirm():
         return _render_import(form, status=410)
     filename, data = kept
     form.province.data = confirm.province.data
-    if confirm.province.data not in [value for value, _label in form.province.choices]:
+    if confirm.province.data not in [choice.value for choice in form.province.choices]:
         abort(400)
     try:
         with writing():
@@ -400,16 +401,16 @@ def _plan_province(cycle_id: int) -> Province | None:
 
 
 def _people_choices(form, province_id: int | None, blank_reviewer: str) -> None:
-    form.inspectors.choices = [(u.id, u.display_name)
-                               for u in services.users_with_role("inspector", province_id)]
-    form.reviewer.choices = [("", blank_reviewer)] + [
-        (u.id, u.display_name) for u in services.users_with_role("reviewer", province_id)]
+    form.inspectors.choices = choices(
+        (u.id, u.display_name) for u in services.users_with_role("inspector", province_id))
+    form.reviewer.choices = choices([("", blank_reviewer)] + [
+        (u.id, u.display_name) for u in services.users_with_role("reviewer", province_id)])
 
 
 def _plan_forms(cycle, province):
     plan_form = PlanForm(prefix="plan")
-    plan_form.province.choices = [(p.id, p.name) for p in _provinces()]
-    plan_form.rubric_id.choices = [(r, r) for r in services.rubric_ids()]
+    plan_form.province.choices = choices((p.id, p.name) for p in _provinces())
+    plan_form.rubric_id.choices = choices((r, r) for r in services.rubric_ids())
     if not plan_form.is_submitted():
         plan_form.province.data = province.id if province else None
         plan_form.rubric_id.data = current_app.config["DEFAULT_RUBRIC"]
@@ -417,7 +418,7 @@ def _plan_forms(cycle, province):
     _people_choices(assign_form, province.id if province else None, _("— keep as it is —"))
     evaluation_ids = db.session.scalars(
         select(Evaluation.id).where(Evaluation.cycle_id == cycle.id))
-    assign_form.evaluations.choices = [(i, str(i)) for i in evaluation_ids]
+    assign_form.evaluations.choices = choices((i, str(i)) for i in evaluation_ids)
     return plan_form, assign_form
 
 
@@ -534,8 +535,8 @@ def evaluation_retier(evaluation_id: int):
     town = evaluation.municipality
     suggested = rubric.tier_for(town.grade, town.population)
     form = RetierForm()
-    form.tier.choices = [(t.id, f"{t.id} — {t.title}" if t.title else t.id)
-                         for t in rubric.tiers]
+    form.tier.choices = choices((t.id, f"{t.id} — {t.title}" if t.title else t.id)
+                                for t in rubric.tiers)
     if not form.is_submitted():
         form.tier.data = suggested.id if suggested else evaluation.tier_id
 
@@ -565,11 +566,11 @@ def evaluation_retier(evaluation_id: int):
 
 def _audit_filters() -> tuple[AuditFilterForm, services.AuditFilter, bool]:
     form = AuditFilterForm(formdata=request.args)
-    form.user.choices = [("", _("Anyone"))] + [
-        (u.id, f"{u.display_name} ({u.username})") for u in services.list_users()]
-    form.municipality.choices = [("", _("Any"))] + [
-        (m.id, m.name) for m in services.find_municipalities("", _scope_ids())]
-    form.action.choices = [("", _("Any"))] + [(a, a) for a in services.audit_actions()]
+    form.user.choices = choices([("", _("Anyone"))] + [
+        (u.id, f"{u.display_name} ({u.username})") for u in services.list_users()])
+    form.municipality.choices = choices([("", _("Any"))] + [
+        (m.id, m.name) for m in services.find_municipalities("", _scope_ids())])
+    form.action.choices = choices([("", _("Any"))] + [(a, a) for a in services.audit_actions()])
     valid = form.validate()
 
     def ok(field):

@@ -1,0 +1,553 @@
+"""Plain-dict contexts for the print templates: no ORM object reaches a template.
+
+A context holds only JSON types (dict, list, str, int, float, bool, None); dates are already
+Jalali text. Scores stay numbers (the templates format them with the ``number`` filter); the
+sentences that carry data are translated here with ``_()``. Inspector- and reviewer-typed text
+is shortened to a limit with a visible marker; the templates escape it like any other text.
+
+Call these inside ``services.report_locale()`` (reports are official Persian documents).
+The canonical JSON of an evaluation context is what the verification code of a final report
+hashes (see ``services``), so nothing here may depend on the moment of rendering for a final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from flask import current_app
+from flask_babel import get_locale
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.evaluations.services import rubric_for, scorecard
+from app.extensions import db
+from app.i18n import _, format_number, jalali_date, normalise_text, persian_digits
+from app.models import (
+    Evaluation,
+    EvaluationCycle,
+    EvaluationStatus,
+    Evidence,
+    Municipality,
+    Recommendation,
+)
+from app.reports import charts
+from app.rubric import Criterion, Rubric
+
+#: longest inspector note or N/A reason printed in a criteria table (characters)
+NOTE_LIMIT = 1200
+#: longest reviewer text (strengths, improvements) and recommendation
+TEXT_LIMIT = 4000
+RECOMMENDATION_LIMIT = 1500
+NAME_LIMIT = 200
+MAX_RECOMMENDATIONS = 60
+#: evidence thumbnails shown per criterion (the rest are counted)
+PHOTOS_PER_CRITERION = 4
+#: best and weakest criteria listed under strengths / areas for improvement
+HIGHLIGHTS = 3
+#: a criterion at or above this share of its points counts as a strength
+STRONG_FRACTION = 0.75
+
+
+def _lang() -> str:
+    return str(get_locale() or "fa")
+
+
+def shorten(text: str | None, limit: int) -> str:
+    """`text` normalised, cut at `limit` characters with a marker saying so."""
+    text = normalise_text(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit].rstrip() + " … " + _("[shortened; the full text is in Arzyab]")
+
+
+def _number(value: float | None, decimals: int = 1) -> str:
+    return format_number(value, decimals, _lang())
+
+
+def _digits(value: object) -> str:
+    return persian_digits(value) if _lang() == "fa" else str(value)
+
+
+def _date(value: dt.date | dt.datetime | None) -> str:
+    return jalali_date(value, _lang()) if value else ""
+
+
+def signed(value: float | None) -> str:
+    """A change such as «+۷٫۳» or «−۲» (empty for None)."""
+    if value is None:
+        return ""
+    text = _number(abs(value))
+    if round(value, 1) > 0:
+        return "+" + text
+    if round(value, 1) < 0:
+        return "−" + text
+    return text
+
+
+def _delta(now: float | None, before: float | None) -> float | None:
+    if now is None or before is None:
+        return None
+    return round(now - before, 1)
+
+
+def status_title(status: str) -> str:
+    return {EvaluationStatus.DRAFT: _("Draft"), EvaluationStatus.SUBMITTED: _("Submitted"),
+            EvaluationStatus.RETURNED: _("Returned for changes"),
+            EvaluationStatus.APPROVED: _("Approved")}.get(status, str(status))
+
+
+def rubric_colours(rubric: Rubric) -> dict[str, str]:
+    return charts.band_colours((band.min, band.label) for band in rubric.bands)
+
+
+# --- shared pieces -----------------------------------------------------------------------------
+
+def letterhead(province: str, *, number: str | None, date: dt.date | dt.datetime,
+               attachments: str) -> dict:
+    """«بسمه تعالی», the office, and شماره / تاریخ / پیوست."""
+    config = current_app.config
+    return {
+        "invocation": _("In the name of God"),
+        "state": _("Islamic Republic of Iran"),
+        "ministry": _("Ministry of the Interior"),
+        "authority": _("Governorate of %(province)s", province=province),
+        "office": config["OFFICE_NAME"],
+        "number": _digits(number) if number else "",
+        "date": _date(date),
+        "attachments": attachments,
+    }
+
+
+def _people(evaluation: Evaluation, role: str) -> list[str]:
+    return [shorten(user.display_name, NAME_LIMIT) for user in evaluation.users_in_role(role)]
+
+
+# --- the evaluation report ---------------------------------------------------------------------
+
+def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) -> dict:
+    """Everything the evaluation report prints, as plain data."""
+    rubric = rubric_for(evaluation)
+    card = scorecard(evaluation)
+    tier = rubric.tier(evaluation.tier_id)
+    colours = rubric_colours(rubric)
+    municipality, cycle = evaluation.municipality, evaluation.cycle
+    province = municipality.province.name
+    final = evaluation.status == EvaluationStatus.APPROVED
+    issued = evaluation.approved_at if final and evaluation.approved_at else \
+        (today or dt.date.today())
+    photos = _photos(evaluation)
+    photo_count = sum(len(items) for items in photos.values())
+    answers = {answer.criterion_id: answer for answer in evaluation.answers}
+
+    units = [_unit(unit, card, answers, photos, colours, evaluation.tier_id)
+             for unit in rubric.units if unit.applies(evaluation.tier_id)]
+    title = _("Performance evaluation report of the units of the municipality of %(name)s"
+              " — year %(year)s", name=municipality.name, year=_digits(cycle.year))
+    attachments = _("%(n)s photos", n=_digits(photo_count)) if photo_count else _("None")
+    return {
+        "kind": "evaluation",
+        "evaluation_id": evaluation.id,
+        "final": final,
+        "status": str(evaluation.status),
+        "status_title": status_title(evaluation.status),
+        "title": title,
+        "letterhead": letterhead(province, number=evaluation.report_number, date=issued,
+                                 attachments=attachments),
+        "method": _method(evaluation, rubric, card),
+        "profile": _profile(evaluation, tier, province),
+        "summary": _summary(evaluation, card, rubric, tier, colours, units),
+        "chart": charts.bar_chart(
+            [charts.bar(u["title"], u["score"], u["raw"], u["band"], colours,
+                        note="" if u["evaluated"] else _("not evaluated")) for u in units],
+            colours),
+        "units": units,
+        "highlights": _highlights(card, rubric, evaluation),
+        "recommendations": _recommendations(evaluation, rubric),
+        "signatures": _signatures(evaluation, final),
+        "copies": _copies(municipality, province),
+    }
+
+
+def _method(evaluation: Evaluation, rubric: Rubric, card) -> dict:
+    cycle = evaluation.cycle
+    reference = rubric.tier(rubric.reference_tier)
+    return {
+        "rubric_title": rubric.title,
+        "rubric_version": _digits(rubric.version),
+        "rubric_sha": evaluation.rubric_version.sha256[:12],
+        "cycle_title": cycle.title,
+        "visit_window": [_date(cycle.visit_start), _date(cycle.visit_end)],
+        "visit_dates": _digits(shorten(evaluation.visit_dates, NAME_LIMIT)),
+        "inspectors": _people(evaluation, "inspector"),
+        "reviewers": _people(evaluation, "reviewer"),
+        "answered": card.answered,
+        "applicable": card.applicable,
+        "na_count": sum(1 for c in card.criteria if c.applicable and c.na),
+        "reference_tier": (reference.title or reference.id) if reference else "",
+    }
+
+
+def _profile(evaluation: Evaluation, tier, province: str) -> dict:
+    """The municipality as it was when the evaluation was created (the tier's basis)."""
+    basis = evaluation.tier_basis or {}
+    municipality = evaluation.municipality
+    return {
+        "name": municipality.name,
+        "county": municipality.county,
+        "province": province,
+        "grade": basis.get("grade", municipality.grade),
+        "population": basis.get("population", municipality.population),
+        "census_year": basis.get("census_year", municipality.census_year),
+        "budget_million_rial": basis.get("budget_million_rial"),
+        "staff_count": basis.get("staff_count"),
+        "tier_id": evaluation.tier_id,
+        "tier_title": (tier.title if tier else "") or evaluation.tier_id,
+        "tier_description": tier.description if tier else "",
+    }
+
+
+def _summary(evaluation: Evaluation, card, rubric: Rubric, tier, colours, units) -> dict:
+    name = evaluation.municipality.name
+    tier_title = (tier.title if tier else "") or evaluation.tier_id
+    if card.score is not None:
+        statement = _(
+            "Given the facilities available in the province's towns of the same tier "
+            "(%(tier)s), the performance of the municipality of %(name)s was judged "
+            "«%(band)s», with an adjusted score of %(score)s out of 100 (raw score %(raw)s).",
+            tier=tier_title, name=name, band=card.band, score=_number(card.score),
+            raw=_number(card.raw))
+    else:
+        statement = _("Too few criteria were answered to judge the performance of the "
+                      "municipality of %(name)s.", name=name)
+    return {
+        "score": card.score, "raw": card.raw, "band": card.band or "",
+        "raw_band": card.raw_band or "", "colour": colours.get(card.band or "", "#d5d9de"),
+        "statement": statement,
+        "complete": card.complete,
+        "units_evaluated": sum(1 for u in units if u["evaluated"]),
+        "units_total": len(units),
+        "rank": _rank(evaluation, card.score, tier_title),
+        "change": _change(evaluation, card),
+    }
+
+
+def _rank(evaluation: Evaluation, score: float | None, tier_title: str) -> dict | None:
+    """Place among the province's approved evaluations of the same tier in the cycle."""
+    if score is None:
+        return None
+    rows = db.session.execute(
+        select(Evaluation.id, Evaluation.score).join(Municipality).where(
+            Evaluation.cycle_id == evaluation.cycle_id,
+            Municipality.province_id == evaluation.municipality.province_id,
+            Evaluation.tier_id == evaluation.tier_id,
+            Evaluation.status == EvaluationStatus.APPROVED,
+            Evaluation.score.is_not(None))).all()
+    scores = {row.id: row.score for row in rows}
+    scores[evaluation.id] = score
+    position = 1 + sum(1 for other in scores.values() if other > score)
+    return {"position": position, "of": len(scores), "tier": tier_title}
+
+
+def previous_evaluation(evaluation: Evaluation) -> Evaluation | None:
+    """The same municipality's latest approved evaluation of an earlier cycle."""
+    return db.session.scalar(
+        select(Evaluation).join(EvaluationCycle).where(
+            Evaluation.municipality_id == evaluation.municipality_id,
+            EvaluationCycle.year < evaluation.cycle.year,
+            Evaluation.status == EvaluationStatus.APPROVED)
+        .order_by(EvaluationCycle.year.desc()).limit(1))
+
+
+def _change(evaluation: Evaluation, card) -> dict | None:
+    before = previous_evaluation(evaluation)
+    if before is None or before.score is None:
+        return None
+    delta, raw_delta = _delta(card.score, before.score), _delta(card.raw, before.raw_score)
+    return {"year": before.cycle.year, "score": before.score, "raw": before.raw_score,
+            "band": before.band or "", "delta": delta, "raw_delta": raw_delta,
+            "delta_text": signed(delta), "raw_delta_text": signed(raw_delta),
+            "same_rubric": before.rubric_version_id == evaluation.rubric_version_id,
+            "same_tier": before.tier_id == evaluation.tier_id}
+
+
+def evidence_files(evaluation: Evaluation) -> dict[str, str]:
+    """"evidence/<id>" → thumbnail path, for the renderer's fetch policy (this evaluation only)."""
+    from app.evidence.services import photo_path
+
+    return {f"evidence/{e.id}": str(photo_path(e, thumb=True))
+            for e in _evidence_rows(evaluation)}
+
+
+def _evidence_rows(evaluation: Evaluation) -> list[Evidence]:
+    return list(db.session.scalars(select(Evidence).where(
+        Evidence.evaluation_id == evaluation.id).order_by(Evidence.id)))
+
+
+def _photos(evaluation: Evaluation) -> dict[str, list[dict]]:
+    photos: dict[str, list[dict]] = defaultdict(list)
+    for evidence in _evidence_rows(evaluation):
+        photos[evidence.criterion_id].append({
+            "url": f"arzyab:evidence/{evidence.id}",
+            "caption": shorten(evidence.original_name, 60)})
+    return photos
+
+
+def _unit(unit, card, answers, photos, colours, tier_id: str) -> dict:
+    score = card.unit(unit.id)
+    rows = [_criterion(criterion, card.criterion(criterion.id), answers.get(criterion.id),
+                       photos.get(criterion.id, []), tier_id)
+            for criterion in unit.criteria if criterion.applies(tier_id)]
+    if score.evaluated:
+        status = ""
+    elif score.reason == "na_limit":
+        status = _("Not evaluated: criteria marked not applicable carry more than the "
+                   "rubric's limit of the unit's weight.")
+    else:
+        status = _("Not evaluated: no criterion of this unit was answered.")
+    return {
+        "id": unit.id, "title": unit.title, "weight": score.weight,
+        "evaluated": score.evaluated, "score": score.score, "raw": score.raw,
+        "band": score.band or "", "colour": colours.get(score.band or "", charts.NONE_COLOUR),
+        "status": status,
+        "criteria": rows,
+        "na_items": [{"id": row["id"], "title": row["title"], "reason": row["na_reason"]}
+                     for row in rows if row["na"]],
+        "max_points": sum(row["max_points"] or 0 for row in rows if not row["na"]),
+        "points": sum(row["points"] or 0 for row in rows),
+    }
+
+
+def _criterion(criterion: Criterion, scored, answer, photos: list[dict], tier_id: str) -> dict:
+    na = bool(scored and scored.na)
+    return {
+        "id": criterion.id, "title": criterion.title, "type": criterion.type,
+        "target": target_text(criterion, tier_id),
+        "value": _("Not applicable") if na else value_text(criterion, scored.value)
+        if scored and scored.answered else "",
+        "answered": bool(scored and scored.answered), "na": na,
+        "na_reason": shorten(scored.na_reason, NOTE_LIMIT) if na else "",
+        "max_points": scored.max_points if scored else None,
+        "points": scored.points if scored else None,
+        "fraction": scored.fraction if scored else None,
+        "documents": criterion.evidence,
+        "photos": photos[:PHOTOS_PER_CRITERION],
+        "more_photos": max(0, len(photos) - PHOTOS_PER_CRITERION),
+        "note": shorten(answer.note, NOTE_LIMIT) if answer is not None else "",
+    }
+
+
+def _measure(criterion: Criterion, value: float) -> str:
+    text = _number(value)
+    if criterion.type == "percent":
+        return text + ("٪" if _lang() == "fa" else "%")
+    if criterion.unit_label:
+        return f"{text} {criterion.unit_label}"
+    return text
+
+
+def target_text(criterion: Criterion, tier_id: str) -> str:
+    """The target of tier `tier_id` as printed (هدف این رده)."""
+    if criterion.type == "yesno":
+        return _("Yes")
+    if criterion.type == "scale" and criterion.scale is not None:
+        top = criterion.scale.levels[-1]
+        return f"{_number(top.value)} — {top.label}"
+    target = criterion.target_for(tier_id)
+    if target is None:
+        return "—"
+    if criterion.better == "lower":
+        return _("at most %(value)s", value=_measure(criterion, target))
+    return _("at least %(value)s", value=_measure(criterion, target))
+
+
+def value_text(criterion: Criterion, value) -> str:
+    """An answer as printed (مقدار): yes/no, a scale level with its label, or a measure."""
+    if value is None:
+        return ""
+    if criterion.type == "yesno":
+        return _("Yes") if value else _("No")
+    if criterion.type == "scale" and criterion.scale is not None:
+        level = criterion.scale.level(float(value))
+        label = f" — {level.label}" if level else ""
+        return _number(value) + label
+    return _measure(criterion, float(value))
+
+
+def _highlights(card, rubric: Rubric, evaluation: Evaluation) -> dict:
+    order = {criterion.id: index for index, criterion in enumerate(rubric.criteria())}
+    scored = [c for c in card.criteria if c.applicable and c.answered and c.fraction is not None]
+
+    def item(c) -> dict:
+        criterion, unit = rubric.criterion(c.id), rubric.unit(c.unit_id)
+        return {"id": c.id, "title": criterion.title, "unit": unit.title,
+                "achieved": round(100 * c.fraction), "points": c.points,
+                "max_points": c.max_points}
+
+    best = sorted(scored, key=lambda c: (-c.fraction, -(c.max_points or 0), order[c.id]))
+    weakest = sorted(scored, key=lambda c: (c.fraction, -(c.max_points or 0), order[c.id]))
+    return {
+        "best": [item(c) for c in best if c.fraction >= STRONG_FRACTION][:HIGHLIGHTS],
+        "weakest": [item(c) for c in weakest if c.fraction < STRONG_FRACTION][:HIGHLIGHTS],
+        "strengths_text": shorten(evaluation.strengths_text, TEXT_LIMIT),
+        "improvements_text": shorten(evaluation.improvements_text, TEXT_LIMIT),
+    }
+
+
+def _recommendations(evaluation: Evaluation, rubric: Rubric) -> list[dict]:
+    rows = db.session.scalars(
+        select(Recommendation).where(Recommendation.evaluation_id == evaluation.id)
+        .order_by(Recommendation.position, Recommendation.id).limit(MAX_RECOMMENDATIONS))
+    items = []
+    for row in rows:
+        unit = rubric.unit(row.unit_id) if row.unit_id else None
+        items.append({"text": shorten(row.text, RECOMMENDATION_LIMIT),
+                      "responsible": shorten(row.responsible, NAME_LIMIT),
+                      "deadline": _date(row.deadline),
+                      "unit": unit.title if unit else ""})
+    return items
+
+
+def _signatures(evaluation: Evaluation, final: bool) -> list[dict]:
+    signatures = [{"role": _("Inspector"), "name": name}
+                  for name in _people(evaluation, "inspector")]
+    signatures += [{"role": _("Reviewer"), "name": name}
+                   for name in _people(evaluation, "reviewer")]
+    approver = evaluation.approved_by if final else None
+    signatures.append({"role": _("Approved by the Director-General of Urban Affairs"),
+                       "name": shorten(approver.display_name, NAME_LIMIT) if approver else ""})
+    return signatures
+
+
+def _copies(municipality: Municipality, province: str) -> list[str]:
+    configured = current_app.config.get("REPORT_COPIES")
+    if configured:
+        return [shorten(str(line), NAME_LIMIT) for line in configured]
+    copies = [
+        _("Municipality of %(name)s, for information and to carry out the recommendations",
+          name=municipality.name),
+        _("Islamic City Council of %(name)s, for information", name=municipality.name),
+    ]
+    if municipality.county:
+        copies.append(_("Governorate of %(county)s county, for information and follow-up",
+                        county=municipality.county))
+    copies.append(_("Deputy for Civil Affairs Coordination, Governorate of %(province)s, "
+                    "for information", province=province))
+    return copies
+
+
+# --- the province comparison -------------------------------------------------------------------
+
+def comparison_context(cycle: EvaluationCycle, province, *, today: dt.date | None = None
+                       ) -> dict:
+    """Ranking within each tier, municipality × unit scores, change since the previous cycle.
+
+    Only approved evaluations are compared; the others are listed as pending.
+    """
+    evaluations = list(db.session.scalars(
+        select(Evaluation).join(Municipality).where(
+            Evaluation.cycle_id == cycle.id, Municipality.province_id == province.id)
+        .options(selectinload(Evaluation.municipality), selectinload(Evaluation.unit_results))
+        .order_by(Municipality.name)))
+    approved = [e for e in evaluations if e.status == EvaluationStatus.APPROVED]
+    pending = [{"name": e.municipality.name, "status": status_title(e.status)}
+               for e in evaluations if e.status != EvaluationStatus.APPROVED]
+    evaluated_towns = {e.municipality_id for e in evaluations}
+    missing = [m.name for m in province.municipalities if m.id not in evaluated_towns]
+
+    # the newest rubric version in use gives the tiers' order and the unit columns
+    rubrics = {e.rubric_version_id: rubric_for(e) for e in approved}
+    main = rubrics[max(rubrics)] if rubrics else None
+    colours = {version: rubric_colours(rubric) for version, rubric in rubrics.items()}
+    tier_order = [t.id for t in main.tiers] if main else []
+    units = [{"id": u.id, "title": u.title} for u in main.units] if main else []
+
+    by_tier: dict[str, list[Evaluation]] = defaultdict(list)
+    for evaluation in approved:
+        by_tier[evaluation.tier_id].append(evaluation)
+    tiers = []
+    for tier_id in sorted(by_tier, key=lambda t: (tier_order.index(t) if t in tier_order
+                                                   else len(tier_order), t)):
+        tier = main.tier(tier_id) if main else None
+        rows = _tier_rows(by_tier[tier_id], colours)
+        tiers.append({
+            "id": tier_id, "title": (tier.title if tier else "") or tier_id,
+            "description": tier.description if tier else "",
+            "rows": rows,
+            "chart": charts.bar_chart(
+                [charts.bar(r["name"], r["score"], r["raw"], r["band"],
+                            colours[r["rubric_version_id"]]) for r in rows],
+                colours[rows[0]["rubric_version_id"]]),
+        })
+
+    matrix = []
+    for tier in tiers:
+        for row in tier["rows"]:
+            evaluation = next(e for e in approved if e.id == row["evaluation_id"])
+            results = {r.unit_id: r for r in evaluation.unit_results}
+            cells = []
+            for unit in units:
+                result = results.get(unit["id"])
+                if result is None or not result.evaluated:
+                    cells.append({"score": None, "band": "", "tint": ""})
+                    continue
+                colour = colours[evaluation.rubric_version_id].get(result.band or "",
+                                                                     charts.NONE_COLOUR)
+                cells.append({"score": result.score, "band": result.band or "",
+                              "tint": charts.tint(colour)})
+            matrix.append({"name": row["name"], "tier": tier["title"], "score": row["score"],
+                           "cells": cells})
+
+    legend = [{"band": band, "colour": colour, "tint": charts.tint(colour)}
+              for band, colour in (rubric_colours(main).items() if main else [])]
+    title = _("Comparison of the municipalities of %(province)s province — year %(year)s",
+              province=province.name, year=_digits(cycle.year))
+    return {
+        "kind": "comparison",
+        "final": True,
+        "title": title,
+        "year": cycle.year,
+        "province": province.name,
+        "cycle_open": bool(cycle.is_open),
+        "letterhead": letterhead(province.name, number=None, date=today or dt.date.today(),
+                                 attachments=_("None")),
+        "tiers": tiers,
+        "units": units,
+        "matrix": matrix,
+        "legend": legend,
+        "pending": pending,
+        "missing": missing,
+        "approved_count": len(approved),
+    }
+
+
+def _tier_rows(evaluations: list[Evaluation], colours: dict) -> list[dict]:
+    scores = [e.score for e in evaluations if e.score is not None]
+    raws = [e.raw_score for e in evaluations if e.raw_score is not None]
+
+    def rank(value, values):
+        return None if value is None else 1 + sum(1 for other in values if other > value)
+
+    rows = []
+    for evaluation in evaluations:
+        before = previous_evaluation(evaluation)
+        delta = _delta(evaluation.score, before.score) if before else None
+        colour = colours[evaluation.rubric_version_id].get(evaluation.band or "",
+                                                           charts.NONE_COLOUR)
+        basis = evaluation.tier_basis or {}
+        rows.append({
+            "evaluation_id": evaluation.id,
+            "rubric_version_id": evaluation.rubric_version_id,
+            "name": evaluation.municipality.name,
+            "grade": basis.get("grade"), "population": basis.get("population"),
+            "score": evaluation.score, "raw": evaluation.raw_score,
+            "band": evaluation.band or "", "colour": colour, "tint": charts.tint(colour),
+            "rank": rank(evaluation.score, scores), "raw_rank": rank(evaluation.raw_score, raws),
+            "previous": before.score if before else None,
+            "previous_year": before.cycle.year if before else None,
+            "delta": delta, "delta_text": signed(delta),
+            "report_number": _digits(evaluation.report_number or ""),
+        })
+    rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
+    return rows
+
