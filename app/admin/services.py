@@ -15,9 +15,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +24,7 @@ from app.admin import importing
 from app.authoring.services import latest_version, rubric_of
 from app.evaluations.services import ServiceError, create_evaluation, rescore
 from app.extensions import db
-from app.i18n import _, normalise_text, search_key
+from app.i18n import LOCAL_TIMEZONE, _, normalise_text, search_key
 from app.models import (
     ROLES,
     Assignment,
@@ -526,6 +524,7 @@ def plan_table(cycle: EvaluationCycle, province_ids=None) -> dict:
             "rubric": f"{evaluation.rubric_version.rubric_id} "
                       f"{evaluation.rubric_version.version_label}",
         })
+    rows.sort(key=lambda row: search_key(row["municipality"]))  # the same on every database
     planned = {row["municipality_id"] for row in rows}
     towns = select(Municipality).order_by(Municipality.name)
     if province_ids is not None:
@@ -538,7 +537,7 @@ def plan_table(cycle: EvaluationCycle, province_ids=None) -> dict:
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """What to show of the audit trail; None means "any". Dates are whole local days."""
+    """What to show of the audit trail; None means "any". Dates are whole days in Iran."""
 
     user_id: int | None = None
     municipality_id: int | None = None
@@ -548,23 +547,9 @@ class AuditFilter:
     date_to: dt.date | None = None
 
 
-def office_zone() -> dt.tzinfo:
-    """The office's time zone (``BABEL_DEFAULT_TIMEZONE``, Asia/Tehran)."""
-    try:
-        return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Tehran")
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.timezone(dt.timedelta(hours=3, minutes=30))
-
-
-def local_time(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored naive-UTC timestamp as naive office-local time."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC).astimezone(office_zone()).replace(tzinfo=None)
-
-
 def _utc_start_of(day: dt.date) -> dt.datetime:
-    local = dt.datetime.combine(day, dt.time.min, tzinfo=office_zone())
+    """The stored (naive UTC) time at which `day` begins in Iran."""
+    local = dt.datetime.combine(day, dt.time.min, tzinfo=LOCAL_TIMEZONE)
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
@@ -618,7 +603,7 @@ def _safe_cell(value: object) -> str:
 
 def audit_csv(filters: AuditFilter, *, limit: int = 100_000) -> str:
     """The matching events as CSV text (UTF-8 with BOM, so Excel reads the Persian), newest
-    first, at most `limit` rows. Times are office-local Jalali and UTC ISO."""
+    first, at most `limit` rows. Times are Iran's local time in Jalali, and UTC ISO."""
     from app.i18n import jalali_datetime
 
     names = {m.id: m.name for m in db.session.scalars(select(Municipality))}
@@ -629,7 +614,7 @@ def audit_csv(filters: AuditFilter, *, limit: int = 100_000) -> str:
                      "object_id", _("Evaluation"), _("Municipality"), _("Details")])
     for event in db.session.scalars(audit_query(filters).limit(limit)):
         writer.writerow([_safe_cell(v) for v in (
-            event.id, jalali_datetime(local_time(event.at), "en"),
+            event.id, jalali_datetime(event.at, "en"),
             event.at.isoformat(timespec="seconds") + "Z" if event.at else "",
             event.user.username if event.user else "", event.action, event.object_type,
             event.object_id, event.evaluation_id or "",

@@ -64,7 +64,7 @@ def _only_admins():
 @bp.context_processor
 def _helpers():
     return {"role_label": services.role_label, "status_label": _status_label,
-            "local_time": services.local_time, "details_text": _details_text}
+            "details_text": _details_text}
 
 
 def _details_text(details) -> str:

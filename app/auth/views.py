@@ -31,6 +31,17 @@ def _load_user(user_id: str):
     return db.session.get(User, int(user_id))
 
 
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """Pages redirect to the login; the tablet's background saves get a 401 they can read
+    (their queue is kept and sent again after the inspector logs in)."""
+    if request.headers.get("X-Arzyab-Save") or request.accept_mimetypes.best == "application/json":
+        return {"error": _("Your session has ended. Log in again; nothing waiting to be sent "
+                           "is lost."), "status": 401}, 401
+    flash(_("Please log in to see this page."), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
 def _too_many(key) -> bool:
     attempts, now = _FAILURES[key], time.monotonic()
     while attempts and now - attempts[0] > WINDOW_SECONDS:

@@ -119,14 +119,16 @@ def _payload_digest(changes: dict) -> str:
 
 
 def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
-                 base_version: int | None = None, key: str | None = None) -> dict:
+                 base_version: int | None = None, key: str | None = None,
+                 device: str | None = None) -> dict:
     """Apply a batch of answer changes from the form; return what the client needs.
 
     `changes` maps criterion id → {"value", "na", "na_reason", "note"} (any subset). The batch
     is all-or-nothing: one bad field refuses the whole batch and names every bad field.
     `base_version` is the evaluation version the client last saw: a different current version
-    means someone else saved meanwhile; the changed criteria they touched are refused with
-    both values (409) unless the client's values equal the stored ones.
+    means someone else saved meanwhile; the criteria another device or user changed since
+    are refused with both values (409) unless the client's values equal the stored ones.
+    `device` is the key the browser made for itself: a device never conflicts with itself.
     `key` makes the save idempotent: a replay returns the first response.
     """
     digest = _payload_digest({"changes": changes, "base": base_version})
@@ -165,8 +167,10 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     if base_version is not None and base_version != evaluation.version:
         for criterion_id, (value, note) in parsed.items():
             current = stored.get(criterion_id)
-            if current is not None and (current.revision or 0) > base_version and \
-                    _as_dict(current) != _value_dict(value, note):
+            changed_elsewhere = (current is not None and (current.revision or 0) > base_version
+                                 and (device is None or current.device_id != device
+                                      or current.updated_by_id != user.id))
+            if changed_elsewhere and _as_dict(current) != _value_dict(value, note):
                 conflicts[criterion_id] = {"theirs": _as_dict(current),
                                            "yours": _value_dict(value, note)}
     if conflicts:
@@ -187,7 +191,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         new = _as_dict(answer)
         if old != new:
             answer.updated_by_id, answer.updated_at = user.id, now
-            answer.revision = next_version
+            answer.revision, answer.device_id = next_version, device
             audit.record("answer.change", "answer", criterion_id, user=user,
                          evaluation=evaluation, old=old, new=new)
     evaluation.updated_at = now

@@ -152,13 +152,16 @@ def save_json(evaluation_id: int):
     base = payload.get("base_version")
     if base is not None and not isinstance(base, int):
         return jsonify(error=_("The changes could not be read."), status=400), 400
+    device = payload.get("device")
+    if device is not None and (not isinstance(device, str) or not 8 <= len(device) <= 64):
+        return jsonify(error=_("The changes could not be read."), status=400), 400
     if len(payload["changes"]) > 500:
         return jsonify(error=_("Too many changes in one save."), status=413), 413
     try:
         with writing():
             evaluation = db.session.get(Evaluation, evaluation_id)
             result = services.save_answers(evaluation, payload["changes"], user=current_user,
-                                           base_version=base, key=key)
+                                           base_version=base, key=key, device=device)
     except ServiceError as error:
         return jsonify(error=error.message, status=error.status, **error.details), error.status
     return jsonify(result)

@@ -1,9 +1,11 @@
-"""The landing page and language switch."""
+"""The landing page, language switch, service worker and web app manifest."""
 
-from flask import Blueprint, redirect, request, session, url_for
+import json
+
+from flask import Blueprint, current_app, redirect, request, send_from_directory, session, url_for
 from flask_login import current_user, login_required
 
-from app.i18n import LOCALES
+from app.i18n import LOCALES, _
 
 bp = Blueprint("main", __name__)
 
@@ -22,3 +24,29 @@ def set_language(code: str):
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("main.home") if current_user.is_authenticated else url_for("auth.login")
     return redirect(target)
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, served from the root so its scope covers every page."""
+    response = send_from_directory(current_app.static_folder, "js/sw.js",
+                                   mimetype="application/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """Lets an inspector add Arzyab to the tablet's home screen."""
+    icons = [{"src": url_for("static", filename=f"icon-{size}.png"),
+              "sizes": f"{size}x{size}", "type": "image/png"} for size in (192, 512)]
+    icons.append({"src": url_for("static", filename="icon.svg"), "sizes": "any",
+                  "type": "image/svg+xml"})
+    body = {"name": _("Arzyab: municipal performance evaluation"), "short_name": _("Arzyab"),
+            "start_url": url_for("evaluations.index"), "scope": "/", "display": "standalone",
+            "dir": "rtl", "lang": "fa", "background_color": "#f4f6f8",
+            "theme_color": "#0f5e6e", "icons": icons}
+    return current_app.response_class(
+        json.dumps(body, ensure_ascii=False),
+        mimetype="application/manifest+json")

@@ -164,6 +164,9 @@ class Answer(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     #: the evaluation version this answer was last changed in (for conflict detection)
     revision: Mapped[int] = mapped_column(Integer, default=0)
+    #: the device (a key the browser made) that last changed it; a device never conflicts
+    #: with itself, only with another device or user that changed the answer meanwhile
+    device_id: Mapped[str | None] = mapped_column(String(64))
     #: the reviewer's comment when returning the evaluation
     review_comment: Mapped[str] = mapped_column(Text, default="")
     #: last change (UTC) and by whom

@@ -144,7 +144,7 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
              for unit in rubric.units if unit.applies(evaluation.tier_id)]
     title = _("Performance evaluation report of the units of the municipality of %(name)s"
               " — year %(year)s", name=municipality.name, year=_digits(cycle.year))
-    attachments = _("%(n)s photos", n=_digits(photo_count)) if photo_count else _("None")
+    attachments = _("%(n)s photos", n=_digits(photo_count)) if photo_count else _("no attachment")
     return {
         "kind": "evaluation",
         "evaluation_id": evaluation.id,
@@ -510,7 +510,7 @@ def comparison_context(cycle: EvaluationCycle, province, *, today: dt.date | Non
         "province": province.name,
         "cycle_open": bool(cycle.is_open),
         "letterhead": letterhead(province.name, number=None, date=today or dt.date.today(),
-                                 attachments=_("None")),
+                                 attachments=_("no attachment")),
         "tiers": tiers,
         "units": units,
         "matrix": matrix,

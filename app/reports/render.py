@@ -212,12 +212,17 @@ _mp_context = None
 
 
 def _process_context():
-    """A forkserver whose server process has WeasyPrint imported once (children fork from it)."""
+    """A forkserver whose server process has WeasyPrint imported once (children fork from it).
+
+    The main module is preloaded too, so that children do not re-run it one by one: like any
+    multiprocessing program, a script that renders reports needs the
+    ``if __name__ == "__main__":`` guard.
+    """
     global _mp_context
     with _context_lock:
         if _mp_context is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["app.reports._worker"])
+            context.set_forkserver_preload(["__main__", "app.reports._worker"])
             _mp_context = context
         return _mp_context
 
@@ -237,6 +242,11 @@ def render_pdf(html: str, policy: FetchPolicy, target: str | os.PathLike, *,
         args=(html, policy, str(partial), int(timeout) + 5, memory_mb, sender), daemon=True)
     try:
         child.start()
+    except BaseException:
+        sender.close()
+        receiver.close()
+        raise
+    try:
         sender.close()
         if not receiver.poll(timeout):
             raise ReportError(f"the report took longer than {timeout:g} s to render")

@@ -1,11 +1,17 @@
 /*
- * Autosave for the inspector's evaluation form.
+ * The inspector's evaluation form: autosave through a queue kept on the device.
  *
- * Every change is put in a queue of pending changes (criterion id → answer), kept in
- * localStorage so a reload or a dropped link loses nothing, and sent to the server in batches
- * after a short pause. Each batch carries a key made on the device (the server stores a batch
- * once however often it is replayed) and the evaluation version the page last saw (the server
- * refuses to overwrite someone else's newer answer and returns both values).
+ * What the inspector types is collected per criterion for a short pause, then written to the
+ * device's store (IndexedDB, see store.js) as one queued batch with a key made on the device.
+ * Photos are queued the same way, as blobs. The queue is sent in order when the page loads,
+ * when the link comes back (`online`), on a timer, and from the "send now" button; an item
+ * leaves the queue only once the server confirms it. The server stores a batch once however
+ * often it is replayed (the key), and refuses to overwrite an answer another device changed
+ * meanwhile (the version this device last saw + its device key): both values are shown and
+ * the inspector chooses. Nothing is dropped silently.
+ *
+ * The last state the server confirmed is kept too, so a page served from the offline cache
+ * shows everything entered, not the state of the day the page was cached.
  *
  * Without JavaScript the form still works: it posts as a whole to the same page.
  */
@@ -13,31 +19,25 @@
   "use strict";
 
   var form = document.getElementById("eval-form");
-  if (!form) return;
+  if (!form || !window.ArzyabStore) return;
+  var store = window.ArzyabStore;
 
-  var DEBOUNCE_MS = 800;
+  var DEBOUNCE_MS = 800, TIMER_MS = 30000;
   var RETRY_MS = [2000, 5000, 10000, 20000, 30000];
-  var storeKey = "arzyab:pending:" + form.dataset.evaluation;
+  var evaluationId = form.dataset.evaluation;
+  var draftKey = "arzyab:draft:" + evaluationId;
+  var snapshotKey = "snapshot:" + evaluationId;
   var stateBox = document.getElementById("save-state");
-  var version = parseInt(form.dataset.version, 10);
-  var pending = readPending();
-  var inFlight = null;
-  var timer = null;
-  var failures = 0;
+  var queueBox = document.getElementById("queue");
+  var msg = form.dataset;
+  var version = parseInt(msg.version, 10);
+  var device = deviceKey();
+  var draft = {};          // criterion id -> change, not yet in the store
+  var items = [];          // queued records, oldest first (mirror of the store)
+  var sentLog = [];        // this page's confirmations, newest first
+  var sending = false, wantSubmit = null, timer = null, failures = 0;
 
-  function readPending() {
-    try {
-      var saved = JSON.parse(localStorage.getItem(storeKey) || "null");
-      if (saved && saved.changes) return saved;
-    } catch (e) { /* storage unavailable or corrupt: start empty */ }
-    return { changes: {}, base: null };
-  }
-
-  function writePending() {
-    try { localStorage.setItem(storeKey, JSON.stringify(pending)); } catch (e) { /* full */ }
-  }
-
-  function setState(state) { stateBox.dataset.state = state; }
+  /* --- keys ----------------------------------------------------------------------------- */
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -48,14 +48,24 @@
     }).join("");
   }
 
-  /* --- reading one criterion's fields ------------------------------------------------- */
+  function deviceKey() {
+    try {
+      var key = localStorage.getItem("arzyab:device");
+      if (!key) { key = newKey(); localStorage.setItem("arzyab:device", key); }
+      return key;
+    } catch (e) { return newKey(); }
+  }
+
+  /* --- reading and writing one criterion's fields -------------------------------------- */
 
   function cardOf(element) { return element.closest("[data-criterion]"); }
 
+  function cardFor(id) {
+    return form.querySelector("[data-criterion='" + cssEscape(id) + "']");
+  }
+
   function readCard(card) {
-    var key = card.dataset.key;
-    var change = {};
-    var type = card.dataset.type;
+    var key = card.dataset.key, type = card.dataset.type, change = {};
     if (type === "scale" || type === "yesno") {
       var checked = card.querySelector("input[name='" + key + "']:checked");
       var raw = checked ? checked.value : null;
@@ -74,136 +84,350 @@
   }
 
   function writeCard(card, answer) {
-    var key = card.dataset.key;
-    var type = card.dataset.type;
-    var value = answer.value;
+    var key = card.dataset.key, type = card.dataset.type, value = answer.value;
+    var empty = value === null || value === undefined || value === "";
     if (type === "scale" || type === "yesno") {
+      var wanted = empty ? null : type === "yesno"
+        ? ((value === true || value === 1 || value === "yes") ? "yes" : "no")
+        : String(Number(value));
       card.querySelectorAll("input[name='" + key + "']").forEach(function (radio) {
-        var wanted = type === "yesno"
-          ? (value === null || value === undefined ? null : (value === true || value === 1 || value === "yes") ? "yes" : "no")
-          : (value === null || value === undefined ? null : String(Number(value)));
         radio.checked = wanted !== null && radio.value === wanted;
       });
     } else {
-      form.elements[key].value = value === null || value === undefined ? "" : value;
+      form.elements[key].value = empty ? "" : String(value);
     }
     if (form.elements[key + "_na"]) {
       form.elements[key + "_na"].checked = !!answer.na;
       form.elements[key + "_na_reason"].value = answer.na_reason || "";
     }
-    form.elements[key + "_note"].value = answer.note || "";
+    if ("note" in answer) form.elements[key + "_note"].value = answer.note || "";
   }
 
-  /* --- queue and sending -------------------------------------------------------------- */
+  /* --- collecting changes into the queue ------------------------------------------------ */
 
-  function queue(card) {
-    if (pending.base === null) pending.base = version;
-    pending.changes[card.dataset.criterion] = readCard(card);
-    writePending();
+  function changed(card) {
+    draft[card.dataset.criterion] = readCard(card);
+    try { localStorage.setItem(draftKey, JSON.stringify(draft)); } catch (e) { /* full */ }
     clearError(card);
     setState("pending");
-    schedule(DEBOUNCE_MS);
+    clearTimeout(timer);
+    timer = setTimeout(flushDraft, DEBOUNCE_MS);
   }
 
-  function schedule(delay) {
-    clearTimeout(timer);
-    timer = setTimeout(send, delay);
+  function flushDraft() {
+    var changes = draft;
+    if (!Object.keys(changes).length) return Promise.resolve();
+    draft = {};
+    var item = { key: newKey(), evaluation: evaluationId, kind: "answers", changes: changes,
+                 base: version, created: Date.now(), state: "waiting" };
+    items.push(item);
+    return store.put(item).then(function () {
+      try { localStorage.removeItem(draftKey); } catch (e) { /* ignore */ }
+      render();
+      return send();
+    });
   }
+
+  /* --- sending -------------------------------------------------------------------------- */
 
   function send() {
-    if (inFlight || !Object.keys(pending.changes).length) return;
-    var batch = { key: pending.key || newKey(), base_version: pending.base,
-                  changes: pending.changes };
-    pending.key = batch.key;  // a retry of this batch reuses the key
-    writePending();
-    inFlight = batch;
+    if (sending) return Promise.resolve();
+    var item = items.filter(function (i) { return i.state !== "failed"; })[0];
+    if (!item) { done(); return Promise.resolve(); }
+    sending = true;
+    item.state = "sending";
     setState("saving");
-    fetch(form.dataset.saveUrl, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json",
-                 "X-Arzyab-Save": "1" },
-      body: JSON.stringify(batch)
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        return { status: response.status, body: body };
+    render();
+    var request = item.kind === "photo" ? sendPhoto(item) : sendAnswers(item);
+    return request.then(function (result) {
+      sending = false;
+      return handle(item, result);
+    }, function () {
+      sending = false;
+      item.state = "waiting";
+      retryLater(msg.msgOffline, item);
+    });
+  }
+
+  function sendAnswers(item) {
+    return post(msg.saveUrl, JSON.stringify({
+      key: item.key, base_version: item.base, device: device, changes: item.changes
+    }), { "Content-Type": "application/json" });
+  }
+
+  function sendPhoto(item) {
+    var body = new FormData();
+    body.append("criterion", item.criterion);
+    body.append("key", item.key);
+    body.append("photo", item.blob, item.name);
+    return post(msg.photoUrl, body, {});
+  }
+
+  function post(url, body, headers) {
+    headers["Accept"] = "application/json";
+    headers["X-Arzyab-Save"] = "1";
+    return fetch(url, { method: "POST", credentials: "same-origin", body: body,
+                        headers: headers, redirect: "error" })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { status: response.status, body: data };
+        });
       });
-    }).then(function (result) {
-      inFlight = null;
-      if (result.status === 200) return accepted(batch, result.body);
-      if (result.status === 409 && result.body.conflicts) return conflicted(batch, result.body);
-      if (result.status === 422 && result.body.errors) return rejected(batch, result.body);
-      if (result.status === 401 || result.status === 403) { setState("error"); return; }
-      retry();
-    }).catch(function () { inFlight = null; retry(); });
   }
 
-  function settle(batch) {
-    // drop what was sent, unless it was changed again while the batch was on its way
-    Object.keys(batch.changes).forEach(function (id) {
-      if (JSON.stringify(pending.changes[id]) === JSON.stringify(batch.changes[id])) {
-        delete pending.changes[id];
-      }
-    });
-    delete pending.key;
-    pending.base = Object.keys(pending.changes).length ? version : null;
-    writePending();
+  function handle(item, result) {
+    var status = result.status, body = result.body;
+    if (status === 200) return confirmed(item, body);
+    if (item.kind === "answers" && status === 409 && body.conflicts) return conflicted(item, body);
+    if (item.kind === "answers" && status === 422 && body.errors) return rejected(item, body);
+    if (status >= 500 || status === 0) {
+      item.state = "waiting";
+      return retryLater(body.error, item);
+    }
+    // refused for good (logged out, no longer editable, not a photo …): kept and shown
+    item.state = "failed";
+    item.error = body.error || String(status);
+    store.put(item);
+    render();
+    setState("error");
+    if (status === 401) return;  // nothing more will pass until the inspector logs in
+    return send();  // the rest of the queue goes on
   }
 
-  function accepted(batch, body) {
+  function confirmed(item, body) {
     failures = 0;
-    version = body.version;
-    form.elements.base_version.value = version;
-    settle(batch);
-    showScores(body.score);
-    if (Object.keys(pending.changes).length) { setState("pending"); schedule(DEBOUNCE_MS); }
-    else setState("saved");
+    drop(item);
+    sentLog.unshift({ item: item, at: new Date() });
+    if (item.kind === "answers") {
+      version = Math.max(version, body.version);
+      form.elements.base_version.value = version;
+      showScores(body.score);
+      remember(item.changes, body.version);
+    } else {
+      var card = cardFor(item.criterion);
+      var pendingThumb = card && card.querySelector("[data-pending='" + item.key + "']");
+      if (pendingThumb) pendingThumb.remove();
+      if (card) addThumb(card.querySelector(".photos"), body);
+    }
+    return store.remove(item.key).then(function () { render(); return send(); });
   }
 
-  function rejected(batch, body) {
-    Object.keys(body.errors).forEach(function (id) {
-      var card = form.querySelector("[data-criterion='" + cssEscape(id) + "']");
-      if (card) showError(card, body.errors[id]);
-    });
-    // keep the refused fields on the page and in storage; send the good ones again
-    var refused = {};
-    Object.keys(body.errors).forEach(function (id) { refused[id] = pending.changes[id]; });
-    Object.keys(refused).forEach(function (id) { delete pending.changes[id]; });
-    delete pending.key;
-    if (Object.keys(pending.changes).length) send();
-    pending.changes = Object.assign(pending.changes, refused);
-    writePending();
-    setState("error");
-  }
-
-  function conflicted(batch, body) {
+  function conflicted(item, body) {
     setState("conflict");
-    version = body.version;
     Object.keys(body.conflicts).forEach(function (id) {
-      var card = form.querySelector("[data-criterion='" + cssEscape(id) + "']");
-      if (card) showConflict(card, id, body.conflicts[id]);
+      var card = cardFor(id);
+      if (card) showConflict(card, body.conflicts[id]);
+      delete item.changes[id];
     });
-    // the other answers of the batch are sent again against the current version
-    Object.keys(body.conflicts).forEach(function (id) { delete pending.changes[id]; });
-    delete pending.key;
-    pending.base = version;
-    writePending();
-    if (Object.keys(pending.changes).length) schedule(0);
+    return requeue(item, body.version);
   }
 
-  function retry() {
+  function rejected(item, body) {
+    Object.keys(body.errors).forEach(function (id) {
+      var card = cardFor(id);
+      if (card) showError(card, body.errors[id]);
+      sentLog.unshift({ item: { kind: "answers", changes: {} }, criterion: id,
+                        error: body.errors[id], at: new Date() });
+      delete item.changes[id];  // the text stays in the field for the inspector to correct
+    });
+    return requeue(item, item.base);
+  }
+
+  function requeue(item, base) {
+    // what the server did not object to goes again, under a new key (the payload changed)
+    var old = item.key;
+    var at = items.indexOf(item);
+    var rest = Object.keys(item.changes).length;
+    var next = rest ? { key: newKey(), evaluation: evaluationId, kind: "answers",
+                        changes: item.changes, base: base, created: item.created,
+                        state: "waiting" } : null;
+    if (next) items.splice(at, 1, next); else drop(item);
+    return store.remove(old)
+      .then(function () { return next ? store.put(next) : null; })
+      .then(function () { render(); return send(); });
+  }
+
+  function drop(item) {
+    items = items.filter(function (i) { return i !== item; });
+  }
+
+  function retryLater(reason, item) {
     setState("error");
+    if (item) item.error = reason || "";
+    render();
     var delay = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
     failures += 1;
-    schedule(delay);
+    clearTimeout(timer);
+    timer = setTimeout(function () { flushDraft().then(send); }, delay);
   }
 
-  /* --- showing results ---------------------------------------------------------------- */
+  function done() {
+    var failed = items.some(function (i) { return i.state === "failed"; });
+    if (failed) { setState("error"); return; }
+    if (!Object.keys(draft).length && !items.length) {
+      if (stateBox.dataset.state !== "conflict") setState("saved");
+      if (wantSubmit) {
+        var submitter = wantSubmit;
+        wantSubmit = null;
+        form.requestSubmit(submitter);
+      }
+    }
+  }
+
+  /* --- the last confirmed state, for pages served from the offline cache ----------------- */
+
+  function remember(changes, confirmedVersion) {
+    store.get(snapshotKey).then(function (snapshot) {
+      snapshot = snapshot || { key: snapshotKey, evaluation: evaluationId, kind: "snapshot",
+                               version: 0, answers: {} };
+      Object.keys(changes).forEach(function (id) {
+        snapshot.answers[id] = Object.assign(snapshot.answers[id] || {}, changes[id]);
+      });
+      snapshot.version = Math.max(snapshot.version, confirmedVersion);
+      return store.put(snapshot);
+    });
+  }
+
+  function restore() {
+    var pageVersion = version;
+    return store.byEvaluation(evaluationId).then(function (records) {
+      var snapshot = records.filter(function (r) { return r.kind === "snapshot"; })[0];
+      if (snapshot && snapshot.version > pageVersion) {
+        Object.keys(snapshot.answers).forEach(function (id) {
+          var card = cardFor(id);
+          if (card) writeCard(card, snapshot.answers[id]);
+        });
+        version = snapshot.version;
+        form.elements.base_version.value = version;
+      } else if (snapshot) {
+        store.remove(snapshotKey);  // the page is newer than what we kept
+      }
+      items = records.filter(function (r) { return r.kind !== "snapshot"; })
+        .sort(function (a, b) { return a.created - b.created; });
+      items.forEach(function (item) {
+        if (item.state === "sending") item.state = "waiting";
+        if (item.kind === "answers") {
+          Object.keys(item.changes).forEach(function (id) {
+            var card = cardFor(id);
+            if (card) writeCard(card, item.changes[id]);
+          });
+        } else {
+          var card = cardFor(item.criterion);
+          if (card) addPendingThumb(card, item);
+        }
+      });
+      var saved = null;
+      try { saved = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch (e) { /* */ }
+      if (saved) {
+        Object.keys(saved).forEach(function (id) {
+          var card = cardFor(id);
+          if (card) { writeCard(card, saved[id]); draft[id] = saved[id]; }
+        });
+      }
+      render();
+      return flushDraft().then(send);
+    });
+  }
+
+  /* --- photos ---------------------------------------------------------------------------- */
+
+  function queuePhoto(input, file) {
+    var item = { key: newKey(), evaluation: evaluationId, kind: "photo",
+                 criterion: input.dataset.criterion, blob: file, name: file.name || "photo.jpg",
+                 created: Date.now(), state: "waiting" };
+    items.push(item);
+    addPendingThumb(cardOf(input), item);
+    return store.put(item).then(function () { render(); return send(); });
+  }
+
+  function addPendingThumb(card, item) {
+    var box = card.querySelector(".photos");
+    if (!box) return;
+    var figure = document.createElement("figure");
+    figure.className = "thumb pending";
+    figure.dataset.pending = item.key;
+    var img = document.createElement("img");
+    img.src = URL.createObjectURL(item.blob);
+    img.alt = item.name; img.width = 96; img.height = 96;
+    var caption = document.createElement("figcaption");
+    caption.textContent = item.name + " — " + msg.msgWaiting;
+    figure.appendChild(img); figure.appendChild(caption);
+    box.insertBefore(figure, box.querySelector(".photo-button"));
+  }
+
+  function addThumb(box, photo) {
+    if (!box) return;
+    var figure = document.createElement("figure");
+    figure.className = "thumb";
+    var link = document.createElement("a");
+    link.href = photo.url; link.target = "_blank"; link.rel = "noopener";
+    var img = document.createElement("img");
+    img.src = photo.thumb; img.alt = photo.name; img.width = 96; img.height = 96;
+    link.appendChild(img);
+    var caption = document.createElement("figcaption");
+    caption.textContent = photo.name + " — " + photo.when;
+    figure.appendChild(link); figure.appendChild(caption);
+    box.insertBefore(figure, box.querySelector(".photo-button"));
+  }
+
+  /* --- what the inspector sees ------------------------------------------------------------ */
+
+  function setState(state) { stateBox.dataset.state = state; }
+
+  function describeItem(item) {
+    if (item.kind === "photo") return msg.msgPhoto + " " + item.name + " (" + digits(item.criterion) + ")";
+    return msg.msgAnswers + " " + Object.keys(item.changes).map(digits).join("، ");
+  }
+
+  function render() {
+    if (!queueBox) return;
+    var list = queueBox.querySelector("ul");
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      li.className = "q-" + item.state;
+      var label = item.state === "failed" ? msg.msgFailed : item.state === "sending"
+        ? msg.msgSending : msg.msgWaiting;
+      li.textContent = describeItem(item) + " — " + label + (item.error ? ": " + item.error : "");
+      if (item.state === "failed") {
+        var drop = document.createElement("button");
+        drop.type = "button"; drop.className = "link"; drop.textContent = msg.msgDiscard;
+        drop.addEventListener("click", function () { discard(item); });
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(drop);
+      }
+      list.appendChild(li);
+    });
+    sentLog.slice(0, 5).forEach(function (entry) {
+      var li = document.createElement("li");
+      li.className = entry.error ? "q-failed" : "q-sent";
+      var what = entry.criterion ? msg.msgAnswers + " " + digits(entry.criterion)
+        : describeItem(entry.item);
+      li.textContent = what + " — " + (entry.error ? msg.msgFailed + ": " + entry.error
+        : msg.msgSent + " " + digits(entry.at.toTimeString().slice(0, 5)));
+      list.appendChild(li);
+    });
+    queueBox.querySelector("[data-queue-count]").textContent = digits(String(items.length));
+    queueBox.hidden = !items.length && !sentLog.length;
+  }
+
+  function discard(item) {
+    if (!window.confirm(msg.msgConfirmDiscard)) return;
+    items = items.filter(function (i) { return i !== item; });
+    var thumb = form.querySelector("[data-pending='" + item.key + "']");
+    if (thumb) thumb.remove();
+    store.remove(item.key).then(function () { render(); done(); });
+  }
+
+  function digits(text) {
+    if (document.documentElement.lang !== "fa") return text;
+    return String(text).replace(/\d/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹"[d]; });
+  }
 
   function fmt(value) {
     if (value === null || value === undefined) return "—";
     var text = (Math.round(value * 10) / 10).toString();
-    if (document.documentElement.lang !== "fa") return text;
-    return text.replace(/\./g, "٫").replace(/\d/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹"[d]; });
+    return document.documentElement.lang === "fa" ? digits(text.replace(/\./g, "٫")) : text;
   }
 
   function showScores(score) {
@@ -238,129 +462,92 @@
     if (old) old.remove();
   }
 
-  function describe(card, answer) {
-    if (answer.na) return answer.na_reason || "N/A";
+  function describeAnswer(card, answer) {
+    if (answer.na) return answer.na_reason || "—";
     var value = answer.value;
     if (value === null || value === undefined || value === "") return "—";
-    if (card.dataset.type === "yesno") {
-      var yes = card.querySelector("input[value=yes]");
-      var no = card.querySelector("input[value=no]");
-      var on = value === true || value === 1 || value === "yes";
-      return (on ? yes : no).nextElementSibling.textContent;
-    }
-    if (card.dataset.type === "scale") {
-      var radio = card.querySelector("input[value='" + String(Number(value)) + "']");
+    if (card.dataset.type === "yesno" || card.dataset.type === "scale") {
+      var wanted = card.dataset.type === "yesno"
+        ? ((value === true || value === 1 || value === "yes") ? "yes" : "no")
+        : String(Number(value));
+      var radio = card.querySelector("input[value='" + wanted + "']");
       if (radio) return radio.nextElementSibling.textContent;
     }
     return fmt(Number(value));
   }
 
-  function showConflict(card, id, conflict) {
+  function showConflict(card, conflict) {
     clearError(card);
     var box = document.createElement("div");
     box.className = "conflict";
     box.setAttribute("role", "alert");
     var text = document.createElement("p");
-    text.textContent = form.dataset.msgConflict + " «" + describe(card, conflict.theirs) +
-      "» ↔ «" + describe(card, conflict.yours) + "»";
-    var keep = document.createElement("button");
-    keep.type = "button"; keep.className = "button"; keep.textContent = form.dataset.msgKeep;
-    var take = document.createElement("button");
-    take.type = "button"; take.className = "button"; take.textContent = form.dataset.msgTake;
-    keep.addEventListener("click", function () {
-      writeCard(card, conflict.yours); box.remove(); queue(card);
+    text.textContent = msg.msgConflict + " «" + describeAnswer(card, conflict.theirs) +
+      "» — " + msg.msgYours + " «" + describeAnswer(card, conflict.yours) + "»";
+    var keep = button(msg.msgKeep, function () {
+      writeCard(card, conflict.yours); box.remove(); changed(card);
     });
-    take.addEventListener("click", function () {
+    var take = button(msg.msgTake, function () {
       writeCard(card, conflict.theirs); box.remove();
-      if (!Object.keys(pending.changes).length) setState("saved");
+      if (!items.length && !Object.keys(draft).length) setState("saved");
     });
     box.appendChild(text); box.appendChild(keep); box.appendChild(take);
     card.appendChild(box);
+  }
+
+  function button(label, onClick) {
+    var b = document.createElement("button");
+    b.type = "button"; b.className = "button"; b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
   }
 
   function cssEscape(text) {
     return window.CSS && CSS.escape ? CSS.escape(text) : text.replace(/["'\\]/g, "\\$&");
   }
 
-  /* --- wiring ------------------------------------------------------------------------- */
-
-  /* --- photos: sent at once, retried while the link is down ------------------------- */
-
-  function uploadPhoto(input, file, key, attempt) {
-    var box = input.closest(".photos");
-    var status = box.querySelector(".photo-status");
-    var body = new FormData();
-    body.append("criterion", input.dataset.criterion);
-    body.append("key", key);
-    body.append("photo", file, file.name);
-    status.textContent = "…";
-    fetch(form.dataset.photoUrl, {
-      method: "POST", credentials: "same-origin", body: body,
-      headers: { "Accept": "application/json", "X-Arzyab-Save": "1" }
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) { status.textContent = ""; addThumb(box, data); return; }
-        if (response.status >= 500) throw new Error("server");
-        status.textContent = data.error || "";
-      });
-    }).catch(function () {
-      status.textContent = form.dataset.msgPhotoFailed;
-      var delay = RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)];
-      setTimeout(function () { uploadPhoto(input, file, key, attempt + 1); }, delay);
-    });
-  }
-
-  function addThumb(box, photo) {
-    var figure = document.createElement("figure");
-    figure.className = "thumb";
-    var link = document.createElement("a");
-    link.href = photo.url; link.target = "_blank"; link.rel = "noopener";
-    var img = document.createElement("img");
-    img.src = photo.thumb; img.alt = photo.name; img.width = 96; img.height = 96;
-    link.appendChild(img);
-    var caption = document.createElement("figcaption");
-    caption.textContent = photo.name + " — " + photo.when;
-    figure.appendChild(link); figure.appendChild(caption);
-    box.insertBefore(figure, box.querySelector(".photo-button"));
-  }
+  /* --- wiring ---------------------------------------------------------------------------- */
 
   function isPhotoInput(target) { return target.classList.contains("photo-input"); }
 
   form.addEventListener("input", function (event) {
     if (isPhotoInput(event.target)) return;
     var card = cardOf(event.target);
-    if (card) queue(card);
+    if (card) changed(card);
   });
   form.addEventListener("change", function (event) {
     if (isPhotoInput(event.target)) {
       Array.prototype.forEach.call(event.target.files, function (file) {
-        uploadPhoto(event.target, file, newKey(), 0);
+        queuePhoto(event.target, file);
       });
       event.target.value = "";
       return;
     }
     var card = cardOf(event.target);
-    if (card) queue(card);
+    if (card) changed(card);
   });
-  window.addEventListener("online", function () { schedule(0); });
-  window.addEventListener("beforeunload", function (event) {
-    if (Object.keys(pending.changes).length) event.preventDefault();
+  form.addEventListener("submit", function (event) {
+    // submit once everything waiting has reached the server; the whole form posts then
+    if (items.length || Object.keys(draft).length) {
+      event.preventDefault();
+      wantSubmit = event.submitter;
+      flushDraft().then(send);
+    }
   });
-
-  // restore what had not reached the server before the page was closed or reloaded
-  var restored = Object.keys(pending.changes);
-  if (restored.length) {
-    restored.forEach(function (id) {
-      var card = form.querySelector("[data-criterion='" + cssEscape(id) + "']");
-      // already on the server (e.g. posted with the whole form): nothing to restore
-      if (!card || JSON.stringify(readCard(card)) === JSON.stringify(pending.changes[id])) {
-        delete pending.changes[id];
-      } else {
-        writeCard(card, pending.changes[id]);
-      }
+  if (queueBox) {
+    queueBox.querySelector("[data-send-now]").addEventListener("click", function () {
+      failures = 0;
+      items.forEach(function (item) { if (item.state === "failed") item.state = "waiting"; });
+      flushDraft().then(send);
     });
-    delete pending.key;
-    writePending();
-    if (Object.keys(pending.changes).length) { setState("pending"); schedule(0); }
   }
+  window.addEventListener("online", function () { failures = 0; flushDraft().then(send); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") flushDraft();
+  });
+  window.addEventListener("pagehide", function () { flushDraft(); });
+  setInterval(function () { if (items.length && !sending) send(); }, TIMER_MS);
+
+  store.persist();
+  restore();
 })();
