@@ -39,6 +39,8 @@ def register_commands(app) -> None:
     app.cli.add_command(serve_command)
     from app.admin.cli import municipalities_group
     app.cli.add_command(municipalities_group)
+    from app.reports.cli import report_command
+    app.cli.add_command(report_command)
 
 
 # --- rubric ------------------------------------------------------------------------------------

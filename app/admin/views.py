@@ -455,7 +455,8 @@ def plan_create(cycle_id: int):
         flash(error.message, "error")
         return _render_plan(db.session.get(EvaluationCycle, cycle_id), province, plan_form,
                             assign_form, status=error.status)
-    flash(_("%(created)s evaluations created; %(skipped)s municipalities already had one.",
+    flash(_("Evaluations created: %(created)s. Municipalities that already had one: "
+            "%(skipped)s.",
             created=_digits(created), skipped=_digits(skipped)), "success")
     return redirect(url_for(".plan", cycle_id=cycle_id, province=plan_form.province.data))
 
@@ -479,7 +480,7 @@ def plan_assign(cycle_id: int):
         flash(error.message, "error")
         return _render_plan(db.session.get(EvaluationCycle, cycle_id), province, plan_form,
                             assign_form, status=error.status)
-    flash(_("Assignments saved: %(n)s evaluations changed.", n=_digits(changed)), "success")
+    flash(_("Assignments saved. Evaluations changed: %(n)s.", n=_digits(changed)), "success")
     return redirect(url_for(".plan", cycle_id=cycle_id,
                             province=province.id if province else None))
 

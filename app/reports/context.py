@@ -212,8 +212,8 @@ def _summary(evaluation: Evaluation, card, rubric: Rubric, tier, colours, units)
     tier_title = (tier.title if tier else "") or evaluation.tier_id
     if card.score is not None:
         statement = _(
-            "Given the facilities available in the province's towns of the same tier "
-            "(%(tier)s), the performance of the municipality of %(name)s was judged "
+            "Given the facilities available in the province's towns of the same tier, "
+            "«%(tier)s», the performance of the municipality of %(name)s was judged "
             "«%(band)s», with an adjusted score of %(score)s out of 100 (raw score %(raw)s).",
             tier=tier_title, name=name, band=card.band, score=_number(card.score),
             raw=_number(card.raw))

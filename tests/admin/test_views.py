@@ -262,7 +262,7 @@ def test_planning_again_skips_existing(admin_client, demo_app):
         "plan-rubric_id": "municipal-units"})
     assert response.status_code == 302
     page = admin_client.get(response.headers["Location"])
-    assert "0 evaluations created; 6 municipalities already had one." in page.text
+    assert "Evaluations created: 0. Municipalities that already had one: 6." in page.text
 
 
 def test_assign_one_evaluation_and_retier(admin_client, demo_app):
@@ -435,7 +435,7 @@ def test_audit_filter_paginate_and_csv(admin_client, demo_app):
     query = f"user={admin_id}&municipality={kahak_id}&action=municipality.update"
     page = admin_client.get(f"/admin/audit?{query}&lang=en")
     assert page.status_code == 200
-    assert "1 events" in page.text and "municipality.update" in page.text
+    assert "Events found: 1" in page.text and "municipality.update" in page.text
     assert "&#34;population&#34;: 3000" in page.text or '"population": 3000' in page.text
     today = admin_client.get("/admin/audit?date_from=1300/01/01&date_to=1499/12/29&lang=en")
     assert "Page 1 of" in today.text

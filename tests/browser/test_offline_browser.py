@@ -1,0 +1,124 @@
+"""Offline-first (issue 8): fill a whole evaluation with photos while the server is down and
+the tablet offline, close and reopen the page, come back online: everything reaches the
+database exactly once, and replaying what was sent changes nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Answer, AuditEvent, Evaluation, EvaluationCycle, Evidence, Municipality
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+VALUES = {"percent": "۸۸", "number": "۱۲٫۵"}
+
+
+def _jpeg(colour) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _fill(card) -> None:
+    kind = card.get_attribute("data-type")
+    if kind == "scale":
+        card.locator("label.choice").last.tap()
+    elif kind == "yesno":
+        card.locator("label.choice").first.tap()
+    else:
+        card.locator("input.num").fill(VALUES[kind])
+    card.locator("textarea[name$=_note]").fill("ثبت در حالت بدون اتصال")
+
+
+def _counts(app, eid):
+    with app.app_context():
+        answers = db.session.scalar(select(func.count(Answer.id)).where(
+            Answer.evaluation_id == eid, Answer.value.is_not(None)))
+        photos = db.session.scalar(select(func.count(Evidence.id)).where(
+            Evidence.evaluation_id == eid))
+        events = db.session.scalar(select(func.count(AuditEvent.id)))
+        return answers, photos, events
+
+
+def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo_app, tmp_path):
+    base = live_app.url
+    with demo_app.app_context():
+        eid = db.session.scalar(
+            select(Evaluation.id).join(Municipality).join(EvaluationCycle)
+            .where(Municipality.name == "جعفریه", EvaluationCycle.year == 1404))
+    page = context.new_page()
+    log_in(page, base, "inspector")
+    # the assignments were opened once online: the service worker keeps their pages
+    page.wait_for_function(
+        f"() => caches.match('/evaluations/{eid}').then(r => !!r)", polling=200,
+        timeout=20_000)
+    page.goto(f"{base}/evaluations/{eid}")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null",
+                           polling=200, timeout=20_000)
+
+    live_app.stop()
+    context.set_offline(True)
+    page.reload()
+    cards = page.locator("article.criterion")
+    count = cards.count()
+    assert count > 40
+    for index in range(count):
+        _fill(cards.nth(index))
+    photo_paths = []
+    for index, colour in enumerate(((200, 30, 30), (30, 30, 200))):
+        path = tmp_path / f"site-{index}.jpg"
+        path.write_bytes(_jpeg(colour))
+        photo_paths.append(path)
+        cards.nth(index).locator("input.photo-input").set_input_files(str(path))
+    page.wait_for_timeout(1500)  # the debounce writes the last batch to the device store
+    assert page.locator("#queue").is_visible()
+
+    # close the page and open it again, still offline
+    page.close()
+    page = context.new_page()
+    page.goto(f"{base}/evaluations/{eid}")
+    cards = page.locator("article.criterion")
+    page.wait_for_selector("#queue:not([hidden])")  # the device store has been read back
+    assert cards.nth(count - 1).locator("textarea[name$=_note]").input_value() == \
+        "ثبت در حالت بدون اتصال"
+    assert page.locator(".thumb.pending").count() == 2
+    assert _counts(demo_app, eid)[:2] == (0, 0)
+
+    # the link comes back
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.method == "POST" else None)
+    live_app.start()
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("#save-state[data-state=saved]", timeout=30_000)
+    page.wait_for_selector(".thumb.pending", state="detached", timeout=30_000)
+    answers, photos, events = _counts(demo_app, eid)
+    assert answers == count and photos == 2
+
+    # replaying every batch that was sent, and every photo under its device key, stores
+    # nothing twice
+    saves = [r for r in sent if r.url.endswith("/answers")]
+    assert saves
+    for request in saves:
+        response = context.request.post(request.url, data=request.post_data_buffer, headers={
+            "Content-Type": "application/json", "X-Arzyab-Save": "1"})
+        assert response.status == 200, response.text()
+        assert json.loads(response.text()).get("replayed") is True
+    with demo_app.app_context():
+        keys = list(db.session.scalars(select(Evidence.client_key).where(
+            Evidence.evaluation_id == eid)))
+    assert all(keys)
+    for key, path in zip(keys, photo_paths, strict=True):
+        response = context.request.post(f"{base}/evaluations/{eid}/photos", headers={
+            "X-Arzyab-Save": "1"}, multipart={
+            "criterion": "1.1", "key": key,
+            "photo": {"name": path.name, "mimeType": "image/jpeg", "buffer": path.read_bytes()}})
+        assert response.status == 200, response.text()
+    assert _counts(demo_app, eid) == (answers, photos, events)
