@@ -102,6 +102,19 @@ def rubric_publish(file, lang):
     click.echo(_t(lang, key, label=label, sha=digest[:12]))
 
 
+@rubric_group.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@LANG_OPTION
+@click.option("--no-db", is_flag=True, help="Do not look up the open evaluations on OLD.")
+def rubric_diff(old, new, lang, no_db):
+    """Say in words what changed from rubric file OLD to NEW, and which open evaluations are
+    on OLD (when the database is at hand)."""
+    from app.authoring.cli import diff_files
+
+    sys.exit(diff_files(old, new, lang, use_db=not no_db))
+
+
 # --- score -------------------------------------------------------------------------------------
 
 @click.command("score")

@@ -18,7 +18,15 @@ from app.db import writing
 from app.evaluations import services
 from app.extensions import db
 from app.i18n import parse_jalali_date, search_key
-from app.models import Evaluation, EvaluationCycle, EvaluationStatus, Municipality, Province, User
+from app.models import (
+    Evaluation,
+    EvaluationCycle,
+    EvaluationStatus,
+    Municipality,
+    Province,
+    Recommendation,
+    User,
+)
 from app.rubric import Criterion, Rubric
 
 DEMO_PASSWORD = "arzyab-demo"
@@ -42,6 +50,16 @@ MUNICIPALITIES = [
 CYCLES = [
     (1403, "ارزیابی عملکرد شهرداری‌های استان قم — سال ۱۴۰۳", "1403/07/01", "1403/09/30", False),
     (1404, "ارزیابی عملکرد شهرداری‌های استان قم — سال ۱۴۰۴", "1404/07/01", "1404/09/30", True),
+]
+
+# recommendations of an approved demo report: (unit, text, responsible, deadline month/day)
+RECOMMENDATIONS = [
+    ("waste", "تعیین محل سایت دفن بهداشتی با همکاری منابع طبیعی و حفاظت محیط زیست",
+     "واحد خدمات شهری", "03/31"),
+    ("revenue", "تهیه پیشنهاد به‌روزرسانی تعرفه عوارض و بهای خدمات برای تصویب شورا",
+     "واحد درآمد", "12/15"),
+    ("welfare", "انعقاد تفاهم‌نامه بیمه تکمیلی کارکنان با همکاری شهرداری قم",
+     "امور اداری و منابع انسانی", "06/31"),
 ]
 
 # (town, year, quality, final status)
@@ -159,10 +177,20 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
     elif status == EvaluationStatus.APPROVED:
         evaluation.strengths_text = "همکاری خوب واحدها با تیم ارزیابی و مستندسازی منظم."
         evaluation.improvements_text = "پیگیری مکان‌یابی سایت دفن با منابع طبیعی و محیط زیست."
-        services.approve(evaluation, user=reviewer)
-        if evaluation.approved_at and cycle.visit_end:
-            evaluation.approved_at = dt.datetime.combine(cycle.visit_end, dt.time(10, 0))
+        for position, (unit, text, responsible, deadline) in enumerate(RECOMMENDATIONS, 1):
+            evaluation.recommendations.append(Recommendation(
+                unit_id=unit, text=text, responsible=responsible, position=position,
+                deadline=parse_jalali_date(f"{cycle.year + 1}/{deadline}")))
+        db.session.flush()  # entered while the evaluation is still open, as in the app
+        services.approve(evaluation, user=reviewer, at=_approval_time(cycle))
     return evaluation
+
+
+def _approval_time(cycle) -> dt.datetime | None:
+    """Approved at the end of the cycle's visit window, as it would have been."""
+    if cycle.visit_end is None:
+        return None
+    return dt.datetime.combine(cycle.visit_end, dt.time(6, 30))
 
 
 def _visit_dates(cycle) -> str:

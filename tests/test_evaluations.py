@@ -227,3 +227,44 @@ def test_access_rules(demo_ctx):
     assert not access.can_view(stranger, evaluation)
     visible = db.session.scalars(access.visible_evaluations_query(stranger)).all()
     assert visible == []
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE answers SET value = 0 WHERE evaluation_id = :eid",
+    "DELETE FROM answers WHERE evaluation_id = :eid",
+    "INSERT INTO answers (evaluation_id, criterion_id, na, na_reason, note, review_comment, "
+    "revision, updated_at) VALUES (:eid, 'x', false, '', '', '', 0, CURRENT_TIMESTAMP)",
+    "UPDATE unit_results SET score = 100 WHERE evaluation_id = :eid",
+    "UPDATE evaluations SET score = 100 WHERE id = :eid",
+    "UPDATE evaluations SET status = 'draft' WHERE id = :eid",
+    "DELETE FROM recommendations WHERE evaluation_id = :eid",
+    "UPDATE rubric_versions SET title = 'x'",
+    "DELETE FROM rubric_versions",
+])
+def test_the_database_refuses_changes_to_approved_and_published_records(demo_ctx, statement):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    eid = _evaluation("دستجرد", 1404).id
+    with pytest.raises(DatabaseError, match="locked|cannot change"), writing():
+        db.session.execute(text(statement), {"eid": eid})
+    db.session.rollback()
+    assert _evaluation("دستجرد", 1404).status == "approved"
+
+
+def test_a_device_never_conflicts_with_itself_but_another_device_does(demo_ctx):
+    evaluation = _evaluation("جعفریه", 1404)
+    inspector = _user("inspector")
+    with writing():
+        services.save_answers(evaluation, {"1.1": {"value": "50"}}, user=inspector)
+    seen = evaluation.version
+    tablet, phone = "tablet-0123456789", "phone-0123456789"
+    with writing():  # two batches from the same tablet, both based on what it saw
+        services.save_answers(evaluation, {"1.1": {"value": "60"}}, user=inspector,
+                              base_version=seen, device=tablet)
+        services.save_answers(evaluation, {"1.1": {"value": "61"}}, user=inspector,
+                              base_version=seen, device=tablet)
+    with pytest.raises(ServiceError) as caught, writing():
+        services.save_answers(evaluation, {"1.1": {"value": "70"}}, user=inspector,
+                              base_version=seen, device=phone)
+    assert caught.value.details["conflicts"]["1.1"]["theirs"]["value"] == 61.0

@@ -68,7 +68,7 @@ def _helpers():
 
 
 def _details_text(details) -> str:
-    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True, indent=1)
+    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True)
 
 
 def _status_label(status: str) -> str:

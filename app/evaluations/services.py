@@ -318,17 +318,21 @@ def return_for_changes(evaluation: Evaluation, *, user, comments: dict[str, str]
     db.session.flush()
 
 
-def approve(evaluation: Evaluation, *, user) -> None:
-    """Approve a submitted evaluation; it is locked for good from here on."""
+def approve(evaluation: Evaluation, *, user, at=None) -> None:
+    """Approve a submitted evaluation; it is locked for good from here on (the database
+    refuses any later change). `at` backdates the approval (the demo data only)."""
     if evaluation.status != EvaluationStatus.SUBMITTED:
         raise ServiceError(_("Only a submitted evaluation can be approved."), 409)
     rescore(evaluation)
-    evaluation.status = EvaluationStatus.APPROVED
-    evaluation.approved_at = utcnow()
-    evaluation.approved_by_id = user.id
-    if not evaluation.report_number:
-        evaluation.report_number = f"{evaluation.cycle.year}/{evaluation.id:04d}"
-    audit.record("evaluation.approve", "evaluation", evaluation.id, user=user,
-                 evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
-                 new=EvaluationStatus.APPROVED, score=evaluation.score, band=evaluation.band)
+    # read everything first: once the status says approved, the database refuses any change
+    reviewer_id = user.id
+    number = evaluation.report_number or f"{evaluation.cycle.year}/{evaluation.id:04d}"
+    with db.session.no_autoflush:
+        evaluation.approved_at = at or utcnow()
+        evaluation.approved_by_id = reviewer_id
+        evaluation.report_number = number
+        evaluation.status = EvaluationStatus.APPROVED
+        audit.record("evaluation.approve", "evaluation", evaluation.id, user=user,
+                     evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
+                     new=EvaluationStatus.APPROVED, score=evaluation.score, band=evaluation.band)
     db.session.flush()

@@ -110,6 +110,8 @@ class Evaluation(db.Model):
                                                          cascade="all, delete-orphan")
     unit_results: Mapped[list[UnitResult]] = relationship(back_populates="evaluation",
                                                           cascade="all, delete-orphan")
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        cascade="all, delete-orphan", order_by="Recommendation.position")
 
     __mapper_args__ = {"version_id_col": version}
 

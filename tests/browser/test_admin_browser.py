@@ -50,7 +50,7 @@ def test_admin_imports_plans_assigns_and_inspector_sees(live_server, desktop, de
     page = desktop()
     log_in(page, base, "admin")
     assert page.locator("html").get_attribute("dir") == "rtl"
-    page.click(f"header a[href='/admin/']")
+    page.click("header a[href='/admin/']")
     page.wait_for_url(f"{base}/admin/")
 
     # 1. a file with one bad row: nothing imported, the row named
