@@ -37,6 +37,8 @@ def register_commands(app) -> None:
     """Called by the factory: the commands that need the app and its database."""
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     from app.admin.cli import municipalities_group
     app.cli.add_command(municipalities_group)
     from app.reports.cli import report_command
@@ -82,12 +84,14 @@ def rubric_check(files, lang):
 @with_appcontext
 def rubric_publish(file, lang):
     """Publish FILE as a new immutable rubric version (unchanged content: nothing to do)."""
+    from flask_babel import force_locale
+
     from app.authoring.services import PublishRefused, publish_file
     from app.db import writing
     from app.rubric import RubricError, format_problem
 
     try:
-        with writing():
+        with force_locale(lang), writing():  # the refusal in the language asked for
             version, created = publish_file(Path(file))
             label, digest = version.version_label, version.sha256
     except RubricError as error:
@@ -185,6 +189,40 @@ def serve_command(host, port):
     click.echo(f"Arzyab is running at http://{host}:{port}/")
     run_simple(host, port, current_app._get_current_object(), threaded=True,
                use_reloader=False)
+
+
+# --- backup and restore ------------------------------------------------------------------------
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(target):
+    """Write a consistent backup (database + photos + stored reports) to TARGET (.tar.gz)."""
+    from app.backup import BackupError, backup
+
+    try:
+        manifest = backup(Path(target))
+    except BackupError as error:
+        click.echo(f"backup failed: {error}", err=True)
+        sys.exit(1)
+    rows = sum(manifest["tables"].values())
+    click.echo(f"backup written to {target}: {len(manifest['tables'])} tables, {rows} rows")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(source):
+    """Restore a backup made by `arzyab backup` into the configured, empty database."""
+    from app.backup import BackupError, restore
+
+    try:
+        manifest = restore(Path(source))
+    except BackupError as error:
+        click.echo(f"restore failed: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"restored {sum(manifest['tables'].values())} rows "
+               f"(schema {manifest['revision']})")
 
 
 # the file-only commands work without building the app (no database needed)

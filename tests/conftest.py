@@ -64,6 +64,10 @@ class SQLiteDatabases:
         shutil.copy(self.base / f"{template}.sqlite", path)
         return f"sqlite:///{path}"
 
+    def blank(self, tmp_path: Path) -> str:
+        """A database with no tables at all."""
+        return f"sqlite:///{tmp_path / 'blank.sqlite'}"
+
     def drop(self, uri: str) -> None:
         pass
 
@@ -100,6 +104,11 @@ class PostgresDatabases:
     def fresh(self, template: str, tmp_path: Path) -> str:
         name = f"{self.prefix}_t{next(_counter)}"
         self._create(name, f"{self.prefix}_{template}")
+        return self._url(name)
+
+    def blank(self, tmp_path: Path) -> str:
+        name = f"{self.prefix}_b{next(_counter)}"
+        self._create(name)
         return self._url(name)
 
     def drop(self, uri: str) -> None:
