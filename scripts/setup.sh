@@ -35,8 +35,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating the virtual environment (.venv)"
   python3 -m venv .venv
 fi
-extras="postgres"
-[ "$mode" = "--test" ] && extras="postgres,dev"
+extras="postgres,queue"
+[ "$mode" = "--test" ] && extras="postgres,queue,dev"
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-12)-$extras"
 if [ ! -f "$stamp" ]; then
   echo "==> installing Python packages"

@@ -389,7 +389,7 @@ def cycle_open_close(cycle_id: int, change: str):
 
 # --- planning -----------------------------------------------------------------------------
 
-def _plan_province(cycle_id: int) -> Province | None:
+def _plan_province() -> Province | None:
     provinces = _provinces()
     wanted = request.values.get("province", type=int)
     chosen = next((p for p in provinces if p.id == wanted), None)
@@ -432,7 +432,7 @@ def _render_plan(cycle, province, plan_form, assign_form, status=200):
 @bp.route("/cycles/<int:cycle_id>/plan", methods=["GET"])
 def plan(cycle_id: int):
     cycle = _load(EvaluationCycle, cycle_id)
-    province = _plan_province(cycle_id)
+    province = _plan_province()
     plan_form, assign_form = _plan_forms(cycle, province)
     return _render_plan(cycle, province, plan_form, assign_form)
 
@@ -440,7 +440,7 @@ def plan(cycle_id: int):
 @bp.route("/cycles/<int:cycle_id>/plan", methods=["POST"])
 def plan_create(cycle_id: int):
     cycle = _load(EvaluationCycle, cycle_id)
-    province = _plan_province(cycle_id)
+    province = _plan_province()
     plan_form, assign_form = _plan_forms(cycle, province)
     if not plan_form.validate_on_submit():
         return _render_plan(cycle, province, plan_form, assign_form, status=422)
@@ -464,7 +464,7 @@ def plan_create(cycle_id: int):
 @bp.route("/cycles/<int:cycle_id>/assign", methods=["POST"])
 def plan_assign(cycle_id: int):
     cycle = _load(EvaluationCycle, cycle_id)
-    province = _plan_province(cycle_id)
+    province = _plan_province()
     plan_form, assign_form = _plan_forms(cycle, province)
     if not assign_form.validate_on_submit():
         flash(_("Some fields need correcting; see the marked fields."), "error")

@@ -35,6 +35,7 @@ import re
 import secrets
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -209,6 +210,8 @@ def make_fetcher(policy: FetchPolicy):
 
 _context_lock = threading.Lock()
 _mp_context = None
+#: renders at once in this process; the others wait their turn (within their timeout)
+_slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 def _process_context():
@@ -233,7 +236,18 @@ def render_pdf(html: str, policy: FetchPolicy, target: str | os.PathLike, *,
 
     Raises ReportError when the renderer fails, runs out of memory or exceeds `timeout`.
     """
-    target = Path(target)
+    started = time.monotonic()
+    if not _slots.acquire(timeout=timeout):
+        raise ReportError("the renderer is busy; try again in a minute")
+    try:
+        return _render(html, policy, Path(target),
+                       max(1.0, timeout - (time.monotonic() - started)), memory_mb)
+    finally:
+        _slots.release()
+
+
+def _render(html: str, policy: FetchPolicy, target: Path, timeout: float,
+            memory_mb: int) -> RenderResult:
     partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
     context = _process_context()
     receiver, sender = context.Pipe(duplex=False)

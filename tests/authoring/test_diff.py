@@ -163,4 +163,4 @@ def test_the_demo_rubric_second_version():
     assert _kinds(changes) == ["rubric.version", "criterion.weight"]
     assert changes[1].params["new"] == Num(35)
     assert describe(changes[1], "fa") == (
-        "وزن معیار ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد.")
+        "وزن شاخص ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد.")

@@ -161,7 +161,7 @@ def test_cli_diff_with_the_open_evaluations_on_the_old_version(demo_app, tmp_pat
     result = _cli(demo_app, "rubric", "diff", old, new)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "وزن معیار ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد." in \
+    assert "وزن شاخص ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد." in \
         result.output
     assert any(line.strip() == "- کهک ۱۴۰۴ (پیش‌نویس)" for line in lines)
     assert "دستجرد" not in result.output  # approved: not open
