@@ -14,6 +14,7 @@ from flask import (
     session,
 )
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from app import compression, i18n
 from app.config import ROOT, load_config
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register the tables)
 
+    app.url_map.converters["int"] = BoundedInt  # before any route is added
     _register_blueprints(app)
     _register_templates(app)
     _register_errors(app)
@@ -56,6 +58,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:…>` in every route, bounded: an id too large for the database is simply not
+    found (404) instead of an overflow deep in the driver."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _select_locale() -> str:

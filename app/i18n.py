@@ -112,8 +112,10 @@ def format_number(value: float | int | None, decimals: int = 1, lang: str = DEFA
 _CHAR_MAP = str.maketrans({
     "ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "هٔ",
 })
-# direction marks and other invisible format characters that users paste in by accident
-_INVISIBLE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u200b]")
+# direction marks and other invisible format characters that users paste in by accident,
+# and control characters (a NUL cannot even be stored in PostgreSQL); newlines and tabs stay
+_INVISIBLE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u200b"
+                        "\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def normalise_text(text: str | None) -> str:

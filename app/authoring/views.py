@@ -32,7 +32,7 @@ from app.authoring.diff import describe_all, diff_rubrics
 from app.authoring.forms import DraftForm
 from app.db import writing
 from app.extensions import db
-from app.i18n import _, current_lang
+from app.i18n import _, current_lang, persian_digits
 from app.models import RubricVersion, User
 from app.rubric import RubricError, RubricProblem
 from app.scoring import score
@@ -125,7 +125,7 @@ def check_or_publish():
     existing, refusal = services.publish_obstacle(draft_.rubric, digest)
     if existing is not None:
         flash(_("Nothing to publish: this text is already version %(label)s.",
-                label=existing.version_label), "info")
+                label=_label(existing.version_label)), "info")
         return redirect(url_for(".version", version_id=existing.id))
     if refusal is not None:
         flash(refusal, "error")
@@ -146,11 +146,16 @@ def check_or_publish():
         abort(400)
     if created:
         flash(_("Published version %(label)s. New evaluations will use it; evaluations "
-                "already started keep their version.", label=label), "success")
+                "already started keep their version.", label=_label(label)), "success")
     else:
-        flash(_("Nothing to publish: this text is already version %(label)s.", label=label),
-              "info")
+        flash(_("Nothing to publish: this text is already version %(label)s.",
+                label=_label(label)), "info")
     return redirect(url_for(".version", version_id=version_id))
+
+
+def _label(label: str) -> str:
+    """A version label as the pages show it (Persian digits in Persian)."""
+    return persian_digits(label) if current_lang() == "fa" else label
 
 
 def _check(text: str | bytes, filename: str, shown: str | None = None) -> drafts.Draft:

@@ -143,7 +143,10 @@ def save_json(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id)
     if not access.can_edit_answers(current_user, evaluation):
         return jsonify(error=_("You cannot change this evaluation now."), status=403), 403
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting
+        payload = None
     if not isinstance(payload, dict) or not isinstance(payload.get("changes"), dict):
         return jsonify(error=_("The changes could not be read."), status=400), 400
     key = payload.get("key")

@@ -53,6 +53,7 @@ def test_author_uploads_a_broken_rubric_fixes_it_previews_and_publishes(
     log_in(page, base, "author")
     page.click("nav.topnav >> text=سنجه‌نامه‌ها")
     page.wait_for_url(f"{base}/rubrics/")
+    page.screenshot(path=str(artifacts / "authoring-0-list.png"), full_page=False)
     page.click("text=بررسی و انتشار سنجه‌نامه")
     page.wait_for_url(f"{base}/rubrics/draft")
 
@@ -91,13 +92,15 @@ def test_author_uploads_a_broken_rubric_fixes_it_previews_and_publishes(
     assert "وزن شاخص ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد." in \
         publish_box
     assert "کهک" in publish_box  # an open evaluation that stays on 1404.1
+    page.locator("#publish").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "authoring-2-before-publishing.png"), full_page=False)
 
     # 3. the inspectors' form for two tiers
     assert page.locator("[data-preview-tier=S]").count() == 1
     small = page.locator("#preview article.criterion").count()
     assert small > 40 and page.locator("#preview #unit-transport").count() == 0
     page.locator("#preview article.criterion").first.scroll_into_view_if_needed()
-    page.screenshot(path=str(artifacts / "authoring-2-preview-S.png"), full_page=False)
+    page.screenshot(path=str(artifacts / "authoring-3-preview-S.png"), full_page=False)
     page.select_option("#preview-tier", "M")
     page.click("#preview button[value=check]")
     page.wait_for_selector("[data-preview-tier=M]")
@@ -108,7 +111,7 @@ def test_author_uploads_a_broken_rubric_fixes_it_previews_and_publishes(
     choice = page.locator("#preview article.criterion[data-type=scale] label.choice").first
     choice.click()
     assert choice.locator("input").is_checked()
-    page.screenshot(path=str(artifacts / "authoring-3-preview-M.png"), full_page=False)
+    page.screenshot(path=str(artifacts / "authoring-4-preview-M.png"), full_page=False)
 
     # 4. publish
     page.click("#publish button[value=publish]")
@@ -116,7 +119,7 @@ def test_author_uploads_a_broken_rubric_fixes_it_previews_and_publishes(
     assert "منتشر شد" in page.inner_text(".flash-success")
     assert "۱۴۰۴٫۲" in page.inner_text("h1")
     assert "از ۳۰ به ۳۵" in page.inner_text("#changes")
-    page.screenshot(path=str(artifacts / "authoring-4-published.png"), full_page=False)
+    page.screenshot(path=str(artifacts / "authoring-5-published.png"), full_page=False)
     with demo_app.app_context():
         assert latest_version("municipal-units").yaml_text == good
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
