@@ -98,6 +98,19 @@ def main() -> None:
         print(f"  bare WeasyPrint, same HTML, in process:             {bare_median:.2f} s")
         print(f"  overhead: {overhead:+.1f}% (target < 15%)")
 
+        # the fixed cost of the child process: a one-line document both ways
+        tiny = "<p>سلام</p>"
+        child, inline = [], []
+        for _ in range(10):
+            start = time.perf_counter()
+            render_pdf(tiny, services.fetch_policy(), work / "tiny.pdf")
+            child.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            weasyprint.HTML(string=tiny).write_pdf(work / "tiny-bare.pdf")
+            inline.append(time.perf_counter() - start)
+        print(f"  one-line document: child {1000 * statistics.median(child):.0f} ms, "
+              f"in process {1000 * statistics.median(inline):.0f} ms")
+
     # cached final download
     client = app.test_client()
     page = client.get("/login")

@@ -191,3 +191,15 @@ def test_huge_note_and_stale_version_get_clear_errors(client, demo_app):
     stale = client.post(f"/evaluations/{eid}/answers", headers=SAVE, json={
         "base_version": 1, "changes": {"1.1": {"value": "41"}}})
     assert stale.status_code == 409 and stale.json["conflicts"]["1.1"]["theirs"]["value"] == 40.0
+
+
+def test_a_user_deactivated_while_logged_in_is_logged_out(client, demo_app):
+    from app.db import writing
+    from app.models import User
+
+    login(client, "inspector")
+    assert client.get("/evaluations/").status_code == 200
+    with demo_app.app_context(), writing():
+        db.session.scalar(select(User).where(User.username == "inspector")).active = False
+    response = client.get("/evaluations/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

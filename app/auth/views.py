@@ -28,7 +28,9 @@ MAX_FAILURES, WINDOW_SECONDS = 8, 300
 def _load_user(user_id: str):
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # a user deactivated while logged in is logged out at their next request
+    return user if user is not None and user.active else None
 
 
 @login_manager.unauthorized_handler

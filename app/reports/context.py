@@ -31,6 +31,7 @@ from app.models import (
     Municipality,
     Recommendation,
 )
+from app.models._types import utcnow
 from app.reports import charts
 from app.rubric import Criterion, Rubric
 
@@ -134,8 +135,8 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
     municipality, cycle = evaluation.municipality, evaluation.cycle
     province = municipality.province.name
     final = evaluation.status == EvaluationStatus.APPROVED
-    issued = evaluation.approved_at if final and evaluation.approved_at else \
-        (today or dt.date.today())
+    # a final is dated the day it was approved; a draft the day it is printed (Tehran time)
+    issued = evaluation.approved_at if final and evaluation.approved_at else (today or utcnow())
     photos = _photos(evaluation)
     photo_count = sum(len(items) for items in photos.values())
     answers = {answer.criterion_id: answer for answer in evaluation.answers}
@@ -509,7 +510,7 @@ def comparison_context(cycle: EvaluationCycle, province, *, today: dt.date | Non
         "year": cycle.year,
         "province": province.name,
         "cycle_open": bool(cycle.is_open),
-        "letterhead": letterhead(province.name, number=None, date=today or dt.date.today(),
+        "letterhead": letterhead(province.name, number=None, date=today or utcnow(),
                                  attachments=_("no attachment")),
         "tiers": tiers,
         "units": units,
