@@ -27,7 +27,8 @@ def append(lang: str, table: dict[str, str]) -> int:
         if msgid in present:
             continue
         flag = "#, python-format\n" if "%(" in msgid else ""
-        entries.append(f"\n{flag}msgid {quote(msgid)}\nmsgstr {quote(text if lang == 'fa' else msgid)}\n")
+        translation = text if lang == "fa" else msgid
+        entries.append(f"\n{flag}msgid {quote(msgid)}\nmsgstr {quote(translation)}\n")
     with path.open("a", encoding="utf-8") as file:
         file.write("".join(entries))
     return len(entries)

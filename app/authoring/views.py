@@ -139,8 +139,8 @@ def check_or_publish():
             published, created = services.publish_rubric(
                 draft_.text, filename=draft_.filename, user=current_user)
             label, version_id = published.version_label, published.id
-    except services.PublishRefused as refusal:
-        flash(str(refusal), "error")
+    except services.PublishRefused as refused:  # another author took the label meanwhile
+        flash(str(refused), "error")
         return _render_draft(form, draft_, status=409)
     except RubricError:  # pragma: no cover - checked just above
         abort(400)

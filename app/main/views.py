@@ -13,6 +13,13 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
+    """Each role starts where its work is."""
+    if current_user.has_role("inspector", "reviewer"):
+        return redirect(url_for("evaluations.index"))
+    if current_user.has_role("admin"):
+        return redirect(url_for("admin.index"))
+    if current_user.has_role("author"):
+        return redirect(url_for("authoring.index"))
     return redirect(url_for("evaluations.index"))
 
 

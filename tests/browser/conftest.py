@@ -85,4 +85,4 @@ def log_in(page, base_url: str, username: str, password: str = "arzyab-demo") ->
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"{base_url}/evaluations/")
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -82,6 +82,15 @@ def test_author_uploads_a_broken_rubric_fixes_it_previews_and_publishes(
     selected = page.evaluate("(() => { const a = document.getElementById('rubric-text');"
                              " return a.value.slice(a.selectionStart, a.selectionEnd); })()")
     assert "wieght: 35" in selected
+    # the numbers scroll with the text and share its line height and padding
+    aligned = page.evaluate("""(() => {
+        const area = document.getElementById('rubric-text');
+        const gutter = document.querySelector('[data-gutter]');
+        const a = getComputedStyle(area), g = getComputedStyle(gutter);
+        const line = getComputedStyle(gutter.querySelector('span'));
+        return area.scrollTop > 0 && Math.abs(gutter.scrollTop - area.scrollTop) <= 1
+            && a.lineHeight === line.lineHeight && a.paddingTop === g.paddingTop; })()""")
+    assert aligned
 
     # 2. corrected in the editor and checked again
     page.fill("#rubric-text", good)
