@@ -23,6 +23,9 @@ def _write(path: Path, data: bytes) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp made it private; a report is a normal file
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -1,0 +1,278 @@
+"""The dashboard's files: the overview and all answers of a cycle as CSV or XLSX, and a ZIP of
+every approved report of a cycle.
+
+- CSV is UTF-8 with a byte-order mark, so that Excel reads Persian; numbers keep Latin digits
+  and a «.» so that any program can read them back.
+- XLSX (openpyxl, write-only so that a national cycle fits in memory) has its sheet set right
+  to left, the header row frozen, and every timestamp twice: as Jalali text and as a real date
+  cell (Tehran time) that sorts and filters as a date.
+- Text that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@`` first) is kept
+  text: an XLSX cell is typed as a string, a CSV cell gets a leading apostrophe.
+- The ZIP holds the stored final PDF of each approved evaluation, byte for byte as
+  ``app.reports.services`` serves it (rendered once on first request), and a manifest.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from typing import IO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from app.dashboard import queries
+from app.dashboard.presentation import status_title
+from app.i18n import _, current_lang, jalali_date, jalali_datetime, local_time
+from app.reports import services as reports
+from app.reports.render import ReportError
+
+log = logging.getLogger(__name__)
+
+#: formats of the real date cells
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+#: what a spreadsheet reads as the start of a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an export: its header and how its cells are written."""
+
+    title: str
+    #: text | number | datetime | date
+    kind: str = "text"
+    #: XLSX width in characters
+    width: int = 14
+
+
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored (naive UTC) timestamp as naive Tehran time, for a date cell."""
+    if value is None:
+        return None
+    return local_time(value).replace(tzinfo=None, second=0, microsecond=0)
+
+
+# --- the tables --------------------------------------------------------------------------------
+
+def overview_table(rows: list[dict]) -> tuple[list[Column], list[list]]:
+    """The overview's rows as an export table (every row, not a page)."""
+    lang = current_lang()
+    columns = [
+        Column(_("Province"), width=12), Column(_("Municipality"), width=18),
+        Column(_("County"), width=14), Column(_("Grade"), "number", 8),
+        Column(_("Population"), "number", 12), Column(_("Tier"), width=24),
+        Column(_("Status"), width=16), Column(_("Adjusted score"), "number", 12),
+        Column(_("Raw score"), "number", 12), Column(_("Band"), width=12),
+        Column(_("Answered"), "number", 10), Column(_("Applicable criteria"), "number", 10),
+        Column(_("Inspectors"), width=28), Column(_("Report number"), width=14),
+        Column(_("Last change (Jalali)"), width=18),
+        Column(_("Last change (date)"), "datetime", 18),
+    ]
+    table = []
+    for row in rows:
+        planned = row["evaluation_id"] is not None
+        table.append([
+            row["province"], row["name"], row["county"], row["grade"], row["population"],
+            row["tier_title"], status_title(row["status"]), row["score"], row["raw_score"],
+            row["band"] or "", row["answered_count"] if planned else None,
+            row["applicable_count"] if planned else None, "، ".join(row["inspectors"])
+            if lang == "fa" else ", ".join(row["inspectors"]),
+            row["report_number"] or "",
+            jalali_datetime(row["updated_at"], lang) if planned else "",
+            _local(row["updated_at"]) if planned else None,
+        ])
+    return columns, table
+
+
+def answers_table(answer_rows: list) -> tuple[list[Column], list[list]]:
+    """Every stored answer, one row each, the criteria in each rubric's order."""
+    lang = current_lang()
+    rubrics = queries.rubrics_of({row.rubric_version_id for row in answer_rows})
+    orders = {version: {c.id: (index, c) for index, c in enumerate(rubric.criteria())}
+              for version, rubric in rubrics.items()}
+    units = {version: {u.id: u.title for u in rubric.units} for version, rubric in rubrics.items()}
+    tiers = {version: {t.id: t.title or t.id for t in rubric.tiers}
+             for version, rubric in rubrics.items()}
+
+    def place(row):
+        index, _criterion = orders.get(row.rubric_version_id, {}).get(
+            row.criterion_id, (10**6, None))
+        return (row.province, row.name, row.evaluation_id, index, row.criterion_id)
+
+    columns = [
+        Column(_("Province"), width=12), Column(_("Municipality"), width=18),
+        Column(_("County"), width=14), Column(_("Tier"), width=24),
+        Column(_("Status"), width=16), Column(_("Unit"), width=26),
+        Column(_("Criterion number"), width=10), Column(_("Criterion"), width=48),
+        Column(_("Value"), "number", 10), Column(_("Answer"), width=22),
+        Column(_("Not applicable"), width=10), Column(_("Reason"), width=30),
+        Column(_("Note"), width=40), Column(_("Last change (Jalali)"), width=18),
+        Column(_("Last change (date)"), "datetime", 18),
+    ]
+    table = []
+    for row in sorted(answer_rows, key=place):
+        _index, criterion = orders.get(row.rubric_version_id, {}).get(
+            row.criterion_id, (None, None))
+        version = row.rubric_version_id
+        table.append([
+            row.province, row.name, row.county, tiers.get(version, {}).get(row.tier_id,
+                                                                            row.tier_id),
+            status_title(row.status),
+            units.get(version, {}).get(criterion.unit_id if criterion else "", "")
+            if criterion else "",
+            row.criterion_id, criterion.title if criterion else "",
+            None if row.na else row.value,
+            _("Not applicable") if row.na else answer_text(criterion, row.value),
+            _("Yes") if row.na else "", row.na_reason or "", row.note or "",
+            jalali_datetime(row.updated_at, lang), _local(row.updated_at),
+        ])
+    return columns, table
+
+
+def answer_text(criterion, value) -> str:
+    """An answer as a reader says it: yes/no, the scale level's label, or the number."""
+    if value is None:
+        return ""
+    if criterion is not None and criterion.type == "yesno":
+        return _("Yes") if value else _("No")
+    if criterion is not None and criterion.type == "scale" and criterion.scale is not None:
+        level = criterion.scale.level(float(value))
+        if level is not None:
+            return level.label
+    number = float(value)
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+# --- writers -----------------------------------------------------------------------------------
+
+def _csv_cell(value, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "datetime" and isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if kind == "date" and isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(columns: list[Column], rows: list[list]) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then reads Persian), CRLF line ends."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.title for c in columns])
+    for row in rows:
+        writer.writerow([_csv_cell(value, c.kind) for value, c in zip(row, columns,
+                                                                      strict=True)])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def to_xlsx(columns: list[Column], rows: list[list], title: str) -> bytes:
+    """One right-to-left sheet with a bold, frozen header row."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(title))
+    sheet.sheet_view.rightToLeft = True
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="E6EBF0")
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.title)
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value, column)
+                      for value, column in zip(row, columns, strict=True)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(sheet, value, column: Column):
+    if value is None or value == "":
+        return None
+    if column.kind in ("datetime", "date") and isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATETIME_FORMAT if column.kind == "datetime" else DATE_FORMAT
+        return cell
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    cell.data_type = "s"  # text stays text, even when it starts with «=»
+    return cell
+
+
+def _sheet_title(title: str) -> str:
+    for bad in "[]:*?/\\":
+        title = title.replace(bad, " ")
+    return title[:31] or "Sheet"
+
+
+# --- the ZIP of approved reports ---------------------------------------------------------------
+
+def reports_zip(evaluations: list, *, user) -> tuple[IO[bytes], int, list[str]]:
+    """A ZIP of the stored final PDF of each approved evaluation, and ``manifest.csv`` (file,
+    municipality, year, report number, score, band, approval date, the file's sha256).
+
+    Returns the file (positioned at its start), how many reports it holds, and the names of
+    the municipalities whose report could not be produced (logged; listed in the manifest).
+    """
+    lang = current_lang()
+    spool = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)
+    manifest = [Column(_("File")), Column(_("Province")), Column(_("Municipality")),
+                Column(_("Year")), Column(_("Report number")), Column(_("Adjusted score")),
+                Column(_("Band")), Column(_("Approved on")), Column("sha256")]
+    lines: list[list] = []
+    names: set[str] = set()
+    failed: list[str] = []
+    count = 0
+    facts = [(e.id, e.municipality.province.name, e.municipality.name, e.cycle.year,
+              e.report_number, e.score, e.band, e.approved_at, reports.report_filename(e))
+             for e in evaluations]
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+        for evaluation, fact in zip(evaluations, facts, strict=True):
+            eid, province, town, year, number, score, band, approved_at, filename = fact
+            name = filename if filename not in names else f"{eid}-{filename}"
+            names.add(name)
+            try:
+                path = reports.stored_file(reports.final_report(evaluation, user=user))
+                data = path.read_bytes()
+            except (ReportError, OSError) as error:
+                log.error("report of evaluation %s left out of the ZIP: %s", eid, error)
+                failed.append(town)
+                lines.append([_("not available"), province, town, year, number, score, band,
+                              jalali_date(approved_at, lang), ""])
+                continue
+            archive.writestr(_zip_info(name, approved_at), data)
+            count += 1
+            lines.append([name, province, town, year, number, score, band,
+                          jalali_date(approved_at, lang), hashlib.sha256(data).hexdigest()])
+        archive.writestr(_zip_info("manifest.csv", None), to_csv(manifest, lines))
+    spool.seek(0)
+    return spool, count, failed
+
+
+def _zip_info(name: str, when: dt.datetime | None) -> zipfile.ZipInfo:
+    moment = _local(when) if when else dt.datetime.now()
+    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, 0)
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.compress_type = zipfile.ZIP_STORED
+    return info

@@ -1,0 +1,571 @@
+"""The dashboard's SQL: every figure is aggregated from the scores stored on ``Evaluation`` and
+``UnitResult`` (written by ``evaluations.services.rescore`` whenever answers change), so a page
+view never re-scores anything.
+
+A few queries per page whatever the province's size: the page of rows (sorted and cut in SQL),
+its count, and for the rows on the page only, their inspectors and unit scores. Rankings and
+averages are window functions (``RANK() OVER``, ``AVG() OVER``), portable between SQLite
+(3.25 and later) and PostgreSQL. Results are plain dicts and tuples, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from flask import current_app
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from app.authoring.services import rubric_of
+from app.dashboard.filters import PER_PAGE, Filters
+from app.evaluations import access
+from app.extensions import db
+from app.models import (
+    Answer,
+    Assignment,
+    Evaluation,
+    EvaluationCycle,
+    EvaluationStatus,
+    Municipality,
+    Province,
+    Recommendation,
+    RubricVersion,
+    UnitResult,
+    User,
+)
+from app.reports import charts
+from app.rubric import Rubric
+
+#: the workflow order used when sorting by status (not planned first, approved last)
+STATUS_ORDER = {"draft": 1, "returned": 2, "submitted": 3, "approved": 4}
+#: at most this many ids in one IN (…) list
+CHUNK = 500
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+def province_scope(user) -> tuple[int, ...] | None:
+    """The provinces `user` may see on the dashboard: an admin, or a manager with no province
+    of their own, sees every province (None); anyone else their own province."""
+    if user.has_role("admin") or not getattr(user, "province_id", None):
+        return None
+    return (user.province_id,)
+
+
+def in_scope(scope: tuple[int, ...] | None, province_id: int) -> bool:
+    return scope is None or province_id in scope
+
+
+def viewable(user, evaluation_ids: Iterable[int]) -> set[int]:
+    """The evaluations among `evaluation_ids` whose page (and PDF) `user` may open, as
+    ``evaluations.access`` decides."""
+    found: set[int] = set()
+    for chunk in _chunks(evaluation_ids):
+        query = access.visible_evaluations_query(user).with_only_columns(Evaluation.id)
+        found.update(db.session.scalars(query.where(Evaluation.id.in_(chunk))))
+    return found
+
+
+def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    ids = list(dict.fromkeys(ids))
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+# --- choices for the filter form -------------------------------------------------------------
+
+def cycles() -> list[tuple[int, int]]:
+    """(id, Jalali year) of every cycle, newest first."""
+    return [tuple(row) for row in db.session.execute(
+        select(EvaluationCycle.id, EvaluationCycle.year).order_by(EvaluationCycle.year.desc()))]
+
+
+def provinces(scope: tuple[int, ...] | None) -> list[tuple[int, str]]:
+    query = select(Province.id, Province.name).order_by(Province.name)
+    if scope is not None:
+        query = query.where(Province.id.in_(scope))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def counties(province_ids: tuple[int, ...] | None) -> list[str]:
+    query = select(Municipality.county).distinct().where(Municipality.county != "")
+    if province_ids is not None:
+        query = query.where(Municipality.province_id.in_(province_ids))
+    return sorted(db.session.scalars(query))
+
+
+# --- the rubric a cycle is read with ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Legend:
+    """What a cycle's rubric says about tiers, bands and units, for labels and colours.
+
+    Taken from the newest rubric version any evaluation of the cycle uses (as the comparison
+    report does), else the newest published version of the default rubric.
+    """
+
+    rubric: Rubric | None = None
+    #: (id, title) in the rubric's order
+    tiers: tuple[tuple[str, str], ...] = ()
+    #: (min, label), best first
+    bands: tuple[str, ...] = ()
+    band_mins: dict[str, float] = field(default_factory=dict)
+    #: (id, title) in the rubric's order
+    units: tuple[tuple[str, str], ...] = ()
+    colours: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tier_ids(self) -> tuple[str, ...]:
+        return tuple(tier_id for tier_id, _title in self.tiers)
+
+    def tier_title(self, tier_id: str | None) -> str:
+        if not tier_id:
+            return ""
+        return dict(self.tiers).get(tier_id) or tier_id
+
+    def colour(self, band: str | None) -> str:
+        return self.colours.get(band or "", charts.NONE_COLOUR)
+
+    def band_for(self, score: float | None) -> str | None:
+        return self.rubric.band_for(score) if self.rubric is not None else None
+
+
+_legends: dict[str, Legend] = {}
+_legends_lock = threading.Lock()
+
+
+def _legend_of(version_id: int | None) -> Legend:
+    if version_id is None:
+        return Legend()
+    sha = db.session.scalar(select(RubricVersion.sha256).where(RubricVersion.id == version_id))
+    if sha is None:
+        return Legend()
+    with _legends_lock:
+        legend = _legends.get(sha)
+    if legend is not None:
+        return legend
+    rubric = rubric_of(db.session.get(RubricVersion, version_id))
+    legend = Legend(
+        rubric=rubric,
+        tiers=tuple((tier.id, tier.title or tier.id) for tier in rubric.tiers),
+        bands=tuple(band.label for band in rubric.bands),
+        band_mins={band.label: band.min for band in rubric.bands},
+        units=tuple((unit.id, unit.title) for unit in rubric.units),
+        colours=charts.band_colours((band.min, band.label) for band in rubric.bands))
+    with _legends_lock:
+        _legends[sha] = legend
+    return legend
+
+
+def legend(cycle_id: int | None) -> Legend:
+    """The legend of the cycle `cycle_id` (see :class:`Legend`)."""
+    version_id = None
+    if cycle_id is not None:
+        version_id = db.session.scalar(select(func.max(Evaluation.rubric_version_id)).where(
+            Evaluation.cycle_id == cycle_id))
+    if version_id is None:
+        version_id = db.session.scalar(
+            select(RubricVersion.id).where(
+                RubricVersion.rubric_id == current_app.config["DEFAULT_RUBRIC"])
+            .order_by(RubricVersion.published_at.desc(), RubricVersion.id.desc()).limit(1))
+    return _legend_of(version_id)
+
+
+# --- shared pieces of SQL --------------------------------------------------------------------
+
+def _status_rank(column):
+    return case(STATUS_ORDER, value=column, else_=0)
+
+
+def _band_rank(column, legend: Legend):
+    """A band as its lower bound, so that sorting by band sorts from worst to best."""
+    if not legend.band_mins:
+        return literal(0)
+    return case(legend.band_mins, value=column, else_=None)
+
+
+def _tier_rank(column, legend: Legend):
+    if not legend.tiers:
+        return column
+    return case({tier_id: index for index, tier_id in enumerate(legend.tier_ids)},
+                value=column, else_=len(legend.tiers))
+
+
+def _inspector_name():
+    """The first inspector's name (alphabetically) of the joined evaluation, for sorting."""
+    name = func.coalesce(func.nullif(User.full_name, ""), User.username)
+    return (select(func.min(name)).join(Assignment, Assignment.user_id == User.id)
+            .where(Assignment.evaluation_id == Evaluation.id, Assignment.role == "inspector")
+            .correlate(Evaluation).scalar_subquery())
+
+
+def _search(name_key_column, name_column, f: Filters):
+    """Names containing the search text, Arabic ي/ك and Persian ی/ک alike (both sides are
+    folded with ``search_key``; a municipality stored without its key is matched by name)."""
+    return or_(name_key_column.contains(f.key, autoescape=True),
+               and_(name_key_column == "", name_column.contains(f.q, autoescape=True)))
+
+
+def _place_filters(f: Filters) -> list:
+    conditions = []
+    if f.provinces is not None:
+        conditions.append(Municipality.province_id.in_(f.provinces))
+    if f.county:
+        conditions.append(Municipality.county == f.county)
+    if f.key:
+        conditions.append(_search(Municipality.name_key, Municipality.name, f))
+    return conditions
+
+
+def _evaluation_filters(f: Filters) -> list:
+    conditions = []
+    if f.tier:
+        conditions.append(Evaluation.tier_id == f.tier)
+    if f.band:
+        conditions.append(Evaluation.band == f.band)
+    if f.status == "none":
+        conditions.append(Evaluation.id.is_(None))
+    elif f.status:
+        conditions.append(Evaluation.status == f.status)
+    return conditions
+
+
+@dataclass
+class Page:
+    """One page of rows and where it sits among all of them."""
+
+    rows: list[dict]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.total else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def _page_number(f: Filters, total: int, per_page: int) -> int:
+    return max(1, min(f.page, math.ceil(total / per_page) if total else 1))
+
+
+# --- the overview ----------------------------------------------------------------------------
+
+OVERVIEW_COLUMNS = (
+    Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
+    Municipality.grade, Municipality.population, Municipality.province_id,
+    Province.name.label("province"), Evaluation.id.label("evaluation_id"), Evaluation.status,
+    Evaluation.score, Evaluation.raw_score, Evaluation.band, Evaluation.tier_id,
+    Evaluation.updated_at, Evaluation.answered_count, Evaluation.applicable_count,
+    Evaluation.report_number,
+)
+
+
+def _overview_base(f: Filters, columns):
+    """Every municipality in the scope with its evaluation of the cycle, if any."""
+    statement = (select(*columns).select_from(Municipality)
+                 .join(Province, Province.id == Municipality.province_id)
+                 .outerjoin(Evaluation, and_(Evaluation.municipality_id == Municipality.id,
+                                             Evaluation.cycle_id == f.cycle_id)))
+    return statement.where(*_place_filters(f), *_evaluation_filters(f))
+
+
+def sort_key(f: Filters, legend: Legend) -> list:
+    """ORDER BY for the overview: the whitelisted column, empty values last in either
+    direction, then the name (a stable order for pagination)."""
+    columns = {
+        "name": [Municipality.name], "county": [Municipality.county],
+        "province": [Province.name], "grade": [Municipality.grade],
+        "population": [Municipality.population],
+        "status": [_status_rank(Evaluation.status)],
+        "score": [Evaluation.score], "raw": [Evaluation.raw_score],
+        "band": [_band_rank(Evaluation.band, legend), Evaluation.score],
+        "tier": [_tier_rank(Evaluation.tier_id, legend)],
+        "inspectors": [_inspector_name()], "updated": [Evaluation.updated_at],
+    }[f.sort]
+    ordered = [(column.desc() if f.descending else column.asc()).nulls_last()
+               for column in columns]
+    return [*ordered, Municipality.name.asc(), Municipality.id.asc()]
+
+
+def overview(f: Filters, legend: Legend, *, per_page: int = PER_PAGE) -> Page:
+    """One page of the overview: municipality, status, scores, band, tier, inspectors, last
+    change, in the order `f.sort` asks for."""
+    if f.cycle_id is None:
+        return Page([], 0, 1, per_page)
+    total = db.session.scalar(select(func.count()).select_from(
+        _overview_base(f, [Municipality.id]).subquery()))
+    page = _page_number(f, total, per_page)
+    statement = (_overview_base(f, OVERVIEW_COLUMNS).order_by(*sort_key(f, legend))
+                 .limit(per_page).offset((page - 1) * per_page))
+    rows = [_overview_row(row, legend) for row in db.session.execute(statement)]
+    _add_inspectors(rows)
+    return Page(rows, total, page, per_page)
+
+
+def overview_all(f: Filters, legend: Legend) -> list[dict]:
+    """Every row of the overview (no pages), in the same order: for the exports."""
+    if f.cycle_id is None:
+        return []
+    statement = _overview_base(f, OVERVIEW_COLUMNS).order_by(*sort_key(f, legend))
+    rows = [_overview_row(row, legend) for row in db.session.execute(statement)]
+    _add_inspectors(rows)
+    return rows
+
+
+def _overview_row(row, legend: Legend) -> dict:
+    data = dict(row._mapping)
+    data["tier_title"] = legend.tier_title(row.tier_id)
+    data["colour"] = legend.colour(row.band) if row.band else charts.NONE_COLOUR
+    data["inspectors"] = []
+    return data
+
+
+def _add_inspectors(rows: list[dict]) -> None:
+    names = inspectors_of(r["evaluation_id"] for r in rows if r["evaluation_id"])
+    for row in rows:
+        row["inspectors"] = names.get(row["evaluation_id"], [])
+
+
+def inspectors_of(evaluation_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Evaluation id → its inspectors' names, alphabetically."""
+    found: dict[int, list[str]] = {}
+    name = func.coalesce(func.nullif(User.full_name, ""), User.username)
+    for chunk in _chunks(evaluation_ids):
+        for evaluation_id, person in db.session.execute(
+                select(Assignment.evaluation_id, name).join(User, User.id == Assignment.user_id)
+                .where(Assignment.evaluation_id.in_(chunk), Assignment.role == "inspector")
+                .order_by(name)):
+            found.setdefault(evaluation_id, []).append(person)
+    return found
+
+
+def status_counts(f: Filters) -> dict[str, int]:
+    """How many municipalities of the filtered set are at each status ("none": not planned);
+    the status filter itself is left out so that every status is counted."""
+    if f.cycle_id is None:
+        return {}
+    status = func.coalesce(Evaluation.status, "none")
+    unfiltered = replace(f, status="")
+    statement = (_overview_base(unfiltered, [status.label("status"), func.count()])
+                 .group_by(status))
+    return {row[0]: row[1] for row in db.session.execute(statement)}
+
+
+# --- the peer ranking ------------------------------------------------------------------------
+
+def previous_cycle(f: Filters) -> tuple[int, int] | None:
+    """(id, year) of the cycle before the one shown."""
+    if f.year is None:
+        return None
+    row = db.session.execute(
+        select(EvaluationCycle.id, EvaluationCycle.year).where(EvaluationCycle.year < f.year)
+        .order_by(EvaluationCycle.year.desc()).limit(1)).first()
+    return tuple(row) if row else None
+
+
+def _ranked_statuses(f: Filters) -> list[str]:
+    if f.pending:
+        return [s.value for s in EvaluationStatus]
+    return [EvaluationStatus.APPROVED.value]
+
+
+def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE) -> Page:
+    """One page of the peer ranking: each scored evaluation of the cycle with its rank among
+    the province's municipalities of the same tier (adjusted and raw), the tier's and the
+    province's averages, and the previous cycle's score.
+
+    Ranks and averages are computed over every peer before the county, band and search
+    filters pick the rows shown (a filter never changes anyone's rank). Only approved
+    evaluations are ranked unless `f.pending`.
+    """
+    if f.cycle_id is None:
+        return Page([], 0, 1, per_page)
+    peers = (Municipality.province_id, Evaluation.tier_id)
+    previous = previous_cycle(f)
+    before = aliased(Evaluation)
+    statuses = _ranked_statuses(f)
+    inner = (
+        select(
+            Municipality.id.label("municipality_id"), Municipality.name,
+            Municipality.name_key, Municipality.county, Municipality.province_id,
+            Province.name.label("province"), Evaluation.id.label("evaluation_id"),
+            Evaluation.status, Evaluation.tier_id, Evaluation.score, Evaluation.raw_score,
+            Evaluation.band, Evaluation.report_number,
+            func.rank().over(partition_by=peers, order_by=Evaluation.score.desc())
+            .label("rank"),
+            func.rank().over(partition_by=peers, order_by=Evaluation.raw_score.desc())
+            .label("raw_rank"),
+            func.count().over(partition_by=peers).label("peers"),
+            func.avg(Evaluation.score).over(partition_by=peers).label("tier_average"),
+            func.avg(Evaluation.raw_score).over(partition_by=peers).label("tier_raw_average"),
+            func.avg(Evaluation.score).over(partition_by=Municipality.province_id)
+            .label("province_average"),
+            before.score.label("previous_score"))
+        .select_from(Evaluation)
+        .join(Municipality, Municipality.id == Evaluation.municipality_id)
+        .join(Province, Province.id == Municipality.province_id)
+        .outerjoin(before, and_(before.municipality_id == Evaluation.municipality_id,
+                                before.cycle_id == (previous[0] if previous else -1),
+                                before.status.in_(statuses), before.score.is_not(None)))
+        .where(Evaluation.cycle_id == f.cycle_id, Evaluation.score.is_not(None),
+               Evaluation.status.in_(statuses)))
+    if f.provinces is not None:
+        inner = inner.where(Municipality.province_id.in_(f.provinces))
+    if f.tier:
+        inner = inner.where(Evaluation.tier_id == f.tier)
+    ranked = inner.subquery("ranked")
+    conditions = []
+    if f.county:
+        conditions.append(ranked.c.county == f.county)
+    if f.key:
+        conditions.append(_search(ranked.c.name_key, ranked.c.name, f))
+    if f.band:
+        conditions.append(ranked.c.band == f.band)
+    total = db.session.scalar(select(func.count()).select_from(ranked).where(*conditions))
+    page = _page_number(f, total, per_page)
+    statement = (select(ranked).where(*conditions)
+                 .order_by(ranked.c.province, _tier_rank(ranked.c.tier_id, legend),
+                           ranked.c.rank, ranked.c.name, ranked.c.municipality_id)
+                 .limit(per_page).offset((page - 1) * per_page))
+    rows = []
+    for row in db.session.execute(statement):
+        data = dict(row._mapping)
+        data.pop("name_key")
+        data["tier_title"] = legend.tier_title(row.tier_id)
+        data["colour"] = legend.colour(row.band)
+        for key in ("tier_average", "tier_raw_average", "province_average"):
+            data[key] = _one_decimal(data[key])
+        data["previous_year"] = previous[1] if previous else None
+        data["change"] = (None if row.previous_score is None
+                          else round(row.score - row.previous_score, 1))
+        rows.append(data)
+    return Page(rows, total, page, per_page)
+
+
+def _one_decimal(value: float | None) -> float | None:
+    from app.scoring.engine import round_half_up
+
+    return round_half_up(value, 1) if value is not None else None
+
+
+def tier_averages(f: Filters, legend: Legend) -> list[dict]:
+    """Per tier over the whole scope (or the chosen province): how many evaluations are
+    ranked, their average adjusted and raw scores, the lowest and highest; tiers in the
+    rubric's order."""
+    if f.cycle_id is None:
+        return []
+    statement = (
+        select(Evaluation.tier_id, func.count(), func.avg(Evaluation.score),
+               func.avg(Evaluation.raw_score), func.min(Evaluation.score),
+               func.max(Evaluation.score))
+        .join(Municipality, Municipality.id == Evaluation.municipality_id)
+        .where(Evaluation.cycle_id == f.cycle_id, Evaluation.score.is_not(None),
+               Evaluation.status.in_(_ranked_statuses(f)))
+        .group_by(Evaluation.tier_id))
+    if f.provinces is not None:
+        statement = statement.where(Municipality.province_id.in_(f.provinces))
+    order = {tier_id: index for index, tier_id in enumerate(legend.tier_ids)}
+    rows = []
+    for tier_id, count, average, raw_average, lowest, highest in db.session.execute(statement):
+        average = _one_decimal(average)
+        rows.append({"tier_id": tier_id, "title": legend.tier_title(tier_id), "count": count,
+                     "average": average, "raw_average": _one_decimal(raw_average),
+                     "band": legend.band_for(average), "lowest": lowest, "highest": highest})
+    rows.sort(key=lambda r: (order.get(r["tier_id"], len(order)), r["tier_id"]))
+    return rows
+
+
+def unit_scores(evaluation_ids: Iterable[int]) -> dict[int, dict[str, dict]]:
+    """Evaluation id → unit id → its stored score, raw score, band and whether evaluated."""
+    found: dict[int, dict[str, dict]] = {}
+    for chunk in _chunks(evaluation_ids):
+        for row in db.session.execute(
+                select(UnitResult.evaluation_id, UnitResult.unit_id, UnitResult.score,
+                       UnitResult.raw_score, UnitResult.band, UnitResult.evaluated)
+                .where(UnitResult.evaluation_id.in_(chunk))):
+            found.setdefault(row.evaluation_id, {})[row.unit_id] = {
+                "score": row.score if row.evaluated else None,
+                "raw": row.raw_score if row.evaluated else None,
+                "band": (row.band or "") if row.evaluated else "",
+                "evaluated": bool(row.evaluated)}
+    return found
+
+
+# --- one municipality ------------------------------------------------------------------------
+
+def history(municipality_id: int) -> list[dict]:
+    """Every evaluation of the municipality, oldest cycle first."""
+    statement = (
+        select(Evaluation.id.label("evaluation_id"), EvaluationCycle.year,
+               Evaluation.cycle_id, Evaluation.status, Evaluation.score, Evaluation.raw_score,
+               Evaluation.band, Evaluation.tier_id, Evaluation.rubric_version_id,
+               Evaluation.report_number, Evaluation.approved_at, Evaluation.updated_at,
+               Evaluation.answered_count, Evaluation.applicable_count)
+        .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+        .where(Evaluation.municipality_id == municipality_id)
+        .order_by(EvaluationCycle.year))
+    return [dict(row._mapping) for row in db.session.execute(statement)]
+
+
+def recommendations(evaluation_id: int) -> list[dict]:
+    statement = (select(Recommendation.id, Recommendation.unit_id, Recommendation.text,
+                        Recommendation.responsible, Recommendation.deadline)
+                 .where(Recommendation.evaluation_id == evaluation_id)
+                 .order_by(Recommendation.position, Recommendation.id))
+    return [dict(row._mapping) for row in db.session.execute(statement)]
+
+
+# --- the answers export ----------------------------------------------------------------------
+
+def answers(f: Filters) -> list:
+    """Every stored answer of the cycle's evaluations that pass the filters, with its
+    municipality and evaluation; ordered by province, municipality and evaluation (the
+    criteria are put in the rubric's order by the caller)."""
+    if f.cycle_id is None or f.status == "none":
+        return []
+    statement = (
+        select(Province.name.label("province"), Municipality.name, Municipality.county,
+               Evaluation.id.label("evaluation_id"), Evaluation.rubric_version_id,
+               Evaluation.tier_id, Evaluation.status, Answer.criterion_id, Answer.value,
+               Answer.na, Answer.na_reason, Answer.note, Answer.updated_at)
+        .select_from(Answer)
+        .join(Evaluation, Evaluation.id == Answer.evaluation_id)
+        .join(Municipality, Municipality.id == Evaluation.municipality_id)
+        .join(Province, Province.id == Municipality.province_id)
+        .where(Evaluation.cycle_id == f.cycle_id, *_place_filters(f), *_evaluation_filters(f))
+        .order_by(Province.name, Municipality.name, Evaluation.id))
+    return list(db.session.execute(statement))
+
+
+def rubrics_of(version_ids: Iterable[int]) -> dict[int, Rubric]:
+    found = {}
+    for version_id in set(version_ids):
+        version = db.session.get(RubricVersion, version_id)
+        if version is not None:
+            found[version_id] = rubric_of(version)
+    return found
+
+
+def approved_evaluations(f: Filters) -> list[Evaluation]:
+    """The approved evaluations of the cycle that pass the filters (for the ZIP of reports)."""
+    if f.cycle_id is None or f.status not in ("", EvaluationStatus.APPROVED):
+        return []
+    statement = (select(Evaluation).join(Municipality, Municipality.id ==
+                                         Evaluation.municipality_id)
+                 .join(Province, Province.id == Municipality.province_id)
+                 .where(Evaluation.cycle_id == f.cycle_id,
+                        Evaluation.status == EvaluationStatus.APPROVED,
+                        *_place_filters(f), *_evaluation_filters(f))
+                 .order_by(Province.name, Municipality.name))
+    return list(db.session.scalars(statement))

@@ -1,0 +1,174 @@
+"""The managers' dashboard pages and exports. Thin: read the filters, ask ``queries``, render.
+
+Reviewers (the managers) and admins only: the guard sits on the whole blueprint. A manager
+with a province sees that province; an admin, or a manager with none, every province.
+Everything is a plain GET form that works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+
+from app.auth.decorators import require_roles
+from app.dashboard import exports, filters, queries, trends
+from app.dashboard.presentation import digits, heat, status_title, web_chart
+from app.extensions import db
+from app.i18n import _
+from app.models import Municipality
+from app.reports import charts
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.before_request
+def _only_managers():
+    require_roles("reviewer", "admin")
+
+
+@bp.context_processor
+def _helpers():
+    return {"status_title": status_title}
+
+
+def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
+    """The checked filters of this request, the cycle's legend, and the form's choices."""
+    scope = queries.province_scope(current_user)
+    cycles = queries.cycles()
+    provinces = queries.provinces(scope)
+    legends: dict = {}
+
+    def legend_for(cycle_id):
+        legends.setdefault(cycle_id, queries.legend(cycle_id))
+        return legends[cycle_id]
+
+    f = filters.parse(request.args, scope=scope, cycles=cycles,
+                      provinces=[pid for pid, _name in provinces], legend_for=legend_for)
+    legend = legend_for(f.cycle_id)
+    choices = {"years": [year for _id, year in cycles], "provinces": provinces,
+               "counties": queries.counties(f.provinces), "tiers": legend.tiers,
+               "bands": legend.bands, "statuses": filters.STATUSES}
+    return f, legend, choices
+
+
+@bp.route("/")
+def overview():
+    f, legend, choices = _filters()
+    page = queries.overview(f, legend)
+    viewable = queries.viewable(current_user, [r["evaluation_id"] for r in page.rows
+                                               if r["evaluation_id"]])
+    for row in page.rows:
+        row["viewable"] = row["evaluation_id"] in viewable
+        row["heat"] = heat(row["score"], row["band"], legend.colours)
+    counts = queries.status_counts(f)
+    return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
+                           counts=counts, total=sum(counts.values()), legend=legend)
+
+
+@bp.route("/ranking")
+def ranking():
+    f, legend, choices = _filters()
+    page = queries.ranking(f, legend)
+    units = queries.unit_scores(r["evaluation_id"] for r in page.rows)
+    for row in page.rows:
+        row["cells"] = [heat(units.get(row["evaluation_id"], {}).get(unit_id, {}).get("score"),
+                             units.get(row["evaluation_id"], {}).get(unit_id, {}).get("band"),
+                             legend.colours) for unit_id, _title in legend.units]
+    averages = queries.tier_averages(f, legend)
+    chart = web_chart(charts.bar_chart(
+        [charts.bar(a["title"], a["average"], a["raw_average"], a["band"], legend.colours)
+         for a in averages], legend.colours))
+    return render_template("dashboard/ranking.html", f=f, choices=choices, page=page,
+                           legend=legend, averages=averages, chart=chart,
+                           previous=queries.previous_cycle(f))
+
+
+@bp.route("/municipalities/<int:municipality_id>")
+def municipality(municipality_id: int):
+    town = db.session.get(Municipality, municipality_id)
+    scope = queries.province_scope(current_user)
+    if town is None or not queries.in_scope(scope, town.province_id):
+        abort(404)
+    history = queries.history(town.id)
+    latest_cycle = history[-1]["cycle_id"] if history else None
+    legend = queries.legend(latest_cycle)
+    units = queries.unit_scores(h["evaluation_id"] for h in history)
+    viewable = queries.viewable(current_user, [h["evaluation_id"] for h in history])
+    inspectors = queries.inspectors_of(h["evaluation_id"] for h in history)
+    for h in history:
+        h["viewable"] = h["evaluation_id"] in viewable
+        h["inspectors"] = inspectors.get(h["evaluation_id"], [])
+        h["tier_title"] = legend.tier_title(h["tier_id"])
+        h["heat"] = heat(h["score"], h["band"], legend.colours)
+    report = trends.last_report(history)
+    follow = None
+    if report is not None:
+        following = trends.next_evaluation(history, report)
+        follow = {"report": report, "next": following,
+                  "items": trends.follow_up(queries.recommendations(report["evaluation_id"]),
+                                            report, following, units, legend, dt.date.today())}
+    tier = legend.rubric.tier_for(town.grade, town.population) if legend.rubric else None
+    return render_template(
+        "dashboard/municipality.html", town=town, history=history, legend=legend,
+        tier=tier, trend=trends.trend(history, units, legend),
+        movers=trends.movers(history, units, legend), follow=follow)
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+def _download(body: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _export(columns, rows, fmt: str, name: str, sheet: str) -> Response:
+    if fmt == "csv":
+        return _download(exports.to_csv(columns, rows), f"{name}.csv", "text/csv")
+    return _download(exports.to_xlsx(columns, rows, sheet), f"{name}.xlsx", XLSX)
+
+
+@bp.route("/export/overview.<any(csv, xlsx):fmt>")
+def export_overview(fmt: str):
+    f, legend, _choices = _filters()
+    columns, rows = exports.overview_table(queries.overview_all(f, legend))
+    return _export(columns, rows, fmt, f"arzyab-{f.year or 'none'}-overview",
+                   _("Overview %(year)s", year=digits(f.year or "")))
+
+
+@bp.route("/export/answers.<any(csv, xlsx):fmt>")
+def export_answers(fmt: str):
+    f, _legend, _choices = _filters()
+    columns, rows = exports.answers_table(queries.answers(f))
+    return _export(columns, rows, fmt, f"arzyab-{f.year or 'none'}-answers",
+                   _("Answers %(year)s", year=digits(f.year or "")))
+
+
+@bp.route("/export/reports.zip")
+def export_reports():
+    f, _legend, _choices = _filters()
+    evaluations = queries.approved_evaluations(f)
+    if not evaluations:
+        flash(_("No evaluation of this cycle is approved yet, so there is no report to "
+                "download."), "info")
+        return redirect(url_for(".overview", **f.args(page=1)))
+    archive, _count, _failed = exports.reports_zip(evaluations, user=current_user)
+    response = send_file(archive, mimetype="application/zip", as_attachment=True,
+                         download_name=f"arzyab-{f.year}-reports.zip")
+    response.headers["Cache-Control"] = "no-store"
+    return response
