@@ -203,3 +203,33 @@ def test_a_user_deactivated_while_logged_in_is_logged_out(client, demo_app):
         db.session.scalar(select(User).where(User.username == "inspector")).active = False
     response = client.get("/evaluations/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_reviewer_writes_report_texts_and_recommendations(client, demo_app):
+    from app.models import Recommendation
+
+    eid = _id(demo_app, "قنوات", 1404)
+    login(client, "reviewer")
+    page = client.get(f"/evaluations/{eid}")
+    assert "متن‌های گزارش" in page.text
+    data = {"csrf_token": csrf_token(page.text), "strengths": "همکاري خوب",
+            "improvements": "مستندسازی",
+            "recommendations-0-text": "تعیین محل دفن",
+            "recommendations-0-responsible": "خدمات شهری",
+            "recommendations-0-deadline": "۱۴۰۵/۰۳/۳۱",
+            "recommendations-1-text": "به‌روزرسانی تعرفه",
+            "recommendations-1-deadline": "1405-13-40"}
+    bad = client.post(f"/evaluations/{eid}/report-texts", data=data)
+    assert bad.status_code == 422 and "سال/ماه/روز" in bad.text
+    data["recommendations-1-deadline"] = ""
+    assert client.post(f"/evaluations/{eid}/report-texts", data=data).status_code == 302
+    with demo_app.app_context():
+        rows = db.session.scalars(select(Recommendation).where(
+            Recommendation.evaluation_id == eid).order_by(Recommendation.position)).all()
+        assert [(r.text, r.responsible) for r in rows] == [
+            ("تعیین محل دفن", "خدمات شهری"), ("به‌روزرسانی تعرفه", "")]
+        assert str(rows[0].deadline) == "2026-06-21"
+        assert db.session.get(Evaluation, eid).strengths_text == "همکاری خوب"
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/evaluations/").text)})
+    login(client, "inspector")
+    assert client.post(f"/evaluations/{eid}/report-texts", data=data).status_code in (400, 403)

@@ -10,7 +10,7 @@ colours are the palette's.
 
 from __future__ import annotations
 
-from app.i18n import _, current_lang, persian_digits
+from app.i18n import _, current_lang, format_number, persian_digits
 from app.reports import charts
 
 STATUS_NONE = "none"
@@ -50,3 +50,20 @@ def status_title(status: str | None) -> str:
 
 def digits(value: object) -> str:
     return persian_digits(value) if current_lang() == "fa" else str(value)
+
+
+def signed(value: float | None) -> str:
+    """A change such as «+۷٫۳» or «−۲» (empty for None); a true minus sign, not a hyphen."""
+    if value is None:
+        return ""
+    text = format_number(abs(value), 1, current_lang())
+    if round(value, 1) > 0:
+        return "+" + text
+    if round(value, 1) < 0:
+        return "−" + text
+    return text
+
+
+def band_items(bands: tuple[str, ...], colours: dict[str, str]) -> list[dict]:
+    """The band legend of a score table: each band with its colour class, best first."""
+    return [{"band": band, "class": colour_class(colours.get(band))} for band in bands]

@@ -24,7 +24,15 @@ from flask_login import current_user
 
 from app.auth.decorators import require_roles
 from app.dashboard import exports, filters, queries, trends
-from app.dashboard.presentation import digits, heat, status_title, web_chart
+from app.dashboard.presentation import (
+    band_items,
+    colour_class,
+    digits,
+    heat,
+    signed,
+    status_title,
+    web_chart,
+)
 from app.extensions import db
 from app.i18n import _
 from app.models import Municipality
@@ -42,7 +50,7 @@ def _only_managers():
 
 @bp.context_processor
 def _helpers():
-    return {"status_title": status_title}
+    return {"status_title": status_title, "signed": signed}
 
 
 def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
@@ -85,6 +93,8 @@ def ranking():
     page = queries.ranking(f, legend)
     units = queries.unit_scores(r["evaluation_id"] for r in page.rows)
     for row in page.rows:
+        row["colour_class"] = colour_class(row["colour"])
+        row["change_text"] = signed(row["change"])
         row["cells"] = [heat(units.get(row["evaluation_id"], {}).get(unit_id, {}).get("score"),
                              units.get(row["evaluation_id"], {}).get(unit_id, {}).get("band"),
                              legend.colours) for unit_id, _title in legend.units]
@@ -94,6 +104,7 @@ def ranking():
          for a in averages], legend.colours))
     return render_template("dashboard/ranking.html", f=f, choices=choices, page=page,
                            legend=legend, averages=averages, chart=chart,
+                           legend_items=band_items(legend.bands, legend.colours),
                            previous=queries.previous_cycle(f))
 
 

@@ -21,6 +21,7 @@ from app.models import (
     Assignment,
     Evaluation,
     EvaluationStatus,
+    Recommendation,
     SaveReceipt,
     UnitResult,
 )
@@ -315,6 +316,31 @@ def return_for_changes(evaluation: Evaluation, *, user, comments: dict[str, str]
                  evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
                  new=EvaluationStatus.RETURNED, comments=comments,
                  message=normalise_text(message))
+    db.session.flush()
+
+
+def set_report_texts(evaluation: Evaluation, *, user, strengths: str, improvements: str,
+                     recommendations: list[dict]) -> None:
+    """The reviewer's own texts for the report, written before approving: strengths, areas
+    for improvement and the recommendations (text, responsible party, deadline)."""
+    if evaluation.status != EvaluationStatus.SUBMITTED:
+        raise ServiceError(_("The report texts can be written while the evaluation waits for "
+                             "review."), 409)
+    old = {"strengths": evaluation.strengths_text, "improvements": evaluation.improvements_text,
+           "recommendations": [r.text for r in evaluation.recommendations]}
+    evaluation.strengths_text = normalise_text(strengths)
+    evaluation.improvements_text = normalise_text(improvements)
+    evaluation.recommendations.clear()
+    db.session.flush()
+    for position, row in enumerate(recommendations, 1):
+        evaluation.recommendations.append(Recommendation(
+            text=normalise_text(row["text"]), responsible=normalise_text(row["responsible"]),
+            deadline=row["deadline"], position=position))
+    audit.record("evaluation.report_texts", "evaluation", evaluation.id, user=user,
+                 evaluation=evaluation, old=old,
+                 new={"strengths": evaluation.strengths_text,
+                      "improvements": evaluation.improvements_text,
+                      "recommendations": [r["text"] for r in recommendations]})
     db.session.flush()
 
 

@@ -22,7 +22,7 @@ from app.db import writing
 from app.evaluations import access, services
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
-from app.i18n import _, normalise_text
+from app.i18n import _, jalali_date, normalise_text
 from app.models import Evaluation, EvaluationStatus, Evidence
 from forms.evaluation import (
     build_evaluation_form,
@@ -30,6 +30,7 @@ from forms.evaluation import (
     form_data_from_answers,
     target_text,
 )
+from forms.review import ReportTextsForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
@@ -63,7 +64,16 @@ def show(evaluation_id: int):
     return _render_page(evaluation)
 
 
-def _render_page(evaluation, form=None, problems=None, status=200):
+def _texts_form(evaluation) -> ReportTextsForm:
+    rows = [{"text": r.text, "responsible": r.responsible,
+             "deadline": jalali_date(r.deadline) if r.deadline else ""}
+            for r in evaluation.recommendations]
+    return ReportTextsForm(data={"strengths": evaluation.strengths_text,
+                                 "improvements": evaluation.improvements_text,
+                                 "recommendations": rows})
+
+
+def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None):
     rubric = services.rubric_for(evaluation)
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
     answers = {a.criterion_id: a for a in evaluation.answers}
@@ -80,7 +90,10 @@ def _render_page(evaluation, form=None, problems=None, status=200):
         target_text=target_text,
         editable=access.can_edit_answers(current_user, evaluation),
         reviewable=access.can_review(current_user, evaluation),
-        live=services.summary(card, rubric)), status
+        live=services.summary(card, rubric),
+        texts_form=texts_form or (_texts_form(evaluation)
+                                  if access.can_review(current_user, evaluation) else None)),\
+        status
 
 
 @bp.route("/<int:evaluation_id>", methods=["POST"])
@@ -211,6 +224,30 @@ def return_for_changes(evaluation_id: int):
         return redirect(url_for(".show", evaluation_id=evaluation_id))
     flash(_("Returned to the inspectors with your comments."), "success")
     return redirect(url_for(".index"))
+
+
+@bp.route("/<int:evaluation_id>/report-texts", methods=["POST"])
+@login_required
+def report_texts(evaluation_id: int):
+    """The reviewer's strengths, areas for improvement and recommendations."""
+    evaluation = load_evaluation(evaluation_id)
+    if not access.can_review(current_user, evaluation):
+        abort(403)
+    form = ReportTextsForm()
+    if not form.validate():
+        flash(_("Some report texts need correcting; see the marked fields."), "error")
+        return _render_page(evaluation, texts_form=form, status=422)
+    try:
+        with writing():
+            services.set_report_texts(
+                db.session.get(Evaluation, evaluation_id), user=current_user,
+                strengths=form.strengths.data or "", improvements=form.improvements.data or "",
+                recommendations=form.rows())
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The report texts were saved."), "success")
+    return redirect(url_for(".show", evaluation_id=evaluation_id) + "#report-texts")
 
 
 @bp.route("/<int:evaluation_id>/approve", methods=["POST"])

@@ -1,0 +1,37 @@
+"""The reviewer's texts for the report: strengths, areas to improve, recommendations."""
+
+from wtforms import FieldList, Form, FormField
+from wtforms.validators import Length, Optional, ValidationError
+
+from app.i18n import _l, parse_jalali_date
+from forms.base import BaseForm, PersianStringField, PersianTextAreaField
+
+ROWS = 6
+
+
+def jalali_date(form, field):
+    if field.data and parse_jalali_date(field.data) is None:
+        raise ValidationError(_l("Write the date as year/month/day, e.g. ۱۴۰۵/۰۳/۳۱."))
+
+
+class RecommendationRow(Form):
+    """One recommendation (a sub-form: the CSRF token belongs to the outer form)."""
+
+    text = PersianStringField(_l("Recommendation"), validators=[Optional(), Length(max=1000)])
+    responsible = PersianStringField(_l("Responsible"), validators=[Optional(), Length(max=200)])
+    deadline = PersianStringField(_l("Deadline"), validators=[Optional(), Length(max=20),
+                                                              jalali_date])
+
+
+class ReportTextsForm(BaseForm):
+    strengths = PersianTextAreaField(_l("Strengths"), validators=[Length(max=4000)])
+    improvements = PersianTextAreaField(_l("Areas for improvement"),
+                                        validators=[Length(max=4000)])
+    recommendations = FieldList(FormField(RecommendationRow), min_entries=ROWS,
+                                max_entries=ROWS)
+
+    def rows(self) -> list[dict]:
+        """The filled recommendation rows, deadlines as dates."""
+        return [{"text": row.form.text.data, "responsible": row.form.responsible.data or "",
+                 "deadline": parse_jalali_date(row.form.deadline.data)}
+                for row in self.recommendations if row.form.text.data]
