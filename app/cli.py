@@ -38,6 +38,7 @@ def register_commands(app) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(reports_group)
     app.cli.add_command(restore_command)
     from app.admin.cli import municipalities_group
     app.cli.add_command(municipalities_group)
@@ -189,6 +190,35 @@ def serve_command(host, port):
     click.echo(f"Arzyab is running at http://{host}:{port}/")
     run_simple(host, port, current_app._get_current_object(), threaded=True,
                use_reloader=False)
+
+
+# --- batches of reports ------------------------------------------------------------------------
+
+@click.group("reports")
+def reports_group():
+    """Batches of final reports."""
+
+
+@reports_group.command("prepare")
+@click.option("--cycle", "year", required=True, help="The Jalali year, e.g. ۱۴۰۴.")
+@with_appcontext
+def reports_prepare(year):
+    """Render every missing final report of a cycle (through RQ when REDIS_URL is set)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.i18n import to_latin_digits
+    from app.models import EvaluationCycle
+    from app.reports.batch import prepare_cycle
+
+    cycle = db.session.scalar(select(EvaluationCycle).where(
+        EvaluationCycle.year == int(to_latin_digits(year)) if to_latin_digits(year).isdigit()
+        else False))
+    if cycle is None:
+        click.echo(f"no cycle {year}", err=True)
+        sys.exit(1)
+    result = prepare_cycle(cycle.id)
+    click.echo(f"queued {len(result['queued'])}, rendered {len(result['rendered'])}")
 
 
 # --- backup and restore ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ mode=${1:-run}
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
           python3-venv nodejs npm)
 if [ "$mode" = "--test" ]; then
-  packages+=(chromium poppler-utils)
+  packages+=(chromium poppler-utils redis-server)
 fi
 
 missing=()
