@@ -111,8 +111,26 @@ class EvaluationFormBase(BaseForm):
         return result
 
 
+_FORM_CLASSES: dict[tuple[int, str], tuple[Rubric, type[EvaluationFormBase]]] = {}
+
+
 def build_evaluation_form(rubric: Rubric, tier_id: str) -> type[EvaluationFormBase]:
-    """A form class holding the criteria of `rubric` that apply to `tier_id`."""
+    """A form class holding the criteria of `rubric` that apply to `tier_id`.
+
+    Built once per rubric object and tier (published rubrics are parsed once per process), so
+    a page view does not rebuild some two hundred field definitions.
+    """
+    cached = _FORM_CLASSES.get((id(rubric), tier_id))
+    if cached is not None and cached[0] is rubric:
+        return cached[1]
+    form_class = _build(rubric, tier_id)
+    if len(_FORM_CLASSES) > 256:
+        _FORM_CLASSES.clear()
+    _FORM_CLASSES[(id(rubric), tier_id)] = (rubric, form_class)
+    return form_class
+
+
+def _build(rubric: Rubric, tier_id: str) -> type[EvaluationFormBase]:
     attrs, specs = {}, []
     for unit in rubric.units:
         if not unit.applies(tier_id):
