@@ -41,6 +41,11 @@ DEFAULTS = {
     "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
     "PHOTO_MAX_PIXELS": 40_000_000,
     "NOTE_MAX_CHARS": 4000,
+    # report rendering: a child process per report, stopped past these limits
+    "REPORT_TIMEOUT": 60,
+    "REPORT_MEMORY_MB": 1536,
+    #: the رونوشت list of the report; None gives the default list in app/reports/context.py
+    "REPORT_COPIES": None,
     "FONTS_DIR": str(ROOT / "node_modules" / "vazirmatn" / "fonts"),
     "DATA_DIR": None,  # evidence photos and stored PDFs; default instance/data
 }
@@ -91,6 +96,7 @@ def validate_config(config) -> None:
         raise ConfigError("SECRET_KEY must be at least 16 characters long")
     if config["BABEL_DEFAULT_LOCALE"] not in ("fa", "en"):
         raise ConfigError("BABEL_DEFAULT_LOCALE must be 'fa' or 'en'")
-    for key in ("RUBRIC_MAX_BYTES", "PHOTO_MAX_BYTES", "NOTE_MAX_CHARS"):
+    for key in ("RUBRIC_MAX_BYTES", "PHOTO_MAX_BYTES", "NOTE_MAX_CHARS", "REPORT_TIMEOUT",
+                "REPORT_MEMORY_MB"):
         if not isinstance(config[key], int) or config[key] <= 0:
             raise ConfigError(f"{key} must be a positive whole number")

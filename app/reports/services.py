@@ -80,8 +80,7 @@ def fetch_policy(evaluation: Evaluation | None = None) -> FetchPolicy:
 
 def _limits() -> dict:
     config = current_app.config
-    return {"timeout": config.get("REPORT_TIMEOUT", 60),
-            "memory_mb": config.get("REPORT_MEMORY_MB", 1536)}
+    return {"timeout": config["REPORT_TIMEOUT"], "memory_mb": config["REPORT_MEMORY_MB"]}
 
 
 def canonical_json(context: dict) -> str:

@@ -8,11 +8,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_file
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
 
-from app.evaluations import access
-from app.extensions import db
-from app.models import Evaluation
+from app.evaluations.views import load_evaluation
 from app.reports import services
 from app.reports.render import ReportError
 
@@ -24,12 +21,7 @@ log = logging.getLogger(__name__)
 @login_required
 def evaluation_pdf(evaluation_id: int):
     """Whoever may see the evaluation may download its report (404 for anyone else)."""
-    # what access and the file name need, in two queries (a stored final is served in a few ms)
-    evaluation = db.session.get(Evaluation, evaluation_id, options=(
-        joinedload(Evaluation.municipality), joinedload(Evaluation.cycle),
-        selectinload(Evaluation.assignments)))
-    if evaluation is None or not access.can_view(current_user, evaluation):
-        abort(404)
+    evaluation = load_evaluation(evaluation_id)
     try:
         body, filename = services.report_pdf(evaluation, user=current_user)
     except ReportError as error:
