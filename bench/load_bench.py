@@ -121,6 +121,9 @@ class Inspector(threading.Thread):
             try:
                 _, page = self.request("/login")
                 token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+                if token is None:  # an error page while the server restarts
+                    time.sleep(0.5)
+                    continue
                 body = urllib.parse.urlencode({"username": self.username, "password": PASSWORD,
                                                "csrf_token": token.group(1).decode()}).encode()
                 self.request("/login", body)
