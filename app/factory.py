@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
     from app.authoring.views import bp as authoring_bp
+    from app.dashboard.views import bp as dashboard_bp
     from app.evaluations.views import bp as evaluations_bp
     from app.evidence.views import bp as evidence_bp
     from app.main.views import bp as main_bp
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(reports_bp)

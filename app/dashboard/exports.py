@@ -22,6 +22,7 @@ import logging
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import IO
 
 from openpyxl import Workbook
@@ -31,27 +32,22 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.dashboard import queries
-from app.dashboard.presentation import status_title
+from app.dashboard.presentation import status_titles
 from app.i18n import _, current_lang, jalali_date, jalali_datetime, local_time
 from app.reports import services as reports
 from app.reports.render import ReportError
 
 log = logging.getLogger(__name__)
 
-#: formats of the real date cells
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-DATE_FORMAT = "yyyy-mm-dd"
 #: what a spreadsheet reads as the start of a formula
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
 class Column:
-    """A column of an export: its header and how its cells are written."""
+    """A column of an export: its header and its width in a spreadsheet."""
 
     title: str
-    #: text | number | datetime | date
-    kind: str = "text"
     #: XLSX width in characters
     width: int = 14
 
@@ -70,27 +66,27 @@ def overview_table(rows: list[dict]) -> tuple[list[Column], list[list]]:
     lang = current_lang()
     columns = [
         Column(_("Province"), width=12), Column(_("Municipality"), width=18),
-        Column(_("County"), width=14), Column(_("Grade"), "number", 8),
-        Column(_("Population"), "number", 12), Column(_("Tier"), width=24),
-        Column(_("Status"), width=16), Column(_("Adjusted score"), "number", 12),
-        Column(_("Raw score"), "number", 12), Column(_("Band"), width=12),
-        Column(_("Answered"), "number", 10), Column(_("Applicable criteria"), "number", 10),
+        Column(_("County"), width=14), Column(_("Grade"), width=8),
+        Column(_("Population"), width=12), Column(_("Tier"), width=24),
+        Column(_("Status"), width=16), Column(_("Adjusted score"), width=12),
+        Column(_("Raw score"), width=12), Column(_("Band"), width=12),
+        Column(_("Answered"), width=10), Column(_("Applicable criteria"), width=10),
         Column(_("Inspectors"), width=28), Column(_("Report number"), width=14),
         Column(_("Last change (Jalali)"), width=18),
-        Column(_("Last change (date)"), "datetime", 18),
+        Column(_("Last change (date)"), width=18),
     ]
+    statuses = status_titles()
+    comma = "، " if lang == "fa" else ", "
     table = []
     for row in rows:
         planned = row["evaluation_id"] is not None
+        text, moment = _when(row["updated_at"] if planned else None, lang)
         table.append([
             row["province"], row["name"], row["county"], row["grade"], row["population"],
-            row["tier_title"], status_title(row["status"]), row["score"], row["raw_score"],
-            row["band"] or "", row["answered_count"] if planned else None,
-            row["applicable_count"] if planned else None, "، ".join(row["inspectors"])
-            if lang == "fa" else ", ".join(row["inspectors"]),
-            row["report_number"] or "",
-            jalali_datetime(row["updated_at"], lang) if planned else "",
-            _local(row["updated_at"]) if planned else None,
+            row["tier_title"], statuses[row["status"] or "none"], row["score"],
+            row["raw_score"], row["band"] or "", row["answered_count"] if planned else None,
+            row["applicable_count"] if planned else None, comma.join(row["inspectors"]),
+            row["report_number"] or "", text, moment,
         ])
     return columns, table
 
@@ -98,54 +94,68 @@ def overview_table(rows: list[dict]) -> tuple[list[Column], list[list]]:
 def answers_table(answer_rows: list) -> tuple[list[Column], list[list]]:
     """Every stored answer, one row each, the criteria in each rubric's order."""
     lang = current_lang()
+    statuses = status_titles()
+    not_applicable, yes, no = _("Not applicable"), _("Yes"), _("No")
     rubrics = queries.rubrics_of({row.rubric_version_id for row in answer_rows})
-    orders = {version: {c.id: (index, c) for index, c in enumerate(rubric.criteria())}
-              for version, rubric in rubrics.items()}
-    units = {version: {u.id: u.title for u in rubric.units} for version, rubric in rubrics.items()}
-    tiers = {version: {t.id: t.title or t.id for t in rubric.tiers}
-             for version, rubric in rubrics.items()}
+    # per rubric version: criterion id → (position, unit title, criterion)
+    criteria = {}
+    tiers = {}
+    for version, rubric in rubrics.items():
+        units = {unit.id: unit.title for unit in rubric.units}
+        criteria[version] = {c.id: (index, units.get(c.unit_id, ""), c)
+                             for index, c in enumerate(rubric.criteria())}
+        tiers[version] = {t.id: t.title or t.id for t in rubric.tiers}
+    unknown = (10**6, "", None)
 
     def place(row):
-        index, _criterion = orders.get(row.rubric_version_id, {}).get(
-            row.criterion_id, (10**6, None))
-        return (row.province, row.name, row.evaluation_id, index, row.criterion_id)
+        return (row.province, row.name, row.evaluation_id,
+                criteria.get(row.rubric_version_id, {}).get(row.criterion_id, unknown)[0],
+                row.criterion_id)
 
     columns = [
         Column(_("Province"), width=12), Column(_("Municipality"), width=18),
         Column(_("County"), width=14), Column(_("Tier"), width=24),
         Column(_("Status"), width=16), Column(_("Unit"), width=26),
         Column(_("Criterion number"), width=10), Column(_("Criterion"), width=48),
-        Column(_("Value"), "number", 10), Column(_("Answer"), width=22),
+        Column(_("Value"), width=10), Column(_("Answer"), width=22),
         Column(_("Not applicable"), width=10), Column(_("Reason"), width=30),
         Column(_("Note"), width=40), Column(_("Last change (Jalali)"), width=18),
-        Column(_("Last change (date)"), "datetime", 18),
+        Column(_("Last change (date)"), width=18),
     ]
     table = []
     for row in sorted(answer_rows, key=place):
-        _index, criterion = orders.get(row.rubric_version_id, {}).get(
-            row.criterion_id, (None, None))
-        version = row.rubric_version_id
+        _index, unit_title, criterion = criteria.get(row.rubric_version_id, {}).get(
+            row.criterion_id, unknown)
+        text, moment = _when(row.updated_at, lang)
         table.append([
-            row.province, row.name, row.county, tiers.get(version, {}).get(row.tier_id,
-                                                                            row.tier_id),
-            status_title(row.status),
-            units.get(version, {}).get(criterion.unit_id if criterion else "", "")
-            if criterion else "",
+            row.province, row.name, row.county,
+            tiers.get(row.rubric_version_id, {}).get(row.tier_id, row.tier_id),
+            statuses.get(row.status, row.status), unit_title,
             row.criterion_id, criterion.title if criterion else "",
             None if row.na else row.value,
-            _("Not applicable") if row.na else answer_text(criterion, row.value),
-            _("Yes") if row.na else "", row.na_reason or "", row.note or "",
-            jalali_datetime(row.updated_at, lang), _local(row.updated_at),
+            not_applicable if row.na else answer_text(criterion, row.value, (yes, no)),
+            yes if row.na else "", row.na_reason or "", row.note or "", text, moment,
         ])
     return columns, table
 
 
-def answer_text(criterion, value) -> str:
-    """An answer as a reader says it: yes/no, the scale level's label, or the number."""
+@lru_cache(maxsize=65536)
+def _when(value: dt.datetime | None, lang: str) -> tuple[str, dt.datetime | None]:
+    """A stored timestamp as (Jalali text, Tehran time to the minute); remembered, since the
+    answers of one save share their timestamp."""
+    if value is None:
+        return "", None
+    return jalali_datetime(value, lang), _local(value)
+
+
+def answer_text(criterion, value, words: tuple[str, str] | None = None) -> str:
+    """An answer as a reader says it: yes/no, the scale level's label, or the number.
+    `words` are «yes» and «no», translated once by a caller that writes many rows."""
     if value is None:
         return ""
     if criterion is not None and criterion.type == "yesno":
-        return _("Yes") if value else _("No")
+        yes, no = words or (_("Yes"), _("No"))
+        return yes if value else no
     if criterion is not None and criterion.type == "scale" and criterion.scale is not None:
         level = criterion.scale.level(float(value))
         if level is not None:
@@ -156,19 +166,18 @@ def answer_text(criterion, value) -> str:
 
 # --- writers -----------------------------------------------------------------------------------
 
-def _csv_cell(value, kind: str) -> str:
+def _csv_cell(value) -> object:
     if value is None:
         return ""
-    if kind == "datetime" and isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if kind == "date" and isinstance(value, dt.date):
-        return value.isoformat()
+    if isinstance(value, str):
+        return "'" + value if value.startswith(_FORMULA_START) else value
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def to_csv(columns: list[Column], rows: list[list]) -> bytes:
@@ -177,8 +186,7 @@ def to_csv(columns: list[Column], rows: list[list]) -> bytes:
     writer = csv.writer(out)
     writer.writerow([c.title for c in columns])
     for row in rows:
-        writer.writerow([_csv_cell(value, c.kind) for value, c in zip(row, columns,
-                                                                      strict=True)])
+        writer.writerow([_csv_cell(value) for value in row])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
@@ -199,25 +207,27 @@ def to_xlsx(columns: list[Column], rows: list[list], title: str) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value, column)
-                      for value, column in zip(row, columns, strict=True)])
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def _xlsx_cell(sheet, value, column: Column):
+def _xlsx_cell(sheet, value):
+    """A value as openpyxl writes it: numbers and dates as they are (a date gets a date
+    format), text cleaned of characters XML cannot hold, and typed as text when a
+    spreadsheet would otherwise read it as a formula."""
     if value is None or value == "":
         return None
-    if column.kind in ("datetime", "date") and isinstance(value, dt.date):
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value.startswith("="):
+            return value
         cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATETIME_FORMAT if column.kind == "datetime" else DATE_FORMAT
+        cell.data_type = "s"  # text stays text, even when it starts with «=»
         return cell
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    cell.data_type = "s"  # text stays text, even when it starts with «=»
-    return cell
+    return value  # a number, or a date that openpyxl writes as a real date cell
 
 
 def _sheet_title(title: str) -> str:

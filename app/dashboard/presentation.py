@@ -10,6 +10,10 @@ colours are the palette's.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from flask import g
+
 from app.i18n import _, current_lang, format_number, persian_digits
 from app.reports import charts
 
@@ -33,30 +37,69 @@ def web_chart(chart: dict) -> dict:
     return {**chart, "rows": rows, "legend": legend}
 
 
+def lang() -> str:
+    """The page's language: chosen once per request (``g.lang``, set by the factory), which
+    is much cheaper than asking Flask-Babel on every cell of a table."""
+    return g.get("lang") or current_lang()
+
+
+@lru_cache(maxsize=8192)
+def _formatted(value: float | None, lang: str) -> str:
+    return format_number(value, 1, lang)
+
+
+def number(value: float | None) -> str:
+    """A score as shown («۷۲٫۵», "—"), remembered: a table repeats the same few values."""
+    return _formatted(value, lang())
+
+
 def heat(score: float | None, band: str | None, colours: dict[str, str]) -> dict:
-    """A cell of a score table, tinted by its band's colour."""
+    """A cell of a score table, tinted by its band's colour, its figure already formatted."""
     if score is None:
-        return {"score": None, "band": "", "class": "heat-cn"}
-    return {"score": score, "band": band or "",
+        return {"score": None, "band": "", "class": "heat-cn", "text": number(None)}
+    return {"score": score, "band": band or "", "text": number(score),
             "class": "heat-" + colour_class(colours.get(band or "", charts.NONE_COLOUR))}
 
 
+def heat_row(units: dict, unit_ids, colours: dict[str, str]) -> list[tuple]:
+    """The cells of one row of a unit score table as (class, text) pairs: a table of 50
+    municipalities × 13 units draws 650 of them, so they are kept as small as can be."""
+    classes = {band: "heat-" + colour_class(colour) for band, colour in colours.items()}
+    cells = []
+    for unit_id in unit_ids:
+        unit = units.get(unit_id)  # a queries.UnitFigures, or None: not evaluated
+        if unit is None:
+            cells.append(("heat-cn", number(None)))
+        else:
+            cells.append((classes.get(unit.band, "heat-cn"), number(unit.score)))
+    return cells
+
+
+def status_titles() -> dict[str, str]:
+    """Status → its title, translated once per request (a list repeats them on every row)."""
+    language = lang()
+    cached = g.get("_dashboard_status_titles")
+    if cached is None or cached[0] != language:
+        cached = (language, {
+            "none": _("Not planned"), "draft": _("Draft"), "submitted": _("Submitted"),
+            "returned": _("Returned for changes"), "approved": _("Approved")})
+        g._dashboard_status_titles = cached
+    return cached[1]
+
+
 def status_title(status: str | None) -> str:
-    return {
-        "draft": _("Draft"), "submitted": _("Submitted"),
-        "returned": _("Returned for changes"), "approved": _("Approved"),
-    }.get(status or "", _("Not planned"))
+    return status_titles().get(status or "none", status or "")
 
 
 def digits(value: object) -> str:
-    return persian_digits(value) if current_lang() == "fa" else str(value)
+    return persian_digits(value) if lang() == "fa" else str(value)
 
 
 def signed(value: float | None) -> str:
     """A change such as «+۷٫۳» or «−۲» (empty for None); a true minus sign, not a hyphen."""
     if value is None:
         return ""
-    text = format_number(abs(value), 1, current_lang())
+    text = format_number(abs(value), 1, lang())
     if round(value, 1) > 0:
         return "+" + text
     if round(value, 1) < 0:
@@ -64,6 +107,14 @@ def signed(value: float | None) -> str:
     return text
 
 
-def band_items(bands: tuple[str, ...], colours: dict[str, str]) -> list[dict]:
-    """The band legend of a score table: each band with its colour class, best first."""
-    return [{"band": band, "class": colour_class(colours.get(band))} for band in bands]
+def band_items(bands: tuple[str, ...], colours: dict[str, str],
+               mins: dict[str, float] | None = None) -> list[dict]:
+    """The band legend of a score table: each band with its colour class and, given `mins`,
+    the score it starts at (so the colour is never the only way to read a cell), best first."""
+    items = []
+    for band in bands:
+        label = band
+        if mins and band in mins:
+            label = _("%(band)s: from %(min)s", band=band, min=number(mins[band]))
+        items.append({"band": label, "class": colour_class(colours.get(band))})
+    return items

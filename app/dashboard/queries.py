@@ -3,9 +3,11 @@
 view never re-scores anything.
 
 A few queries per page whatever the province's size: the page of rows (sorted and cut in SQL),
-its count, and for the rows on the page only, their inspectors and unit scores. Rankings and
-averages are window functions (``RANK() OVER``, ``AVG() OVER``), portable between SQLite
-(3.25 and later) and PostgreSQL. Results are plain dicts and tuples, never ORM objects.
+its count, and for the rows on the page only, their inspectors and unit scores. The peer
+ranking takes its counts and averages from one GROUP BY over the peer groups (province × tier)
+and counts each shown row's rank as 1 + the peers that scored higher (what ``RANK()`` gives):
+window functions over every evaluation of a national cycle measured several times slower on
+SQLite. Results are plain dicts and tuples, never ORM objects.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select
@@ -326,7 +329,7 @@ def overview_all(f: Filters, legend: Legend) -> list[dict]:
 def _overview_row(row, legend: Legend) -> dict:
     data = dict(row._mapping)
     data["tier_title"] = legend.tier_title(row.tier_id)
-    data["colour"] = legend.colour(row.band) if row.band else charts.NONE_COLOUR
+    data["colour"] = legend.colour(row.band)
     data["inspectors"] = []
     return data
 
@@ -380,7 +383,99 @@ def _ranked_statuses(f: Filters) -> list[str]:
     return [EvaluationStatus.APPROVED.value]
 
 
-def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE) -> Page:
+def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality) -> list:
+    """Which evaluations are ranked: scored, in the cycle, approved (or any status with
+    `f.pending`), in the provinces and tier asked for."""
+    conditions = [evaluation.cycle_id == f.cycle_id, evaluation.score.is_not(None),
+                  evaluation.status.in_(_ranked_statuses(f))]
+    if f.provinces is not None:
+        conditions.append(town.province_id.in_(f.provinces))
+    if f.tier:
+        conditions.append(evaluation.tier_id == f.tier)
+    return conditions
+
+
+@dataclass
+class PeerStatistics:
+    """Counts and averages of the ranked evaluations, from one GROUP BY over peer groups
+    (province × tier): per group, per province and per tier over the whole scope."""
+
+    #: (province id, tier id) → {"peers", "average", "raw_average"}
+    groups: dict[tuple[int, str], dict]
+    #: province id → average adjusted score
+    provinces: dict[int, float | None]
+    #: tier id → {"count", "average", "raw_average"}, over every province in the scope
+    tiers: dict[str, dict]
+
+
+def _mean(total: float | None, count: int) -> float | None:
+    # rounded to 6 places first: a sum of floats must not tip a half (60.35) down
+    return _one_decimal(round(total / count, 6)) if count and total is not None else None
+
+
+def peer_statistics(f: Filters) -> PeerStatistics:
+    """The ranked evaluations' counts and averages by peer group, province and tier."""
+    if f.cycle_id is None:
+        return PeerStatistics({}, {}, {})
+    statement = (select(Municipality.province_id, Evaluation.tier_id, func.count(),
+                        func.sum(Evaluation.score), func.sum(Evaluation.raw_score))
+                 .join(Municipality, Municipality.id == Evaluation.municipality_id)
+                 .where(*_ranked_conditions(f))
+                 .group_by(Municipality.province_id, Evaluation.tier_id))
+    groups, provinces, tiers = {}, {}, {}
+    for province_id, tier_id, count, total, raw_total in db.session.execute(statement):
+        groups[(province_id, tier_id)] = {"peers": count, "average": _mean(total, count),
+                                          "raw_average": _mean(raw_total, count)}
+        for key, table in ((province_id, provinces), (tier_id, tiers)):
+            sums = table.setdefault(key, [0, 0.0, 0.0])
+            sums[0] += count
+            sums[1] += total or 0.0
+            sums[2] += raw_total or 0.0
+    return PeerStatistics(
+        groups=groups,
+        provinces={pid: _mean(total, count) for pid, (count, total, _raw) in provinces.items()},
+        tiers={tier_id: {"count": count, "average": _mean(total, count),
+                         "raw_average": _mean(raw, count)}
+               for tier_id, (count, total, raw) in tiers.items()})
+
+
+def _ranking_filters(f: Filters) -> list:
+    """The filters that pick which ranked rows are shown (never who is ranked)."""
+    conditions = []
+    if f.county:
+        conditions.append(Municipality.county == f.county)
+    if f.key:
+        conditions.append(_search(Municipality.name_key, Municipality.name, f))
+    if f.band:
+        conditions.append(Evaluation.band == f.band)
+    return conditions
+
+
+def _ranks(f: Filters, evaluation_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Evaluation id → (rank by adjusted score, rank by raw score) among its peers, for the
+    rows of one page: 1 + how many peers scored higher (ties share a rank, as RANK() does)."""
+    if not evaluation_ids:
+        return {}
+    peer, peer_town = aliased(Evaluation), aliased(Municipality)
+
+    def higher(column: str):
+        return (select(func.count()).select_from(peer)
+                .join(peer_town, peer_town.id == peer.municipality_id)
+                .where(*_ranked_conditions(f, peer, peer_town),
+                       peer_town.province_id == Municipality.province_id,
+                       peer.tier_id == Evaluation.tier_id,
+                       getattr(peer, column) > getattr(Evaluation, column))
+                .correlate(Evaluation, Municipality).scalar_subquery())
+
+    statement = (select(Evaluation.id, higher("score"), higher("raw_score"))
+                 .join(Municipality, Municipality.id == Evaluation.municipality_id)
+                 .where(Evaluation.id.in_(evaluation_ids)))
+    return {eid: (1 + above, 1 + raw_above)
+            for eid, above, raw_above in db.session.execute(statement)}
+
+
+def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
+            statistics: PeerStatistics | None = None) -> Page:
     """One page of the peer ranking: each scored evaluation of the cycle with its rank among
     the province's municipalities of the same tier (adjusted and raw), the tier's and the
     province's averages, and the previous cycle's score.
@@ -388,68 +483,55 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE) -> Page:
     Ranks and averages are computed over every peer before the county, band and search
     filters pick the rows shown (a filter never changes anyone's rank). Only approved
     evaluations are ranked unless `f.pending`.
+
+    The rows are ordered by province, tier and score (the rank order) and cut to the page in
+    SQL; the averages come from one GROUP BY over the peer groups (:func:`peer_statistics`)
+    and the ranks are counted for the page's rows only. (Window functions over every
+    evaluation of a national cycle measured several times slower on SQLite.)
     """
     if f.cycle_id is None:
         return Page([], 0, 1, per_page)
-    peers = (Municipality.province_id, Evaluation.tier_id)
+    if statistics is None:
+        statistics = peer_statistics(f)
+    total = db.session.scalar(
+        select(func.count()).select_from(Evaluation)
+        .join(Municipality, Municipality.id == Evaluation.municipality_id)
+        .where(*_ranked_conditions(f), *_ranking_filters(f)))
+    page = _page_number(f, total, per_page)
     previous = previous_cycle(f)
     before = aliased(Evaluation)
-    statuses = _ranked_statuses(f)
-    inner = (
+    statement = (
         select(
-            Municipality.id.label("municipality_id"), Municipality.name,
-            Municipality.name_key, Municipality.county, Municipality.province_id,
-            Province.name.label("province"), Evaluation.id.label("evaluation_id"),
-            Evaluation.status, Evaluation.tier_id, Evaluation.score, Evaluation.raw_score,
-            Evaluation.band, Evaluation.report_number,
-            func.rank().over(partition_by=peers, order_by=Evaluation.score.desc())
-            .label("rank"),
-            func.rank().over(partition_by=peers, order_by=Evaluation.raw_score.desc())
-            .label("raw_rank"),
-            func.count().over(partition_by=peers).label("peers"),
-            func.avg(Evaluation.score).over(partition_by=peers).label("tier_average"),
-            func.avg(Evaluation.raw_score).over(partition_by=peers).label("tier_raw_average"),
-            func.avg(Evaluation.score).over(partition_by=Municipality.province_id)
-            .label("province_average"),
+            Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
+            Municipality.province_id, Province.name.label("province"),
+            Evaluation.id.label("evaluation_id"), Evaluation.status, Evaluation.tier_id,
+            Evaluation.score, Evaluation.raw_score, Evaluation.band, Evaluation.report_number,
             before.score.label("previous_score"))
         .select_from(Evaluation)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .join(Province, Province.id == Municipality.province_id)
         .outerjoin(before, and_(before.municipality_id == Evaluation.municipality_id,
                                 before.cycle_id == (previous[0] if previous else -1),
-                                before.status.in_(statuses), before.score.is_not(None)))
-        .where(Evaluation.cycle_id == f.cycle_id, Evaluation.score.is_not(None),
-               Evaluation.status.in_(statuses)))
-    if f.provinces is not None:
-        inner = inner.where(Municipality.province_id.in_(f.provinces))
-    if f.tier:
-        inner = inner.where(Evaluation.tier_id == f.tier)
-    ranked = inner.subquery("ranked")
-    conditions = []
-    if f.county:
-        conditions.append(ranked.c.county == f.county)
-    if f.key:
-        conditions.append(_search(ranked.c.name_key, ranked.c.name, f))
-    if f.band:
-        conditions.append(ranked.c.band == f.band)
-    total = db.session.scalar(select(func.count()).select_from(ranked).where(*conditions))
-    page = _page_number(f, total, per_page)
-    statement = (select(ranked).where(*conditions)
-                 .order_by(ranked.c.province, _tier_rank(ranked.c.tier_id, legend),
-                           ranked.c.rank, ranked.c.name, ranked.c.municipality_id)
-                 .limit(per_page).offset((page - 1) * per_page))
-    rows = []
-    for row in db.session.execute(statement):
-        data = dict(row._mapping)
-        data.pop("name_key")
-        data["tier_title"] = legend.tier_title(row.tier_id)
-        data["colour"] = legend.colour(row.band)
-        for key in ("tier_average", "tier_raw_average", "province_average"):
-            data[key] = _one_decimal(data[key])
+                                before.status.in_(_ranked_statuses(f)),
+                                before.score.is_not(None)))
+        .where(*_ranked_conditions(f), *_ranking_filters(f))
+        .order_by(Province.name, _tier_rank(Evaluation.tier_id, legend),
+                  Evaluation.score.desc(), Municipality.name, Municipality.id)
+        .limit(per_page).offset((page - 1) * per_page))
+    rows = [dict(row._mapping) for row in db.session.execute(statement)]
+    ranks = _ranks(f, [row["evaluation_id"] for row in rows])
+    for data in rows:
+        group = statistics.groups.get((data["province_id"], data["tier_id"]), {})
+        data["rank"], data["raw_rank"] = ranks[data["evaluation_id"]]
+        data["peers"] = group.get("peers", 0)
+        data["tier_average"] = group.get("average")
+        data["tier_raw_average"] = group.get("raw_average")
+        data["province_average"] = statistics.provinces.get(data["province_id"])
+        data["tier_title"] = legend.tier_title(data["tier_id"])
+        data["colour"] = legend.colour(data["band"])
         data["previous_year"] = previous[1] if previous else None
-        data["change"] = (None if row.previous_score is None
-                          else round(row.score - row.previous_score, 1))
-        rows.append(data)
+        data["change"] = (None if data["previous_score"] is None
+                          else round(data["score"] - data["previous_score"], 1))
     return Page(rows, total, page, per_page)
 
 
@@ -459,46 +541,37 @@ def _one_decimal(value: float | None) -> float | None:
     return round_half_up(value, 1) if value is not None else None
 
 
-def tier_averages(f: Filters, legend: Legend) -> list[dict]:
+def tier_averages(statistics: PeerStatistics, legend: Legend) -> list[dict]:
     """Per tier over the whole scope (or the chosen province): how many evaluations are
-    ranked, their average adjusted and raw scores, the lowest and highest; tiers in the
-    rubric's order."""
-    if f.cycle_id is None:
-        return []
-    statement = (
-        select(Evaluation.tier_id, func.count(), func.avg(Evaluation.score),
-               func.avg(Evaluation.raw_score), func.min(Evaluation.score),
-               func.max(Evaluation.score))
-        .join(Municipality, Municipality.id == Evaluation.municipality_id)
-        .where(Evaluation.cycle_id == f.cycle_id, Evaluation.score.is_not(None),
-               Evaluation.status.in_(_ranked_statuses(f)))
-        .group_by(Evaluation.tier_id))
-    if f.provinces is not None:
-        statement = statement.where(Municipality.province_id.in_(f.provinces))
+    ranked and their average adjusted and raw scores, tiers in the rubric's order."""
     order = {tier_id: index for index, tier_id in enumerate(legend.tier_ids)}
-    rows = []
-    for tier_id, count, average, raw_average, lowest, highest in db.session.execute(statement):
-        average = _one_decimal(average)
-        rows.append({"tier_id": tier_id, "title": legend.tier_title(tier_id), "count": count,
-                     "average": average, "raw_average": _one_decimal(raw_average),
-                     "band": legend.band_for(average), "lowest": lowest, "highest": highest})
+    rows = [{"tier_id": tier_id, "title": legend.tier_title(tier_id), **figures,
+             "band": legend.band_for(figures["average"])}
+            for tier_id, figures in statistics.tiers.items()]
     rows.sort(key=lambda r: (order.get(r["tier_id"], len(order)), r["tier_id"]))
     return rows
 
 
-def unit_scores(evaluation_ids: Iterable[int]) -> dict[int, dict[str, dict]]:
-    """Evaluation id → unit id → its stored score, raw score, band and whether evaluated."""
-    found: dict[int, dict[str, dict]] = {}
+class UnitFigures(NamedTuple):
+    """A unit's stored result in one evaluation (only units that were evaluated)."""
+
+    score: float
+    raw: float | None
+    band: str
+
+
+def unit_scores(evaluation_ids: Iterable[int]) -> dict[int, dict[str, UnitFigures]]:
+    """Evaluation id → unit id → its stored score, raw score and band; a unit that was not
+    evaluated (not applicable, unanswered, too much N/A) is left out."""
+    found: dict[int, dict[str, UnitFigures]] = {}
+    connection = db.session.connection()
     for chunk in _chunks(evaluation_ids):
-        for row in db.session.execute(
+        for eid, unit_id, score, raw, band in connection.execute(
                 select(UnitResult.evaluation_id, UnitResult.unit_id, UnitResult.score,
-                       UnitResult.raw_score, UnitResult.band, UnitResult.evaluated)
-                .where(UnitResult.evaluation_id.in_(chunk))):
-            found.setdefault(row.evaluation_id, {})[row.unit_id] = {
-                "score": row.score if row.evaluated else None,
-                "raw": row.raw_score if row.evaluated else None,
-                "band": (row.band or "") if row.evaluated else "",
-                "evaluated": bool(row.evaluated)}
+                       UnitResult.raw_score, UnitResult.band)
+                .where(UnitResult.evaluation_id.in_(chunk), UnitResult.evaluated.is_(True),
+                       UnitResult.score.is_not(None))):
+            found.setdefault(eid, {})[unit_id] = UnitFigures(score, raw, band or "")
     return found
 
 

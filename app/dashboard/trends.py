@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.dashboard.presentation import digits, heat, web_chart
-from app.dashboard.queries import Legend
-from app.i18n import _, current_lang, format_number
+from app.dashboard.presentation import digits, heat, lang, web_chart
+from app.dashboard.queries import Legend, UnitFigures
+from app.i18n import _, format_number
 from app.reports import charts
 
 #: units listed under "improved most" and "fell most"
@@ -22,7 +22,7 @@ ADDRESSED_GAIN = 5.0
 
 
 def _number(value: float | None) -> str:
-    return format_number(value, 1, current_lang())
+    return format_number(value, 1, lang())
 
 
 def _unit_titles(legend: Legend, units_by_evaluation: dict[int, dict]) -> list[tuple[str, str]]:
@@ -62,14 +62,14 @@ def trend(history: list[dict], units_by_evaluation: dict[int, dict], legend: Leg
         cells = []
         for h in history:
             unit = units_by_evaluation.get(h["evaluation_id"], {}).get(unit_id)
-            cells.append(heat(unit["score"] if unit else None, unit["band"] if unit else None,
+            cells.append(heat(unit.score if unit else None, unit.band if unit else None,
                               colours))
         change = None
         if latest is not None and before is not None:
             now = units_by_evaluation.get(latest["evaluation_id"], {}).get(unit_id)
             then = units_by_evaluation.get(before["evaluation_id"], {}).get(unit_id)
-            if now and then and now["evaluated"] and then["evaluated"]:
-                change = round(now["score"] - then["score"], 1)
+            if now and then:
+                change = round(now.score - then.score, 1)
         rows.append({"unit_id": unit_id, "title": title, "cells": cells, "change": change})
     return {"chart": web_chart(chart), "years": [h["year"] for h in history], "units": rows}
 
@@ -86,10 +86,10 @@ def movers(history: list[dict], units_by_evaluation: dict[int, dict], legend: Le
     changes = []
     for unit_id, title in _unit_titles(legend, units_by_evaluation):
         a, b = then.get(unit_id), now.get(unit_id)
-        if a and b and a["evaluated"] and b["evaluated"]:
-            changes.append({"unit_id": unit_id, "title": title, "before": a["score"],
-                            "after": b["score"], "change": round(b["score"] - a["score"], 1),
-                            "band": b["band"]})
+        if a and b:
+            changes.append({"unit_id": unit_id, "title": title, "before": a.score,
+                            "after": b.score, "change": round(b.score - a.score, 1),
+                            "band": b.band})
     improved = sorted((c for c in changes if c["change"] > 0),
                       key=lambda c: (-c["change"], c["title"]))[:limit]
     fell = sorted((c for c in changes if c["change"] < 0),
@@ -136,7 +136,7 @@ def follow_up(recommendations: list[dict], report: dict, following: dict | None,
     return items
 
 
-def _judge(unit_id: str, title: str, then: dict | None, now: dict | None,
+def _judge(unit_id: str, title: str, then: UnitFigures | None, now: UnitFigures | None,
            following: dict | None) -> tuple[str, str]:
     if not unit_id:
         return "no_unit", _("This recommendation concerns no single unit, so the scores "
@@ -145,11 +145,11 @@ def _judge(unit_id: str, title: str, then: dict | None, now: dict | None,
         return "open", _("Open: there is no later evaluation yet to show whether it was "
                          "carried out.")
     year = digits(following["year"])
-    if not (then and now and then["evaluated"] and now["evaluated"]):
-        return "unknown", _("The unit «%(unit)s» was not evaluated both times, so the scores "
-                            "cannot tell.", unit=title)
-    gain = round(now["score"] - then["score"], 1)
-    values = {"unit": title, "before": _number(then["score"]), "after": _number(now["score"]),
+    if not (then and now):
+        return "unknown", _("The unit «%(unit)s» was not evaluated in one of the two "
+                            "evaluations, so the scores cannot tell.", unit=title)
+    gain = round(now.score - then.score, 1)
+    values = {"unit": title, "before": _number(then.score), "after": _number(now.score),
               "year": year}
     if gain >= ADDRESSED_GAIN:
         return "addressed", _("Addressed, by the scores: «%(unit)s» rose from %(before)s to "

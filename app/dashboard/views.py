@@ -29,16 +29,20 @@ from app.dashboard.presentation import (
     colour_class,
     digits,
     heat,
+    heat_row,
+    number,
     signed,
     status_title,
+    status_titles,
     web_chart,
 )
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, local_time
 from app.models import Municipality
 from app.reports import charts
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+#: registered under /dashboard by the factory
+bp = Blueprint("dashboard", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +54,8 @@ def _only_managers():
 
 @bp.context_processor
 def _helpers():
-    return {"status_title": status_title, "signed": signed}
+    return {"status_title": status_title, "status_titles": status_titles, "signed": signed,
+            "num": number}
 
 
 def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
@@ -61,7 +66,8 @@ def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
     legends: dict = {}
 
     def legend_for(cycle_id):
-        legends.setdefault(cycle_id, queries.legend(cycle_id))
+        if cycle_id not in legends:
+            legends[cycle_id] = queries.legend(cycle_id)
         return legends[cycle_id]
 
     f = filters.parse(request.args, scope=scope, cycles=cycles,
@@ -79,9 +85,15 @@ def overview():
     page = queries.overview(f, legend)
     viewable = queries.viewable(current_user, [r["evaluation_id"] for r in page.rows
                                                if r["evaluation_id"]])
+    answered = _("%(n)s of %(total)s answered")  # the template, filled in per row below
     for row in page.rows:
         row["viewable"] = row["evaluation_id"] in viewable
         row["heat"] = heat(row["score"], row["band"], legend.colours)
+        row["raw_text"] = number(row["raw_score"])
+        row["progress"] = (answered % {"n": digits(row["answered_count"]),
+                                       "total": digits(row["applicable_count"])}
+                           if row["evaluation_id"] and row["status"] != "approved"
+                           and row["applicable_count"] else "")
     counts = queries.status_counts(f)
     return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
                            counts=counts, total=sum(counts.values()), legend=legend)
@@ -90,21 +102,24 @@ def overview():
 @bp.route("/ranking")
 def ranking():
     f, legend, choices = _filters()
-    page = queries.ranking(f, legend)
+    statistics = queries.peer_statistics(f)
+    page = queries.ranking(f, legend, statistics=statistics)
     units = queries.unit_scores(r["evaluation_id"] for r in page.rows)
+    of = _("of %(n)s")  # the template, filled in per row below
+    unit_ids = [unit_id for unit_id, _title in legend.units]
     for row in page.rows:
+        row["of_text"] = of % {"n": digits(row["peers"])}
         row["colour_class"] = colour_class(row["colour"])
         row["change_text"] = signed(row["change"])
-        row["cells"] = [heat(units.get(row["evaluation_id"], {}).get(unit_id, {}).get("score"),
-                             units.get(row["evaluation_id"], {}).get(unit_id, {}).get("band"),
-                             legend.colours) for unit_id, _title in legend.units]
-    averages = queries.tier_averages(f, legend)
+        row["cells"] = heat_row(units.get(row["evaluation_id"], {}), unit_ids, legend.colours)
+    averages = queries.tier_averages(statistics, legend)
     chart = web_chart(charts.bar_chart(
         [charts.bar(a["title"], a["average"], a["raw_average"], a["band"], legend.colours)
          for a in averages], legend.colours))
     return render_template("dashboard/ranking.html", f=f, choices=choices, page=page,
                            legend=legend, averages=averages, chart=chart,
-                           legend_items=band_items(legend.bands, legend.colours),
+                           legend_items=band_items(legend.bands, legend.colours,
+                                                   legend.band_mins),
                            previous=queries.previous_cycle(f))
 
 
@@ -131,12 +146,17 @@ def municipality(municipality_id: int):
         following = trends.next_evaluation(history, report)
         follow = {"report": report, "next": following,
                   "items": trends.follow_up(queries.recommendations(report["evaluation_id"]),
-                                            report, following, units, legend, dt.date.today())}
+                                            report, following, units, legend, _today())}
     tier = legend.rubric.tier_for(town.grade, town.population) if legend.rubric else None
     return render_template(
         "dashboard/municipality.html", town=town, history=history, legend=legend,
         tier=tier, trend=trends.trend(history, units, legend),
         movers=trends.movers(history, units, legend), follow=follow)
+
+
+def _today() -> dt.date:
+    """Today in Iran (deadlines are Iranian dates)."""
+    return local_time(dt.datetime.now(dt.UTC)).date()
 
 
 # --- exports -----------------------------------------------------------------------------------

@@ -1,0 +1,323 @@
+"""Dashboard benchmark at national scale: 1,500 municipalities × 3 cycles × the sample rubric
+(about 200,000 answers) in a temporary SQLite file.
+
+    .venv/bin/python bench/dashboard_bench.py [--municipalities 1500] [--requests 50]
+
+1. Seeds the data set with bulk inserts (SQLAlchemy Core ``insert()`` with executemany): the
+   Qom demo first (users, the rubric, cycles ۱۴۰۳ and ۱۴۰۴), then a ۱۴۰۲ cycle and enough
+   municipalities in 31 provinces to reach the total, each evaluated in every cycle. Each
+   evaluation is scored once with the pure engine (``app.scoring.score``) and its overall and
+   unit results stored on ``evaluations`` and ``unit_results``, as ``rescore()`` would.
+2. Times the dashboard pages through the Flask test client as an admin (every province: the
+   largest overview there is) — the overview sorted several ways and searched, the peer ranking
+   — and a province manager's overview; p50/p95 over ``--requests`` requests each, against the
+   login page measured in the same run as the baseline (target: p95 under 150 ms).
+3. Times rescoring one evaluation (score from its stored answers and store the results), and a
+   whole one-answer save through the service (which rescores), each committed.
+4. Times the exports once: the national overview (CSV, XLSX), all answers of a cycle
+   nationally (CSV, XLSX) and a province manager's answers of the cycle (XLSX).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PROVINCES = [
+    "قم", "تهران", "اصفهان", "فارس", "خراسان رضوی", "آذربایجان شرقی", "آذربایجان غربی",
+    "اردبیل", "البرز", "ایلام", "بوشهر", "چهارمحال و بختیاری", "خراسان جنوبی",
+    "خراسان شمالی", "خوزستان", "زنجان", "سمنان", "سیستان و بلوچستان", "قزوین", "کردستان",
+    "کرمان", "کرمانشاه", "کهگیلویه و بویراحمد", "گلستان", "گیلان", "لرستان", "مازندران",
+    "مرکزی", "هرمزگان", "همدان", "یزد",
+]
+HEADS = ["آب", "باغ", "کوه", "ده", "شاه", "نور", "سبز", "گل", "رود", "چشمه", "سنگ", "میان",
+         "کاظم", "علی", "حسن", "قلعه", "خیر", "نصر"]
+TAILS = ["آباد", "دشت", "کنار", "شهر", "بند", "زار", "سر", "وند", "گان", "جان"]
+#: grades weighted towards small towns, as in Iran
+GRADES = [1] * 8 + [2] * 8 + [3] * 6 + [4] * 5 + [5] * 4 + [6] * 3 + [7] * 2 + [8] * 2 + [
+    9, 10, 11, 12]
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def timed(client, url, n):
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
+
+
+def seed(target: int, rng: random.Random) -> dict:
+    """Bulk-insert municipalities, a third cycle, evaluations, answers, unit results and
+    assignments until there are `target` municipalities, each evaluated in every cycle."""
+    from sqlalchemy import func, insert, select, update
+
+    from app.authoring.services import latest_version, rubric_of
+    from app.demo import demo_answers
+    from app.extensions import db
+    from app.i18n import search_key
+    from app.models import (
+        Answer,
+        Assignment,
+        Evaluation,
+        EvaluationCycle,
+        Municipality,
+        Province,
+        UnitResult,
+        User,
+    )
+    from app.rubric import AnswerValue
+    from app.scoring import score
+
+    started = time.perf_counter()
+    version = latest_version("municipal-units")
+    rubric = rubric_of(version)
+    users = {u.username: u.id for u in db.session.scalars(select(User))}
+    if db.session.scalar(select(EvaluationCycle).where(EvaluationCycle.year == 1402)) is None:
+        db.session.add(EvaluationCycle(year=1402, title="ارزیابی عملکرد سال ۱۴۰۲",
+                                       is_open=False))
+        db.session.flush()
+    cycles = {c.year: c.id for c in db.session.scalars(select(EvaluationCycle))}
+
+    provinces = {p.name: p.id for p in db.session.scalars(select(Province))}
+    for name in PROVINCES:
+        if name not in provinces:
+            db.session.execute(insert(Province), [{"name": name}])
+    provinces = {p.name: p.id for p in db.session.scalars(select(Province))}
+    existing = db.session.scalar(select(func.count()).select_from(Municipality))
+    last_before = db.session.scalar(select(func.max(Municipality.id))) or 0
+    now = dt.datetime(2025, 12, 1, 8, 0)
+    towns = []
+    others = [name for name in PROVINCES if name != "قم"]
+    for index in range(target - existing):
+        province = others[index % len(others)]
+        name = f"{rng.choice(HEADS)}{rng.choice(TAILS)} {index // len(others) + 1}"
+        grade = rng.choice(GRADES)
+        population = int(1_500 * (1.9 ** grade) * rng.uniform(0.6, 1.4))
+        towns.append({"province_id": provinces[province], "name": name,
+                      "name_key": search_key(name), "county": f"{province} {index % 7 + 1}",
+                      "grade": grade, "population": population, "census_year": 1395,
+                      "budget_million_rial": population * 90, "staff_count": population // 180,
+                      "updated_at": now})
+    db.session.execute(insert(Municipality), towns)
+    new_towns = list(db.session.execute(
+        select(Municipality.id, Municipality.grade, Municipality.population)
+        .where(Municipality.id > last_before)))
+
+    next_id = (db.session.scalar(select(func.max(Evaluation.id))) or 0) + 1
+    evaluations, answers, units, assignments = [], [], [], []
+    final_status: dict[int, str] = {}
+    cards = 0
+    for town_id, grade, population in new_towns:
+        tier = rubric.tier_for(grade, population).id
+        base = rng.uniform(0.35, 0.85)
+        for year, cycle_id in sorted(cycles.items()):
+            quality = max(0.05, min(0.98, base + (year - 1402) * 0.04 + rng.gauss(0, 0.05)))
+            if year < 1404:
+                status = "approved" if rng.random() < 0.95 else "submitted"
+            else:
+                status = rng.choices(["approved", "submitted", "returned", "draft"],
+                                     [40, 25, 10, 25])[0]
+            given = demo_answers(rubric, tier, quality, partial=status == "draft")
+            values = {cid: AnswerValue(value=a["value"]) for cid, a in given.items()}
+            card = score(rubric, tier, values)
+            cards += 1
+            eid = next_id
+            next_id += 1
+            changed = now - dt.timedelta(days=(1404 - year) * 365 + rng.randint(0, 90))
+            evaluations.append({
+                "id": eid, "municipality_id": town_id, "cycle_id": cycle_id,
+                "rubric_version_id": version.id, "tier_id": tier,
+                "tier_basis": {"grade": grade, "population": population}, "status": "draft",
+                "version": 2, "score": card.score, "raw_score": card.raw, "band": card.band,
+                "raw_band": card.raw_band, "complete": card.complete,
+                "answered_count": card.answered, "applicable_count": card.applicable,
+                "visit_dates": f"{year}/08/12", "strengths_text": "", "improvements_text": "",
+                "created_at": changed, "updated_at": changed})
+            final_status[eid] = status
+            for cid, a in given.items():
+                value = a["value"]
+                answers.append({
+                    "evaluation_id": eid, "criterion_id": cid,
+                    "value": float(value) if not isinstance(value, bool) else float(value),
+                    "na": False, "na_reason": "", "note": a.get("note", ""), "revision": 2,
+                    "review_comment": "", "updated_at": changed,
+                    "updated_by_id": users["inspector"]})
+            for unit in card.units:
+                units.append({"evaluation_id": eid, "unit_id": unit.id, "score": unit.score,
+                              "raw_score": unit.raw, "band": unit.band,
+                              "evaluated": unit.evaluated, "weight": unit.weight})
+            assignments += [
+                {"evaluation_id": eid, "user_id": users["inspector"], "role": "inspector"},
+                {"evaluation_id": eid, "user_id": users["reviewer"], "role": "reviewer"}]
+    scored = time.perf_counter()
+    db.session.execute(insert(Evaluation), evaluations)
+    for table, rows in ((Answer, answers), (UnitResult, units), (Assignment, assignments)):
+        for start in range(0, len(rows), 20_000):
+            db.session.execute(insert(table), rows[start:start + 20_000])
+    for status in ("submitted", "returned", "approved"):
+        ids = [eid for eid, s in final_status.items() if s == status]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            values = {"status": status, "submitted_at": now}
+            if status == "approved":
+                values.update(approved_at=now, approved_by_id=users["reviewer"])
+            db.session.execute(update(Evaluation).where(Evaluation.id.in_(chunk))
+                               .values(**values))
+    db.session.commit()
+    return {"municipalities": db.session.scalar(select(func.count()).select_from(Municipality)),
+            "evaluations": db.session.scalar(select(func.count()).select_from(Evaluation)),
+            "answers": db.session.scalar(select(func.count()).select_from(Answer)),
+            "unit_results": db.session.scalar(select(func.count()).select_from(UnitResult)),
+            "cards": cards, "score_s": scored - started,
+            "insert_s": time.perf_counter() - scored}
+
+
+def time_rescore(rounds: int) -> tuple[list[float], list[float]]:
+    """Rescoring one (draft) evaluation from its stored answers, and a one-answer save."""
+    from sqlalchemy import select
+
+    from app.db import writing
+    from app.evaluations import services
+    from app.extensions import db
+    from app.models import Evaluation, EvaluationCycle, User
+
+    inspector = db.session.scalar(select(User).where(User.username == "inspector"))
+    eid = db.session.scalar(select(Evaluation.id).join(EvaluationCycle).where(
+        EvaluationCycle.year == 1404, Evaluation.status == "draft",
+        Evaluation.answered_count > 10).order_by(Evaluation.id.desc()).limit(1))
+    rescore_times, save_times = [], []
+    for index in range(rounds):
+        db.session.remove()
+        start = time.perf_counter()
+        with writing():
+            evaluation = db.session.get(Evaluation, eid)
+            services.rescore(evaluation)
+        rescore_times.append((time.perf_counter() - start) * 1000)
+        db.session.remove()
+        start = time.perf_counter()
+        with writing():
+            evaluation = db.session.get(Evaluation, eid)
+            criterion = evaluation.answers[0].criterion_id
+            services.save_answers(evaluation, {criterion: {"note": f"یادداشت {index}"}},
+                                  user=inspector)
+        save_times.append((time.perf_counter() - start) * 1000)
+    db.session.remove()
+    return rescore_times, save_times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--municipalities", type=int, default=1500)
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1404)
+    args = parser.parse_args()
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.demo import create_demo
+    from app.extensions import db
+    from app.models import Province, User
+    from tests.helpers import login
+
+    work = Path(tempfile.mkdtemp(prefix="arzyab-dashboard-bench-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite'}",
+                      "SECRET_KEY": "bench-secret-key-0123456789", "DATA_DIR": str(work)})
+    with app.app_context():
+        upgrade()
+        create_demo()
+        facts = seed(args.municipalities, random.Random(args.seed))
+        tehran = db.session.scalar(sa.select(Province.id).where(Province.name == "تهران"))
+        manager = User(username="tehran-manager", full_name="مدیر تهران", province_id=tehran)
+        manager.set_password("arzyab-demo")
+        manager.set_roles(["reviewer"])
+        db.session.add(manager)
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+    print(f"seeded {facts['municipalities']:,} municipalities, {facts['evaluations']:,} "
+          f"evaluations, {facts['answers']:,} answers, {facts['unit_results']:,} unit results "
+          f"({facts['cards']:,} score cards in {facts['score_s']:.1f} s, bulk inserts in "
+          f"{facts['insert_s']:.1f} s)")
+
+    admin = app.test_client()
+    login(admin, "admin")
+    manager = app.test_client()
+    login(manager, "tehran-manager", "arzyab-demo")
+    baseline = app.test_client()
+    pages = [
+        ("overview, by name", admin, "/dashboard/?year=1404"),
+        ("overview, by score ↓", admin, "/dashboard/?year=1404&sort=score&dir=desc"),
+        ("overview, by inspectors", admin, "/dashboard/?year=1404&sort=inspectors"),
+        ("overview, page 20 by band", admin, "/dashboard/?year=1404&sort=band&page=20"),
+        ("overview, search + tier", admin, "/dashboard/?year=1404&q=آباد&tier=S"),
+        ("ranking (approved)", admin, "/dashboard/ranking?year=1404"),
+        ("ranking, all, page 10", admin, "/dashboard/ranking?year=1404&pending=1&page=10"),
+        ("ranking 1403, search", admin, "/dashboard/ranking?year=1403&q=کوه"),
+        ("province manager overview", manager, "/dashboard/?year=1404&sort=score&dir=desc"),
+        ("province manager ranking", manager, "/dashboard/ranking?year=1404"),
+        ("municipality page", admin, "/dashboard/municipalities/100"),
+    ]
+    timed(baseline, "/login", 10)
+    base = timed(baseline, "/login", args.requests)
+    results = []
+    for name, client, url in pages:
+        timed(client, url, 3)  # warm up: templates compiled, rubric parsed once
+        results.append((name, url, timed(client, url, args.requests)))
+
+    with app.app_context():
+        rescore_times, save_times = time_rescore(max(10, args.requests // 5))
+
+    exports = []
+    for name, client, url in [
+            ("overview.csv, national", admin, "/dashboard/export/overview.csv?year=1404"),
+            ("overview.xlsx, national", admin, "/dashboard/export/overview.xlsx?year=1404"),
+            ("answers.csv, 1404, national", admin, "/dashboard/export/answers.csv?year=1404"),
+            ("answers.xlsx, 1404, national", admin,
+             "/dashboard/export/answers.xlsx?year=1404"),
+            ("answers.xlsx, 1404, one province", manager,
+             "/dashboard/export/answers.xlsx?year=1404")]:
+        start = time.perf_counter()
+        response = client.get(url)
+        assert response.status_code == 200
+        exports.append((name, (time.perf_counter() - start) * 1000, len(response.data)))
+
+    b50, b95 = statistics.median(base), percentile(base, 0.95)
+    print(f"\n{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'p95/base':>9}")
+    print(f"{'baseline: login page':34} {b50:8.1f} {b95:8.1f} {1:9.1f}")
+    worst = 0.0
+    for name, _url, times in results:
+        p50, p95 = statistics.median(times), percentile(times, 0.95)
+        worst = max(worst, p95)
+        print(f"{name:34} {p50:8.1f} {p95:8.1f} {p95 / b95:9.1f}")
+    print(f"\nrescore one evaluation (from stored answers, committed): "
+          f"p50 {statistics.median(rescore_times):.1f} ms, "
+          f"p95 {percentile(rescore_times, 0.95):.1f} ms")
+    print(f"save one answer through the service (rescores, committed): "
+          f"p50 {statistics.median(save_times):.1f} ms, "
+          f"p95 {percentile(save_times, 0.95):.1f} ms")
+    print()
+    for name, ms, size in exports:
+        print(f"export {name:34} {ms:8.0f} ms  {size / 1024:8.0f} KB")
+    verdict = "met" if worst < 150 else "MISSED"
+    print(f"\nworst dashboard page p95: {worst:.1f} ms — target under 150 ms {verdict}")
+
+
+if __name__ == "__main__":
+    main()
