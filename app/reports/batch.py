@@ -53,7 +53,11 @@ def render_final_report(evaluation_id: int) -> str:
 
     app = create_app()
     with app.app_context():
-        return _render(evaluation_id)
+        try:
+            return _render(evaluation_id)
+        finally:  # a worker runs many jobs: leave no connection behind
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _render(evaluation_id: int) -> str:
