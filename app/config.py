@@ -27,7 +27,10 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # a tablet form may stay open all day
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (see README, deployment)
+    #: None: Secure exactly when the request came over HTTPS (see app.factory.SessionInterface)
+    "SESSION_COOKIE_SECURE": None,
+    #: trust X-Forwarded-Proto/-For/-Host from one reverse proxy in front (nginx terminating TLS)
+    "TRUST_PROXY": False,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,

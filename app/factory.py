@@ -13,7 +13,9 @@ from flask import (
     send_from_directory,
     session,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import compression, i18n
@@ -32,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, config)
+    app.session_interface = SessionInterface()
+    if app.config["TRUST_PROXY"]:  # behind a reverse proxy that terminates TLS
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -58,6 +63,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are Secure whenever the request came over HTTPS (unless the
+    configuration says otherwise), so production behind TLS gets Secure cookies by default
+    while `make run` on http://127.0.0.1 still works."""
+
+    def get_cookie_secure(self, app) -> bool:
+        configured = app.config["SESSION_COOKIE_SECURE"]
+        return request.is_secure if configured is None else bool(configured)
 
 
 class BoundedInt(IntegerConverter):

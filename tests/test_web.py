@@ -233,3 +233,16 @@ def test_reviewer_writes_report_texts_and_recommendations(client, demo_app):
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/evaluations/").text)})
     login(client, "inspector")
     assert client.post(f"/evaluations/{eid}/report-texts", data=data).status_code in (400, 403)
+
+
+def test_session_cookie_is_secure_over_https_and_httponly_samesite_always(demo_app):
+    for base, secure in (("https://localhost", True), ("http://localhost", False)):
+        client = demo_app.test_client()
+        page = client.get("/login", base_url=base)
+        response = client.post("/login", base_url=base, data={
+            "username": "inspector", "password": "arzyab-demo",
+            "csrf_token": csrf_token(page.text)})
+        cookie = next(h for h in response.headers.getlist("Set-Cookie")
+                      if h.startswith("session="))
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert ("Secure" in cookie) is secure
