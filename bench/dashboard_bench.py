@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._timing import percentile, timed  # noqa: E402
 
 PROVINCES = [
     "قم", "تهران", "اصفهان", "فارس", "خراسان رضوی", "آذربایجان شرقی", "آذربایجان غربی",
@@ -44,21 +45,6 @@ TAILS = ["آباد", "دشت", "کنار", "شهر", "بند", "زار", "سر",
 #: grades weighted towards small towns, as in Iran
 GRADES = [1] * 8 + [2] * 8 + [3] * 6 + [4] * 5 + [5] * 4 + [6] * 3 + [7] * 2 + [8] * 2 + [
     9, 10, 11, 12]
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def timed(client, url, n):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        response = client.get(url, headers={"Accept-Encoding": "gzip"})
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return times
 
 
 def seed(target: int, rng: random.Random) -> dict:

@@ -15,25 +15,10 @@ import re
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def timed(client, url, n):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        response = client.get(url, headers={"Accept-Encoding": "gzip"})
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    return times
+from bench._timing import percentile, timed  # noqa: E402
 
 
 def main() -> None:

@@ -86,3 +86,16 @@ def log_in(page, base_url: str, username: str, password: str = "arzyab-demo") ->
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def fill_criterion(card, numbers: dict[str, str], note: str) -> None:
+    """Answer one criterion card by touch: the top scale level, «yes», or the number given
+    for its type (`numbers` maps "percent"/"number" to what the inspector types), plus a note."""
+    kind = card.get_attribute("data-type")
+    if kind == "scale":
+        card.locator("label.choice").last.tap()
+    elif kind == "yesno":
+        card.locator("label.choice").first.tap()
+    else:
+        card.locator("input.num").fill(numbers[kind])
+    card.locator("textarea[name$=_note]").fill(note)

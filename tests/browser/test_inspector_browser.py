@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality
-from tests.browser.conftest import TABLET, log_in
+from tests.browser.conftest import TABLET, fill_criterion, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +24,7 @@ def _evaluation_id(app, town: str, year: int = 1404) -> int:
 
 
 def _fill(card) -> None:
-    kind = card.get_attribute("data-type")
-    if kind == "scale":
-        card.locator("label.choice").last.tap()
-    elif kind == "yesno":
-        card.locator("label.choice").first.tap()
-    else:
-        card.locator("input.num").fill(PERSIAN_VALUES[kind])
-    card.locator("textarea[name$=_note]").fill("بررسی شد؛ مستندات موجود است")
+    fill_criterion(card, PERSIAN_VALUES, "بررسی شد؛ مستندات موجود است")
 
 
 def _wait_saved(page) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Answer, AuditEvent, Evaluation, EvaluationCycle, Evidence, Municipality
-from tests.browser.conftest import log_in
+from tests.browser.conftest import fill_criterion, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +27,7 @@ def _jpeg(colour) -> bytes:
 
 
 def _fill(card) -> None:
-    kind = card.get_attribute("data-type")
-    if kind == "scale":
-        card.locator("label.choice").last.tap()
-    elif kind == "yesno":
-        card.locator("label.choice").first.tap()
-    else:
-        card.locator("input.num").fill(VALUES[kind])
-    card.locator("textarea[name$=_note]").fill("ثبت در حالت بدون اتصال")
+    fill_criterion(card, VALUES, "ثبت در حالت بدون اتصال")
 
 
 def _counts(app, eid):
