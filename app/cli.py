@@ -144,7 +144,7 @@ def score_command(rubric_file, answers_file, as_json, lang):
         for problem in error.problems:
             click.echo(format_problem(problem, answers_file, lang), err=True)
         sys.exit(1)
-    card = score(rubric, sheet.tier_id, sheet.answers)
+    card = score(rubric, sheet.tier_id, sheet.answers, sheet.municipality)
     if as_json:
         click.echo(json.dumps(card.to_dict(), ensure_ascii=False, indent=2))
         return

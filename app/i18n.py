@@ -135,36 +135,95 @@ def search_key(text: str | None) -> str:
     return to_latin_digits(normalise_text(text)).replace("\u200c", " ").casefold()
 
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?")
+#: thousands grouped by threes: 1,200 · 12,345,678.5 (the separator already made «,»)
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+#: more digits than this is not a quantity anyone counts (and past what a float keeps exactly)
+MAX_DIGITS = 15
+
+
+class NumberError(ValueError):
+    """Text that is not a number as a person would mean it. `reason` is "not_number",
+    "ambiguous" (a separator that could be a decimal mark: «12,5», «1,2,3») or "large"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_number(text: object) -> float:
+    """The one reading of a number a person types (forms, autosave, imports, answers files).
+
+    Persian, Arabic-Indic and Latin digits; «٫» or «.» as the decimal mark (and «/» between
+    digits, as in «۱۲/۵»); «٬», «,» or «،» only as thousands separators in groups of three
+    (``1,200``, ``۱٬۲۰۰``); a trailing «٪»/«%»; stray spaces and direction marks around it.
+    Anything else raises :class:`NumberError` — never a silently different number.
+    """
+    if isinstance(text, bool):
+        raise NumberError("not_number")
+    if isinstance(text, (int, float)):
+        value = float(text)
+        if value != value:
+            raise NumberError("not_number")
+        if value in (float("inf"), float("-inf")):
+            raise NumberError("large")
+        return value
+    if not isinstance(text, str):
+        raise NumberError("not_number")
+    cleaned = to_latin_digits(normalise_text(text)).replace("٫", ".").replace("−", "-")
+    cleaned = cleaned.strip().rstrip("%٪").strip()
+    if re.fullmatch(r"\d+/\d+", cleaned):  # «۱۲/۵»: a common Persian decimal point
+        cleaned = cleaned.replace("/", ".")
+    cleaned = re.sub(r"[٬،'\u066c]", ",", cleaned)
+    if re.search(r"\d\s+\d", cleaned):
+        raise NumberError("ambiguous")
+    cleaned = cleaned.replace(" ", "")
+    if "," in cleaned:
+        if not _GROUPED.fullmatch(cleaned):
+            digits = re.sub(r"\D", "", cleaned)
+            raise NumberError("ambiguous" if digits and re.fullmatch(r"[+-]?[\d,.]+", cleaned)
+                              else "not_number")
+        cleaned = cleaned.replace(",", "")
+    if not _PLAIN.fullmatch(cleaned):
+        raise NumberError("not_number")
+    if len(re.split(r"[.eE]", cleaned.lstrip("+-"))[0].lstrip("0")) > MAX_DIGITS:
+        raise NumberError("large")
+    try:
+        number = Decimal(cleaned)
+    except (InvalidOperation, ValueError):
+        raise NumberError("not_number") from None
+    if abs(number) >= Decimal(10) ** MAX_DIGITS:
+        raise NumberError("large")
+    return float(number)
 
 
 def parse_number(text: object) -> float | None:
-    """Parse what an inspector or author types as a number, or return None.
-
-    Accepts Persian, Arabic-Indic and Latin digits, «٫» or «.» as the decimal point, «٬», «,»
-    or «،» between thousands, a trailing «٪»/«%», and stray spaces or direction marks.
-    NaN and infinities are refused (None).
-    """
-    if isinstance(text, bool):
-        return None
-    if isinstance(text, (int, float)):
-        value = float(text)
-        return value if value == value and value not in (float("inf"), float("-inf")) else None
-    if not isinstance(text, str):
-        return None
-    cleaned = to_latin_digits(normalise_text(text))
-    cleaned = cleaned.replace("٫", ".")
-    if re.fullmatch(r"\s*\d+/\d+\s*", cleaned):  # «۱۲/۵»: a common Persian decimal point
-        cleaned = cleaned.replace("/", ".")
-    cleaned = re.sub(r"[\s٬,،'\u066c]", "", cleaned)
-    cleaned = cleaned.rstrip("%٪").replace("−", "-")
-    if not _NUMBER.fullmatch(cleaned):
-        return None
+    """:func:`read_number`, or None for text that is not a number."""
     try:
-        value = float(Decimal(cleaned))
-    except (InvalidOperation, ValueError):
+        return read_number(text)
+    except NumberError:
         return None
-    return value
+
+
+def format_quantity(value: float | int | None, lang: str = DEFAULT_LOCALE,
+                    grouping: bool = True, decimals: int = 2) -> str:
+    """A measured value as typed or computed: up to `decimals` decimals, no trailing zeros
+    (۱۲٫۵, ۹, ۰٫۴۴), Persian digits and separators for fa; "—" for None."""
+    from app.scoring.engine import round_half_up
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        value = int(value)
+    rounded = round_half_up(float(value), decimals)
+    text = f"{rounded:,.{decimals}f}" if grouping else f"{rounded:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    if lang != "fa":
+        return text
+    return text.replace(",", "٬").replace(".", "٫").translate(_TO_PERSIAN)
 
 
 # --- Jalali dates -----------------------------------------------------------------------------

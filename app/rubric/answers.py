@@ -8,12 +8,12 @@ the web forms use it too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.i18n import normalise_text, parse_number
+from app.i18n import normalise_text
 from app.rubric.errors import RubricError, RubricProblem, Term, Where
+from app.rubric.formula import profile_values
 from app.rubric.model import Criterion, Rubric
 from app.rubric.nodes import Checker, Field, describe, suggest, to_python, yes_no
 from app.rubric.reader import (
@@ -27,23 +27,16 @@ from app.rubric.reader import (
     position,
     read_tree,
 )
+from app.rubric.types.base import shown
+from app.rubric.values import AnswerError, AnswerValue, Sample
 
 TOP_KEYS = ("municipality", "answers", "rubric", "version")
-MUNICIPALITY_KEYS = ("name", "grade", "population", "tier")
-ANSWER_KEYS = ("value", "note", "na", "reason")
+MUNICIPALITY_KEYS = ("name", "grade", "population", "tier", "budget", "staff", "area")
+#: the keys of an answer mapping every type accepts; each type adds its own (value, inputs …)
+COMMON_ANSWER_KEYS = ("note", "na", "reason")
 
-__all__ = ["AnswerError", "AnswerSheet", "AnswerValue", "check_answers", "coerce_answer",
-           "load_answers"]
-
-
-@dataclass(frozen=True)
-class AnswerValue:
-    """One criterion's answer."""
-
-    value: float | bool | None = None  # None = unanswered
-    na: bool = False
-    na_reason: str = ""
-    note: str = ""
+__all__ = ["AnswerError", "AnswerSheet", "AnswerValue", "Sample", "check_answers",
+           "coerce_answer", "load_answers"]
 
 
 @dataclass(frozen=True)
@@ -52,79 +45,14 @@ class AnswerSheet:
     municipality: dict
     answers: dict[str, AnswerValue] = field(default_factory=dict)
 
-
-class AnswerError(ValueError):
-    """An answer that cannot be accepted: a catalogue code and its parameters.
-
-    `part` says which part of a ``{value, note, na}`` answer is wrong ("value", "na" or None
-    for the answer as a whole), so a form can put the message by the right field.
-    """
-
-    def __init__(self, code: str, params: Mapping[str, object], part: str | None = None,
-                 hint_params: Mapping[str, object] | None = None):
-        self.code = code
-        self.params = dict(params)
-        self.part = part
-        self.hint_params = dict(hint_params or {})
-        super().__init__(code)
-
-    def problem(self, line: int = 0, col: int = 0) -> RubricProblem:
-        return RubricProblem(self.code, line, col, self.params, self.hint_params)
-
-
-def _shown(raw: object) -> str:
-    if isinstance(raw, bool):
-        return f"«{str(raw).lower()}»"
-    return f"«{raw}»"
+    @property
+    def profile(self) -> dict[str, float]:
+        """The municipality's profile as formulas read it (population, grade, budget …)."""
+        return profile_values(self.municipality)
 
 
 def _is_empty(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not normalise_text(raw))
-
-
-def coerce_value(criterion: Criterion, raw: object) -> float | bool | None:
-    """A bare value converted by the criterion's type; None for an empty one."""
-    if _is_empty(raw):
-        return None
-    cid = criterion.id
-    if isinstance(raw, (dict, list)):
-        raise AnswerError("A008", {"id": cid, "found": describe_python(raw)}, "value")
-    if criterion.type == "yesno":
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, (int, float)) and raw in (0, 1):
-            return bool(raw)
-        answer = yes_no(str(raw))
-        if answer is None:
-            raise AnswerError("A005", {"id": cid, "value": _shown(raw)}, "value")
-        return answer
-    if criterion.type == "scale":
-        assert criterion.scale is not None
-        number = None if isinstance(raw, bool) else parse_number(raw)
-        if number is not None:
-            if criterion.scale.level(number) is None:
-                raise AnswerError("A002", _scale_params(criterion, raw), "value")
-            return number
-        level = criterion.scale.level_by_label(normalise_text(str(raw)))
-        if level is None:
-            raise AnswerError("A002", _scale_params(criterion, raw), "value")
-        return level.value
-    number = None if isinstance(raw, bool) else parse_number(raw)
-    if number is None:
-        raise AnswerError("A004", {"id": cid, "value": _shown(raw)}, "value")
-    if criterion.type == "percent" and not 0 <= number <= 100:
-        raise AnswerError("A003", {"id": cid, "value": _shown(raw)}, "value")
-    return number
-
-
-def _scale_params(criterion: Criterion, raw: object) -> dict:
-    assert criterion.scale is not None
-    levels = [f"{_plain(level.value)} = {level.label}" for level in criterion.scale.levels]
-    return {"id": criterion.id, "value": _shown(raw), "levels": levels}
-
-
-def _plain(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def describe_python(raw: object) -> str:
@@ -132,45 +60,66 @@ def describe_python(raw: object) -> str:
         return Term("a mapping")
     if isinstance(raw, list):
         return Term("a list")
-    return _shown(raw)
+    return shown(raw)
+
+
+def coerce_value(criterion: Criterion, raw: object):
+    """A bare value converted by the criterion's type; None for an empty one."""
+    return criterion.kind.read_value(criterion, raw)
 
 
 def coerce_answer(criterion: Criterion, raw: object) -> AnswerValue:
-    """One answer as written — a value, ``{value, note}``, ``{na: reason}`` or
-    ``{na: true, reason: …}`` — as an :class:`AnswerValue`; raises :class:`AnswerError`."""
+    """One answer as written — a value, ``{value, note}``, ``{na: reason}``,
+    ``{na: true, reason: …}``, or the type's own shapes (``{inputs: …}``, ``{samples: …}``,
+    a checklist's list) — as an :class:`AnswerValue`; raises :class:`AnswerError`.
+
+    The one reading of answers: answers files, worked examples, the form and the autosave
+    all come through here."""
+    kind = criterion.kind
     cid = criterion.id
-    if isinstance(raw, list):
-        raise AnswerError("A008", {"id": cid, "found": describe_python(raw)})
     if not isinstance(raw, dict):
-        return AnswerValue(value=coerce_value(criterion, raw))
-    unknown = [key for key in raw if key not in ANSWER_KEYS]
+        if isinstance(raw, list) and "value" not in kind.answer_keys(criterion):
+            raise AnswerError("A008", {"id": cid, "found": describe_python(raw)})
+        return AnswerValue(**kind.read_answer(criterion, raw))
+    allowed = COMMON_ANSWER_KEYS + kind.answer_keys(criterion)
+    unknown = [key for key in raw if key not in allowed]
     if unknown:
-        suggestion = suggest(str(unknown[0]), ANSWER_KEYS)
+        suggestion = suggest(str(unknown[0]), allowed)
         raise AnswerError("A008", {"id": cid, "found": f"«{unknown[0]}»"}, None,
                           {"suggestion": suggestion} if suggestion else None)
-    note = "" if _is_empty(raw.get("note")) else normalise_text(str(raw.get("note")))
-    na, reason = _na(raw)
+    note = raw.get("note")
+    if isinstance(note, bool) or (note is not None and not isinstance(note, str | int | float)):
+        raise AnswerError("A008", {"id": cid, "found": describe_python(note)}, "note")
+    note = "" if _is_empty(note) else normalise_text(str(note))
+    na, reason = _na(raw, cid)
+    parts = {key: value for key, value in raw.items() if key not in COMMON_ANSWER_KEYS}
     if na:
         if not criterion.allow_na:
             raise AnswerError("A006", {"id": cid}, "na")
-        if not _is_empty(raw.get("value")):
+        if any(not _is_empty(value) and value != [] for value in parts.values()):
             raise AnswerError("A008", {"id": cid, "found": _both()}, "na")
         if not reason:
             raise AnswerError("A007", {"id": cid}, "na")
         return AnswerValue(na=True, na_reason=reason, note=note)
-    return AnswerValue(value=coerce_value(criterion, raw.get("value")), note=note)
+    return AnswerValue(note=note, **kind.read_answer(criterion, parts))
 
 
 def _both() -> str:
     return Term("both a value and N/A")
 
 
-def _na(raw: dict) -> tuple[bool, str]:
-    """(is N/A, reason) from ``{na: reason}`` or ``{na: true, reason: …}``."""
+def _na(raw: dict, cid: str) -> tuple[bool, str]:
+    """(is N/A, reason) from ``{na: reason}`` or ``{na: true, reason: …}``.
+
+    In a file, «na: yes» and «na: "true"» read as written; a false N/A is never a reason."""
     if "na" not in raw:
         return False, ""
     na = raw["na"]
-    reason = "" if _is_empty(raw.get("reason")) else normalise_text(str(raw["reason"]))
+    reason_raw = raw.get("reason")
+    if reason_raw is not None and (not isinstance(reason_raw, str | int | float)
+                                   or isinstance(reason_raw, bool)):
+        raise AnswerError("A008", {"id": cid, "found": describe_python(reason_raw)}, "na")
+    reason = "" if _is_empty(reason_raw) else normalise_text(str(reason_raw))
     if isinstance(na, bool):
         return na, reason
     if _is_empty(na):
@@ -180,7 +129,7 @@ def _na(raw: dict) -> tuple[bool, str]:
         if word is not None:  # «na: yes», «na: "true"», «na: 1»
             return word, reason
         return True, reason or normalise_text(na)
-    return True, reason
+    raise AnswerError("A008", {"id": cid, "found": describe_python(na)}, "na")
 
 
 # --- the file ---------------------------------------------------------------------------------
@@ -245,6 +194,17 @@ class _AnswersChecker(Checker):
         if "name" in fields:
             result["name"] = self.text(fields["name"], where.at("name"), required=False) or ""
         ok = True
+        for key in ("budget", "staff", "area"):
+            if key in fields and kind_of(fields[key].node) != "null":
+                value = self.number(fields[key], where.at(key))
+                if value is None:
+                    ok = False
+                elif value < 0:
+                    self.add("R404", fields[key], where=where.at(key),
+                             value=describe(fields[key].node))
+                    ok = False
+                else:
+                    result[key] = value
         for key in ("grade", "population"):
             if key in fields and kind_of(fields[key].node) != "null":
                 value = self.whole(fields[key], where.at(key))

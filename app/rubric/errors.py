@@ -139,6 +139,34 @@ CATALOGUE: dict[str, Entry] = _entries(
           {"default": N_("for example, «50» asks for a note below half of the points")}),
     Entry("R309", N_("%(where)s is %(value)s; it must be more than 0 and at most 1"),
           {"default": N_("for example, «0.34» allows N/A on a third of a unit's weight")}),
+    Entry("R310", N_("«%(key)s» cannot be used together with «brackets» in %(where)s"),
+          {"default": N_("remove «%(key)s»: the brackets give the points")}),
+    Entry("R311", N_("%(where)s gives the fraction %(value)s; a bracket's fraction must be "
+                     "between 0 and 1"),
+          {"default": N_("write the share of the weight the step earns, such as «0.6»")}),
+    Entry("R312", N_("%(where)s must give exactly one of «min» or «max», and a «fraction»"),
+          {"default": N_("for example «{min: 80, fraction: 1}»; use «max» when lower "
+                         "values are better")}),
+    Entry("R313", N_("the brackets of %(where)s mix «min» and «max»"),
+          {"default": N_("use «min» in every bracket (higher is better) or «max» in every "
+                         "bracket (lower is better)")}),
+    Entry("R314", N_("the bound %(value)s appears twice in %(where)s: on line %(first_line)s "
+                     "and again on line %(line)s"),
+          {"default": N_("give every bracket its own bound")}),
+    Entry("R315", N_("in %(where)s «min» %(low)s is not below «max» %(high)s"),
+          {"default": N_("make «min» smaller than «max», or remove one of them")}),
+    Entry("R320", N_("«aggregate» in %(where)s is «%(value)s»; it must be one of %(known)s"),
+          {"default": _DID_YOU_MEAN}),
+    Entry("R321", N_("%(where)s is %(value)s; at least one site is needed"),
+          {"default": N_("write a whole number of sites, 1 or more")}),
+    Entry("R322", N_("%(where)s has both «samples» and «inputs»; a computed value cannot be "
+                     "observed at several sites"),
+          {"default": N_("remove «samples», or split the criterion in two")}),
+    Entry("R330", N_("%(where)s is %(value)s; an item's points must be greater than 0"),
+          {"default": N_("use a positive number, or remove the item")}),
+    Entry("R331", N_("%(where)s is %(value)s; it must be more than 0 and at most the %(total)s "
+                     "points of all items"),
+          {"default": N_("lower «full_at», or give the items more points")}),
     # tiers
     Entry("R401", N_("%(where)s is %(found)s; it must be a pair [from, to]"),
           {"default": N_("for example «[1, 4]»; leave «to» empty (null) for no upper limit")}),
@@ -152,6 +180,12 @@ CATALOGUE: dict[str, Entry] = _entries(
     Entry("R405", N_("tier «%(tier)s» has neither «grades» nor «population», so it matches "
                      "every municipality and the tiers after it (%(later)s) can never match"),
           {"default": N_("move tier «%(tier)s» to the end of the list, or give it a condition")}),
+    Entry("R406", N_("no tier takes the grade(s) %(gaps)s: tiers given by «grades» must "
+                     "together cover grades 1 to 12"),
+          {"default": N_("widen a tier's «grades», or add a tier for these grades")}),
+    Entry("R407", N_("no tier takes the population(s) %(gaps)s: tiers given by «population» "
+                     "must together cover every population from 0 up"),
+          {"default": N_("make each tier start one above where the one before it ends")}),
     # bands
     Entry("R501", N_("the lowest band starts at %(value)s; the lowest band must start at 0"),
           {"default": N_("add a band with «min: 0» (or change this band's min to 0)")}),
@@ -170,6 +204,46 @@ CATALOGUE: dict[str, Entry] = _entries(
     Entry("R604", N_("the label «%(value)s» is used by two levels of %(where)s: on line "
                      "%(first_line)s and again on line %(line)s"),
           {"default": N_("give every level its own label, so answers by label are clear")}),
+    # formulas of computed criteria
+    Entry("R701", N_("the formula of %(where)s cannot be read at «%(found)s»"),
+          {"default": N_("use numbers, the input and profile names, + - * /, parentheses, "
+                         "min(…) and max(…)")}),
+    Entry("R702", N_("the formula of %(where)s uses «%(value)s», which is neither an input of "
+                     "the criterion nor a profile name; the names it may use are %(known)s"),
+          {"default": _DID_YOU_MEAN,
+           "define": N_("define it under «inputs:», or use a profile name")}),
+    Entry("R703", N_("the formula of %(where)s ends before it is complete"),
+          {"default": N_("check that every «(» is closed and nothing follows an operator at "
+                         "the end")}),
+    Entry("R704", N_("the formula of %(where)s calls «%(name)s»; only min(…) and max(…) are "
+                     "allowed"),
+          {"default": N_("write the calculation with + - * / instead")}),
+    Entry("R705", N_("the input name «%(name)s» in %(where)s is not allowed"),
+          {"default": N_("start with a Latin letter, then letters, digits or «_», "
+                         "such as «green_area»"),
+           "profile": N_("this is a profile name, which formulas read from the municipality; "
+                         "choose another name for what the inspector counts")}),
+    Entry("R706", N_("%(where)s has «inputs» but no «formula» that computes the value from them"),
+          {"default": N_("add «formula: …», such as «formula: green_area / population»")}),
+    # verdict rules (gates)
+    Entry("R801", N_("%(where)s must name either «units» or «criteria» (one of them)"),
+          {"default": N_("add «units: [...]» (or «units: all») or «criteria: [...]»")}),
+    Entry("R802", N_("%(where)s names the unit «%(value)s», which the rubric does not have"),
+          {"default": _DID_YOU_MEAN}),
+    Entry("R803", N_("%(where)s names the criterion «%(value)s», which the rubric does not "
+                     "have"),
+          {"default": _DID_YOU_MEAN}),
+    Entry("R804", N_("%(where)s is %(value)s; it must be a score between 0 and 100"),
+          {"default": N_("for example «59.9»")}),
+    Entry("R805", N_("%(where)s is %(value)s; it must be between 0 and 1"),
+          {"default": N_("for example «0.67»")}),
+    Entry("R806", N_("%(where)s is %(value)s; the count must be a whole number, 1 or more"),
+          {"default": N_("write how many of the named items must reach «min»")}),
+    Entry("R807", N_("%(where)s must give exactly one of «cap» or «factor»"),
+          {"default": N_("«cap: 59.9» limits the overall score; «factor: 0.67» multiplies it")}),
+    Entry("R808", N_("the gate id «%(id)s» is used twice: on line %(first_line)s and again "
+                     "on line %(line)s"),
+          {"default": N_("give every gate its own id")}),
     # answers
     Entry("A001", N_("there is an answer for «%(id)s», but the rubric has no criterion with "
                      "this id"),
@@ -189,6 +263,49 @@ CATALOGUE: dict[str, Entry] = _entries(
           {"default": N_("write the reason: {na: …reason…}")}),
     Entry("A008", N_("the answer to criterion «%(id)s» has the wrong shape: %(found)s"),
           {"default": N_("write a value, {value: …, note: …} or {na: …reason…}")}),
+    Entry("A010", N_("criterion «%(id)s» is not computed, so its answer cannot give "
+                     "«inputs»"),
+          {"default": N_("give its value instead")}),
+    Entry("A011", N_("the answer to criterion «%(id)s» gives the input «%(name)s», which the "
+                     "criterion does not have; its inputs are %(known)s"),
+          {"default": _DID_YOU_MEAN}),
+    Entry("A012", N_("the input «%(name)s» of criterion «%(id)s» is %(value)s; inputs are "
+                     "numbers, 0 or more"),
+          {"default": N_("write digits only, such as «۱۴۴۰۰»")}),
+    Entry("A013", N_("criterion «%(id)s» is computed from its inputs, so its answer cannot "
+                     "give a value"),
+          {"default": N_("give the inputs: {inputs: {…}}")}),
+    Entry("A014", N_("the answer to criterion «%(id)s» ticks %(value)s, which is not an item "
+                     "of its checklist; the items are %(known)s"),
+          {"default": _DID_YOU_MEAN}),
+    Entry("A015", N_("the answer to checklist criterion «%(id)s» must be the list of ticked "
+                     "item keys, but it is %(found)s"),
+          {"default": N_("write the keys in brackets, such as «[plan, staff]», or «[]» for "
+                         "none")}),
+    Entry("A016", N_("criterion «%(id)s» is not observed at several sites, so its answer "
+                     "cannot give «samples»"),
+          {"default": N_("give its value instead")}),
+    Entry("A017", N_("sample number %(number)s of criterion «%(id)s» must give a «site» (the "
+                     "place observed) and a «value»"),
+          {"default": N_("write each sample as «{site: …, value: …}»")}),
+    Entry("A018", N_("criterion «%(id)s» is observed at several sites, so its answer must "
+                     "list «samples», not one value"),
+          {"default": N_("write «{samples: [{site: …, value: …}, …]}»")}),
+    Entry("A019", N_("criterion «%(id)s» lists more than %(limit)s samples")),
+    Entry("A020", N_("the sample at «%(site)s» of criterion «%(id)s» has no value"),
+          {"default": N_("give the value observed there, or remove the sample")}),
+    Entry("A021", N_("the answer %(value)s to criterion «%(id)s» is below the lowest allowed "
+                     "value, %(limit)s"),
+          {"default": N_("check the number; the rubric allows nothing below %(limit)s")}),
+    Entry("A022", N_("the answer %(value)s to criterion «%(id)s» is above the highest allowed "
+                     "value, %(limit)s"),
+          {"default": N_("check the number; the rubric allows nothing above %(limit)s")}),
+    Entry("A023", N_("the answer %(value)s to criterion «%(id)s» could be read two ways: is the "
+                     "comma a decimal mark or a thousands separator?"),
+          {"default": N_("write the decimal mark as «٫» or «.» (۱۲٫۵), and thousands in groups "
+                         "of three (۱٬۲۰۰) or without a separator")}),
+    Entry("A024", N_("the answer %(value)s to criterion «%(id)s» is too large"),
+          {"default": N_("check the number of digits")}),
     # worked examples (scored by app.rubric.examples)
     Entry("X001", N_("example «%(name)s»: no tier of the rubric matches its municipality"),
           {"default": N_("give the example's municipality a «tier», or a grade or population "
@@ -227,6 +344,11 @@ PLACE_SEGMENTS = {
     "band": N_("band «%(id)s»"),
     "scale": N_("scale «%(id)s»"),
     "example": N_("example «%(id)s»"),
+    "gate": N_("gate «%(id)s»"),
+    "gate#": N_("gate number %(id)s"),
+    "input": N_("input «%(id)s»"),
+    "item": N_("item «%(id)s»"),
+    "bracket#": N_("bracket number %(id)s"),
     "tier#": N_("tier number %(id)s"),
     "unit#": N_("unit number %(id)s"),
     "criterion#": N_("criterion number %(id)s"),
@@ -245,6 +367,16 @@ _SUGGESTION = N_("suggestion")
 
 class Term(str):
     """A word used as a message parameter; translated when the message is shown."""
+
+
+class Span(tuple):
+    """A range of whole numbers (low, high) as a message parameter: «5» or «1000–1999», in the
+    reader's digits."""
+
+    def render(self, lang: str) -> str:
+        low, high = self
+        text = str(low) if low == high else f"{low}–{high}"
+        return persian_digits(text) if lang == "fa" else text
 
 
 @dataclass(frozen=True)
@@ -336,7 +468,8 @@ def _param(value: object, gettext, lang: str) -> str:
         return persian_digits(number) if lang == "fa" else str(number)
     if isinstance(value, (list, tuple)):
         sep = "، " if lang == "fa" else ", "
-        items = [f"«{_clean(item)}»" for item in value[:12]]
+        items = [f"«{item.render(lang) if isinstance(item, Span) else _clean(item)}»"
+                 for item in value[:12]]
         if not items:
             return gettext(TERMS["none"])
         return sep.join(items) + (sep + "…" if len(value) > 12 else "")

@@ -39,11 +39,12 @@ def check_examples(rubric: Rubric) -> list[RubricProblem]:
                 failed = True
         if failed:
             continue
-        card = score(rubric, str(tier_id), answers)
+        card = score(rubric, str(tier_id), answers, municipality)
+        at = example.expect_line or example.line
         if example.expect_score is not None and card.score != example.expect_score:
-            problems.append(RubricProblem("X003", example.line, 1, {
+            problems.append(RubricProblem("X003", at, 1, {
                 **where, "expected": example.expect_score, "got": card.score}))
         if example.expect_band is not None and card.band != example.expect_band:
-            problems.append(RubricProblem("X004", example.line, 1, {
+            problems.append(RubricProblem("X004", at, 1, {
                 **where, "expected": example.expect_band, "got": card.band or "—"}))
     return problems

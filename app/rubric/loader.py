@@ -7,24 +7,31 @@ and build the frozen model only when nothing is wrong.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.i18n import normalise_text
-from app.rubric.errors import RubricError, RubricProblem, Where
+from app.rubric import types
+from app.rubric.answers import to_raw
+from app.rubric.errors import RubricError, RubricProblem, Span, Where
 from app.rubric.model import (
-    BETTER,
-    CRITERION_TYPES,
     DEFAULT_NA_LIMIT,
     Band,
     Criterion,
     Example,
+    Gate,
     Rubric,
+    Sampling,
     Scale,
     ScaleLevel,
     Tier,
     Unit,
 )
-from app.rubric.nodes import Checker, Field, describe, node_number, to_python
+from app.rubric.nodes import Checker, Field, describe, node_number
+from app.rubric.nodes import entry_where as _entry_where
+from app.rubric.nodes import once as _once
+from app.rubric.nodes import plain_num as _num
+from app.rubric.nodes import report_at as _at
 from app.rubric.reader import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_DEPTH,
@@ -37,22 +44,38 @@ from app.rubric.reader import (
     position,
     read_tree,
 )
+from app.rubric.types.base import AGGREGATES
 
 TOP_KEYS = ("id", "version", "title", "description", "reference_tier", "na_limit", "tiers",
-            "bands", "scales", "units", "examples")
+            "bands", "scales", "units", "gates", "examples")
 TOP_REQUIRED = ("id", "version", "title", "tiers", "bands", "units")
 TIER_KEYS = ("id", "title", "description", "grades", "population")
 BAND_KEYS = ("min", "label")
-UNIT_KEYS = ("id", "title", "description", "weight", "applies_to", "criteria")
+UNIT_KEYS = ("id", "title", "description", "weight", "applies_to", "na_limit", "criteria")
 UNIT_REQUIRED = ("id", "title", "weight", "criteria")
-CRITERION_KEYS = ("id", "title", "description", "type", "weight", "target", "floor", "better",
-                  "scale", "applies_to", "allow_na", "evidence", "guidance", "unit_label",
-                  "note_required_below")
+#: the keys every criterion may have; each type adds its own (app.rubric.types)
+CRITERION_KEYS = ("id", "title", "description", "type", "weight", "applies_to", "allow_na",
+                  "evidence", "guidance", "unit_label", "note_required_below")
 CRITERION_REQUIRED = ("id", "title", "type", "weight")
+SAMPLES_KEYS = ("min", "aggregate")
+GATE_KEYS = ("id", "title", "units", "criteria", "min", "count", "cap", "factor")
 EXAMPLE_KEYS = ("name", "municipality", "answers", "expect")
-MUNICIPALITY_KEYS = ("name", "grade", "population", "tier")
+MUNICIPALITY_KEYS = ("name", "grade", "population", "tier", "budget", "staff", "area")
 EXPECT_KEYS = ("score", "band")
-MEASURED = ("number", "percent")
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """One criterion as its type reads it: the node, its fields, its place in the file, the
+    tiers it applies to, every tier of the rubric, and its id."""
+
+    item: Node
+    fields: dict[str, Field]
+    where: Where
+    applies: frozenset[str]
+    everywhere: frozenset[str]
+    criterion_id: str
+
 
 __all__ = ["check_rubric", "load_rubric"]
 
@@ -98,11 +121,6 @@ def _order(problem: RubricProblem) -> tuple[int, int]:
     return problem.line, problem.col
 
 
-def _num(value: float) -> float | int:
-    """A number for messages: 90.0 → 90."""
-    return int(value) if float(value).is_integer() else value
-
-
 class _RubricBuilder(Checker):
     def __init__(self) -> None:
         super().__init__()
@@ -138,23 +156,26 @@ class _RubricBuilder(Checker):
                                     where=top.at("reference_tier"), known=self.tier_ids)
         na_limit = DEFAULT_NA_LIMIT
         if "na_limit" in fields:
-            value = self.number(fields["na_limit"], top.at("na_limit"))
-            if value is not None:
-                if 0 < value <= 1:
-                    na_limit = value
-                else:
-                    self.add("R309", fields["na_limit"], where=top.at("na_limit"),
-                             value=describe(fields["na_limit"].node))
+            na_limit = self._na_limit(fields["na_limit"], top.at("na_limit")) or na_limit
         bands = self._bands(fields["bands"]) if "bands" in fields else ()
         if "scales" in fields:
             self._scales(fields["scales"])
         units = self._units(fields["units"]) if "units" in fields else ()
+        gates = self._gates(fields["gates"], units) if "gates" in fields else ()
         examples = self._examples(fields["examples"]) if "examples" in fields else ()
         if self.problems:
             return None
         return Rubric(id=rubric_id, version=version, title=title, tiers=tiers, bands=bands,
                       units=units, reference_tier=reference, na_limit=na_limit,
-                      scales=dict(self.scales), description=description, examples=examples)
+                      scales=dict(self.scales), description=description, examples=examples,
+                      gates=gates)
+
+    def _na_limit(self, field: Field, where: Where) -> float | None:
+        value = self.number(field, where)
+        if value is not None and not 0 < value <= 1:
+            self.add("R309", field, where=where, value=describe(field.node))
+            return None
+        return value
 
     def _version(self, field: Field | None) -> str | None:
         """The author's label, as written: ``1405.10`` stays «1405.10»."""
@@ -175,6 +196,7 @@ class _RubricBuilder(Checker):
         seen: dict[str, int] = {}
         catch_all: tuple[Tier, Node] | None = None
         later: list[str] = []
+        ok_ranges = True
         for number, item in enumerate(items, start=1):
             where = Where((_named("tier", item, "id", number),))
             fields = self.mapping(item, where, TIER_KEYS, ("id",))
@@ -197,9 +219,11 @@ class _RubricBuilder(Checker):
             grades = population = None
             if "grades" in fields:
                 grades = self._range(fields["grades"], where.at("grades"), grades=True)
+                ok_ranges = ok_ranges and grades is not None
             if "population" in fields:
                 population = self._range(fields["population"], where.at("population"),
                                          grades=False)
+                ok_ranges = ok_ranges and population is not None
             tier = Tier(tier_id, title, description, grades, population)
             if duplicate:
                 continue
@@ -210,7 +234,31 @@ class _RubricBuilder(Checker):
             tiers.append(tier)
         if catch_all is not None and later:
             self.add("R405", catch_all[1], tier=catch_all[0].id, later=later)
+        elif ok_ranges and tiers and len(tiers) == len(items):
+            self._coverage(field, tiers)
         return tuple(tiers)
+
+    def _coverage(self, field: Field, tiers: list[Tier]) -> None:
+        """Tiers by grades alone must cover grades 1–12; tiers by population alone every
+        population from 0 up to the highest bound given (or without limit)."""
+        if all(t.grades is not None and t.population is None for t in tiers):
+            taken = {g for t in tiers for g in range(t.grades[0], t.grades[1] + 1)}
+            gaps = _runs([g for g in range(1, 13) if g not in taken])
+            if gaps:
+                self.add("R406", field.key_node, gaps=[_span(a, b) for a, b in gaps])
+        elif all(t.population is not None and t.grades is None for t in tiers):
+            spans = sorted(t.population for t in tiers)
+            reach = 0  # every population below `reach` is taken
+            gaps = []
+            for low, high in spans:
+                if low > reach:
+                    gaps.append(_span(reach, low - 1))
+                if high is None:
+                    reach = None
+                    break
+                reach = max(reach, high + 1)
+            if gaps:
+                self.add("R407", field.key_node, gaps=gaps)
 
     def _range(self, field: Field, where: Where, *, grades: bool):
         """grades [from, to] within 1–12 (a single grade is fine too); population [min, max]
@@ -370,7 +418,7 @@ class _RubricBuilder(Checker):
             result.add(value)
         return frozenset(result)
 
-    def _per_tier(self, field: Field, where: Where, applies: frozenset[str], scalar_to,
+    def per_tier(self, field: Field, where: Where, applies: frozenset[str], scalar_to,
                   ) -> dict[str, tuple[float, Node]]:
         """A scalar (for each tier of `scalar_to`) or a mapping tier id → number that names
         every tier of `applies`. Values that are not numbers are reported and left out."""
@@ -432,6 +480,9 @@ class _RubricBuilder(Checker):
         weight = {}
         if "weight" in fields:
             weight = self._weights(fields["weight"], where.at("weight"), applies)
+        na_limit = None
+        if "na_limit" in fields:
+            na_limit = self._na_limit(fields["na_limit"], where.at("na_limit"))
         criteria: list[Criterion] = []
         if "criteria" in fields:
             items = self.sequence(fields["criteria"], where.at("criteria")) or []
@@ -442,11 +493,11 @@ class _RubricBuilder(Checker):
         if unit_id is None or title is None:
             return None
         return Unit(unit_id, title, weight, tuple(criteria), applies, description,
-                    line=position(item)[0])
+                    line=position(item)[0], na_limit=na_limit)
 
     def _weights(self, field: Field, where: Where, applies: frozenset[str]
                  ) -> dict[str, float]:
-        values = self._per_tier(field, where, applies, applies)
+        values = self.per_tier(field, where, applies, applies)
         for tier, (value, node) in _once(values, field.node):
             if value <= 0:
                 self.add("R301", _at(field, node), where=_entry_where(where, tier, node, field),
@@ -457,7 +508,8 @@ class _RubricBuilder(Checker):
     def _criterion(self, item: Node, index: int, unit_where: Where, unit_id: str,
                    unit_applies: frozenset[str]) -> Criterion | None:
         where = unit_where / _named("criterion", item, "id", index)
-        fields = self.mapping(item, where, CRITERION_KEYS, CRITERION_REQUIRED)
+        fields = self.mapping(item, where, CRITERION_KEYS + types.all_keys(),
+                              CRITERION_REQUIRED)
         if fields is None:
             return None
         criterion_id = self.ident(fields.get("id"), where.at("id"))
@@ -472,13 +524,15 @@ class _RubricBuilder(Checker):
         title = self.text(fields.get("title"), where.at("title"))
         texts = {key: self.text(fields.get(key), where.at(key), required=False) or ""
                  for key in ("description", "evidence", "guidance", "unit_label")}
-        ctype = None
+        kind = None
         if "type" in fields:
-            ctype = self.text(fields["type"], where.at("type"))
-            if ctype is not None and ctype not in CRITERION_TYPES:
-                self.suggest_or("R205", fields["type"], ctype, CRITERION_TYPES,
-                                where=where.at("type"), known=list(CRITERION_TYPES))
-                ctype = None
+            name = self.text(fields["type"], where.at("type"))
+            known = types.type_names()
+            if name is not None and name not in known:
+                self.suggest_or("R205", fields["type"], name, known, where=where.at("type"),
+                                known=list(known))
+            elif name is not None:
+                kind = types.type_of(name)
         applies = unit_applies
         if "applies_to" in fields:
             own = self._tier_list(fields["applies_to"], where.at("applies_to"))
@@ -490,14 +544,6 @@ class _RubricBuilder(Checker):
         weight = {}
         if "weight" in fields:
             weight = self._weights(fields["weight"], where.at("weight"), applies)
-        better = "higher"
-        if "better" in fields:
-            value = self.text(fields["better"], where.at("better"))
-            if value is not None and value not in BETTER:
-                self.suggest_or("R209", fields["better"], value, BETTER, where=where)
-                better = None  # unknown: the floor cannot be checked against the target
-            elif value is not None:
-                better = value
         allow_na = False
         if "allow_na" in fields:
             allow_na = bool(self.boolean(fields["allow_na"], where.at("allow_na")))
@@ -510,72 +556,66 @@ class _RubricBuilder(Checker):
                          value=describe(nfield.node))
             elif value is not None:
                 note_below = value / 100
-        target = floor = None
-        scale = None
-        if ctype in MEASURED:
-            target, floor = self._targets(item, fields, where, ctype, better, applies)
-        elif ctype is not None:
-            for key in ("target", "floor", "better"):
-                if key in fields:
-                    self.add("R305", fields[key].key_node, key=key, where=where, type=ctype)
-        if ctype == "scale":
-            if "scale" not in fields:
-                self.add("R302", item, where=where, type=ctype, key="scale")
-            else:
-                scale = self._criterion_scale(fields["scale"], where, criterion_id or "")
-        elif ctype is not None and "scale" in fields:
-            self.add("R305", fields["scale"].key_node, key="scale", where=where, type=ctype)
-        if criterion_id is None or title is None or ctype is None or better is None:
+        own_keys: dict | None = None
+        if kind is not None:
+            for key in types.all_keys():
+                if key in fields and key not in kind.keys:
+                    self.add("R305", fields[key].key_node, key=key, where=where,
+                             type=kind.name)
+            spec = CriterionSpec(item, fields, where, applies, frozenset(self.tier_ids),
+                                 criterion_id or "")
+            own_keys = kind.read(self, spec)
+            if own_keys is not None and "samples" in fields and "samples" in kind.keys:
+                sampling = self._sampling(fields["samples"], where,
+                                          computed=own_keys.get("formula") is not None
+                                          or "inputs" in fields)
+                if sampling is None:
+                    own_keys = None
+                else:
+                    own_keys["samples"] = sampling
+        if criterion_id is None or title is None or kind is None or own_keys is None:
             return None
         return Criterion(
-            id=criterion_id, unit_id=unit_id, title=title, type=ctype, weight=weight,
-            target=target, floor=floor, better=better, scale=scale, applies_to=applies,
-            allow_na=allow_na, evidence=texts["evidence"], guidance=texts["guidance"],
-            unit_label=texts["unit_label"], note_required_below=note_below,
-            line=position(item)[0], description=texts["description"])
+            id=criterion_id, unit_id=unit_id, title=title, type=kind.name, weight=weight,
+            applies_to=applies, allow_na=allow_na, evidence=texts["evidence"],
+            guidance=texts["guidance"], unit_label=texts["unit_label"],
+            note_required_below=note_below, line=position(item)[0],
+            description=texts["description"], **own_keys)
+
+    def _sampling(self, field: Field, where: Where, *, computed: bool) -> Sampling | None:
+        """``samples: {min: 3, aggregate: mean}`` (observations at several sites)."""
+        if computed:
+            self.add("R322", field.key_node, where=where)
+            return None
+        place = where.at("samples")
+        fields = self.mapping(field.node, place, SAMPLES_KEYS, key_pos=field)
+        if fields is None:
+            return None
+        minimum, how = 1, "mean"
+        if "min" in fields:
+            value = self.whole(fields["min"], place)
+            if value is None:
+                return None
+            if value < 1:
+                self.add("R321", fields["min"], where=place, value=describe(fields["min"].node))
+                return None
+            minimum = value
+        if "aggregate" in fields:
+            value = self.text(fields["aggregate"], place)
+            if value is None:
+                return None
+            if value not in AGGREGATES:
+                self.suggest_or("R320", fields["aggregate"], value, AGGREGATES, where=place,
+                                known=list(AGGREGATES))
+                return None
+            how = value
+        return Sampling(minimum, how)
 
     def _tier_order(self, tier: str) -> int:
         return self.tier_ids.index(tier) if tier in self.tier_ids else len(self.tier_ids)
 
-    def _targets(self, item: Node, fields: dict[str, Field], where: Where, ctype: str,
-                 better: str, applies: frozenset[str]):
-        """Targets and floors of a number / percent criterion. A scalar is stored for every
-        tier (the raw score reads the reference tier's), a mapping as given."""
-        everywhere = frozenset(self.tier_ids)
-        if "target" not in fields:
-            self.add("R302", item, where=where, type=ctype, key="target")
-            return None, None
-        tfield = fields["target"]
-        targets = self._per_tier(tfield, where.at("target"), applies, everywhere)
-        for tier, (value, node) in _once(targets, tfield.node):
-            place = _entry_where(where.at("target"), tier, node, tfield)
-            if value < 0:
-                self.add("R303", _at(tfield, node), where=place, value=describe(node))
-            elif ctype == "percent" and value > 100:
-                self.add("R304", _at(tfield, node), where=place, value=describe(node))
-        good = {tier: value for tier, (value, _node) in targets.items()
-                if value >= 0 and not (ctype == "percent" and value > 100)}
-        if "floor" not in fields:
-            return good, None
-        ffield = fields["floor"]
-        raw = self._per_tier(ffield, where.at("floor"), applies, everywhere)
-        for tier, (value, node) in _once(raw, ffield.node):
-            if ctype == "percent" and not 0 <= value <= 100:
-                self.add("R304", _at(ffield, node),
-                         where=_entry_where(where.at("floor"), tier, node, ffield),
-                         value=describe(node))
-        reported = False
-        for tier, (value, node) in raw.items():
-            target = good.get(tier)
-            if better is None or target is None or (reported and node is ffield.node):
-                continue
-            if value >= target if better == "higher" else value <= target:
-                self.add("R306" if better == "higher" else "R307", _at(ffield, node),
-                         where=where, tier=tier, floor=_num(value), target=_num(target))
-                reported = reported or node is ffield.node
-        return good, {tier: value for tier, (value, _node) in raw.items()}
-
-    def _criterion_scale(self, field: Field, where: Where, criterion_id: str) -> Scale | None:
+    def criterion_scale(self, field: Field, where: Where, criterion_id: str) -> Scale | None:
+        """A criterion's `scale:`: a named scale of the rubric, or levels written inline."""
         node = field.node
         if isinstance(node, MappingNode):
             return self._scale(node, criterion_id, where.at("scale"), field)
@@ -589,6 +629,115 @@ class _RubricBuilder(Checker):
             self.suggest_or("R207", field, name, known, "define", where=where.at("scale"),
                             known=known)
         return None
+
+    # --- gates ----------------------------------------------------------------------------
+
+    def _gates(self, field: Field, units: tuple[Unit, ...]) -> tuple[Gate, ...]:
+        items = self.sequence(field, Where().at("gates"), nonempty=False)
+        if items is None:
+            return ()
+        unit_ids = [unit.id for unit in units]
+        criterion_ids = list(self.criterion_lines)
+        gates: list[Gate] = []
+        seen: dict[str, int] = {}
+        for number, item in enumerate(items, start=1):
+            where = Where((_named("gate", item, "id", number),))
+            fields = self.mapping(item, where, GATE_KEYS, ("id", "min"))
+            if fields is None:
+                continue
+            gate_id = self.ident(fields.get("id"), where.at("id"))
+            if gate_id is None:
+                continue
+            where = Where((("gate", gate_id),))
+            line = position(fields["id"].node)[0]
+            if gate_id in seen:
+                self.add("R808", fields["id"], id=gate_id, first_line=seen[gate_id], line=line)
+                continue
+            seen[gate_id] = line
+            title = self.text(fields.get("title"), where.at("title"), required=False) or ""
+            ok = True
+            named = [key for key in ("units", "criteria") if key in fields]
+            if len(named) != 1:
+                self.add("R801", fields["id"] if not named else fields[named[1]].key_node,
+                         where=where)
+                ok = False
+            unit_list = criterion_list = None
+            if "units" in fields:
+                unit_list = self._gate_refs(fields["units"], where.at("units"), unit_ids,
+                                            "R802", allow_all=True)
+                ok = ok and unit_list is not None
+            if "criteria" in fields:
+                criterion_list = self._gate_refs(fields["criteria"], where.at("criteria"),
+                                                 criterion_ids, "R803", allow_all=False)
+                ok = ok and criterion_list is not None
+            minimum = self.number(fields.get("min"), where.at("min"))
+            top = 100 if "criteria" not in fields else 1
+            if minimum is not None and not 0 <= minimum <= top:
+                self.add("R804" if top == 100 else "R805", fields["min"], where=where.at("min"),
+                         value=describe(fields["min"].node))
+                ok = False
+            ok = ok and minimum is not None
+            count = None
+            if "count" in fields:
+                count = self.whole(fields["count"], where.at("count"))
+                if count is not None and count < 1:
+                    self.add("R806", fields["count"], where=where.at("count"),
+                             value=describe(fields["count"].node))
+                    count = None
+                ok = ok and count is not None
+            effects = [key for key in ("cap", "factor") if key in fields]
+            cap = factor = None
+            if len(effects) != 1:
+                at = fields[effects[1]].key_node if len(effects) > 1 else fields["id"]
+                self.add("R807", at, where=where)
+                ok = False
+            if "cap" in fields:
+                cap = self.number(fields["cap"], where.at("cap"))
+                if cap is not None and not 0 <= cap <= 100:
+                    self.add("R804", fields["cap"], where=where.at("cap"),
+                             value=describe(fields["cap"].node))
+                    cap = None
+                ok = ok and cap is not None
+            if "factor" in fields:
+                factor = self.number(fields["factor"], where.at("factor"))
+                if factor is not None and not 0 <= factor <= 1:
+                    self.add("R805", fields["factor"], where=where.at("factor"),
+                             value=describe(fields["factor"].node))
+                    factor = None
+                ok = ok and factor is not None
+            if ok:
+                gates.append(Gate(gate_id, title, unit_list, criterion_list, minimum, count,
+                                  cap, factor, line=position(item)[0]))
+        return tuple(gates)
+
+    def _gate_refs(self, field: Field, where: Where, known: list[str], code: str, *,
+                   allow_all: bool) -> tuple[str, ...] | None:
+        """The unit or criterion ids a gate names (a list, one id, or «all» for units)."""
+        node = field.node
+        if allow_all and isinstance(node, ScalarNode) and normalise_text(node.value) == "all" \
+                and node.style in (None, ""):
+            return tuple(known)
+        if isinstance(node, ScalarNode) and kind_of(node) != "null":
+            items = [node]
+        else:
+            items = self.sequence(field, where)
+            if items is None:
+                return None
+        result: list[str] = []
+        ok = True
+        for item in items:
+            if not isinstance(item, ScalarNode) or kind_of(item) == "null":
+                self.add("R103", item, where=where, found=describe(item))
+                ok = False
+                continue
+            value = normalise_text(item.value)
+            if value not in known:
+                self.suggest_or(code, item, value, known, where=where)
+                ok = False
+                continue
+            if value not in result:
+                result.append(value)
+        return tuple(result) if ok else None
 
     # --- examples -------------------------------------------------------------------------
 
@@ -614,10 +763,12 @@ class _RubricBuilder(Checker):
                 afield = fields["answers"]
                 afields = self.mapping(afield.node, where.at("answers"), None, key_pos=afield)
                 if afields is not None:
-                    answers = {key: to_python(entry.node) for key, entry in afields.items()}
+                    answers = {key: to_raw(entry.node) for key, entry in afields.items()}
             score = band = None
+            expect_line = 0
             if "expect" in fields:
                 efield = fields["expect"]
+                expect_line = position(efield.key_node)[0]
                 efields = self.mapping(efield.node, where.at("expect"), EXPECT_KEYS,
                                        key_pos=efield)
                 if efields is not None:
@@ -625,7 +776,7 @@ class _RubricBuilder(Checker):
                     band = self.text(efields.get("band"), where.at("band"))
             if name and municipality is not None and answers is not None:
                 examples.append(Example(name, municipality, answers, score, band,
-                                        line=position(item)[0]))
+                                        line=position(item)[0], expect_line=expect_line))
         return tuple(examples)
 
     def _example_municipality(self, field: Field, where: Where) -> dict | None:
@@ -636,9 +787,11 @@ class _RubricBuilder(Checker):
         result: dict[str, object] = {}
         if "name" in fields:
             result["name"] = self.text(fields["name"], where.at("name"), required=False) or ""
-        for key in ("grade", "population"):
+        for key in ("grade", "population", "budget", "staff", "area"):
             if key in fields and kind_of(fields[key].node) != "null":
-                value = self.whole(fields[key], where.at(key))
+                value = self.number(fields[key], where.at(key))
+                if value is not None and key in ("grade", "population"):
+                    value = self.whole(fields[key], where.at(key))
                 if value is not None:
                     result[key] = value
         if "tier" in fields:
@@ -649,17 +802,6 @@ class _RubricBuilder(Checker):
             elif tier is not None:
                 result["tier"] = tier
         return result
-
-
-def _once(values: dict[str, tuple[float, Node]], scalar_node: Node):
-    """The entries of a per-tier result, a scalar written once being reported only once."""
-    seen_scalar = False
-    for tier, (value, node) in values.items():
-        if node is scalar_node:
-            if seen_scalar:
-                continue
-            seen_scalar = True
-        yield tier, (value, node)
 
 
 def _named(kind: str, item: Node, key: str, number: int) -> tuple[str, str]:
@@ -673,13 +815,16 @@ def _named(kind: str, item: Node, key: str, number: int) -> tuple[str, str]:
     return f"{kind}#", str(number)
 
 
-def _entry_where(where: Where, tier: str, node: Node, field: Field) -> Where:
-    """The place of one tier's value: the key itself for a scalar, «key.TIER» in a mapping."""
-    if node is field.node:
-        return where
-    return Where(where.path, f"{where.key}.{tier}")
+def _runs(values: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted whole numbers: [2, 3, 7] → [(2, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for value in values:
+        if runs and runs[-1][1] == value - 1:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
 
 
-def _at(field: Field, node: Node) -> Field | Node:
-    """Where to report a per-tier value: the field for a scalar, the entry in a mapping."""
-    return field if node is field.node else node
+def _span(low: int, high: int) -> Span:
+    return Span((low, high))

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-CRITERION_TYPES = ("scale", "yesno", "number", "percent")
+if TYPE_CHECKING:
+    from app.rubric.formula import Formula
+    from app.rubric.types import CriterionType
+
 BETTER = ("higher", "lower")
 DEFAULT_NA_LIMIT = 1 / 3
 
@@ -82,6 +86,60 @@ class Scale:
 
 
 @dataclass(frozen=True)
+class Bracket:
+    """A step of points: values from (or up to) `bound` earn `fraction` of the weight."""
+
+    bound: float
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Input:
+    """A quantity the inspector counts for a computed criterion."""
+
+    name: str
+    title: str
+    unit_label: str = ""
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    title: str
+    points: float = 1.0
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Observations at several sites: at least `min`, combined by `aggregate`."""
+
+    min: int = 1
+    #: "mean" | "min" | "share"
+    aggregate: str = "mean"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A verdict rule an average cannot overrule (`gates:` in the file)."""
+
+    id: str
+    title: str
+    #: unit ids the gate counts (all the rubric's units for «units: all»), or None
+    units: tuple[str, ...] | None
+    #: criterion ids the gate counts, or None
+    criteria: tuple[str, ...] | None
+    #: a unit score (0–100) or a criterion fraction (0–1) each counted item must reach
+    min: float
+    #: met when at least this many counted items reach `min`; None: every counted item
+    count: int | None = None
+    #: not met: overall = min(overall, cap)
+    cap: float | None = None
+    #: not met: overall × factor
+    factor: float | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Criterion:
     id: str
     unit_id: str
@@ -106,6 +164,28 @@ class Criterion:
     #: 1-based line of the criterion in the rubric file, for messages
     line: int = 0
     description: str = ""
+    #: step points per tier id (number/percent), instead of target and floor
+    brackets: Mapping[str, tuple[Bracket, ...]] | None = None
+    #: "min" (a value from the bound up earns the step) or "max" (lower is better)
+    bracket_kind: str = "min"
+    #: what the inspector counts, when the value is computed by `formula`
+    inputs: tuple[Input, ...] = ()
+    formula: Formula | None = None
+    #: checklist items and the points that earn the whole weight
+    items: tuple[ChecklistItem, ...] = ()
+    full_at: float | None = None
+    #: observed at several sites
+    samples: Sampling | None = None
+    #: bounds of a typed value (number/percent), None for no bound
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def kind(self) -> CriterionType:
+        """The object that knows everything about this criterion's type."""
+        from app.rubric.types import type_of
+
+        return type_of(self.type)
 
     def applies(self, tier_id: str) -> bool:
         return tier_id in self.applies_to
@@ -119,6 +199,16 @@ class Criterion:
     def floor_for(self, tier_id: str) -> float | None:
         return None if self.floor is None else self.floor.get(tier_id)
 
+    def brackets_for(self, tier_id: str) -> tuple[Bracket, ...] | None:
+        return None if self.brackets is None else self.brackets.get(tier_id)
+
+    @property
+    def computed(self) -> bool:
+        return self.formula is not None
+
+    def item(self, key: str) -> ChecklistItem | None:
+        return next((item for item in self.items if item.key == key), None)
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -129,6 +219,8 @@ class Unit:
     applies_to: frozenset[str] = frozenset()
     description: str = ""
     line: int = 0
+    #: the unit's own limit of N/A weight, replacing the rubric's; None: the rubric's
+    na_limit: float | None = None
 
     def applies(self, tier_id: str) -> bool:
         return tier_id in self.applies_to
@@ -147,6 +239,8 @@ class Example:
     expect_score: float | None = None
     expect_band: str | None = None
     line: int = 0
+    #: where the expectation is written (mismatches are reported there), else `line`
+    expect_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,6 +257,7 @@ class Rubric:
     scales: Mapping[str, Scale] = field(default_factory=dict)
     description: str = ""
     examples: tuple[Example, ...] = ()
+    gates: tuple[Gate, ...] = ()
 
     def tier(self, tier_id: str) -> Tier | None:
         for tier in self.tiers:

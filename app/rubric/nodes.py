@@ -262,3 +262,33 @@ def to_python(node: Node) -> object:
 
 
 ConvertFn = Callable[[Field | Node, Where], object]
+
+
+# --- per-tier values ----------------------------------------------------------------------------
+
+def once(values: dict[str, tuple[float, Node]], scalar_node: Node):
+    """The entries of a per-tier result, a scalar written once being reported only once."""
+    seen_scalar = False
+    for tier, (value, node) in values.items():
+        if node is scalar_node:
+            if seen_scalar:
+                continue
+            seen_scalar = True
+        yield tier, (value, node)
+
+
+def entry_where(where: Where, tier: str, node: Node, field: Field) -> Where:
+    """The place of one tier's value: the key itself for a scalar, «key.TIER» in a mapping."""
+    if node is field.node:
+        return where
+    return Where(where.path, f"{where.key}.{tier}")
+
+
+def report_at(field: Field, node: Node) -> Field | Node:
+    """Where to report a per-tier value: the field for a scalar, the entry in a mapping."""
+    return field if node is field.node else node
+
+
+def plain_num(value: float) -> float | int:
+    """A number for messages: 90.0 → 90."""
+    return int(value) if float(value).is_integer() else value

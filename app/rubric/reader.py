@@ -270,9 +270,30 @@ def read_tree(source, *, filename: str | None = None, max_bytes: int = DEFAULT_M
         text = text.replace("\t", " ")
     check_tabs(text, problems)
     if problems:
-        return None, name, problems
+        # report the tabs, then read on as if they were spaces, so that every other problem
+        # of the file is reported at once too (the guide promises all problems, not the first)
+        text = _untabbed(text, max_events, max_depth)
     node = parse_nodes(text, problems, max_events=max_events, max_depth=max_depth)
     return node, name, problems
+
+
+def _untabbed(text: str, max_events: int, max_depth: int) -> str:
+    """`text` with the tabs of each line's indentation as spaces: the first tab width (2, 4 or
+    8) with which the file reads as YAML, else 2."""
+    def expand(width: int) -> str:
+        lines = []
+        for line in text.split("\n"):
+            indent = len(line) - len(line.lstrip(" \t"))
+            lines.append(line[:indent].expandtabs(width) + line[indent:])
+        return "\n".join(lines)
+
+    for width in (2, 4, 8):
+        candidate = expand(width)
+        trial: list[RubricProblem] = []
+        parse_nodes(candidate, trial, max_events=max_events, max_depth=max_depth)
+        if not trial:
+            return candidate
+    return expand(2)
 
 
 # --- looking at nodes -------------------------------------------------------------------------

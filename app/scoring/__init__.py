@@ -1,8 +1,8 @@
 """Pure scoring core: no Flask, no database. See :mod:`app.scoring.engine`."""
 
 from app.scoring.engine import (
-    FRACTION_BY_TYPE,
     CriterionScore,
+    GateResult,
     ScoreCard,
     UnitScore,
     criterion_fraction,
@@ -12,6 +12,6 @@ from app.scoring.engine import (
 )
 
 __all__ = [
-    "FRACTION_BY_TYPE", "CriterionScore", "ScoreCard", "UnitScore", "criterion_fraction",
+    "CriterionScore", "GateResult", "ScoreCard", "UnitScore", "criterion_fraction",
     "needs_note", "round_half_up", "score",
 ]

@@ -1,7 +1,10 @@
 """The scoring rules of ``specs/rubric-format.md``, as pure functions over the rubric dataclasses.
 
-No Flask, no database: ``score(rubric, tier_id, answers)`` takes anything with the attributes
-``value``, ``na`` (and optionally ``na_reason``) per criterion id and returns a :class:`ScoreCard`.
+No Flask, no database: ``score(rubric, tier_id, answers, profile)`` takes anything with the
+attributes ``value``, ``na`` (and optionally ``na_reason``, ``inputs``, ``items``, ``samples``) per
+criterion id, and the municipality's profile for computed criteria, and returns a
+:class:`ScoreCard`. What a criterion's answer is worth is its type's business
+(:mod:`app.rubric.types`); this module adds up the fractions, applies N/A limits and gates.
 
 The adjusted score holds a municipality to its own tier's targets (the official score); the raw
 score repeats the computation with the reference tier's targets and floors, keeping the tier's
@@ -10,12 +13,13 @@ weights and applicability, so a reader sees what "given the resources available"
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from app.rubric.model import Criterion, Rubric
+from app.rubric.formula import profile_values
+from app.rubric.model import Criterion, Gate, Rubric
 
 # a unit's N/A share may reach na_limit exactly; float noise must not tip it over
 _EPSILON = 1e-9
@@ -34,62 +38,16 @@ def round_half_up(value: float | None, decimals: int = 1) -> float | None:
     return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
-# --- fractions: one function per criterion type ------------------------------------------------
+# --- fractions: each criterion type knows its own (app.rubric.types) ----------------------------
 
-def _clamp(value: float) -> float:
-    return max(0.0, min(1.0, value))
-
-
-def scale_fraction(criterion: Criterion, value: float, target: float | None,
-                   floor: float | None) -> float:
-    scale = criterion.scale
-    assert scale is not None
-    span = scale.highest - scale.lowest
-    return _clamp((value - scale.lowest) / span) if span else 1.0
-
-
-def yesno_fraction(criterion: Criterion, value: float | bool, target: float | None,
-                   floor: float | None) -> float:
-    return 1.0 if value else 0.0
-
-
-def measured_fraction(criterion: Criterion, value: float, target: float | None,
-                      floor: float | None) -> float:
-    """number and percent: linear towards the target, higher or lower being better."""
-    assert target is not None
-    if criterion.better == "lower":
-        if floor is not None:
-            return _clamp((floor - value) / (floor - target))
-        if value <= target:
-            return 1.0
-        return _clamp(target / value)
-    if floor is not None:
-        return _clamp((value - floor) / (target - floor))
-    if target <= 0:
-        return 1.0 if value >= target else 0.0
-    return _clamp(value / target)
-
-
-FRACTION_BY_TYPE: dict[str, Callable[[Criterion, float, float | None, float | None], float]] = {
-    "scale": scale_fraction,
-    "yesno": yesno_fraction,
-    "number": measured_fraction,
-    "percent": measured_fraction,
-}
-
-
-def criterion_fraction(criterion: Criterion, value: float | bool, target_tier: str,
+def criterion_fraction(criterion: Criterion, value, target_tier: str,
                        own_tier: str | None = None) -> float:
-    """Fraction in [0, 1] of `value` against the targets and floor of `target_tier`.
+    """Fraction in [0, 1] of one typed `value` against the targets of `target_tier`.
 
     When the criterion has no target for `target_tier` (a criterion that does not apply to the
     reference tier), the targets of `own_tier` are used.
     """
-    target = criterion.target_for(target_tier)
-    floor = criterion.floor_for(target_tier)
-    if target is None and own_tier is not None and criterion.target is not None:
-        target, floor = criterion.target_for(own_tier), criterion.floor_for(own_tier)
-    return FRACTION_BY_TYPE[criterion.type](criterion, value, target, floor)
+    return criterion.kind.value_fraction(criterion, value, target_tier, own_tier)
 
 
 def needs_note(criterion: Criterion, fraction: float | None) -> bool:
@@ -117,6 +75,8 @@ class CriterionScore:
     points: float | None = None
     raw_points: float | None = None
     note_required: bool = False
+    #: what the type shows beside the value: inputs and profile values, sites, ticked points
+    details: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,6 +101,19 @@ class UnitScore:
 
 
 @dataclass(frozen=True)
+class GateResult:
+    id: str
+    title: str
+    met: bool
+    raw_met: bool
+    #: the items the gate counted, and how many reached its min (adjusted)
+    counted: int = 0
+    reached: int = 0
+    #: the effect when not met: ("cap", 59.9) or ("factor", 0.67)
+    effect: tuple[str, float] = ("cap", 100.0)
+
+
+@dataclass(frozen=True)
 class ScoreCard:
     rubric_id: str
     rubric_version: str
@@ -153,6 +126,15 @@ class ScoreCard:
     raw_band: str | None
     units: tuple[UnitScore, ...]
     criteria: tuple[CriterionScore, ...]
+    gates: tuple[GateResult, ...] = ()
+    #: the overall scores before any gate (rounded)
+    ungated: float | None = None
+    raw_ungated: float | None = None
+
+    @property
+    def gated(self) -> bool:
+        """True when an unmet gate changed the adjusted score."""
+        return self.ungated != self.score
 
     def unit(self, unit_id: str) -> UnitScore | None:
         return next((u for u in self.units if u.id == unit_id), None)
@@ -176,7 +158,9 @@ class ScoreCard:
             "complete": self.complete,
             "missing": list(self.missing),
             "overall": {"score": self.score, "raw": self.raw, "band": self.band,
-                        "raw_band": self.raw_band},
+                        "raw_band": self.raw_band, "ungated": self.ungated,
+                        "raw_ungated": self.raw_ungated},
+            "gates": [{"id": g.id, "met": g.met, "raw_met": g.raw_met} for g in self.gates],
             "units": [
                 {"id": u.id, "score": u.score, "raw": u.raw, "band": u.band,
                  "raw_band": u.raw_band, "weight": _plain(u.weight),
@@ -184,16 +168,36 @@ class ScoreCard:
                  "na_share": round(u.na_share, 4), "reason": u.reason}
                 for u in self.units
             ],
-            "criteria": [
-                {"id": c.id, "unit": c.unit_id, "applicable": c.applicable,
-                 "answered": c.answered, "na": c.na,
-                 "value": _plain(c.value) if not isinstance(c.value, bool) else c.value,
-                 "fraction": _round4(c.fraction), "raw_fraction": _round4(c.raw_fraction),
-                 "max_points": _plain(c.max_points), "points": _round4(c.points),
-                 "raw_points": _round4(c.raw_points), "note_required": c.note_required}
-                for c in self.criteria
-            ],
+            "criteria": [_criterion_dict(c) for c in self.criteria],
         }
+
+
+def _criterion_dict(c: CriterionScore) -> dict:
+    result = {"id": c.id, "unit": c.unit_id, "applicable": c.applicable,
+              "answered": c.answered, "na": c.na, "value": _json_value(c.value),
+              "fraction": _round4(c.fraction), "raw_fraction": _round4(c.raw_fraction),
+              "max_points": _plain(c.max_points), "points": _round4(c.points),
+              "raw_points": _round4(c.raw_points), "note_required": c.note_required}
+    details = c.details
+    if "inputs" in details:
+        result["inputs"] = {k: _plain(v) for k, v in details["inputs"].items()}
+        result["profile"] = {k: _plain(v) for k, v in details["profile"].items()}
+    if "samples" in details:
+        result["samples"] = [{"site": row["site"], "value": _json_value(row["value"]),
+                              "fraction": _round4(row["fraction"]),
+                              "raw_fraction": _round4(row["raw_fraction"])}
+                             for row in details["samples"]]
+    if "ticked_points" in details:
+        result["ticked_points"] = _plain(details["ticked_points"])
+    return result
+
+
+def _json_value(value):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    return _plain(value)
 
 
 def _round4(value: float | None) -> float | None:
@@ -209,11 +213,16 @@ def _plain(value: float | None) -> float | int | None:
 
 # --- the computation -------------------------------------------------------------------------
 
-def score(rubric: Rubric, tier_id: str, answers: Mapping[str, AnswerLike]) -> ScoreCard:
-    """Score `answers` (criterion id → answer) for a municipality in tier `tier_id`."""
+def score(rubric: Rubric, tier_id: str, answers: Mapping[str, AnswerLike],
+          profile: Mapping[str, object] | None = None) -> ScoreCard:
+    """Score `answers` (criterion id → answer) for a municipality in tier `tier_id`.
+
+    `profile` is the municipality's profile (population, grade, budget, staff, area — as
+    formula names or as stored on a municipality); computed criteria read it."""
     if rubric.tier(tier_id) is None:
         raise ValueError(f"unknown tier {tier_id!r} for rubric {rubric.id!r}")
     reference = rubric.reference_tier
+    values = profile_values(profile)
     criteria_scores: list[CriterionScore] = []
     unit_scores: list[UnitScore] = []
     missing: list[str] = []
@@ -238,31 +247,33 @@ def score(rubric: Rubric, tier_id: str, answers: Mapping[str, AnswerLike]) -> Sc
                     criterion.id, unit.id, applicable=True, na=True,
                     na_reason=getattr(answer, "na_reason", ""), max_points=weight))
                 continue
-            if answer is None or answer.value is None:
+            measure = None if answer is None else criterion.kind.measure(
+                criterion, answer, tier_id, reference, values)
+            if measure is None:
                 missing.append(criterion.id)
                 criteria_scores.append(CriterionScore(
                     criterion.id, unit.id, applicable=True, max_points=weight))
                 continue
-            fraction = criterion_fraction(criterion, answer.value, tier_id)
-            raw_fraction = criterion_fraction(criterion, answer.value, reference, tier_id)
+            fraction, raw_fraction = measure.fraction, measure.raw_fraction
             answered_count += 1
             answered_weight += weight
             earned += weight * fraction
             raw_earned += weight * raw_fraction
             criteria_scores.append(CriterionScore(
-                criterion.id, unit.id, applicable=True, answered=True, value=answer.value,
+                criterion.id, unit.id, applicable=True, answered=True, value=measure.value,
                 fraction=fraction, raw_fraction=raw_fraction, max_points=weight,
                 points=weight * fraction, raw_points=weight * raw_fraction,
-                note_required=needs_note(criterion, fraction)))
+                note_required=needs_note(criterion, fraction), details=measure.details))
 
         if not unit_applies or applicable_count == 0:
             unit_scores.append(UnitScore(unit.id, applicable=False, weight=None, evaluated=False,
                                          reason="not_applicable"))
             continue
         na_share = na_weight / applicable_weight
+        na_limit = unit.na_limit if unit.na_limit is not None else rubric.na_limit
         common = dict(applicable=True, weight=unit.weight_for(tier_id), na_share=na_share,
                       answered=answered_count, applicable_criteria=applicable_count)
-        if na_share > rubric.na_limit + _EPSILON:
+        if na_share > na_limit + _EPSILON:
             unit_scores.append(UnitScore(unit.id, evaluated=False, reason="na_limit", **common))
         elif answered_weight == 0:
             unit_scores.append(UnitScore(unit.id, evaluated=False, reason="unanswered", **common))
@@ -279,12 +290,57 @@ def score(rubric: Rubric, tier_id: str, answers: Mapping[str, AnswerLike]) -> Sc
     total_weight = sum(u.weight for u in evaluated)
     overall = overall_raw = None
     if total_weight > 0:
-        overall = round_half_up(sum(u.weight * u.exact_score for u in evaluated) / total_weight)
-        overall_raw = round_half_up(sum(u.weight * u.exact_raw for u in evaluated) / total_weight)
+        overall = sum(u.weight * u.exact_score for u in evaluated) / total_weight
+        overall_raw = sum(u.weight * u.exact_raw for u in evaluated) / total_weight
+
+    by_unit = {u.id: u for u in unit_scores}
+    by_criterion = {c.id: c for c in criteria_scores}
+    gates = tuple(_judge(gate, by_unit, by_criterion) for gate in rubric.gates)
+    ungated, raw_ungated = overall, overall_raw
+    for gate, result in zip(rubric.gates, gates, strict=True):
+        if not result.met:
+            overall = _apply(gate, overall)
+        if not result.raw_met:
+            overall_raw = _apply(gate, overall_raw)
+    overall, overall_raw = round_half_up(overall), round_half_up(overall_raw)
 
     return ScoreCard(
         rubric_id=rubric.id, rubric_version=rubric.version, tier_id=tier_id,
         complete=not missing, missing=tuple(missing),
         score=overall, raw=overall_raw,
         band=rubric.band_for(overall), raw_band=rubric.band_for(overall_raw),
-        units=tuple(unit_scores), criteria=tuple(criteria_scores))
+        units=tuple(unit_scores), criteria=tuple(criteria_scores), gates=gates,
+        ungated=round_half_up(ungated), raw_ungated=round_half_up(raw_ungated))
+
+
+def _judge(gate: Gate, units: Mapping[str, UnitScore],
+           criteria: Mapping[str, CriterionScore]) -> GateResult:
+    """Whether `gate` is met, on the adjusted and on the raw figures (unrounded)."""
+    if gate.units is not None:
+        counted = [units[uid] for uid in gate.units if uid in units and units[uid].applicable]
+        adjusted = [u.evaluated and u.exact_score >= gate.min - _EPSILON for u in counted]
+        raw = [u.evaluated and u.exact_raw >= gate.min - _EPSILON for u in counted]
+    else:
+        counted = [criteria[cid] for cid in gate.criteria
+                   if cid in criteria and criteria[cid].applicable and not criteria[cid].na]
+        adjusted = [c.fraction is not None and c.fraction >= gate.min - _EPSILON
+                    for c in counted]
+        raw = [c.raw_fraction is not None and c.raw_fraction >= gate.min - _EPSILON
+               for c in counted]
+
+    def met(reached: list[bool]) -> bool:
+        if gate.count is None:
+            return all(reached)
+        return sum(reached) >= gate.count
+
+    effect = ("cap", gate.cap) if gate.cap is not None else ("factor", gate.factor)
+    return GateResult(gate.id, gate.title, met(adjusted), met(raw), len(counted),
+                      sum(adjusted), effect)
+
+
+def _apply(gate: Gate, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if gate.cap is not None:
+        return min(value, gate.cap)
+    return value * gate.factor

@@ -108,7 +108,7 @@ def test_every_sentence_has_a_persian_translation():
     ("  - {min: 75, label: خوب}\n", "  - {min: 90, label: عالی}\n  - {min: 75, label: خوب}\n",
      "band.added", {"label": "عالی", "new": 90}),
     ("{id: small, title: شهرهای کوچک, grades: [1, 6]}",
-     "{id: small, title: شهرهای کوچک, grades: [1, 5]}", "tier.grades", {}),
+     "{id: small, title: شهرهای کوچک, grades: [1, 7]}", "tier.grades", {}),
     ("{id: big, title: شهرهای بزرگ, grades: [7, 12]}",
      "{id: big, title: شهرهای بزرگ و مراکز استان, grades: [7, 12]}", "tier.title", {}),
     ("s3: {0: هیچ, 1: کم, 2: زیاد}", "s3: {0: هیچ, 1: اندک, 2: زیاد}", "scale.levels",

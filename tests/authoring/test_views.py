@@ -225,7 +225,7 @@ def test_trial_scores_of_the_examples_and_of_pasted_answers(author_client):
 def test_an_example_that_disagrees_blocks_publishing(author_client):
     wrong = TINY_V1.replace("expect: {band: مناسب}", "expect: {band: خوب}")
     page = _post(author_client, {"text": wrong}, lang="en").text
-    line = _line_of(wrong, "- name: شهر نمونه")
+    line = _line_of(wrong, "expect: {band: خوب}")  # the mismatch is told where it is written
     assert "X004" in _row(page, line)
     assert "not what the example expects" in page
     assert "Publish this version" not in page

@@ -122,16 +122,16 @@ def test_more_answer_errors(base_rubric):
         '{value: 1, na: ندارد}': "A008",
         "{na: ''}": "A007",
         "{valu: 3}": "A008",
-        '"1e999"': "A004",
+        '"1e999"': "A024",  # too large, not «not a number»
         "{value: .nan}": "A004",
         "true": "A004",
     }
     for raw, code in cases.items():
         text = f'municipality: {{tier: S}}\nanswers:\n  "1.3": {raw}\n'
         assert [p.code for p in check_answers(text, base_rubric)[1]] == [code], raw
-    # a negative number is a number (the engine scores it); -1 is fine for type number
-    assert check_answers('municipality: {tier: S}\nanswers:\n  "1.3": -1\n',
-                         base_rubric)[1] == []
+    # a number criterion counts from 0 unless the rubric sets «min» (m² per person, days …)
+    assert [p.code for p in check_answers('municipality: {tier: S}\nanswers:\n  "1.3": -1\n',
+                                          base_rubric)[1]] == ["A021"]
 
 
 def test_all_answer_problems_reported(base_rubric):

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 from app.i18n import translator
 from app.rubric.errors import CATALOGUE, PLACE_SEGMENTS, TERMS, RubricProblem, format_problem
 
-from . import test_answers, test_errors, test_loader
+from . import test_answers, test_errors, test_loader, test_part2_answers, test_part2_errors
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 TRANSLATIONS = Path(__file__).parents[2] / "app" / "translations"
@@ -30,7 +30,9 @@ def test_codes_are_stable_and_well_formed():
 
 
 def test_every_code_has_a_test_case():
-    tested = {case[0] for case in test_errors.CASES + test_answers.ANSWER_CASES}
+    tested = {case[0] for case in test_errors.CASES + test_answers.ANSWER_CASES
+              + test_part2_errors.CASES2 + test_part2_answers.ANSWER_CASES2}
+    tested |= {"A021", "A022"}  # test_part2_answers.test_bounds_of_a_number_criterion
     tested |= {name.split("_")[1] for module in (test_errors, test_loader)
                for name in dir(module) if re.match(r"test_R\d{3}_", name)}
     tested |= {"R005", "R006"}  # test_R005_R006_anchors_and_aliases_refused

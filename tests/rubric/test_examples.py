@@ -35,7 +35,7 @@ def test_examples_are_loaded_and_scored():
     assert rubric.examples[0].line == 42
     problems = check_examples(rubric)
     assert [(p.code, p.line) for p in problems] == [
-        ("X001", 46), ("X002", 49), ("X003", 52), ("X004", 56)]
+        ("X001", 46), ("X002", 49), ("X003", 55), ("X004", 59)]  # mismatches: at «expect:»
     lines = [format_problem(p, "r.yaml", "en") for p in problems]
     assert "expects the score 90, but it scores 100" in lines[2]
     assert "expects the band «خوب», but it gets «ضعیف»" in lines[3]

@@ -114,8 +114,10 @@ examples:
     assert (c12.evidence, c12.guidance, c12.description) == ("صورتجلسه", "بازدید", "شرح")
     (example,) = rubric.examples
     assert example == Example("دستجرد", {"name": "دستجرد", "population": 1600},
-                              {"1.1": 81, "1.3": {"na": "ندارد"}}, 72.4, "خوب",
-                              line=example.line)
+                              {"1.1": "81", "1.3": {"na": "ندارد"}}, 72.4, "خوب",
+                              line=example.line, expect_line=example.expect_line)
+    # answers are kept as typed (the type reads them), mismatches point at «expect:»
+    assert example.expect_line > example.line
 
 
 def test_catch_all_tier_last_is_fine():

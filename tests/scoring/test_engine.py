@@ -223,7 +223,8 @@ def test_json_shape_of_the_contract():
     data = card.to_dict()
     assert data["tier"] == "S" and data["complete"] is True and data["missing"] == []
     assert data["overall"] == {"score": 80.8, "raw": 68.6, "band": "خیلی خوب",
-                               "raw_band": "مناسب"}
+                               "raw_band": "مناسب", "ungated": 80.8, "raw_ungated": 68.6}
+    assert data["gates"] == []
     unit = data["units"][0]
     assert unit["id"] == "waste" and unit["weight"] == 14 and unit["evaluated"] is True
     c = data["criteria"][0]
@@ -237,7 +238,8 @@ def test_unknown_tier_is_refused():
 
 
 def test_scoring_core_imports_no_flask_and_no_database():
-    code = ("import sys, app.scoring, app.rubric.model; "
+    code = ("import sys, app.scoring, app.rubric.model, app.rubric.types, app.rubric.loader, "
+            "app.rubric.answers, app.rubric.formula; "
             "bad = [m for m in sys.modules if m.split('.')[0] in "
             "('flask', 'sqlalchemy', 'flask_sqlalchemy', 'wtforms')]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
