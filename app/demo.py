@@ -27,7 +27,8 @@ from app.models import (
     Recommendation,
     User,
 )
-from app.rubric import Criterion, Rubric
+from app.rubric import Rubric
+from app.rubric.formula import profile_values
 
 DEMO_PASSWORD = "arzyab-demo"
 DEMO_USERS = {
@@ -37,14 +38,14 @@ DEMO_USERS = {
     "admin": ("admin", "زهرا توحیدی"),
 }
 
-# name, county, grade, population (census 1395), budget (million rials), staff
+# name, county, grade, population (census 1395), budget (million rials), staff, area (ha)
 MUNICIPALITIES = [
-    ("قم", "قم", 12, 1_201_158, 95_000_000, 9_800),
-    ("قنوات", "قم", 4, 9_903, 420_000, 85),
-    ("جعفریه", "جعفرآباد", 3, 5_106, 260_000, 48),
-    ("کهک", "کهک", 3, 2_891, 210_000, 40),
-    ("دستجرد", "خلجستان", 2, 1_600, 150_000, 26),
-    ("سلفچگان", "قم", 2, 1_972, 170_000, 30),
+    ("قم", "قم", 12, 1_201_158, 95_000_000, 9_800, 15_200),
+    ("قنوات", "قم", 4, 9_903, 420_000, 85, 610),
+    ("جعفریه", "جعفرآباد", 3, 5_106, 260_000, 48, 390),
+    ("کهک", "کهک", 3, 2_891, 210_000, 40, 280),
+    ("دستجرد", "خلجستان", 2, 1_600, 150_000, 26, 120),
+    ("سلفچگان", "قم", 2, 1_972, 170_000, 30, 160),
 ]
 
 CYCLES = [
@@ -123,13 +124,14 @@ def _user(username: str, full_name: str, role: str) -> User:
     return user
 
 
-def _municipality(province, name, county, grade, population, budget, staff) -> Municipality:
+def _municipality(province, name, county, grade, population, budget, staff, area
+                  ) -> Municipality:
     town = db.session.scalar(select(Municipality).where(Municipality.province_id == province.id,
                                                         Municipality.name == name))
     if town is None:
         town = Municipality(province=province, name=name, name_key=search_key(name),
                             county=county, grade=grade, population=population, census_year=1395,
-                            budget_million_rial=budget, staff_count=staff)
+                            budget_million_rial=budget, staff_count=staff, area_hectares=area)
         db.session.add(town)
         db.session.flush()
     return town
@@ -160,7 +162,8 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
         return evaluation
     rubric = rubric_of(version)
     answers = demo_answers(rubric, evaluation.tier_id, quality,
-                           partial=status == EvaluationStatus.DRAFT)
+                           partial=status == EvaluationStatus.DRAFT,
+                           profile=services.profile_of(evaluation))
     services.save_answers(evaluation, answers, user=inspector)
     if status == EvaluationStatus.DRAFT:
         return evaluation
@@ -197,16 +200,18 @@ def _visit_dates(cycle) -> str:
     return f"{cycle.year}/08/12"
 
 
-def demo_answers(rubric: Rubric, tier_id: str, quality: float, partial: bool = False) -> dict:
-    """Answers that earn about `quality` of each applicable criterion's points."""
+def demo_answers(rubric: Rubric, tier_id: str, quality: float, partial: bool = False,
+                 profile: dict | None = None) -> dict:
+    """Answers that earn about `quality` of each applicable criterion's points (each type
+    knows how: :meth:`CriterionType.demo_answer`)."""
+    values = profile_values(profile)
     answers = {}
     for index, criterion in enumerate(c for c in rubric.criteria() if c.applies(tier_id)):
         if partial and index % 3 == 2:
             continue
         jitter = (_stable_fraction(criterion.id) - 0.5) * 0.3
         q = max(0.0, min(1.0, quality + jitter))
-        value = _value_for(criterion, tier_id, q)
-        answer = {"value": value}
+        answer = criterion.kind.demo_answer(criterion, tier_id, q, values)
         if criterion.note_required_below is not None and q < criterion.note_required_below:
             answer["note"] = "کمبود نیرو و اعتبار؛ در برنامه سال آینده پیگیری می‌شود."
         answers[criterion.id] = answer
@@ -215,25 +220,3 @@ def demo_answers(rubric: Rubric, tier_id: str, quality: float, partial: bool = F
 
 def _stable_fraction(text: str) -> float:
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-
-
-def _value_for(criterion: Criterion, tier_id: str, q: float):
-    if criterion.type == "yesno":
-        return q >= 0.5
-    if criterion.type == "scale":
-        scale = criterion.scale
-        wanted = scale.lowest + q * (scale.highest - scale.lowest)
-        return min(scale.levels, key=lambda level: abs(level.value - wanted)).value
-    target = criterion.target_for(tier_id)
-    floor = criterion.floor_for(tier_id)
-    if criterion.better == "lower":
-        if floor is not None:
-            value = floor - q * (floor - target)
-        else:
-            value = target / q if q > 0.05 else target * 20
-    elif floor is not None:
-        value = floor + q * (target - floor)
-    else:
-        value = target * q
-    value = round(value, 1)
-    return min(value, 100.0) if criterion.type == "percent" else value

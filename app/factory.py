@@ -124,9 +124,14 @@ def _register_templates(app: Flask) -> None:
     app.jinja_env.filters.update(
         digits=lambda v: i18n.persian_digits(v) if lang() == "fa" else str(v),
         number=lambda v, d=1: i18n.format_number(v, d, lang()),
+        quantity=lambda v: i18n.format_quantity(v, lang()),
         jdate=lambda v, style="numeric": i18n.jalali_date(v, lang(), style),
         jdatetime=lambda v: i18n.jalali_datetime(v, lang()),
     )
+
+    from app.rubric.formula import say_profile
+
+    app.jinja_env.globals["say_profile"] = say_profile
 
     @app.context_processor
     def _globals():

@@ -1,8 +1,10 @@
 """The inspector's evaluation form, built from the pinned rubric and the evaluation's tier.
 
 ``build_evaluation_form(rubric, tier_id)`` returns a form class with, per applicable criterion,
-an answer field chosen by the criterion type (the registry ``FIELD_TYPES``), an N/A box and
-reason where the rubric allows N/A, and a note.
+the fields its type asks for (:meth:`CriterionType.form_fields`: plain data, turned here into
+WTForms fields by kind), an N/A box and reason where the rubric allows N/A, and a note. What
+the fields mean is the type's business: it turns their data into an answer and back, so this
+module knows field kinds ("text", "choice", "multi", "flag", "samples"), never type names.
 """
 
 from __future__ import annotations
@@ -10,15 +12,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from wtforms import BooleanField, RadioField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectMultipleField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from app.i18n import _, _l, format_number
+from app.i18n import _l, current_lang
 from app.rubric import Criterion, Rubric
-from forms.base import BaseForm, PersianNumberField, PersianStringField, PersianTextAreaField
+from app.rubric.types import FieldSpec
+from forms.base import BaseForm, PersianStringField, PersianTextAreaField
 
 NOTE_MAX = 4000
+#: the longest text a value field takes (a number, a level's key)
+VALUE_MAX = 50
+REASON_MAX = 1000
 
 
 def field_key(criterion_id: str) -> str:
@@ -26,61 +39,26 @@ def field_key(criterion_id: str) -> str:
     return "c" + re.sub(r"[^A-Za-z0-9]", lambda m: f"_{ord(m.group()):x}_", criterion_id)
 
 
-class FieldType:
-    """How one criterion type is asked and read back."""
-
-    input_kind = "text"
-
-    def make_field(self, criterion: Criterion):
-        raise NotImplementedError
-
-    def to_change(self, data):
-        """The field's data as the answer value the services take (None: unanswered)."""
-        return data
-
-
-class ScaleField(FieldType):
-    input_kind = "choice"
-
-    def make_field(self, criterion):
-        choices = [SelectChoice(_level_key(level.value), level.label)
-                   for level in criterion.scale.levels]
-        return RadioField(criterion.title, choices=choices, validators=[Optional()],
-                          validate_choice=True)
-
-    def to_change(self, data):
-        return None if data in (None, "", "None") else float(data)
-
-
-class YesNoField(FieldType):
-    input_kind = "choice"
-
-    def make_field(self, criterion):
-        return RadioField(criterion.title,
-                          choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
-                          validators=[Optional()])
-
-    def to_change(self, data):
-        return {"yes": True, "no": False}.get(data)
-
-
-class MeasuredField(FieldType):
-    input_kind = "number"
-
-    def make_field(self, criterion):
-        return PersianNumberField(criterion.title, validators=[Optional()])
-
-
-FIELD_TYPES: dict[str, FieldType] = {
-    "scale": ScaleField(),
-    "yesno": YesNoField(),
-    "number": MeasuredField(),
-    "percent": MeasuredField(),
-}
-
-
-def _level_key(value: float) -> str:
-    return f"{value:g}"
+def _field(spec: FieldSpec, criterion: Criterion):
+    """The WTForms field for one field spec of a criterion's type."""
+    label = spec.label or criterion.title
+    if spec.kind == "choice":
+        return RadioField(label, choices=[SelectChoice(k, v) for k, v in spec.choices],
+                          validators=[Optional()], validate_choice=True)
+    if spec.kind == "multi":
+        return SelectMultipleField(label, choices=[SelectChoice(k, v) for k, v in spec.choices],
+                                   validators=[Optional()], validate_choice=True)
+    if spec.kind == "flag":
+        return BooleanField(label)
+    if spec.kind == "samples":
+        row = spec.row
+        attrs = {"site": PersianStringField(_l("Site"), validators=[Length(max=200)]),
+                 "value": _field(FieldSpec("value", row.kind, row.label, row.choices),
+                                 criterion)}
+        row_form = type("SampleRow", (Form,), attrs)
+        return FieldList(FormField(row_form), min_entries=criterion.samples.min,
+                         max_entries=100)
+    return PersianStringField(label, validators=[Length(max=VALUE_MAX)])
 
 
 @dataclass(frozen=True)
@@ -88,7 +66,10 @@ class CriterionFields:
     """The names of one criterion's fields in the form."""
 
     criterion: Criterion
+    #: the criterion's base field name; its type's fields are this + their suffix
     value: str
+    #: (suffix, field name) of the type's fields
+    parts: tuple[tuple[str, str], ...]
     na: str | None
     na_reason: str | None
     note: str
@@ -101,13 +82,15 @@ class EvaluationFormBase(BaseForm):
         """The submitted answers as services.save_answers takes them."""
         result = {}
         for spec in self.criteria_fields:
-            field_type = FIELD_TYPES[spec.criterion.type]
-            change = {"value": field_type.to_change(self[spec.value].data),
-                      "note": self[spec.note].data or ""}
+            criterion = spec.criterion
+            data = {suffix: self[name].data for suffix, name in spec.parts}
+            raw = criterion.kind.raw_from_form(criterion, data)
+            change = dict(raw) if isinstance(raw, dict) else {"value": raw}
+            change["note"] = self[spec.note].data or ""
             if spec.na:
                 change["na"] = bool(self[spec.na].data)
                 change["na_reason"] = self[spec.na_reason].data or ""
-            result[spec.criterion.id] = change
+            result[criterion.id] = change
         return result
 
 
@@ -139,51 +122,42 @@ def _build(rubric: Rubric, tier_id: str) -> type[EvaluationFormBase]:
             if not criterion.applies(tier_id):
                 continue
             key = field_key(criterion.id)
-            attrs[key] = FIELD_TYPES[criterion.type].make_field(criterion)
+            parts = []
+            # the labels are the type's words in English; the page writes its own labels
+            for field_spec in criterion.kind.form_fields(criterion, "en"):
+                name = key + field_spec.suffix
+                attrs[name] = _field(field_spec, criterion)
+                parts.append((field_spec.suffix, name))
             na = reason = None
             if criterion.allow_na:
                 na, reason = f"{key}_na", f"{key}_na_reason"
                 attrs[na] = BooleanField(_l("Not applicable"))
                 attrs[reason] = PersianStringField(_l("Why it does not apply"),
-                                                   validators=[Length(max=1000)])
+                                                   validators=[Length(max=REASON_MAX)])
             attrs[f"{key}_note"] = PersianTextAreaField(_l("Note"),
                                                         validators=[Length(max=NOTE_MAX)])
-            specs.append(CriterionFields(criterion, key, na, reason, f"{key}_note"))
+            specs.append(CriterionFields(criterion, key, tuple(parts), na, reason,
+                                         f"{key}_note"))
     attrs["criteria_fields"] = tuple(specs)
     return type("EvaluationForm", (EvaluationFormBase,), attrs)
 
 
 def form_data_from_answers(form_class, answers: dict) -> dict:
-    """Initial field data from stored answers (criterion id → Answer row)."""
+    """Initial field data from stored answers (criterion id → AnswerValue)."""
+    lang = current_lang()
     data = {}
     for spec in form_class.criteria_fields:
         answer = answers.get(spec.criterion.id)
         if answer is None:
             continue
-        if answer.value is not None:
-            if spec.criterion.type == "yesno":
-                data[spec.value] = "yes" if answer.value else "no"
-            elif spec.criterion.type == "scale":
-                data[spec.value] = _level_key(answer.value)
-            else:
-                data[spec.value] = answer.value
+        criterion = spec.criterion
+        if not answer.na:
+            parts = criterion.kind.form_data(criterion, answer, lang)
+            for suffix, name in spec.parts:
+                if suffix in parts:
+                    data[name] = parts[suffix]
         if spec.na:
             data[spec.na] = bool(answer.na)
             data[spec.na_reason] = answer.na_reason
         data[spec.note] = answer.note
     return data
-
-
-def target_text(criterion: Criterion, tier_id: str, lang: str = "fa") -> str:
-    """The target for this tier in words, e.g. «دست‌کم ۹۰ ٪» or «حداکثر ۱۵ روز».
-
-    Words, not ≥/≤: those signs are mirrored in right-to-left text and would read backwards.
-    """
-    target = criterion.target_for(tier_id)
-    if target is None:
-        return ""
-    label = criterion.unit_label or ("٪" if criterion.type == "percent" else "")
-    value = f"{format_number(target, 1, lang)} {label}".strip()
-    if criterion.better == "lower":
-        return _("at most %(value)s", value=value)
-    return _("at least %(value)s", value=value)

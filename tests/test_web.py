@@ -76,8 +76,8 @@ def test_json_save_then_reload_restores_state(client, demo_app):
         "changes": {"1.1": {"value": "۸۱٫۵", "note": "يادداشت"}}})
     assert again.status_code == 200 and again.json["replayed"]
     restored = client.get(f"/evaluations/{eid}/state").json
-    assert restored["answers"]["1.1"] == {"value": 81.5, "na": False, "na_reason": "",
-                                          "note": "یادداشت"}
+    assert restored["answers"]["1.1"] == {"value": 81.5, "data": None, "na": False,
+                                          "na_reason": "", "note": "یادداشت"}
 
 
 def test_json_save_needs_the_custom_header(client, demo_app):

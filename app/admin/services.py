@@ -480,7 +480,7 @@ def retier(evaluation: Evaluation, tier_id: str, reason: str, *, actor=None) -> 
         raise ServiceError(_("Unknown tier. Choose one of the rubric's tiers."), 422)
     municipality = evaluation.municipality
     basis = municipality.tier_basis()
-    if tier.id == evaluation.tier_id and basis == evaluation.tier_basis:
+    if tier.id == evaluation.tier_id and not municipality.profile_differs(evaluation.tier_basis):
         raise ServiceError(_("The evaluation already has this tier and this profile."), 409)
     old = {"tier": evaluation.tier_id, "basis": dict(evaluation.tier_basis or {})}
     evaluation.tier_id = tier.id
@@ -516,7 +516,7 @@ def plan_table(cycle: EvaluationCycle, province_ids=None) -> dict:
             "grade": (evaluation.tier_basis or {}).get("grade"),
             "tier_id": evaluation.tier_id, "tier_title": tier.title if tier else "",
             "profile_tier": getattr(now, "id", None),
-            "profile_changed": town.tier_basis() != (evaluation.tier_basis or {}),
+            "profile_changed": town.profile_differs(evaluation.tier_basis),
             "inspectors": [u.display_name for u in evaluation.users_in_role("inspector")],
             "reviewer": ", ".join(u.display_name for u in evaluation.users_in_role("reviewer")),
             "due_date": evaluation.due_date, "status": evaluation.status,

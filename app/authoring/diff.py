@@ -180,8 +180,7 @@ _RANGE = N_("%(low)s to %(high)s")
 _RANGE_OPEN = N_("%(low)s and above")
 _NO_RANGE = N_("any")
 NOT_SET = N_("not set")
-TYPE_NAMES = {"scale": N_("a scale"), "yesno": N_("yes or no"), "number": N_("a number"),
-              "percent": N_("a percentage")}
+
 BETTER_NAMES = {"higher": N_("higher values are better"),
                 "lower": N_("lower values are better")}
 
@@ -471,8 +470,8 @@ def _one_criterion(before: Criterion, criterion: Criterion, old: Rubric, new: Ru
                               {"id": Code(cid), "old": before.title, "new": criterion.title}))
     if before.type != criterion.type:
         changes.append(Change("criterion.type", cid, {
-            "what": ref, "old": Words(TYPE_NAMES[before.type]),
-            "new": Words(TYPE_NAMES[criterion.type])}))
+            "what": ref, "old": Words(before.kind.title),
+            "new": Words(criterion.kind.title)}))
     if before.applies_to != criterion.applies_to:
         changes.append(Change("criterion.applies_to", cid, {
             "what": ref, "old": _applies(before.applies_to, old, order),
@@ -511,8 +510,8 @@ def _share(fraction: float | None) -> Percent | None:
 
 def _scale_change(before: Criterion, criterion: Criterion, old: Rubric, new: Rubric,
                   ref) -> list[Change]:
-    if before.type != "scale" or criterion.type != "scale":
-        if criterion.type == "scale" and before.type != "scale":
+    if before.scale is None or criterion.scale is None:
+        if criterion.scale is not None and before.scale is None:
             name = _named(criterion.scale, new)
             if name is None:
                 return [Change("criterion.levels", criterion.id, {

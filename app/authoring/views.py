@@ -36,7 +36,7 @@ from app.i18n import _, current_lang, persian_digits
 from app.models import RubricVersion, User
 from app.rubric import RubricError, RubricProblem
 from app.scoring import score
-from forms.evaluation import build_evaluation_form, field_key, target_text
+from forms.evaluation import build_evaluation_form, field_key
 
 bp = Blueprint("authoring", __name__, url_prefix="/rubrics")
 
@@ -249,6 +249,6 @@ def _preview(rubric, tier_id: str) -> Markup:
     return Markup(render_template(
         "authoring/preview.html", rubric=rubric, tier=rubric.tier(tier_id),
         evaluation=SimpleNamespace(tier_id=tier_id), card=score(rubric, tier_id, {}),
-        form=form_class(formdata=None, meta={"csrf": False}), answers={}, problems={},
-        photos={}, editable=True, reviewable=False, field_key=field_key,
-        target_text=target_text))
+        form=form_class(formdata=None, meta={"csrf": False}), answers={}, values={},
+        profile={}, problems={}, photos={}, editable=True, reviewable=False,
+        field_key=field_key))

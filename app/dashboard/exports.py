@@ -36,6 +36,7 @@ from app.dashboard.presentation import status_titles
 from app.i18n import _, current_lang, jalali_date, jalali_datetime, local_time
 from app.reports import services as reports
 from app.reports.render import ReportError
+from app.rubric.values import AnswerValue
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ def overview_table(rows: list[dict]) -> tuple[list[Column], list[list]]:
         Column(_("Population"), width=12), Column(_("Tier"), width=24),
         Column(_("Status"), width=16), Column(_("Adjusted score"), width=12),
         Column(_("Raw score"), width=12), Column(_("Band"), width=12),
+        Column(_("Adjusted score before the verdict rules"), width=12),
+        Column(_("Raw score before the verdict rules"), width=12),
         Column(_("Answered"), width=10), Column(_("Applicable criteria"), width=10),
         Column(_("Inspectors"), width=28), Column(_("Report number"), width=14),
         Column(_("Last change (Jalali)"), width=18),
@@ -84,7 +87,8 @@ def overview_table(rows: list[dict]) -> tuple[list[Column], list[list]]:
         table.append([
             row["province"], row["name"], row["county"], row["grade"], row["population"],
             row["tier_title"], statuses[row["status"] or "none"], row["score"],
-            row["raw_score"], row["band"] or "", row["answered_count"] if planned else None,
+            row["raw_score"], row["band"] or "", row["ungated_score"], row["raw_ungated_score"],
+            row["answered_count"] if planned else None,
             row["applicable_count"] if planned else None, comma.join(row["inspectors"]),
             row["report_number"] or "", text, moment,
         ])
@@ -95,7 +99,7 @@ def answers_table(answer_rows: list) -> tuple[list[Column], list[list]]:
     """Every stored answer, one row each, the criteria in each rubric's order."""
     lang = current_lang()
     statuses = status_titles()
-    not_applicable, yes, no = _("Not applicable"), _("Yes"), _("No")
+    not_applicable, yes = _("Not applicable"), _("Yes")
     rubrics = queries.rubrics_of({row.rubric_version_id for row in answer_rows})
     # per rubric version: criterion id → (position, unit title, criterion)
     criteria = {}
@@ -133,7 +137,7 @@ def answers_table(answer_rows: list) -> tuple[list[Column], list[list]]:
             statuses.get(row.status, row.status), unit_title,
             row.criterion_id, criterion.title if criterion else "",
             None if row.na else row.value,
-            not_applicable if row.na else answer_text(criterion, row.value, (yes, no)),
+            not_applicable if row.na else answer_text(criterion, row.value, row.data, lang),
             yes if row.na else "", row.na_reason or "", row.note or "", text, moment,
         ])
     return columns, table
@@ -148,20 +152,16 @@ def _when(value: dt.datetime | None, lang: str) -> tuple[str, dt.datetime | None
     return jalali_datetime(value, lang), _local(value)
 
 
-def answer_text(criterion, value, words: tuple[str, str] | None = None) -> str:
-    """An answer as a reader says it: yes/no, the scale level's label, or the number.
-    `words` are «yes» and «no», translated once by a caller that writes many rows."""
-    if value is None:
-        return ""
-    if criterion is not None and criterion.type == "yesno":
-        yes, no = words or (_("Yes"), _("No"))
-        return yes if value else no
-    if criterion is not None and criterion.type == "scale" and criterion.scale is not None:
-        level = criterion.scale.level(float(value))
-        if level is not None:
-            return level.label
-    number = float(value)
-    return str(int(number)) if number.is_integer() else str(number)
+def answer_text(criterion, value, data=None, lang: str = "fa") -> str:
+    """An answer as a reader says it in a cell (the scale level's label, yes/no, the number,
+    the ticked items …): its criterion type's short words."""
+    if criterion is None:
+        if value is None:
+            return ""
+        number = float(value)
+        return str(int(number)) if number.is_integer() else str(number)
+    parts = criterion.kind.from_storage(criterion, value, data)
+    return criterion.kind.short_text(criterion, AnswerValue(**parts), lang)
 
 
 # --- writers -----------------------------------------------------------------------------------

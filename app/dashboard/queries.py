@@ -270,7 +270,7 @@ OVERVIEW_COLUMNS = (
     Province.name.label("province"), Evaluation.id.label("evaluation_id"), Evaluation.status,
     Evaluation.score, Evaluation.raw_score, Evaluation.band, Evaluation.tier_id,
     Evaluation.updated_at, Evaluation.answered_count, Evaluation.applicable_count,
-    Evaluation.report_number,
+    Evaluation.report_number, Evaluation.ungated_score, Evaluation.raw_ungated_score,
 )
 
 
@@ -331,6 +331,7 @@ def _overview_row(row, legend: Legend) -> dict:
     data["tier_title"] = legend.tier_title(row.tier_id)
     data["colour"] = legend.colour(row.band)
     data["inspectors"] = []
+    data["gated"] = row.ungated_score is not None and row.ungated_score != row.score
     return data
 
 
@@ -506,7 +507,7 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
             Municipality.province_id, Province.name.label("province"),
             Evaluation.id.label("evaluation_id"), Evaluation.status, Evaluation.tier_id,
             Evaluation.score, Evaluation.raw_score, Evaluation.band, Evaluation.report_number,
-            before.score.label("previous_score"))
+            Evaluation.ungated_score, before.score.label("previous_score"))
         .select_from(Evaluation)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .join(Province, Province.id == Municipality.province_id)
@@ -611,7 +612,7 @@ def answers(f: Filters) -> list:
         select(Province.name.label("province"), Municipality.name, Municipality.county,
                Evaluation.id.label("evaluation_id"), Evaluation.rubric_version_id,
                Evaluation.tier_id, Evaluation.status, Answer.criterion_id, Answer.value,
-               Answer.na, Answer.na_reason, Answer.note, Answer.updated_at)
+               Answer.data, Answer.na, Answer.na_reason, Answer.note, Answer.updated_at)
         .select_from(Answer)
         .join(Evaluation, Evaluation.id == Answer.evaluation_id)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)

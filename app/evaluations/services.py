@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 
+from flask import current_app
 from sqlalchemy import select
 
 from app import audit
 from app.authoring.services import rubric_of
 from app.extensions import db
-from app.i18n import _, current_lang, normalise_text
+from app.i18n import _, current_lang, format_number, normalise_text
 from app.models import (
     Answer,
     Assignment,
@@ -27,6 +28,7 @@ from app.models import (
 )
 from app.models._types import utcnow
 from app.rubric import AnswerError, AnswerValue, Rubric, coerce_answer
+from app.rubric.formula import profile_values
 from app.scoring import ScoreCard, score
 
 
@@ -47,21 +49,31 @@ def rubric_for(evaluation: Evaluation) -> Rubric:
 
 
 def answer_values(evaluation: Evaluation) -> dict[str, AnswerValue]:
-    """The stored answers as the scoring engine takes them."""
+    """The stored answers as the scoring engine takes them (each type reads its own)."""
     rubric = rubric_for(evaluation)
-    values = {}
-    for answer in evaluation.answers:
-        criterion = rubric.criterion(answer.criterion_id)
-        value = answer.value
-        if criterion is not None and criterion.type == "yesno" and value is not None:
-            value = bool(value)
-        values[answer.criterion_id] = AnswerValue(value=value, na=answer.na,
-                                                  na_reason=answer.na_reason, note=answer.note)
-    return values
+    return {answer.criterion_id: stored_answer(rubric.criterion(answer.criterion_id), answer)
+            for answer in evaluation.answers}
+
+
+def stored_answer(criterion, answer: Answer) -> AnswerValue:
+    """One stored answer row as an :class:`AnswerValue` (by its criterion's type)."""
+    common = dict(na=bool(answer.na), na_reason=answer.na_reason or "",
+                  note=answer.note or "")
+    if criterion is None or answer.na:
+        return AnswerValue(**common)
+    return AnswerValue(**common, **criterion.kind.from_storage(criterion, answer.value,
+                                                              answer.data))
+
+
+def profile_of(evaluation: Evaluation) -> dict:
+    """The municipality's profile as pinned when the evaluation was planned (or re-tiered):
+    computed criteria read it, so later edits of the municipality change nothing here."""
+    return dict(evaluation.tier_basis or {})
 
 
 def scorecard(evaluation: Evaluation) -> ScoreCard:
-    return score(rubric_for(evaluation), evaluation.tier_id, answer_values(evaluation))
+    return score(rubric_for(evaluation), evaluation.tier_id, answer_values(evaluation),
+                 profile_of(evaluation))
 
 
 # --- creating --------------------------------------------------------------------------------
@@ -97,6 +109,10 @@ def rescore(evaluation: Evaluation) -> ScoreCard:
     card = scorecard(evaluation)
     evaluation.score, evaluation.raw_score = card.score, card.raw
     evaluation.band, evaluation.raw_band = card.band, card.raw_band
+    evaluation.ungated_score, evaluation.raw_ungated_score = card.ungated, card.raw_ungated
+    gates = [{"id": g.id, "met": g.met, "raw_met": g.raw_met} for g in card.gates]
+    if gates != (evaluation.gates or []):
+        evaluation.gates = gates or None
     evaluation.complete = card.complete
     evaluation.answered_count, evaluation.applicable_count = card.answered, card.applicable
     existing = {r.unit_id: r for r in evaluation.unit_results}
@@ -157,7 +173,8 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
             errors[str(criterion_id)] = _("This criterion is not part of this evaluation.")
             continue
         try:
-            parsed[criterion.id] = _parse_change(criterion, change, stored.get(criterion.id))
+            parsed[criterion.id] = _parse_change(criterion, change, stored.get(criterion.id),
+                                                 rubric)
         except ServiceError as error:
             errors[criterion.id] = error.message
     if errors:
@@ -166,14 +183,15 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
 
     conflicts = {}
     if base_version is not None and base_version != evaluation.version:
+        profile = profile_values(profile_of(evaluation))
         for criterion_id, (value, note) in parsed.items():
             current = stored.get(criterion_id)
             changed_elsewhere = (current is not None and (current.revision or 0) > base_version
                                  and (device is None or current.device_id != device
                                       or current.updated_by_id != user.id))
-            if changed_elsewhere and _as_dict(current) != _value_dict(value, note):
-                conflicts[criterion_id] = {"theirs": _as_dict(current),
-                                           "yours": _value_dict(value, note)}
+            yours = _value_dict(value, note, rubric.criterion(criterion_id), profile)
+            if changed_elsewhere and _as_dict(current) != yours:
+                conflicts[criterion_id] = {"theirs": _as_dict(current), "yours": yours}
     if conflicts:
         raise ServiceError(
             _("Someone else changed these answers meanwhile. Compare and choose."),
@@ -181,13 +199,19 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
 
     now = utcnow()
     next_version = evaluation.version + 1  # what the flush below makes it
+    profile = profile_values(profile_of(evaluation))
     for criterion_id, (value, note) in parsed.items():
         answer = stored.get(criterion_id)
         old = _as_dict(answer) if answer is not None else None
         if answer is None:
             answer = Answer(criterion_id=criterion_id)
             evaluation.answers.append(answer)
-        answer.value = _storable(value.value)
+        criterion = rubric.criterion(criterion_id)
+        stored_value, data = (None, None) if value.na else criterion.kind.to_storage(
+            criterion, value, profile)
+        answer.value = stored_value
+        if data != answer.data:
+            answer.data = data
         answer.na, answer.na_reason, answer.note = value.na, value.na_reason, note
         new = _as_dict(answer)
         if old != new:
@@ -206,46 +230,62 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     return response
 
 
-def _parse_change(criterion, change: dict, current: Answer | None) -> tuple[AnswerValue, str]:
-    if not isinstance(change, dict):
+#: what a change from the form may hold, and the JSON types each part may have
+_CHANGE_TYPES = {"value": (str, int, float, bool, list, type(None)),
+                 "na": (bool,), "na_reason": (str,), "note": (str,),
+                 "inputs": (dict, type(None)), "samples": (list, type(None))}
+_TEXT_LIMITS = {"na_reason": 1000}
+
+
+def _parse_change(criterion, change: dict, current: Answer | None, rubric: Rubric
+                  ) -> tuple[AnswerValue, str]:
+    """One criterion's change from the form as an answer. Parts left out keep their stored
+    value; every part must have its JSON type (``"na": "false"`` is refused, not N/A)."""
+    if not isinstance(change, dict) or set(change) - set(_CHANGE_TYPES):
         raise ServiceError(_("The answer could not be read."))
+    for part, value in change.items():
+        if not isinstance(value, _CHANGE_TYPES[part]) or (
+                part == "value" and isinstance(value, float) and value != value):
+            raise ServiceError(_("The answer could not be read."))
+    note_limit = current_app.config["NOTE_MAX_CHARS"]
     note = normalise_text(change.get("note", current.note if current else ""))
-    if len(note) > 4000:
-        raise ServiceError(_("The note is too long (at most %(n)s characters).", n=4000))
+    if len(note) > note_limit:
+        raise ServiceError(_("The note is too long (at most %(n)s characters).",
+                             n=format_number(note_limit, 0, current_lang())))
     if change.get("na"):
         reason = normalise_text(change.get("na_reason", ""))
-        if len(reason) > 1000:
-            raise ServiceError(_("The reason is too long (at most %(n)s characters).", n=1000))
+        if len(reason) > _TEXT_LIMITS["na_reason"]:
+            raise ServiceError(_("The reason is too long (at most %(n)s characters).",
+                                 n=format_number(_TEXT_LIMITS["na_reason"], 0, current_lang())))
         if not criterion.allow_na:
             raise ServiceError(_("This criterion cannot be marked not applicable."))
         if not reason:
             raise ServiceError(_("Write why this criterion does not apply."))
         return AnswerValue(na=True, na_reason=reason, note=note), note
-    raw = change.get("value", _storable(current.value) if current and not current.na else None)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return AnswerValue(note=note), note
-    if isinstance(raw, str) and len(raw) > 50:
+    parts = {key: change[key] for key in ("value", "inputs", "samples") if key in change}
+    if not parts and current is not None and not current.na:
+        kept = stored_answer(criterion, current)
+        return AnswerValue(value=kept.value, inputs=kept.inputs, items=kept.items,
+                           samples=kept.samples, note=note), note
+    if isinstance(parts.get("value"), str) and len(parts["value"]) > 50:
         raise ServiceError(_("Enter a number."))
     try:
-        value = coerce_answer(criterion, raw)
+        value = coerce_answer(criterion, parts)
     except AnswerError as error:
         raise ServiceError(error.problem().message(current_lang())) from None
-    return AnswerValue(value=value.value, note=note), note
-
-
-def _storable(value):
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    return value
+    return AnswerValue(value=value.value, inputs=value.inputs, items=value.items,
+                       samples=value.samples, note=note), note
 
 
 def _as_dict(answer: Answer) -> dict:
-    return {"value": answer.value, "na": bool(answer.na), "na_reason": answer.na_reason or "",
-            "note": answer.note or ""}
+    return {"value": answer.value, "data": answer.data, "na": bool(answer.na),
+            "na_reason": answer.na_reason or "", "note": answer.note or ""}
 
 
-def _value_dict(value: AnswerValue, note: str) -> dict:
-    return {"value": _storable(value.value), "na": value.na, "na_reason": value.na_reason,
+def _value_dict(value: AnswerValue, note: str, criterion, profile) -> dict:
+    stored, data = (None, None) if value.na else criterion.kind.to_storage(criterion, value,
+                                                                           profile)
+    return {"value": stored, "data": data, "na": value.na, "na_reason": value.na_reason,
             "note": note}
 
 
@@ -258,6 +298,12 @@ def summary(card: ScoreCard, rubric: Rubric) -> dict:
                          "evaluated": u.evaluated, "answered": u.answered,
                          "applicable": u.applicable_criteria} for u in card.units},
         "note_required": [c.id for c in card.criteria if c.note_required],
+        "ungated": card.ungated, "raw_ungated": card.raw_ungated,
+        "gates": [{"id": g.id, "title": g.title, "met": g.met, "raw_met": g.raw_met}
+                  for g in card.gates],
+        "values": {c.id: c.value for c in card.criteria
+                   if c.answered and isinstance(c.value, int | float)
+                   and not isinstance(c.value, bool)},
     }
 
 

@@ -24,12 +24,8 @@ from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
 from app.i18n import _, jalali_date, normalise_text
 from app.models import Evaluation, EvaluationStatus, Evidence
-from forms.evaluation import (
-    build_evaluation_form,
-    field_key,
-    form_data_from_answers,
-    target_text,
-)
+from app.rubric.formula import profile_values
+from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
 from forms.review import ReportTextsForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
@@ -77,8 +73,9 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     rubric = services.rubric_for(evaluation)
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
     answers = {a.criterion_id: a for a in evaluation.answers}
+    values = services.answer_values(evaluation)
     if form is None:
-        form = form_class(data=form_data_from_answers(form_class, answers))
+        form = form_class(data=form_data_from_answers(form_class, values))
     card = services.scorecard(evaluation)
     photos: dict[str, list] = {}
     for evidence in db.session.scalars(select(Evidence).where(
@@ -86,8 +83,8 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         photos.setdefault(evidence.criterion_id, []).append(describe_photo(evidence))
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, form=form, card=card,
-        answers=answers, problems=problems or {}, field_key=field_key, photos=photos,
-        target_text=target_text,
+        answers=answers, values=values, profile=profile_values(services.profile_of(evaluation)),
+        problems=problems or {}, field_key=field_key, photos=photos,
         editable=access.can_edit_answers(current_user, evaluation),
         reviewable=access.can_review(current_user, evaluation),
         live=services.summary(card, rubric),
@@ -271,8 +268,9 @@ def approve(evaluation_id: int):
 def state(evaluation_id: int):
     """The stored answers and version, for the form to restore after a reload."""
     evaluation = load_evaluation(evaluation_id)
-    answers = {a.criterion_id: {"value": a.value, "na": a.na, "na_reason": a.na_reason,
-                                "note": a.note} for a in evaluation.answers}
+    answers = {a.criterion_id: {"value": a.value, "data": a.data, "na": a.na,
+                                "na_reason": a.na_reason, "note": a.note}
+               for a in evaluation.answers}
     card = services.scorecard(evaluation)
     return jsonify(version=evaluation.version, status=evaluation.status, answers=answers,
                    score=services.summary(card, services.rubric_for(evaluation)))

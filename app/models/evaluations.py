@@ -79,6 +79,11 @@ class Evaluation(db.Model):
     raw_score: Mapped[float | None] = mapped_column(Float)
     band: Mapped[str | None] = mapped_column(String(50))
     raw_band: Mapped[str | None] = mapped_column(String(50))
+    #: the overall scores before any verdict rule (gate); equal to score/raw when none bit
+    ungated_score: Mapped[float | None] = mapped_column(Float)
+    raw_ungated_score: Mapped[float | None] = mapped_column(Float)
+    #: the rubric's gates as judged: [{"id", "met", "raw_met"}, …]
+    gates: Mapped[list | None] = mapped_column(JSON)
     #: all applicable criteria answered (or N/A)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -114,6 +119,11 @@ class Evaluation(db.Model):
         cascade="all, delete-orphan", order_by="Recommendation.position")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def gated(self) -> bool:
+        """True when an unmet gate lowered the adjusted score."""
+        return self.ungated_score is not None and self.ungated_score != self.score
 
     @property
     def is_locked(self) -> bool:
@@ -157,8 +167,12 @@ class Answer(db.Model):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
     #: the criterion's id in the pinned rubric version, e.g. "1.3"
     criterion_id: Mapped[str] = mapped_column(String(50))
-    #: the answer: a number, a percent, a scale level, or 1/0 for yes/no; None if unanswered
+    #: the answer as a number: a typed number or percent, a scale level, 1/0 for yes/no, a
+    #: computed criterion's value, a checklist's ticked points; None if unanswered or sampled
     value: Mapped[float | None] = mapped_column(Float)
+    #: the structured rest of the answer, as its criterion type keeps it (app.rubric.types):
+    #: {"inputs": {...}} of a computed value, {"items": [...]} ticked, {"samples": [...]}
+    data: Mapped[dict | None] = mapped_column(JSON)
     #: marked not applicable (only where the rubric allows), with a reason
     na: Mapped[bool] = mapped_column(Boolean, default=False)
     na_reason: Mapped[str] = mapped_column(Text, default="")

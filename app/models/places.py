@@ -57,7 +57,16 @@ class Municipality(db.Model):
     province: Mapped[Province] = relationship(back_populates="municipalities")
 
     def tier_basis(self) -> dict:
-        """The attributes a tier is derived from, as snapshotted on an evaluation."""
+        """The profile a tier is derived from and computed criteria read (population, budget
+        …), as snapshotted on an evaluation when it is planned: later edits of the
+        municipality do not change an evaluation's values."""
         return {"grade": self.grade, "population": self.population,
                 "census_year": self.census_year, "budget_million_rial": self.budget_million_rial,
-                "staff_count": self.staff_count}
+                "staff_count": self.staff_count, "area_hectares": self.area_hectares}
+
+    def profile_differs(self, snapshot: dict | None) -> bool:
+        """Whether today's profile differs from an evaluation's `snapshot` of it (a value
+        the snapshot predates, such as the area in an old one, counts only once it is set)."""
+        snapshot = snapshot or {}
+        return any(snapshot.get(key) != value for key, value in self.tier_basis().items()
+                   if key in snapshot or value is not None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import get_locale
@@ -22,7 +23,14 @@ from sqlalchemy.orm import selectinload
 
 from app.evaluations.services import rubric_for, scorecard
 from app.extensions import db
-from app.i18n import _, format_number, jalali_date, normalise_text, persian_digits
+from app.i18n import (
+    _,
+    format_number,
+    format_quantity,
+    jalali_date,
+    normalise_text,
+    persian_digits,
+)
 from app.models import (
     Evaluation,
     EvaluationCycle,
@@ -34,6 +42,7 @@ from app.models import (
 from app.models._types import utcnow
 from app.reports import charts
 from app.rubric import Criterion, Rubric
+from app.rubric.formula import say_profile
 
 #: longest inspector note or N/A reason printed in a criteria table (characters)
 NOTE_LIMIT = 1200
@@ -163,6 +172,7 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
                         note="" if u["evaluated"] else _("not evaluated")) for u in units],
             colours),
         "units": units,
+        "gates": _gates(card, rubric),
         "highlights": _highlights(card, rubric, evaluation),
         "recommendations": _recommendations(evaluation, rubric),
         "signatures": _signatures(evaluation, final),
@@ -321,12 +331,20 @@ def _unit(unit, card, answers, photos, colours, tier_id: str) -> dict:
 
 def _criterion(criterion: Criterion, scored, answer, photos: list[dict], tier_id: str) -> dict:
     na = bool(scored and scored.na)
+    kind, lang = criterion.kind, _lang()
+    answered = bool(scored and scored.answered)
     return {
         "id": criterion.id, "title": criterion.title, "type": criterion.type,
-        "target": target_text(criterion, tier_id),
-        "value": _("Not applicable") if na else value_text(criterion, scored.value)
-        if scored and scored.answered else "",
-        "answered": bool(scored and scored.answered), "na": na,
+        "target": kind.target_text(criterion, tier_id, lang) or "—",
+        "steps": [row["when"] + " ← " + row["share"]
+                  for row in kind.bracket_rows(criterion, tier_id, lang)]
+        if criterion.brackets is not None else [],
+        "value": _("Not applicable") if na else kind.result_text(criterion, scored, lang),
+        "details": _details(criterion, scored, lang) if answered else [],
+        "samples": [{"site": shorten(row["site"], 80),
+                     "value": kind.say_value(criterion, row["value"], lang)}
+                    for row in scored.details.get("samples", ())] if answered else [],
+        "answered": answered, "na": na,
         "na_reason": shorten(scored.na_reason, NOTE_LIMIT) if na else "",
         "max_points": scored.max_points if scored else None,
         "points": scored.points if scored else None,
@@ -338,41 +356,56 @@ def _criterion(criterion: Criterion, scored, answer, photos: list[dict], tier_id
     }
 
 
-def _measure(criterion: Criterion, value: float) -> str:
-    text = _number(value)
-    if criterion.type == "percent":
-        return text + ("٪" if _lang() == "fa" else "%")
-    if criterion.unit_label:
-        return f"{text} {criterion.unit_label}"
-    return text
+def _details(criterion: Criterion, scored, lang: str) -> list[str]:
+    """What the value was computed from, or which items were ticked, as printed lines."""
+    details = scored.details
+    lines = []
+    if "inputs" in details:
+        for item in criterion.inputs:
+            value = format_quantity(details["inputs"].get(item.name), lang)
+            lines.append(f"{item.title}: {value} {item.unit_label}".strip())
+        lines += [say_profile(name, details["profile"].get(name), lang)
+                  for name in criterion.formula.profile_names()]
+    if "ticked_points" in details:
+        ticked = criterion.kind.short_text(criterion, SimpleNamespace(items=scored.value), lang)
+        if ticked:
+            lines.append(ticked)
+    return lines
 
 
-def target_text(criterion: Criterion, tier_id: str) -> str:
-    """The target of tier `tier_id` as printed (هدف این رده)."""
-    if criterion.type == "yesno":
-        return _("Yes")
-    if criterion.type == "scale" and criterion.scale is not None:
-        top = criterion.scale.levels[-1]
-        return f"{_number(top.value)} — {top.label}"
-    target = criterion.target_for(tier_id)
-    if target is None:
-        return "—"
-    if criterion.better == "lower":
-        return _("at most %(value)s", value=_measure(criterion, target))
-    return _("at least %(value)s", value=_measure(criterion, target))
+def _gates(card, rubric: Rubric) -> dict | None:
+    """The verdict rules (قواعد داوری): each gate, met or not, and what it did."""
+    if not card.gates:
+        return None
+    rows = []
+    for gate, result in zip(rubric.gates, card.gates, strict=True):
+        if gate.cap is not None:
+            effect = _("the overall score is capped at %(cap)s", cap=_number(gate.cap))
+        else:
+            effect = _("the overall score is multiplied by %(factor)s",
+                       factor=format_quantity(gate.factor, _lang()))
+        rows.append({"id": gate.id, "title": gate.title or gate.id, "met": result.met,
+                     "rule": _gate_rule(gate, rubric), "effect": effect})
+    return {"rows": rows, "ungated": card.ungated, "score": card.score, "gated": card.gated}
 
 
-def value_text(criterion: Criterion, value) -> str:
-    """An answer as printed (مقدار): yes/no, a scale level with its label, or a measure."""
-    if value is None:
-        return ""
-    if criterion.type == "yesno":
-        return _("Yes") if value else _("No")
-    if criterion.type == "scale" and criterion.scale is not None:
-        level = criterion.scale.level(float(value))
-        label = f" — {level.label}" if level else ""
-        return _number(value) + label
-    return _measure(criterion, float(value))
+def _gate_rule(gate, rubric: Rubric) -> str:
+    lang = _lang()
+    sep = "، " if lang == "fa" else ", "
+    if gate.units is not None:
+        names = sep.join(rubric.unit(uid).title for uid in gate.units)
+        if gate.count is not None:
+            return _("at least %(count)s of these units score %(min)s or more: %(names)s",
+                     count=_digits(gate.count), min=_number(gate.min), names=names)
+        return _("every one of these units scores %(min)s or more: %(names)s",
+                 min=_number(gate.min), names=names)
+    names = sep.join(f"{_digits(cid)} {rubric.criterion(cid).title}" for cid in gate.criteria)
+    share = format_quantity(gate.min * 100, lang) + "٪"
+    if gate.count is not None:
+        return _("at least %(count)s of these criteria earn %(share)s of their points: "
+                 "%(names)s", count=_digits(gate.count), share=share, names=names)
+    return _("each of these criteria earns %(share)s of its points: %(names)s",
+             share=share, names=names)
 
 
 def _highlights(card, rubric: Rubric, evaluation: Evaluation) -> dict:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.i18n import to_latin_digits
+from app.i18n import N_, format_quantity, to_latin_digits, translator
 
 #: the municipality profile names a formula may use, and the profile keys they read
 PROFILE_NAMES: dict[str, str] = {
@@ -26,6 +26,14 @@ PROFILE_NAMES: dict[str, str] = {
     "budget": "budget_million_rial",
     "staff": "staff_count",
     "area": "area_hectares",
+}
+#: how each profile value is named and counted where a person reads it (translated when shown)
+PROFILE_WORDS: dict[str, tuple[str, str]] = {
+    "population": (N_("population"), N_("people")),
+    "grade": (N_("grade"), ""),
+    "budget": (N_("yearly budget"), N_("million rials")),
+    "staff": (N_("staff"), N_("people")),
+    "area": (N_("area"), N_("hectares")),
 }
 FUNCTIONS = ("min", "max")
 #: a longer formula is surely a mistake (and bounds the parser's work)
@@ -91,6 +99,14 @@ def profile_values(profile: Mapping[str, object] | None) -> dict[str, float]:
         if isinstance(value, (int, float)):
             result[name] = float(value)
     return result
+
+
+def say_profile(name: str, value: float | None, lang: str = "fa") -> str:
+    """A profile value in words: «جمعیت ۱٬۶۰۰ نفر», «population 1,600 people»."""
+    gettext = translator(lang).gettext
+    title, unit = PROFILE_WORDS[name]
+    text = f"{gettext(title)} {format_quantity(value, lang)}"
+    return f"{text} {gettext(unit)}" if unit else text
 
 
 class _Missing(Exception):

@@ -133,12 +133,12 @@ def test_update_municipality_is_audited_with_old_and_new(demo_ctx):
         changes = services.update_municipality(
             dastjerd, {"grade": "۳", "population": "۱٬۷۰۰", "county": "خلجستان",
                        "census_year": 1395, "area_hectares": "۲۵۰"}, actor=admin)
-    assert changes == {"grade": [2, 3], "population": [1600, 1700], "area_hectares": [None, 250]}
+    assert changes == {"grade": [2, 3], "population": [1600, 1700], "area_hectares": [120, 250]}
     dastjerd = town("دستجرد")
     assert (dastjerd.grade, dastjerd.population, dastjerd.area_hectares) == (3, 1700, 250)
     [event] = _events("municipality.update")
     assert event.municipality_id == dastjerd.id and event.user_id == admin.id
-    assert event.details["old"] == {"grade": 2, "population": 1600, "area_hectares": None}
+    assert event.details["old"] == {"grade": 2, "population": 1600, "area_hectares": 120}
     # a planned evaluation keeps its snapshot tier
     assert evaluation("دستجرد", 1404).tier_basis["grade"] == 2
 

@@ -156,7 +156,8 @@ def test_edit_municipality_with_persian_digits(admin_client, demo_app):
         assert (kahak.grade, kahak.population, kahak.census_year) == (4, 3100, 1400)
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "municipality.update"))
-        assert event.details["old"] == {"grade": 3, "population": 2891, "census_year": 1395}
+        assert event.details["old"] == {"grade": 3, "population": 2891, "census_year": 1395,
+                                         "area_hectares": 280}  # the form left it empty
     page = post_form(admin_client, url + "?lang=en", {"grade": "۱۳", "population": "abc"},
                      page_url=url)
     assert page.status_code == 422

@@ -71,7 +71,7 @@ class CriterionType:
     keys: tuple[str, ...] = ()
     #: whether ``samples:`` (observations at several sites) is allowed
     sampleable: bool = False
-    #: how the form asks for one value: "choice", "number", "inputs" or "checklist"
+    #: how the form asks for one value: "choice", "number", "inputs" or "ticks"
     widget: str = "number"
 
     # --- the rubric file --------------------------------------------------------------------
@@ -246,6 +246,23 @@ class CriterionType:
             spec["row"] = self.widget
         return spec
 
+    # --- example answers -------------------------------------------------------------------
+
+    def demo_value(self, criterion: Criterion, tier_id: str, q: float,
+                   profile: Mapping[str, float]):
+        """A typed value that earns about `q` (0–1) of the points: demo data, benchmarks."""
+        raise NotImplementedError
+
+    def demo_answer(self, criterion: Criterion, tier_id: str, q: float,
+                    profile: Mapping[str, float]) -> dict:
+        """An answer (as the form sends it) that earns about `q` of the points."""
+        if criterion.samples is not None:
+            count = max(criterion.samples.min, 2)
+            sites = [f"محل {number}" for number in range(1, count + 1)]
+            return {"samples": [{"site": site, "value": self.demo_value(
+                criterion, tier_id, q, profile)} for site in sites]}
+        return {"value": self.demo_value(criterion, tier_id, q, profile)}
+
     # --- words ------------------------------------------------------------------------------
 
     def say_value(self, criterion: Criterion, value, lang: str) -> str:
@@ -262,6 +279,18 @@ class CriterionType:
             return gettext(N_("%(n)s sites")) % {"n": format_number(len(samples), 0, lang)}
         value = getattr(answer, "value", None)
         return "" if value is None else self.say_value(criterion, value, lang)
+
+    def result_text(self, criterion: Criterion, scored, lang: str = "fa") -> str:
+        """A scored answer (a :class:`CriterionScore`) in words, as the report and the
+        reviewer's page print it: the value scored, computed ones included; "" when
+        unanswered."""
+        if not getattr(scored, "answered", False):
+            return ""
+        if "samples" in scored.details:
+            gettext = translator(lang).gettext
+            return gettext(N_("%(n)s sites")) % {
+                "n": format_number(len(scored.details["samples"]), 0, lang)}
+        return self.say_value(criterion, scored.value, lang)
 
     def short_text(self, criterion: Criterion, answer, lang: str = "fa") -> str:
         """The answer in an export cell: the words without decoration."""

@@ -3,6 +3,8 @@ whole weight (by default all of them)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from app.i18n import N_, format_quantity, normalise_text, translator
 from app.rubric.model import ChecklistItem
 from app.rubric.nodes import describe, plain_num, suggest
@@ -17,7 +19,7 @@ class ChecklistType(CriterionType):
     name = "checklist"
     title = N_("a checklist")
     keys = ("items", "full_at")
-    widget = "checklist"
+    widget = "ticks"
 
     # --- the rubric file --------------------------------------------------------------------
 
@@ -120,6 +122,15 @@ class ChecklistType(CriterionType):
     def details(self, criterion, answer, value, profile):
         return {"ticked_points": self.points(criterion, value)}
 
+    def demo_answer(self, criterion, tier_id, q, profile):
+        ticked, points = [], 0.0
+        for item in criterion.items:
+            if points >= q * criterion.full_at - 1e-9:
+                break
+            ticked.append(item.key)
+            points += item.points
+        return {"value": ticked}
+
     # --- storage ----------------------------------------------------------------------------
 
     def to_storage(self, criterion, answer, profile):
@@ -163,6 +174,10 @@ class ChecklistType(CriterionType):
         return gettext(N_("%(points)s of %(total)s points ticked")) % {
             "points": format_quantity(self.points(criterion, items), lang),
             "total": format_quantity(sum(i.points for i in criterion.items), lang)}
+
+    def say_value(self, criterion, value, lang):
+        """Ticked items (a tuple of keys) as the points they earn."""
+        return self.value_text(criterion, SimpleNamespace(items=tuple(value)), lang)
 
     def short_text(self, criterion, answer, lang="fa"):
         items = getattr(answer, "items", None)

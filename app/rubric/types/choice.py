@@ -51,6 +51,11 @@ class ScaleType(CriterionType):
     def choices(self, criterion) -> tuple[tuple[str, str], ...]:
         return tuple((level_key(level.value), level.label) for level in criterion.scale.levels)
 
+    def demo_value(self, criterion, tier_id, q, profile):
+        scale = criterion.scale
+        wanted = scale.lowest + q * (scale.highest - scale.lowest)
+        return min(scale.levels, key=lambda level: abs(level.value - wanted)).value
+
     def value_field(self, criterion, lang):
         return FieldSpec("", "choice", translator(lang).gettext(N_("Value")),
                          self.choices(criterion))
@@ -102,6 +107,9 @@ class YesNoType(CriterionType):
 
     def stored_value(self, value):
         return bool(value)
+
+    def demo_value(self, criterion, tier_id, q, profile):
+        return q >= 0.5
 
     def value_fraction(self, criterion, value, tier_id, own_tier=None):
         return 1.0 if value else 0.0

@@ -384,6 +384,52 @@ class NumberType(CriterionType):
             return 1.0 if value >= target else 0.0
         return _clamp(value / target)
 
+    # --- example answers -------------------------------------------------------------------
+
+    def demo_value(self, criterion, tier_id, q, profile):
+        if criterion.brackets is not None:
+            steps = criterion.brackets_for(tier_id) or ()
+            step = min(steps, key=lambda b: abs(b.fraction - q))
+            return step.bound
+        target = criterion.target_for(tier_id)
+        floor = criterion.floor_for(tier_id)
+        if criterion.better == "lower":
+            if floor is not None:
+                value = floor - q * (floor - target)
+            else:
+                value = target / q if q > 0.05 else target * 20
+        elif floor is not None:
+            value = floor + q * (target - floor)
+        else:
+            value = target * q
+        value = round(value, 1)
+        if criterion.maximum is not None and not criterion.computed:
+            value = min(value, criterion.maximum)
+        return max(value, criterion.minimum) if criterion.minimum is not None else value
+
+    def demo_answer(self, criterion, tier_id, q, profile):
+        if not criterion.computed:
+            return super().demo_answer(criterion, tier_id, q, profile)
+        wanted = self.demo_value(criterion, tier_id, q, profile)
+        names = [item.name for item in criterion.inputs]
+        if not names:
+            return {"inputs": {}}
+        rest = {name: 100.0 for name in names[1:]}
+
+        def value_at(x):
+            return formulas.evaluate(criterion.formula, {**profile, **rest, names[0]: x})
+
+        low, high = 0.0, 1.0
+        while (value_at(high) or 0) < wanted and high < 1e12:
+            high *= 2
+        for _step in range(60):  # the value grows with the first input in the usual formulas
+            middle = (low + high) / 2
+            if (value_at(middle) or 0) < wanted:
+                low = middle
+            else:
+                high = middle
+        return {"inputs": {names[0]: round(high), **{k: round(v) for k, v in rest.items()}}}
+
     # --- storage ----------------------------------------------------------------------------
 
     def to_storage(self, criterion, answer, profile):
@@ -397,7 +443,9 @@ class NumberType(CriterionType):
     def from_storage(self, criterion, value, data):
         if criterion.computed:
             inputs = (data or {}).get("inputs")
-            return {} if inputs is None else {"inputs": dict(inputs)}
+            # the value as computed when saved rides along (exports print it); scoring
+            # always computes it again from the inputs and the pinned profile
+            return {} if inputs is None else {"inputs": dict(inputs), "value": value}
         return super().from_storage(criterion, value, data)
 
     # --- the form ---------------------------------------------------------------------------

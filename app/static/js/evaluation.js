@@ -64,12 +64,43 @@
     return form.querySelector("[data-criterion='" + cssEscape(id) + "']");
   }
 
+  /* Each card says how it asks (data-widget: choice, number, inputs, checklist, samples) and
+     what its type needs the page to know (data-spec, made by the criterion type on the
+     server): this script knows ways of asking, never criterion types. */
+
+  function specOf(card) {
+    if (!card._spec) card._spec = JSON.parse(card.dataset.spec || "{}");
+    return card._spec;
+  }
+
   function readCard(card) {
-    var key = card.dataset.key, type = card.dataset.type, change = {};
-    if (type === "scale" || type === "yesno") {
+    var key = card.dataset.key, widget = card.dataset.widget, spec = specOf(card), change = {};
+    if (widget === "choice") {
       var checked = card.querySelector("input[name='" + key + "']:checked");
       var raw = checked ? checked.value : null;
-      change.value = raw === null ? null : (type === "yesno" ? raw === "yes" : raw);
+      change.value = raw === null ? null : (spec.boolean ? raw === "yes" : raw);
+    } else if (widget === "inputs") {
+      var inputs = {}, any = false;
+      card.querySelectorAll("[data-input]").forEach(function (input) {
+        if (input.value.trim() !== "") { inputs[input.dataset.input] = input.value; any = true; }
+      });
+      change.inputs = any ? inputs : null;
+      showComputed(card, inputs);
+    } else if (widget === "ticks") {
+      var ticked = [];
+      card.querySelectorAll("input[name='" + key + "_items']:checked").forEach(function (box) {
+        ticked.push(box.value);
+      });
+      var none = form.elements[key + "_answered"];
+      change.value = ticked.length || (none && none.checked) ? ticked : null;
+    } else if (widget === "samples") {
+      var rows = [];
+      card.querySelectorAll("[data-row]").forEach(function (row) {
+        var site = row.querySelector("[data-part=site]").value.trim();
+        var value = row.querySelector("[data-part=value]").value.trim();
+        if (site || value) rows.push({ site: site, value: value === "" ? null : value });
+      });
+      change.samples = rows.length ? rows : null;
     } else {
       var input = form.elements[key];
       change.value = input.value.trim() === "" ? null : input.value;
@@ -83,15 +114,56 @@
     return change;
   }
 
+  /* the parts of an answer, whether it is a change of this page or a stored answer */
+  function partsOf(answer) {
+    var data = answer.data || {};
+    return {
+      value: answer.value,
+      inputs: answer.inputs || data.inputs || null,
+      items: Array.isArray(answer.value) ? answer.value : (data.items || null),
+      samples: answer.samples || data.samples || null
+    };
+  }
+
+  function choiceKey(spec, value) {
+    if (spec.boolean) return (value === true || value === 1 || value === "yes") ? "yes" : "no";
+    return String(Number(value));
+  }
+
   function writeCard(card, answer) {
-    var key = card.dataset.key, type = card.dataset.type, value = answer.value;
+    var key = card.dataset.key, widget = card.dataset.widget, spec = specOf(card);
+    var parts = partsOf(answer), value = parts.value;
     var empty = value === null || value === undefined || value === "";
-    if (type === "scale" || type === "yesno") {
-      var wanted = empty ? null : type === "yesno"
-        ? ((value === true || value === 1 || value === "yes") ? "yes" : "no")
-        : String(Number(value));
+    if (widget === "choice") {
+      var wanted = empty ? null : choiceKey(spec, value);
       card.querySelectorAll("input[name='" + key + "']").forEach(function (radio) {
         radio.checked = wanted !== null && radio.value === wanted;
+      });
+    } else if (widget === "inputs") {
+      var given = parts.inputs || {};
+      card.querySelectorAll("[data-input]").forEach(function (input) {
+        var v = given[input.dataset.input];
+        input.value = v === undefined || v === null ? "" : String(v);
+      });
+      showComputed(card, given);
+    } else if (widget === "ticks") {
+      var items = parts.items || [];
+      card.querySelectorAll("input[name='" + key + "_items']").forEach(function (box) {
+        box.checked = items.indexOf(box.value) >= 0;
+      });
+      var none = form.elements[key + "_answered"];
+      if (none) none.checked = parts.items !== null && !items.length;
+    } else if (widget === "samples") {
+      var rows = parts.samples || [];
+      var body = card.querySelector(".sample-rows tbody");
+      while (body.querySelectorAll("[data-row]").length < rows.length) addRow(card);
+      body.querySelectorAll("[data-row]").forEach(function (row, index) {
+        var sample = rows[index] || { site: "", value: null };
+        row.querySelector("[data-part=site]").value = sample.site || "";
+        var cell = row.querySelector("[data-part=value]");
+        var v = sample.value;
+        cell.value = v === null || v === undefined ? "" : cell.tagName === "SELECT"
+          ? choiceKey({ boolean: !!cell.querySelector("option[value=yes]") }, v) : String(v);
       });
     } else {
       form.elements[key].value = empty ? "" : String(value);
@@ -101,6 +173,75 @@
       form.elements[key + "_na_reason"].value = answer.na_reason || "";
     }
     if ("note" in answer) form.elements[key + "_note"].value = answer.note || "";
+  }
+
+  /* --- computed values and site rows --------------------------------------------------- */
+
+  var profile = JSON.parse(form.dataset.profile || "{}");
+
+  function number(text) {
+    var latin = String(text).replace(/[۰-۹]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹".indexOf(d); })
+      .replace(/[٠-٩]/g, function (d) { return "٠١٢٣٤٥٦٧٨٩".indexOf(d); })
+      .replace(/[٫]/g, ".").replace(/[٬,،\s]/g, "").replace(/[%٪]$/, "");
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(latin)) return null;
+    return parseFloat(latin);
+  }
+
+  /* the formula's tree, as the server parsed it: ["num", 2], ["name", "x"], ["+", a, b] … */
+  function evaluate(node, values) {
+    var kind = node[0];
+    if (kind === "num") return node[1];
+    if (kind === "name") {
+      var v = values[node[1]];
+      if (v === null || v === undefined) throw "missing";
+      return v;
+    }
+    if (kind === "neg") return -evaluate(node[1], values);
+    if (kind === "call") {
+      var args = node[2].map(function (arg) { return evaluate(arg, values); });
+      return node[1] === "min" ? Math.min.apply(null, args) : Math.max.apply(null, args);
+    }
+    var a = evaluate(node[1], values), b = evaluate(node[2], values);
+    if (kind === "+") return a + b;
+    if (kind === "-") return a - b;
+    if (kind === "*") return a * b;
+    if (b === 0) throw "division";
+    return a / b;
+  }
+
+  function showComputed(card, inputs) {
+    var spec = specOf(card), out = card.querySelector("[data-computed]");
+    if (!out || !spec.formula) return;
+    var values = Object.assign({}, profile);
+    Object.keys(inputs).forEach(function (name) { values[name] = number(inputs[name]); });
+    try { out.textContent = fmt2(evaluate(spec.formula, values)); }
+    catch (e) { out.textContent = "—"; }
+  }
+
+  function addRow(card) {
+    var body = card.querySelector(".sample-rows tbody");
+    var rows = body.querySelectorAll("[data-row]");
+    var copy = rows[rows.length - 1].cloneNode(true);
+    copy.querySelectorAll("input, select").forEach(function (field) { field.value = ""; });
+    body.appendChild(copy);
+    renumber(card);
+    return copy;
+  }
+
+  function removeRow(card, row) {
+    var body = card.querySelector(".sample-rows tbody");
+    if (body.querySelectorAll("[data-row]").length > 1) row.remove();
+    else row.querySelectorAll("input, select").forEach(function (field) { field.value = ""; });
+    renumber(card);
+  }
+
+  function renumber(card) {
+    var prefix = card.querySelector("[data-samples]").dataset.samples;
+    card.querySelectorAll("[data-row]").forEach(function (row, index) {
+      row.querySelectorAll("[data-part]").forEach(function (field) {
+        field.name = prefix + "-" + index + "-" + field.dataset.part;
+      });
+    });
   }
 
   /* --- collecting changes into the queue ------------------------------------------------ */
@@ -430,10 +571,22 @@
     return document.documentElement.lang === "fa" ? digits(text.replace(/\./g, "٫")) : text;
   }
 
+  function fmt2(value) {
+    if (value === null || value === undefined || !isFinite(value)) return "—";
+    var text = (Math.round(value * 100) / 100).toString();
+    return document.documentElement.lang === "fa" ? digits(text.replace(/\./g, "٫")) : text;
+  }
+
   function showScores(score) {
     if (!score) return;
     setText("[data-live=score]", fmt(score.score));
     setText("[data-live=raw]", fmt(score.raw));
+    setText("[data-live=ungated]", fmt(score.ungated));
+    (score.gates || []).forEach(function (gate) {
+      document.querySelectorAll("[data-gate='" + gate.id + "']").forEach(function (el) {
+        el.dataset.met = gate.met ? "yes" : "no";
+      });
+    });
     setText("[data-live=band]", score.band || "");
     Object.keys(score.units).forEach(function (id) {
       var unit = score.units[id];
@@ -464,13 +617,16 @@
 
   function describeAnswer(card, answer) {
     if (answer.na) return answer.na_reason || "—";
-    var value = answer.value;
+    var widget = card.dataset.widget, parts = partsOf(answer), value = parts.value;
+    if (widget === "inputs") {
+      var given = parts.inputs || {};
+      return Object.keys(given).map(function (k) { return digits(String(given[k])); }).join("، ") || "—";
+    }
+    if (widget === "ticks") return parts.items ? digits(String(parts.items.length)) : "—";
+    if (widget === "samples") return parts.samples ? digits(String(parts.samples.length)) : "—";
     if (value === null || value === undefined || value === "") return "—";
-    if (card.dataset.type === "yesno" || card.dataset.type === "scale") {
-      var wanted = card.dataset.type === "yesno"
-        ? ((value === true || value === 1 || value === "yes") ? "yes" : "no")
-        : String(Number(value));
-      var radio = card.querySelector("input[value='" + wanted + "']");
+    if (widget === "choice") {
+      var radio = card.querySelector("input[value='" + choiceKey(specOf(card), value) + "']");
       if (radio) return radio.nextElementSibling.textContent;
     }
     return fmt(Number(value));
@@ -526,6 +682,29 @@
     var card = cardOf(event.target);
     if (card) changed(card);
   });
+  form.addEventListener("click", function (event) {
+    var card = cardOf(event.target);
+    if (!card) return;
+    if (event.target.closest("[data-add-row]")) {
+      addRow(card).querySelector("[data-part=site]").focus();
+    } else if (event.target.closest("[data-remove-row]")) {
+      removeRow(card, event.target.closest("[data-row]"));
+      changed(card);
+    }
+  });
+  form.addEventListener("change", function (event) {
+    /* «none of these» and the items of a checklist exclude each other */
+    var card = cardOf(event.target);
+    if (!card || card.dataset.widget !== "ticks" || !event.target.checked) return;
+    var key = card.dataset.key;
+    if (event.target.name === key + "_answered") {
+      card.querySelectorAll("input[name='" + key + "_items']").forEach(function (box) {
+        box.checked = false;
+      });
+    } else if (form.elements[key + "_answered"]) {
+      form.elements[key + "_answered"].checked = false;
+    }
+  }, true);
   form.addEventListener("submit", function (event) {
     // submit once everything waiting has reached the server; the whole form posts then
     if (items.length || Object.keys(draft).length) {
