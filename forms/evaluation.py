@@ -40,14 +40,19 @@ def field_key(criterion_id: str) -> str:
 
 
 def _field(spec: FieldSpec, criterion: Criterion):
-    """The WTForms field for one field spec of a criterion's type."""
-    label = spec.label or criterion.title
+    """The WTForms field for one field spec of a criterion's type.
+
+    The spec's words are the type's English message ids (the form class is built once per
+    process, for every language): they are translated when shown. Words from the rubric (a
+    scale level's label) are not in the catalogue and show as written."""
+    label = _l(spec.label) if spec.label else criterion.title
+    choices = [SelectChoice(key, _l(text)) for key, text in spec.choices]
     if spec.kind == "choice":
-        return RadioField(label, choices=[SelectChoice(k, v) for k, v in spec.choices],
-                          validators=[Optional()], validate_choice=True)
+        return RadioField(label, choices=choices, validators=[Optional()],
+                          validate_choice=True)
     if spec.kind == "multi":
-        return SelectMultipleField(label, choices=[SelectChoice(k, v) for k, v in spec.choices],
-                                   validators=[Optional()], validate_choice=True)
+        return SelectMultipleField(label, choices=choices, validators=[Optional()],
+                                   validate_choice=True)
     if spec.kind == "flag":
         return BooleanField(label)
     if spec.kind == "samples":
