@@ -268,3 +268,26 @@ def test_a_device_never_conflicts_with_itself_but_another_device_does(demo_ctx):
         services.save_answers(evaluation, {"1.1": {"value": "70"}}, user=inspector,
                               base_version=seen, device=phone)
     assert caught.value.details["conflicts"]["1.1"]["theirs"]["value"] == 61.0
+
+
+def test_a_save_that_races_a_submit_is_refused_inside_its_own_transaction(demo_ctx):
+    """The view's check ran before the submit; the service checks again where it writes."""
+    evaluation = _evaluation("قنوات", 1404)
+    assert evaluation.status == EvaluationStatus.SUBMITTED
+    criterion = next(iter(services.rubric_for(evaluation).criteria()))
+    before = {a.criterion_id: (a.value, a.note) for a in evaluation.answers}
+    with pytest.raises(ServiceError) as info, writing():
+        services.save_answers(db.session.get(Evaluation, evaluation.id),
+                              {criterion.id: {"note": "پس از ارسال"}}, user=_user("inspector"))
+    assert info.value.status == 409
+    evaluation = _evaluation("قنوات", 1404)
+    assert {a.criterion_id: (a.value, a.note) for a in evaluation.answers} == before
+
+
+def test_a_user_not_assigned_cannot_save_through_the_service(demo_ctx):
+    evaluation = _evaluation("جعفریه", 1404)
+    criterion = next(iter(services.rubric_for(evaluation).criteria()))
+    with pytest.raises(ServiceError) as info, writing():
+        services.save_answers(db.session.get(Evaluation, evaluation.id),
+                              {criterion.id: {"note": "x"}}, user=_user("reviewer"))
+    assert info.value.status == 403

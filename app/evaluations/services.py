@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.authoring.services import rubric_of
+from app.evaluations import access
 from app.extensions import db
 from app.i18n import _, current_lang, format_number, normalise_text
 from app.models import (
@@ -156,12 +157,19 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
                 raise ServiceError(_("This save key was already used for different changes."),
                                    status=409)
             return {**receipt.response, "replayed": True}
+    # checked again here, inside the writing transaction: a save racing a submit or an
+    # approval sees the state that transaction holds, never the one a view read earlier
     if evaluation.is_locked:
         raise ServiceError(_("This evaluation is approved and can no longer be changed."),
                            status=409)
     if not evaluation.cycle.is_open:
         raise ServiceError(_("The evaluation cycle is closed; no answers can be changed."),
                            status=409)
+    if evaluation.status not in (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED):
+        raise ServiceError(_("This evaluation was submitted; it can be changed again only "
+                             "if the reviewer returns it."), status=409)
+    if not access.can_edit_answers(user, evaluation):
+        raise ServiceError(_("You cannot change this evaluation now."), status=403)
 
     rubric = rubric_for(evaluation)
     stored = {a.criterion_id: a for a in evaluation.answers}
@@ -324,6 +332,8 @@ def submission_problems(evaluation: Evaluation) -> dict[str, str]:
 def submit(evaluation: Evaluation, *, user) -> None:
     if evaluation.status not in (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED):
         raise ServiceError(_("Only a draft or returned evaluation can be submitted."), 409)
+    if not access.can_edit_answers(user, evaluation):
+        raise ServiceError(_("You cannot change this evaluation now."), status=403)
     problems = submission_problems(evaluation)
     if problems:
         raise ServiceError(_("The evaluation is not complete yet."), 422,
