@@ -158,6 +158,14 @@ def score_command(rubric_file, answers_file, as_json, lang):
                        f"({format_number(unit.raw, 1, lang)}) {unit.band}")
         elif unit.applicable:
             click.echo(f"  {title}: " + _t(lang, "not evaluated"))
+    for gate, result in zip(rubric.gates, card.gates, strict=True):
+        state = _t(lang, "met") if result.met else _t(lang, "not met")
+        click.echo("  " + _t(lang, "Verdict rule %(rule)s: %(state)s",
+                             rule=gate.title or gate.id, state=state))
+    if card.gated:
+        click.echo(_t(lang, "Before the verdict rules: %(score)s (raw %(raw)s)",
+                      score=format_number(card.ungated, 1, lang),
+                      raw=format_number(card.raw_ungated, 1, lang)))
     click.echo(_t(lang, "Overall: %(score)s (raw %(raw)s), band %(band)s",
                   score=format_number(card.score, 1, lang),
                   raw=format_number(card.raw, 1, lang), band=card.band or "—"))

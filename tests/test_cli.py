@@ -122,3 +122,25 @@ def test_bad_answers_name_the_criterion_and_exit_1(tmp_path, answers, criterion)
     result = run("score", tmp_path / "r.yaml", tmp_path / "a.yaml", "--json")
     assert result.returncode == 1
     assert criterion in result.stderr and "Traceback" not in result.stderr
+
+
+def test_part2_rubric_scores_through_the_cli_with_gates(tmp_path):
+    from tests.rubric.base2 import BASE2
+
+    rubric = tmp_path / "p2.yaml"
+    rubric.write_text(BASE2, encoding="utf-8")
+    answers = tmp_path / "a.yaml"
+    answers.write_text(
+        "municipality: {name: دستجرد, grade: 2, population: 1600}\nanswers:\n"
+        '  "1.1": {inputs: {green_area: "۱۴٬۴۰۰"}}\n  "1.2": 85\n'
+        '  "2.1": {samples: [{site: الف, value: 2}, {site: ب, value: 1}, {site: ج, value: 2}]}\n'
+        '  "2.2": [plan, budget]\n  "3.1": خیر\n', encoding="utf-8")
+    out = subprocess.run([*ARZYAB, "score", str(rubric), str(answers), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    data = json.loads(out)
+    assert data["overall"]["ungated"] == 93.7 and data["overall"]["score"] == 46.8
+    assert [g["met"] for g in data["gates"]] == [True, False]
+    words = subprocess.run([*ARZYAB, "score", str(rubric), str(answers), "--lang", "en"],
+                           capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert "Verdict rule permit: not met" in words
+    assert "Before the verdict rules: 93.7" in words
