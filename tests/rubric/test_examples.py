@@ -39,7 +39,7 @@ def test_examples_are_loaded_and_scored():
     lines = [format_problem(p, "r.yaml", "en") for p in problems]
     assert "expects the score 90, but it scores 100" in lines[2]
     assert "expects the band «خوب», but it gets «ضعیف»" in lines[3]
-    assert "نمونه «رده» رده «خوب» را انتظار دارد" in format_problem(problems[3], "r", "fa")
+    assert "نمونه «رده» سطح «خوب» را انتظار دارد" in format_problem(problems[3], "r", "fa")
 
 
 def test_example_shape_errors():
