@@ -18,7 +18,7 @@ from app.authoring.diff import (
 from app.i18n import translator
 from app.rubric import load_rubric
 
-from .conftest import TINY_V1, TINY_V2, demo_text, demo_v2
+from .conftest import DEMO_V2_CHANGE_EN, DEMO_V2_CHANGE_FA, TINY_V1, TINY_V2, demo_text, demo_v2
 
 
 def _diff(new_text: str, old_text: str = TINY_V1) -> list[Change]:
@@ -161,9 +161,9 @@ def test_units_and_criteria_added_removed_and_moved():
 def test_the_demo_rubric_second_version():
     changes = diff_rubrics(load_rubric(demo_text()), load_rubric(demo_v2()))
     assert _kinds(changes) == ["rubric.version", "criterion.weight"]
-    assert changes[1].params["new"] == Num(35)
-    assert describe(changes[1], "fa") == (
-        "وزن شاخص ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد.")
+    assert changes[1].params["new"] == Num(30)
+    assert describe(changes[1], "fa") == DEMO_V2_CHANGE_FA
+    assert describe(changes[1], "en") == DEMO_V2_CHANGE_EN
 
 
 # --- the part-2 keys: computed values, brackets, checklists, samples, gates, limits -----------

@@ -12,10 +12,19 @@ from sqlalchemy import func, select
 
 from app.authoring.services import latest_version, sha256_of
 from app.extensions import db
+from app.i18n import persian_digits
 from app.models import AuditEvent, RubricVersion
 from tests.helpers import csrf_token, login
 
-from .conftest import TINY_V1, TINY_V2, demo_text, demo_v2, evaluation
+from .conftest import (
+    DEMO_LABEL,
+    DEMO_V2_LABEL,
+    TINY_V1,
+    TINY_V2,
+    demo_text,
+    demo_v2,
+    evaluation,
+)
 
 DRAFT = "/rubrics/draft"
 
@@ -112,7 +121,7 @@ def test_the_list_shows_versions_with_jalali_dates_publisher_and_sha(author_clie
     from app.i18n import jalali_datetime
 
     assert sha[:12] in page and jalali_datetime(when, "fa") in page
-    assert "۱۴۰۴٫۱" in page
+    assert persian_digits(DEMO_LABEL) in page
     text = _text(page)
     assert "خط فرمان" in text  # the demo published it from the command line
     assert "۴ از ۹" in text  # open evaluations of all pinned to it
@@ -121,7 +130,7 @@ def test_the_list_shows_versions_with_jalali_dates_publisher_and_sha(author_clie
 def test_download_gives_the_published_text_byte_for_byte(author_client):
     response = author_client.get("/rubrics/versions/1/rubric.yaml")
     assert response.data.decode("utf-8") == demo_text()
-    assert 'filename="municipal-units-1404.1.yaml"' in response.headers["Content-Disposition"]
+    assert f'filename="municipal-units-{DEMO_LABEL}.yaml"' in response.headers["Content-Disposition"]
 
 
 def test_a_broken_upload_shows_every_problem_beside_its_line(author_client):
@@ -250,15 +259,15 @@ def test_diff_and_open_evaluations_shown_before_publishing_then_published(author
     assert response.status_code == 302
     with author_client.application.app_context():
         version = latest_version("municipal-units")
-        assert version.version_label == "1404.2" and version.yaml_text == demo_v2()
+        assert version.version_label == DEMO_V2_LABEL and version.yaml_text == demo_v2()
         assert response.headers["Location"].endswith(f"/rubrics/versions/{version.id}")
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "rubric.publish").order_by(AuditEvent.id.desc()))
         assert event.object_id == str(version.id) and event.user.username == "author"
-        assert evaluation("کهک").rubric_version.version_label == "1404.1"
+        assert evaluation("کهک").rubric_version.version_label == DEMO_LABEL
     shown = author_client.get(response.headers["Location"])
     text = _text(shown.text)
-    assert "۱۴۰۴٫۲" in text and "از ۳۰ به ۳۵" in text
+    assert persian_digits(DEMO_V2_LABEL) in text and "از ۲۵ به ۳۰" in text
     assert "حسین ابراهیمی" in text
 
 
@@ -269,12 +278,12 @@ def test_the_version_page_compares_with_any_other_version(author_client):
     first = author_client.get("/rubrics/versions/1?lang=en").text
     assert "This is the first published version" in first
     against = author_client.get("/rubrics/versions/1?against=2&lang=en").text
-    assert "The weight of the criterion 7.1" in against and "from 35 to 30" in against
+    assert "The weight of the criterion 12.3" in against and "from 30 to 25" in against
 
 
 def test_publishing_needs_the_text_that_was_checked(author_client):
     page = _post(author_client, {"text": demo_v2()}).text
-    edited = demo_v2().replace("سرانه فضای سبز عمومی", "سرانه فضای سبز")
+    edited = demo_v2().replace("سهم درخواست‌های ۱۳۷ مختومه در مهلت", "سهم درخواست‌های مختومه")
     response = author_client.post(DRAFT, data={"text": edited, "action": "publish",
                                                "checked": _checked(page),
                                                "csrf_token": csrf_token(page)})
@@ -302,14 +311,14 @@ def test_republishing_the_published_text_does_nothing(author_client):
 
 
 def test_new_content_under_the_published_label_is_refused_on_the_page(author_client):
-    relabel = demo_v2().replace('version: "1404.2"', 'version: "1404.1"')
+    relabel = demo_v2().replace(f'version: "{DEMO_V2_LABEL}"', f'version: "{DEMO_LABEL}"')
     page = _post(author_client, {"text": relabel}, lang="en").text
     assert "already published with different content" in page
     assert "Publish this version" not in page
     response = author_client.post(DRAFT + "?lang=en", data={
         "text": relabel, "action": "publish", "checked": sha256_of(relabel),
         "csrf_token": csrf_token(page)})
-    assert response.status_code == 409 and "1404.2" in response.text
+    assert response.status_code == 409 and DEMO_V2_LABEL in response.text
     with author_client.application.app_context():
         assert _versions() == 1
 
