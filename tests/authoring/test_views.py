@@ -130,7 +130,8 @@ def test_the_list_shows_versions_with_jalali_dates_publisher_and_sha(author_clie
 def test_download_gives_the_published_text_byte_for_byte(author_client):
     response = author_client.get("/rubrics/versions/1/rubric.yaml")
     assert response.data.decode("utf-8") == demo_text()
-    assert f'filename="municipal-units-{DEMO_LABEL}.yaml"' in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="municipal-units-{DEMO_LABEL}.yaml"' in disposition
 
 
 def test_a_broken_upload_shows_every_problem_beside_its_line(author_client):
