@@ -18,6 +18,7 @@ from tests.helpers import csrf_token, login
 
 from .conftest import (
     DEMO_LABEL,
+    DEMO_V2_CHANGE_FA,
     DEMO_V2_LABEL,
     TINY_V1,
     TINY_V2,
@@ -247,7 +248,7 @@ def test_an_example_that_disagrees_blocks_publishing(author_client):
 def test_diff_and_open_evaluations_shown_before_publishing_then_published(author_client):
     page = _post(author_client, {"text": demo_v2()}).text
     before = _text(page.split('id="publish"', 1)[1].split('id="dry-runs"', 1)[0])
-    assert "وزن شاخص ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد." in before
+    assert DEMO_V2_CHANGE_FA in before
     for town in ("قنوات", "سلفچگان", "کهک", "جعفریه"):
         assert town in before
     assert "دستجرد" not in before  # approved evaluations are not open
@@ -294,7 +295,7 @@ def test_publishing_needs_the_text_that_was_checked(author_client):
     # the new text now checked, with its differences: it may be published
     assert _checked(response.text) == sha256_of(edited)
     assert _textarea(response.text) == edited
-    assert "سرانه فضای سبز»" in html.unescape(response.text)  # the title change is listed
+    assert "«سهم درخواست‌های مختومه»" in html.unescape(response.text)  # the new title is listed
 
 
 def test_republishing_the_published_text_does_nothing(author_client):
