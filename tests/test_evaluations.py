@@ -163,7 +163,8 @@ def test_submit_lists_what_is_missing_then_workflow_to_approval(demo_ctx):
     assert set(services.scorecard(evaluation).missing) <= set(missing)
     from app.demo import demo_answers
 
-    answers = demo_answers(services.rubric_for(evaluation), "S", 0.8)
+    answers = demo_answers(services.rubric_for(evaluation), "S", 0.8,
+                           profile=services.profile_of(evaluation))
     for cid in list(answers):
         answers[cid]["note"] = "یادداشت"
     with writing():

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from app.i18n import N_, persian_digits, translator
-from app.rubric.model import Criterion, Rubric, Scale, Unit
+from app.rubric.model import Criterion, Gate, Rubric, Sampling, Scale, Unit
+from app.rubric.types.base import CriterionType
 
 # --- the records ------------------------------------------------------------------------------
 
@@ -90,6 +91,46 @@ class Levels:
     levels: tuple[tuple[float, str], ...]
 
 
+class Formula(str):
+    """A formula as the author wrote it: shown as written, in «…»."""
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A tier's brackets (step points): `kind` "min" or "max", the steps by bound."""
+
+    kind: str
+    steps: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a criterion observed at several sites combines them."""
+
+    min: int
+    aggregate: str
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """What a gate counts, the bar, and what happens when it is not met, for a sentence."""
+
+    units: tuple[str, ...] | None
+    every_unit: bool
+    criteria: tuple[str, ...] | None
+    min: float
+    count: int | None
+    cap: float | None
+    factor: float | None
+
+
+@dataclass(frozen=True)
+class Inherited:
+    """A unit that takes the rubric's N/A limit (shown with that limit's value)."""
+
+    value: float
+
+
 # --- the sentences ----------------------------------------------------------------------------
 
 MESSAGES: dict[str, str] = {
@@ -155,6 +196,47 @@ MESSAGES: dict[str, str] = {
     "criterion.guidance": N_("The guidance for inspectors on the criterion %(what)s changed."),
     "criterion.evidence": N_("The evidence listed for the criterion %(what)s changed."),
     "criterion.description": N_("The description of the criterion %(what)s changed."),
+    "criterion.brackets": N_("The brackets (step points) of the criterion %(what)s in "
+                             "%(tiers)s changed from %(old)s to %(new)s."),
+    "criterion.formula": N_("The formula of the criterion %(what)s changed from %(old)s to "
+                            "%(new)s."),
+    "criterion.formula.added": N_("The criterion %(what)s is now computed by the formula "
+                                  "%(new)s instead of being typed by the inspector."),
+    "criterion.formula.removed": N_("The criterion %(what)s is no longer computed (it was "
+                                    "%(old)s); the inspector types its value."),
+    "criterion.input.added": N_("The criterion %(what)s now asks for the input «%(name)s» "
+                                "(%(title)s)."),
+    "criterion.input.removed": N_("The criterion %(what)s no longer asks for the input "
+                                  "«%(name)s» (%(title)s)."),
+    "criterion.input.title": N_("The input «%(name)s» of the criterion %(what)s is now asked "
+                                "as %(new)s instead of %(old)s."),
+    "criterion.item.added": N_("The item «%(key)s» (%(title)s, %(points)s points) was added "
+                               "to the checklist of the criterion %(what)s."),
+    "criterion.item.removed": N_("The item «%(key)s» (%(title)s) was removed from the "
+                                 "checklist of the criterion %(what)s."),
+    "criterion.item.points": N_("The item «%(key)s» of the checklist of the criterion "
+                                "%(what)s is now worth %(new)s points instead of %(old)s."),
+    "criterion.item.title": N_("The item «%(key)s» of the checklist of the criterion "
+                               "%(what)s now reads «%(new)s» instead of «%(old)s»."),
+    "criterion.full_at": N_("The checklist of the criterion %(what)s now earns its whole "
+                            "weight at %(new)s points instead of %(old)s."),
+    "criterion.samples": N_("The sites rule of the criterion %(what)s changed from %(old)s to "
+                            "%(new)s."),
+    "criterion.samples.added": N_("The criterion %(what)s is now observed at several sites: "
+                                  "%(new)s."),
+    "criterion.samples.removed": N_("The criterion %(what)s is no longer observed at several "
+                                    "sites (it was %(old)s); the inspector gives one value."),
+    "criterion.minimum": N_("The lowest value an inspector may give for the criterion "
+                            "%(what)s changed from %(old)s to %(new)s."),
+    "criterion.maximum": N_("The highest value an inspector may give for the criterion "
+                            "%(what)s changed from %(old)s to %(new)s."),
+    "unit.na_limit": N_("The N/A limit of the unit %(what)s changed from %(old)s to %(new)s."),
+    "gate.added": N_("The gate %(what)s was added: %(new)s."),
+    "gate.removed": N_("The gate %(what)s was removed (it said: %(old)s)."),
+    "gate.rule": N_("The gate %(what)s changed: now %(new)s; before, %(old)s."),
+    "gate.title": N_("The title of the gate «%(id)s» changed from «%(old)s» to «%(new)s»."),
+    "gate.order": N_("The gates are now applied in the order %(new)s instead of %(old)s; caps "
+                     "and factors are applied in this order."),
     "example.added": N_("The worked example «%(name)s» was added."),
     "example.removed": N_("The worked example «%(name)s» was removed."),
     "example.changed": N_("The worked example «%(name)s» changed."),
@@ -168,10 +250,18 @@ SCORING_KINDS = frozenset({
     "criterion.added", "criterion.removed", "criterion.unit", "criterion.type",
     "criterion.weight", "criterion.target", "criterion.floor", "criterion.better",
     "criterion.applies_to", "criterion.allow_na.off", "criterion.scale", "criterion.levels",
+    "criterion.brackets", "criterion.formula", "criterion.formula.added",
+    "criterion.formula.removed", "criterion.input.added", "criterion.input.removed",
+    "criterion.item.added", "criterion.item.removed", "criterion.item.points",
+    "criterion.full_at", "criterion.samples", "criterion.samples.added",
+    "criterion.samples.removed", "unit.na_limit", "gate.added", "gate.removed", "gate.rule",
+    "gate.order",
 })
 
 _UNIT = N_("«%(title)s» (%(id)s)")
 _CRITERION = N_("%(id)s «%(title)s»")
+_GATE = N_("«%(id)s» (%(title)s)")
+_GATE_UNTITLED = N_("«%(id)s»")
 _ALL_TIERS = N_("every tier")
 _ONE_TIER = N_("tier %(tiers)s")
 _SOME_TIERS = N_("tiers %(tiers)s")
@@ -180,7 +270,22 @@ _RANGE = N_("%(low)s to %(high)s")
 _RANGE_OPEN = N_("%(low)s and above")
 _NO_RANGE = N_("any")
 NOT_SET = N_("not set")
-
+_STEP_FROM = N_("from %(bound)s: %(share)s")
+_STEP_UP_TO = N_("up to %(bound)s: %(share)s")
+_INHERITED = N_("the rubric's limit, %(value)s")
+_EVERY_UNIT = N_("every unit")
+#: a gate in words: (what it counts, with a count?) → template
+_GATE_RULES = {
+    ("units", False): N_("when any of %(items)s scores below %(min)s, %(effect)s"),
+    ("units", True): N_("unless at least %(count)s of %(items)s score %(min)s or more, "
+                        "%(effect)s"),
+    ("criteria", False): N_("when any of %(items)s earns less than %(min)s of its points, "
+                            "%(effect)s"),
+    ("criteria", True): N_("unless at least %(count)s of %(items)s earn %(min)s of their "
+                           "points or more, %(effect)s"),
+}
+_CAP = N_("the overall score is at most %(cap)s")
+_FACTOR = N_("the overall score is multiplied by %(factor)s")
 BETTER_NAMES = {"higher": N_("higher values are better"),
                 "lower": N_("lower values are better")}
 
@@ -237,12 +342,72 @@ def _show(value: object, gettext, lang: str) -> str:
     if isinstance(value, Levels):
         return "«" + _sep(lang).join(f"{_number(v, lang)}: {label}"
                                      for v, label in value.levels) + "»"
+    if isinstance(value, Formula):
+        return f"«{value}»"
+    if isinstance(value, Steps):
+        return _steps_text(value, gettext, lang)
+    if isinstance(value, Rule):
+        return _rule_text(value, lang)
+    if isinstance(value, GateRule):
+        return _gate_text(value, gettext, lang)
+    if isinstance(value, Inherited):
+        return gettext(_INHERITED) % {"value": _number(round(value.value, 4), lang)}
+    if isinstance(value, Ref) and value.kind == "gate":
+        template = _GATE if value.title else _GATE_UNTITLED
+        return gettext(template) % {"id": value.id, "title": value.title}
     if isinstance(value, Ref):
         template = _UNIT if value.kind == "unit" else _CRITERION
         ident = persian_digits(value.id) if lang == "fa" and value.kind == "criterion" \
             else value.id
         return gettext(template) % {"id": ident, "title": value.title}
     return str(value)
+
+
+def _percent(fraction: float, lang: str) -> str:
+    return _number(round(fraction * 100, 4), lang) + ("٪" if lang == "fa" else "%")
+
+
+def _steps_text(value: Steps, gettext, lang: str) -> str:
+    template = _STEP_UP_TO if value.kind == "max" else _STEP_FROM
+    ordered = sorted(value.steps, reverse=value.kind == "min")
+    sep = "؛ " if lang == "fa" else "; "
+    return "«" + sep.join(gettext(template) % {"bound": _number(bound, lang),
+                                               "share": _percent(fraction, lang)}
+                          for bound, fraction in ordered) + "»"
+
+
+def _rule_text(value: Rule, lang: str) -> str:
+    """The sites rule in the words the form and the report use (the type's own text)."""
+    holder = _SampledStandIn(Sampling(value.min, value.aggregate))
+    return CriterionType().rule_text(holder, lang)
+
+
+@dataclass(frozen=True)
+class _SampledStandIn:
+    """Only what :meth:`CriterionType.rule_text` reads of a criterion."""
+
+    samples: Sampling
+
+
+def _gate_text(value: GateRule, gettext, lang: str) -> str:
+    sep = _sep(lang)
+    if value.units is not None:
+        items = gettext(_EVERY_UNIT) if value.every_unit else sep.join(
+            f"«{unit_id}»" for unit_id in value.units)
+        bar = _number(value.min, lang)
+        counted = "units"
+    else:
+        items = sep.join(f"«{persian_digits(cid) if lang == 'fa' else cid}»"
+                         for cid in value.criteria or ())
+        bar = _percent(value.min, lang)
+        counted = "criteria"
+    if value.cap is not None:
+        effect = gettext(_CAP) % {"cap": _number(value.cap, lang)}
+    else:
+        effect = gettext(_FACTOR) % {"factor": _number(value.factor, lang)}
+    template = _GATE_RULES[(counted, value.count is not None)]
+    return gettext(template) % {"items": items, "min": bar, "effect": effect,
+                                "count": _number(value.count or 0, lang)}
 
 
 def _unit_ref(unit: Unit) -> Ref:
@@ -265,6 +430,7 @@ def diff_rubrics(old: Rubric, new: Rubric) -> list[Change]:
     changes += _band_changes(old, new)
     changes += _scale_changes(old, new)
     changes += _unit_changes(old, new, order)
+    changes += _gate_changes(old, new)
     changes += _example_changes(old, new)
     return changes
 
@@ -428,12 +594,28 @@ def _one_unit(before: Unit, unit: Unit, old: Rubric, new: Rubric, order) -> list
             "new": _applies(unit.applies_to, new, order)}))
     changes += _per_tier("unit.weight", unit.id, ref, before.weight, unit.weight,
                          before.applies_to & unit.applies_to, new, order)
+    old_limit = before.na_limit if before.na_limit is not None else Inherited(old.na_limit)
+    new_limit = unit.na_limit if unit.na_limit is not None else Inherited(new.na_limit)
+    both_inherit = isinstance(old_limit, Inherited) and isinstance(new_limit, Inherited)
+    if not both_inherit and (_limit_value(old_limit) != _limit_value(new_limit)
+                             or isinstance(old_limit, Inherited)
+                             != isinstance(new_limit, Inherited)):
+        changes.append(Change("unit.na_limit", unit.id, {
+            "what": ref, "old": _limit(old_limit), "new": _limit(new_limit)}))
     return changes
 
 
-def _per_tier(kind: str, subject: str, ref: Ref, before: Mapping[str, float] | None,
-              after: Mapping[str, float] | None, tiers: frozenset[str], new: Rubric,
-              order) -> list[Change]:
+def _limit_value(limit) -> float:
+    return limit.value if isinstance(limit, Inherited) else limit
+
+
+def _limit(limit):
+    return limit if isinstance(limit, Inherited) else Num(limit)
+
+
+def _per_tier(kind: str, subject: str, ref: Ref, before: Mapping[str, object] | None,
+              after: Mapping[str, object] | None, tiers: frozenset[str], new: Rubric,
+              order, show=Num) -> list[Change]:
     """One change per distinct (old, new) pair over `tiers`, naming the tiers that share it
     («every tier» when they are all the rubric's tiers)."""
     every = frozenset(t.id for t in new.tiers)
@@ -447,8 +629,8 @@ def _per_tier(kind: str, subject: str, ref: Ref, before: Mapping[str, float] | N
     for (old_value, new_value), ids in groups.items():
         changes.append(Change(kind, subject, {
             "what": ref, "tiers": Tiers(tuple(ids), every=len(ids) > 1 and set(ids) == every),
-            "old": None if old_value is None else Num(old_value),
-            "new": None if new_value is None else Num(new_value)}))
+            "old": None if old_value is None else show(old_value),
+            "new": None if new_value is None else show(new_value)}))
     return changes
 
 
@@ -495,10 +677,162 @@ def _one_criterion(before: Criterion, criterion: Criterion, old: Rubric, new: Ru
         changes.append(Change("criterion.note_required_below", cid, {
             "what": ref, "old": _share(before.note_required_below),
             "new": _share(criterion.note_required_below)}))
+    changes += _per_tier("criterion.brackets", cid, ref, _steps(before), _steps(criterion), both,
+                         new, order, show=lambda steps: steps)
+    changes += _formula_changes(before, criterion, ref)
+    changes += _checklist_changes(before, criterion, ref)
+    changes += _samples_changes(before, criterion, ref)
+    for key in ("minimum", "maximum"):
+        old_bound, new_bound = getattr(before, key), getattr(criterion, key)
+        if old_bound != new_bound and _bounded(before) and _bounded(criterion):
+            changes.append(Change(f"criterion.{key}", cid, {
+                "what": ref, "old": None if old_bound is None else Num(old_bound),
+                "new": None if new_bound is None else Num(new_bound)}))
     for key in ("guidance", "evidence", "description"):
         if getattr(before, key) != getattr(criterion, key):
             changes.append(Change(f"criterion.{key}", cid, {"what": ref}))
     return changes
+
+
+def _bounded(criterion: Criterion) -> bool:
+    """Whether the criterion's type gives typed values bounds (``min``/``max``)."""
+    return "min" in criterion.kind.keys
+
+
+def _steps(criterion: Criterion) -> dict[str, Steps] | None:
+    if criterion.brackets is None:
+        return None
+    return {tier: Steps(criterion.bracket_kind, tuple((b.bound, b.fraction) for b in steps))
+            for tier, steps in criterion.brackets.items()}
+
+
+def _formula_changes(before: Criterion, criterion: Criterion, ref: Ref) -> list[Change]:
+    cid = criterion.id
+    old = Formula(before.formula.text) if before.formula is not None else None
+    new = Formula(criterion.formula.text) if criterion.formula is not None else None
+    changes = []
+    if old is None and new is not None:
+        changes.append(Change("criterion.formula.added", cid, {"what": ref, "new": new}))
+    elif old is not None and new is None:
+        changes.append(Change("criterion.formula.removed", cid, {"what": ref, "old": old}))
+    elif old is not None and _spaceless(old) != _spaceless(new):
+        changes.append(Change("criterion.formula", cid, {"what": ref, "old": old, "new": new}))
+    if new is None:
+        return changes  # a typed value: its former inputs went with the formula
+    was = {item.name: item for item in before.inputs}
+    now = {item.name: item for item in criterion.inputs}
+    for name, item in now.items():
+        previous = was.get(name)
+        if previous is None:
+            changes.append(Change("criterion.input.added", cid, {
+                "what": ref, "name": name, "title": _input_text(item)}))
+        elif _input_text(previous) != _input_text(item):
+            changes.append(Change("criterion.input.title", cid, {
+                "what": ref, "name": name, "old": f"«{_input_text(previous)}»",
+                "new": f"«{_input_text(item)}»"}))
+    for name, item in was.items():
+        if name not in now:
+            changes.append(Change("criterion.input.removed", cid, {
+                "what": ref, "name": name, "title": _input_text(item)}))
+    return changes
+
+
+def _spaceless(text: str) -> str:
+    return "".join(text.split())
+
+
+def _input_text(item) -> str:
+    return f"{item.title} ({item.unit_label})" if item.unit_label else item.title
+
+
+def _checklist_changes(before: Criterion, criterion: Criterion, ref: Ref) -> list[Change]:
+    if not before.items or not criterion.items:  # not a list of items to tick, then or now
+        return []
+    cid = criterion.id
+    was = {item.key: item for item in before.items}
+    now = {item.key: item for item in criterion.items}
+    changes = []
+    for key, item in now.items():
+        previous = was.get(key)
+        if previous is None:
+            changes.append(Change("criterion.item.added", cid, {
+                "what": ref, "key": key, "title": item.title, "points": Num(item.points)}))
+            continue
+        if previous.title != item.title:
+            changes.append(Change("criterion.item.title", cid, {
+                "what": ref, "key": key, "old": previous.title, "new": item.title}))
+        if previous.points != item.points:
+            changes.append(Change("criterion.item.points", cid, {
+                "what": ref, "key": key, "old": Num(previous.points), "new": Num(item.points)}))
+    for key, item in was.items():
+        if key not in now:
+            changes.append(Change("criterion.item.removed", cid, {
+                "what": ref, "key": key, "title": item.title}))
+    if before.full_at != criterion.full_at:
+        changes.append(Change("criterion.full_at", cid, {
+            "what": ref, "old": Num(before.full_at), "new": Num(criterion.full_at)}))
+    return changes
+
+
+def _samples_changes(before: Criterion, criterion: Criterion, ref: Ref) -> list[Change]:
+    old = Rule(before.samples.min, before.samples.aggregate) if before.samples else None
+    new = Rule(criterion.samples.min, criterion.samples.aggregate) if criterion.samples \
+        else None
+    if old == new:
+        return []
+    if old is None:
+        return [Change("criterion.samples.added", criterion.id, {"what": ref, "new": new})]
+    if new is None:
+        return [Change("criterion.samples.removed", criterion.id, {"what": ref, "old": old})]
+    return [Change("criterion.samples", criterion.id, {"what": ref, "old": old, "new": new})]
+
+
+# --- gates ------------------------------------------------------------------------------------
+
+
+def _gate_ref(gate: Gate) -> Ref:
+    return Ref("gate", gate.id, gate.title)
+
+
+def _gate_rule(gate: Gate, rubric: Rubric) -> GateRule:
+    every = gate.units is not None and len(rubric.units) > 1 and \
+        set(gate.units) == {unit.id for unit in rubric.units}
+    return GateRule(gate.units, every, gate.criteria, gate.min, gate.count, gate.cap,
+                    gate.factor)
+
+
+def _gate_changes(old: Rubric, new: Rubric) -> list[Change]:
+    before = {gate.id: gate for gate in old.gates}
+    after = {gate.id: gate for gate in new.gates}
+    changes = []
+    for gate in new.gates:
+        previous = before.get(gate.id)
+        if previous is None:
+            changes.append(Change("gate.added", gate.id, {
+                "what": _gate_ref(gate), "new": _gate_rule(gate, new)}))
+            continue
+        if previous.title != gate.title:
+            changes.append(Change("gate.title", gate.id, {
+                "id": gate.id, "old": previous.title, "new": gate.title}))
+        old_rule, new_rule = _gate_rule(previous, old), _gate_rule(gate, new)
+        if _rule_key(old_rule) != _rule_key(new_rule):
+            changes.append(Change("gate.rule", gate.id, {
+                "what": _gate_ref(gate), "old": old_rule, "new": new_rule}))
+    for gate in old.gates:
+        if gate.id not in after:
+            changes.append(Change("gate.removed", gate.id, {
+                "what": _gate_ref(gate), "old": _gate_rule(gate, old)}))
+    kept_old = [gate.id for gate in old.gates if gate.id in after]
+    kept_new = [gate.id for gate in new.gates if gate.id in before]
+    if kept_old != kept_new:
+        changes.append(Change("gate.order", "", {
+            "old": _sep("en").join(kept_old), "new": _sep("en").join(kept_new)}))
+    return changes
+
+
+def _rule_key(rule: GateRule) -> tuple:
+    """What a gate judges: the same units written as a list or as «all» are the same rule."""
+    return (rule.units, rule.criteria, rule.min, rule.count, rule.cap, rule.factor)
 
 
 def _share(fraction: float | None) -> Percent | None:

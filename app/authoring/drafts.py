@@ -179,8 +179,8 @@ def example_runs(rubric: Rubric, lang: str) -> list[DryRun]:
         if errors:
             runs.append(DryRun(tier_id=str(tier_id), errors=tuple(errors), **common))
             continue
-        runs.append(DryRun(tier_id=str(tier_id), card=score(rubric, str(tier_id), answers),
-                           answers=answers, **common))
+        runs.append(DryRun(tier_id=str(tier_id), answers=answers, **common,
+                           card=score(rubric, str(tier_id), answers, municipality)))
     return runs
 
 
@@ -193,4 +193,5 @@ def answers_run(text: str, rubric: Rubric, lang: str, *, max_bytes: int,
                       errors=tuple(f"{p.line}:{p.col}: {p.code} {problem_text(p, lang)}"
                                    for p in problems))
     return DryRun(name=name, tier_id=sheet.tier_id,
-                  card=score(rubric, sheet.tier_id, sheet.answers), answers=sheet.answers)
+                  card=score(rubric, sheet.tier_id, sheet.answers, sheet.municipality),
+                  answers=sheet.answers)

@@ -27,7 +27,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.auth.decorators import require_roles
-from app.authoring import drafts, services
+from app.authoring import bidi, drafts, services
 from app.authoring.diff import describe_all, diff_rubrics
 from app.authoring.forms import DraftForm
 from app.db import writing
@@ -39,6 +39,8 @@ from app.scoring import score
 from forms.evaluation import build_evaluation_form, field_key
 
 bp = Blueprint("authoring", __name__, url_prefix="/rubrics")
+bp.add_app_template_filter(bidi.yaml_line, "yaml_line")
+bp.add_app_template_filter(bidi.sentence, "sentence")
 
 
 @bp.before_request
@@ -244,7 +246,22 @@ def _render_draft(form: DraftForm, draft_: drafts.Draft | None, *,
 
 def _preview(rubric, tier_id: str) -> Markup:
     """The inspectors' form for `tier_id`, drawn by their own templates, with no answers and
-    nothing to save to: an unsaved form on a stand-in evaluation that has only a tier."""
+    nothing to save to: an unsaved form on a stand-in evaluation that has only a tier.
+
+    The preview is a help beside the check, not the check: should the inspectors' form fail
+    to draw a rubric that loads (a bug, logged in full), the author still gets every problem,
+    the examples and the changes, with a notice in place of the form."""
+    try:
+        return _draw_preview(rubric, tier_id)
+    except Exception:  # noqa: BLE001 - logged; the rest of the page must reach the author
+        current_app.logger.exception("the form preview of rubric %s %s failed", rubric.id,
+                                     rubric.version)
+        return Markup('<p class="card error" data-preview-failed>{}</p>').format(
+            _("The inspectors' form cannot be previewed for this rubric yet; the check, the "
+              "trial scores and the changes above are complete."))
+
+
+def _draw_preview(rubric, tier_id: str) -> Markup:
     form_class = build_evaluation_form(rubric, tier_id)
     return Markup(render_template(
         "authoring/preview.html", rubric=rubric, tier=rubric.tier(tier_id),

@@ -336,7 +336,7 @@ def _criterion(criterion: Criterion, scored, answer, photos: list[dict], tier_id
     return {
         "id": criterion.id, "title": criterion.title, "type": criterion.type,
         "target": kind.target_text(criterion, tier_id, lang) or "—",
-        "steps": [row["when"] + " ← " + row["share"]
+        "steps": [row["when"] + ": " + row["share"]
                   for row in kind.bracket_rows(criterion, tier_id, lang)]
         if criterion.brackets is not None else [],
         "value": _("Not applicable") if na else kind.result_text(criterion, scored, lang),

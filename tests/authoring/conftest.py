@@ -3,6 +3,7 @@ clients logged in as the demo author."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -64,11 +65,25 @@ def demo_text() -> str:
     return DEMO_RUBRIC.read_text(encoding="utf-8")
 
 
+def _label(text: str) -> str:
+    return re.search(r'^version: "([^"]+)"$', text, re.M).group(1)
+
+
+#: the demo rubric's version label, and the one its second version takes ("1405.1" → "1405.2")
+DEMO_LABEL = _label(DEMO_RUBRIC.read_text(encoding="utf-8"))
+DEMO_V2_LABEL = DEMO_LABEL.rsplit(".", 1)[0] + "." + str(int(DEMO_LABEL.rsplit(".", 1)[1]) + 1)
+#: what the second version changes, as the diff says it
+DEMO_V2_CHANGE_FA = ("وزن شاخص ۱۲٫۳ «سهم درخواست‌های ۱۳۷ مختومه در مهلت» در همه رده‌ها از ۲۵ به "
+                     "۳۰ تغییر کرد.")
+DEMO_V2_CHANGE_EN = ("The weight of the criterion 12.3 «سهم درخواست‌های ۱۳۷ مختومه در مهلت» in "
+                     "every tier changed from 25 to 30.")
+
+
 def demo_v2() -> str:
-    """The demo rubric with five more points of weight on criterion 7.1 in every tier: the
-    worked examples do not answer 2.2, so they still agree."""
-    text = demo_text().replace('version: "1404.1"', 'version: "1404.2"')
-    marker = '      - id: "7.1"\n'
+    """The demo rubric's next version: five more points of weight on criterion 12.3 in every
+    tier. No worked example answers 12.3, so they still agree and the text can be published."""
+    text = demo_text().replace(f'version: "{DEMO_LABEL}"', f'version: "{DEMO_V2_LABEL}"')
+    marker = '      - id: "12.3"\n'
     head, tail = text.split(marker, 1)
     body, rest = tail.split("weight: ", 1)
     value, rest = rest.split("\n", 1)

@@ -18,7 +18,7 @@ from app.authoring.diff import (
 from app.i18n import translator
 from app.rubric import load_rubric
 
-from .conftest import TINY_V1, TINY_V2, demo_text, demo_v2
+from .conftest import DEMO_V2_CHANGE_EN, DEMO_V2_CHANGE_FA, TINY_V1, TINY_V2, demo_text, demo_v2
 
 
 def _diff(new_text: str, old_text: str = TINY_V1) -> list[Change]:
@@ -161,6 +161,236 @@ def test_units_and_criteria_added_removed_and_moved():
 def test_the_demo_rubric_second_version():
     changes = diff_rubrics(load_rubric(demo_text()), load_rubric(demo_v2()))
     assert _kinds(changes) == ["rubric.version", "criterion.weight"]
-    assert changes[1].params["new"] == Num(35)
-    assert describe(changes[1], "fa") == (
-        "وزن شاخص ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد.")
+    assert changes[1].params["new"] == Num(30)
+    assert describe(changes[1], "fa") == DEMO_V2_CHANGE_FA
+    assert describe(changes[1], "en") == DEMO_V2_CHANGE_EN
+
+
+# --- the part-2 keys: computed values, brackets, checklists, samples, gates, limits -----------
+
+PART2 = """\
+id: tiny2
+version: "1"
+title: سنجه‌نامهٔ آزمایشی
+reference_tier: L
+tiers:
+  - {id: S, grades: [1, 6]}
+  - {id: L, grades: [7, 12]}
+bands:
+  - {min: 60, label: مناسب}
+  - {min: 0, label: ضعیف}
+scales:
+  s4: {0: هیچ, 1: کم, 2: نیمه, 3: بیشتر, 4: کامل}
+units:
+  - id: green
+    title: فضای سبز
+    weight: 2
+    criteria:
+      - id: "6.1"
+        title: سرانه فضای سبز
+        type: number
+        weight: 2
+        inputs:
+          green_area: {title: مساحت فضای سبز, unit_label: مترمربع}
+        formula: green_area / population
+        target: {S: 7, L: 12}
+      - id: "6.2"
+        title: پوشش جمع‌آوری
+        type: percent
+        weight: 1
+        brackets:
+          S: [{min: 80, fraction: 1}, {min: 60, fraction: 0.6}]
+          L: [{min: 95, fraction: 1}, {min: 80, fraction: 0.6}]
+      - id: "6.3"
+        title: آموزش همگانی
+        type: checklist
+        weight: 1
+        items:
+          plan: {title: برنامه مدون, points: 2}
+          staff: مسئول تمام‌وقت
+        full_at: 3
+      - id: "6.4"
+        title: روز پاسخ
+        type: number
+        better: lower
+        weight: 1
+        target: 5
+        max: 365
+  - id: clean
+    title: پاکیزگی
+    weight: 1
+    criteria:
+      - id: "7.1"
+        title: پاکیزگی بوستان‌ها
+        type: scale
+        scale: s4
+        weight: 1
+        samples: {min: 3, aggregate: mean}
+      - id: "7.2"
+        title: نظافت بازار
+        type: yesno
+        weight: 1
+        allow_na: true
+gates:
+  - id: core-units
+    title: قبولی واحدهای اصلی
+    units: [green]
+    min: 50
+    cap: 59.9
+"""
+
+
+def _diff2(old: str, new: str) -> list[Change]:
+    text = PART2
+    assert text.count(old) == 1, old
+    return diff_rubrics(load_rubric(text, filename="old.yaml"),
+                        load_rubric(text.replace(old, new), filename="new.yaml"))
+
+
+@pytest.mark.parametrize(("old", "new", "kind", "english"), [
+    ("S: [{min: 80, fraction: 1}, {min: 60, fraction: 0.6}]",
+     "S: [{min: 85, fraction: 1}, {min: 60, fraction: 0.5}]", "criterion.brackets",
+     "The brackets (step points) of the criterion 6.2 «پوشش جمع‌آوری» in tier S changed from "
+     "«from 80: 100%; from 60: 60%» to «from 85: 100%; from 60: 50%»."),
+    ("formula: green_area / population", "formula: green_area / population * 1000",
+     "criterion.formula",
+     "The formula of the criterion 6.1 «سرانه فضای سبز» changed from «green_area / population» "
+     "to «green_area / population * 1000»."),
+    ("        inputs:\n          green_area: {title: مساحت فضای سبز, unit_label: مترمربع}\n"
+     "        formula: green_area / population\n", "", "criterion.formula.removed",
+     "The criterion 6.1 «سرانه فضای سبز» is no longer computed (it was «green_area / "
+     "population»); the inspector types its value."),
+    ("        target: 5\n        max: 365\n",
+     "        target: 5\n        inputs: {days: {title: جمع روزها}, cases: {title: شمار}}\n"
+     "        formula: days / cases\n", "criterion.formula.added",
+     "The criterion 6.4 «روز پاسخ» is now computed by the formula «days / cases» instead of "
+     "being typed by the inspector."),
+    ("unit_label: مترمربع}\n", "unit_label: مترمربع}\n          parks: {title: شمار بوستان}\n",
+     "criterion.input.added",
+     "The criterion 6.1 «سرانه فضای سبز» now asks for the input «parks» (شمار بوستان)."),
+    ("{title: مساحت فضای سبز, unit_label: مترمربع}", "{title: مساحت فضای سبز, unit_label: هکتار}",
+     "criterion.input.title",
+     "The input «green_area» of the criterion 6.1 «سرانه فضای سبز» is now asked as «مساحت فضای "
+     "سبز (هکتار)» instead of «مساحت فضای سبز (مترمربع)»."),
+    ("          staff: مسئول تمام‌وقت\n",
+     "          staff: مسئول تمام‌وقت\n          budget: {title: ردیف بودجه, points: 1.5}\n",
+     "criterion.item.added",
+     "The item «budget» (ردیف بودجه, 1.5 points) was added to the checklist of the criterion "
+     "6.3 «آموزش همگانی»."),
+    ("          staff: مسئول تمام‌وقت\n        full_at: 3\n", "        full_at: 2\n",
+     "criterion.item.removed",
+     "The item «staff» (مسئول تمام‌وقت) was removed from the checklist of the criterion 6.3 "
+     "«آموزش همگانی»."),
+    ("{title: برنامه مدون, points: 2}", "{title: برنامه مدون, points: 3}",
+     "criterion.item.points",
+     "The item «plan» of the checklist of the criterion 6.3 «آموزش همگانی» is now worth 3 "
+     "points instead of 2."),
+    ("full_at: 3", "full_at: 2", "criterion.full_at",
+     "The checklist of the criterion 6.3 «آموزش همگانی» now earns its whole weight at 2 points "
+     "instead of 3."),
+    ("samples: {min: 3, aggregate: mean}", "samples: {min: 4, aggregate: min}",
+     "criterion.samples",
+     "The sites rule of the criterion 7.1 «پاکیزگی بوستان‌ها» changed from the mean of at least "
+     "3 sites to the weakest of at least 4 sites."),
+    ("        samples: {min: 3, aggregate: mean}\n", "", "criterion.samples.removed",
+     "The criterion 7.1 «پاکیزگی بوستان‌ها» is no longer observed at several sites (it was the "
+     "mean of at least 3 sites); the inspector gives one value."),
+    ("        weight: 1\n        allow_na: true\n",
+     "        weight: 1\n        allow_na: true\n        samples: {min: 2, aggregate: share}\n",
+     "criterion.samples.added",
+     "The criterion 7.2 «نظافت بازار» is now observed at several sites: the share of fully met "
+     "sites, at least 2 sites."),
+    ("max: 365", "max: 90", "criterion.maximum",
+     "The highest value an inspector may give for the criterion 6.4 «روز پاسخ» changed from "
+     "365 to 90."),
+    ("max: 365", "min: 1\n        max: 365", "criterion.minimum",
+     "The lowest value an inspector may give for the criterion 6.4 «روز پاسخ» changed from 0 "
+     "to 1."),
+    ("    title: پاکیزگی\n", "    title: پاکیزگی\n    na_limit: 0.5\n", "unit.na_limit",
+     "The N/A limit of the unit «پاکیزگی» (clean) changed from the rubric's limit, 0.3333 to "
+     "0.5."),
+    ("  - id: core-units", "  - id: top-band\n    units: all\n    min: 80\n    count: 2\n"
+     "    cap: 89.9\n  - id: core-units", "gate.added",
+     "The gate «top-band» was added: unless at least 2 of every unit score 80 or more, the "
+     "overall score is at most 89.9."),
+    ("    cap: 59.9\n", "    cap: 59.9\n  - id: permit\n    title: مجوز دفن\n"
+     "    criteria: [\"6.3\"]\n    min: 1\n    factor: 0.67\n", "gate.added",
+     "The gate «permit» (مجوز دفن) was added: when any of «6.3» earns less than 100% of its "
+     "points, the overall score is multiplied by 0.67."),
+    ("    min: 50\n    cap: 59.9\n", "    min: 40\n    cap: 59.9\n", "gate.rule",
+     "The gate «core-units» (قبولی واحدهای اصلی) changed: now when any of «green» scores below "
+     "40, the overall score is at most 59.9; before, when any of «green» scores below 50, the "
+     "overall score is at most 59.9."),
+    ("title: قبولی واحدهای اصلی", "title: قبولی واحد فضای سبز", "gate.title",
+     "The title of the gate «core-units» changed from «قبولی واحدهای اصلی» to «قبولی واحد فضای "
+     "سبز»."),
+])
+def test_each_part2_change_in_words(old, new, kind, english):
+    changes = _diff2(old, new)
+    change = _only(changes, kind)
+    assert describe(change, "en") == english
+    persian = describe(change, "fa")
+    assert persian != english and "changed" not in persian
+    if kind not in ("criterion.formula", "criterion.formula.removed"):
+        # numbers in Persian digits (a formula is shown as written)
+        assert not any(ch in persian for ch in "0123456789"), persian
+    assert change.affects_scores == (kind not in ("gate.title", "criterion.input.title",
+                                                  "criterion.item.title", "criterion.minimum",
+                                                  "criterion.maximum"))
+
+
+def test_a_gate_removed_and_the_persian_words_of_the_glossary():
+    without = PART2.split("gates:\n")[0]
+    changes = diff_rubrics(load_rubric(PART2), load_rubric(without))
+    change = _only(changes, "gate.removed")
+    assert describe(change, "en") == (
+        "The gate «core-units» (قبولی واحدهای اصلی) was removed (it said: when any of «green» "
+        "scores below 50, the overall score is at most 59.9).")
+    assert describe(change, "fa") == (
+        "قاعدهٔ داوری «core-units» (قبولی واحدهای اصلی) حذف شد (پیش‌تر: اگر امتیاز هر یک از "
+        "«green» کمتر از ۵۰ شود، امتیاز کل حداکثر ۵۹٫۹ می‌شود).")
+    bracket = _only(_diff2("S: [{min: 80, fraction: 1}, {min: 60, fraction: 0.6}]",
+                           "S: [{min: 85, fraction: 1}, {min: 60, fraction: 0.6}]"),
+                    "criterion.brackets")
+    assert describe(bracket, "fa") == (
+        "پله‌های امتیاز شاخص ۶٫۲ «پوشش جمع‌آوری» در ردهٔ S از «از ۸۰: ۱۰۰٪؛ از ۶۰: ۶۰٪» به "
+        "«از ۸۵: ۱۰۰٪؛ از ۶۰: ۶۰٪» تغییر کرد.")
+
+
+def test_one_list_of_brackets_for_every_tier_is_one_change_and_gates_keep_their_order():
+    one_list = PART2.replace(
+        "        brackets:\n          S: [{min: 80, fraction: 1}, {min: 60, fraction: 0.6}]\n"
+        "          L: [{min: 95, fraction: 1}, {min: 80, fraction: 0.6}]\n",
+        "        brackets: [{max: 10, fraction: 1}, {max: 20, fraction: 0.5}]\n"
+        "        better: lower\n")
+    # S and L had different steps: one sentence for each
+    assert len([c for c in diff_rubrics(load_rubric(PART2), load_rubric(one_list))
+                if c.kind == "criterion.brackets"]) == 2
+    other_list = one_list.replace("{max: 20, fraction: 0.5}", "{max: 30, fraction: 0.5}")
+    changes = diff_rubrics(load_rubric(one_list), load_rubric(other_list))
+    brackets = [c for c in changes if c.kind == "criterion.brackets"]
+    assert len(brackets) == 1 and brackets[0].params["tiers"] == Tiers(("S", "L"), every=True)
+    assert describe(brackets[0], "en").endswith(
+        "in every tier changed from «up to 10: 100%; up to 20: 50%» to «up to 10: 100%; up to "
+        "30: 50%».")
+    assert "«تا ۱۰: ۱۰۰٪؛ تا ۲۰: ۵۰٪»" in describe(brackets[0], "fa")
+    two = PART2 + "  - {id: second, units: [clean], min: 10, factor: 0.5}\n"
+    swapped = PART2.replace("gates:\n", "gates:\n  - {id: second, units: [clean], min: 10, "
+                                        "factor: 0.5}\n")
+    assert _kinds(diff_rubrics(load_rubric(two), load_rubric(swapped))) == ["gate.order"]
+    # a type's name comes from the type itself, the new ones too
+    as_checklist = PART2.replace(
+        "        type: yesno\n        weight: 1\n        allow_na: true\n",
+        "        type: checklist\n        weight: 1\n        items: {a: الف}\n")
+    change = _only(diff_rubrics(load_rubric(PART2), load_rubric(as_checklist)),
+                   "criterion.type")
+    assert describe(change, "en") == ("The answer type of the criterion 7.2 «نظافت بازار» "
+                                      "changed from yes or no to a checklist.")
+    # the same units written as a list or as «all» are the same rule
+    listed = PART2.replace("units: [green]", "units: [green, clean]")
+    as_all = PART2.replace("units: [green]", "units: all")
+    assert diff_rubrics(load_rubric(listed), load_rubric(as_all)) == []
+    assert "همه واحدها" in describe(_only(diff_rubrics(load_rubric(PART2),
+                                                       load_rubric(listed)), "gate.rule"))
+    assert "every unit" in describe(_only(diff_rubrics(load_rubric(PART2), load_rubric(as_all)),
+                                          "gate.rule"), "en")

@@ -21,7 +21,18 @@ from app.evaluations import services as evaluations
 from app.extensions import db
 from app.models import AuditEvent, EvaluationCycle, Province, RubricVersion, User
 
-from .conftest import ROOT, TINY_V1, TINY_V2, demo_text, demo_v2, evaluation
+from .conftest import (
+    DEMO_LABEL,
+    DEMO_V2_CHANGE_EN,
+    DEMO_V2_CHANGE_FA,
+    DEMO_V2_LABEL,
+    ROOT,
+    TINY_V1,
+    TINY_V2,
+    demo_text,
+    demo_v2,
+    evaluation,
+)
 
 
 def _versions() -> int:
@@ -47,7 +58,7 @@ def test_a_second_version_leaves_started_evaluations_on_the_first(demo_ctx):
     with writing():
         second, created = publish_rubric(demo_v2(), filename="municipal-units.yaml",
                                          user=_author())
-    assert created and second.version_label == "1404.2"
+    assert created and second.version_label == DEMO_V2_LABEL
     assert latest_version("municipal-units").id == second.id
     assert first.yaml_text == demo_text()  # the first version is kept as it was
 
@@ -85,7 +96,7 @@ def test_publishing_is_audited_with_who_and_what(demo_ctx):
     assert len(events) == before + 1
     event = events[-1]
     assert event.user_id == _author().id and event.object_id == str(version.id)
-    assert event.details == {"rubric_id": "municipal-units", "version": "1404.2",
+    assert event.details == {"rubric_id": "municipal-units", "version": DEMO_V2_LABEL,
                              "sha256": sha256_of(demo_v2())}
     assert version.published_by_id == _author().id
 
@@ -120,7 +131,7 @@ def test_listing_counts_versions_and_open_evaluations(demo_ctx):
     [listing] = services.rubric_listing()
     assert listing.rubric_id == "municipal-units"
     newest, oldest = listing.versions
-    assert newest.version.version_label == "1404.2" and newest.publisher == "حسین ابراهیمی"
+    assert newest.version.version_label == DEMO_V2_LABEL and newest.publisher == "حسین ابراهیمی"
     assert (newest.open_count, newest.total_count) == (0, 0)
     assert oldest.publisher == "" and oldest.open_count == 4 and oldest.total_count == 9
     assert services.previous_version(newest.version).id == oldest.version.id
@@ -161,14 +172,12 @@ def test_cli_diff_with_the_open_evaluations_on_the_old_version(demo_app, tmp_pat
     result = _cli(demo_app, "rubric", "diff", old, new)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "وزن شاخص ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد." in \
-        result.output
+    assert DEMO_V2_CHANGE_FA in result.output
     assert any(line.strip() == "- کهک ۱۴۰۴ (پیش‌نویس)" for line in lines)
     assert "دستجرد" not in result.output  # approved: not open
     english = _cli(demo_app, "rubric", "diff", old, new, "--lang", "en")
-    assert "The weight of the criterion 7.1 «سرانه فضای سبز عمومی» in every tier changed " \
-           "from 30 to 35. [affects scores]" in english.output
-    assert "Open evaluations on version 1404.1" in english.output
+    assert DEMO_V2_CHANGE_EN + " [affects scores]" in english.output
+    assert f"Open evaluations on version {DEMO_LABEL}" in english.output
     assert "- قنوات 1404 (Submitted)" in english.output
     # NEW is not a published version: nothing is pinned to it
     backwards = _cli(demo_app, "rubric", "diff", new, old, "--lang", "en")

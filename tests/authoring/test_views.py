@@ -12,10 +12,20 @@ from sqlalchemy import func, select
 
 from app.authoring.services import latest_version, sha256_of
 from app.extensions import db
+from app.i18n import persian_digits
 from app.models import AuditEvent, RubricVersion
 from tests.helpers import csrf_token, login
 
-from .conftest import TINY_V1, TINY_V2, demo_text, demo_v2, evaluation
+from .conftest import (
+    DEMO_LABEL,
+    DEMO_V2_CHANGE_FA,
+    DEMO_V2_LABEL,
+    TINY_V1,
+    TINY_V2,
+    demo_text,
+    demo_v2,
+    evaluation,
+)
 
 DRAFT = "/rubrics/draft"
 
@@ -112,7 +122,7 @@ def test_the_list_shows_versions_with_jalali_dates_publisher_and_sha(author_clie
     from app.i18n import jalali_datetime
 
     assert sha[:12] in page and jalali_datetime(when, "fa") in page
-    assert "۱۴۰۴٫۱" in page
+    assert persian_digits(DEMO_LABEL) in page
     text = _text(page)
     assert "خط فرمان" in text  # the demo published it from the command line
     assert "۴ از ۹" in text  # open evaluations of all pinned to it
@@ -121,7 +131,8 @@ def test_the_list_shows_versions_with_jalali_dates_publisher_and_sha(author_clie
 def test_download_gives_the_published_text_byte_for_byte(author_client):
     response = author_client.get("/rubrics/versions/1/rubric.yaml")
     assert response.data.decode("utf-8") == demo_text()
-    assert 'filename="municipal-units-1404.1.yaml"' in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="municipal-units-{DEMO_LABEL}.yaml"' in disposition
 
 
 def test_a_broken_upload_shows_every_problem_beside_its_line(author_client):
@@ -153,9 +164,12 @@ def test_the_same_messages_as_the_command_line_in_persian(author_client):
     from app.authoring.drafts import check_draft, problem_text
 
     problems = check_draft(broken, max_bytes=10**6).problems
+    text = re.sub(r"</?bdi[^>]*>", "", page)  # isolates only lay the text out; it is the same
     for problem in problems:
-        assert html.escape(problem_text(problem, "fa"), quote=False) in page
-    assert "منظورتان «weight» است؟" in html.unescape(page)
+        assert html.escape(problem_text(problem, "fa"), quote=False) in text
+    assert "منظورتان «weight» است؟" in html.unescape(text)
+    # in the Persian sentence each key stays a left-to-right piece of its own
+    assert '«<bdi dir="ltr">weight</bdi>» است؟' in page
 
 
 def test_pasted_text_with_windows_line_ends_is_checked_as_plain_lines(author_client):
@@ -183,9 +197,12 @@ def test_a_file_not_in_utf8_is_named_with_its_place(author_client):
 # --- a valid draft: preview, trial scores, diff, publish --------------------------------------
 
 def _articles(page: str) -> dict[str, str]:
-    """Each criterion card of a page (its HTML) by its key."""
-    return {match.group(2): match.group(1) for match in re.finditer(
-        r'(<article class="criterion[^"]*" id="crit-([^"]+)".*?</article>)', page, re.S)}
+    """Each criterion card of a page (its HTML) by its key; the town's own profile values
+    (which a preview, having no town, shows as «—») are left out."""
+    return {match.group(2): re.sub(r'<span class="profile-value">.*?</span>', "",
+                                   match.group(1), flags=re.S)
+            for match in re.finditer(
+                r'(<article class="criterion[^"]*" id="crit-([^"]+)".*?</article>)', page, re.S)}
 
 
 def test_the_preview_is_the_inspectors_form_for_the_tier_chosen(client, demo_app):
@@ -234,7 +251,7 @@ def test_an_example_that_disagrees_blocks_publishing(author_client):
 def test_diff_and_open_evaluations_shown_before_publishing_then_published(author_client):
     page = _post(author_client, {"text": demo_v2()}).text
     before = _text(page.split('id="publish"', 1)[1].split('id="dry-runs"', 1)[0])
-    assert "وزن شاخص ۷٫۱ «سرانه فضای سبز عمومی» در همه رده‌ها از ۳۰ به ۳۵ تغییر کرد." in before
+    assert DEMO_V2_CHANGE_FA in before
     for town in ("قنوات", "سلفچگان", "کهک", "جعفریه"):
         assert town in before
     assert "دستجرد" not in before  # approved evaluations are not open
@@ -247,15 +264,15 @@ def test_diff_and_open_evaluations_shown_before_publishing_then_published(author
     assert response.status_code == 302
     with author_client.application.app_context():
         version = latest_version("municipal-units")
-        assert version.version_label == "1404.2" and version.yaml_text == demo_v2()
+        assert version.version_label == DEMO_V2_LABEL and version.yaml_text == demo_v2()
         assert response.headers["Location"].endswith(f"/rubrics/versions/{version.id}")
         event = db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "rubric.publish").order_by(AuditEvent.id.desc()))
         assert event.object_id == str(version.id) and event.user.username == "author"
-        assert evaluation("کهک").rubric_version.version_label == "1404.1"
+        assert evaluation("کهک").rubric_version.version_label == DEMO_LABEL
     shown = author_client.get(response.headers["Location"])
     text = _text(shown.text)
-    assert "۱۴۰۴٫۲" in text and "از ۳۰ به ۳۵" in text
+    assert persian_digits(DEMO_V2_LABEL) in text and "از ۲۵ به ۳۰" in text
     assert "حسین ابراهیمی" in text
 
 
@@ -266,12 +283,12 @@ def test_the_version_page_compares_with_any_other_version(author_client):
     first = author_client.get("/rubrics/versions/1?lang=en").text
     assert "This is the first published version" in first
     against = author_client.get("/rubrics/versions/1?against=2&lang=en").text
-    assert "The weight of the criterion 7.1" in against and "from 35 to 30" in against
+    assert "The weight of the criterion 12.3" in against and "from 30 to 25" in against
 
 
 def test_publishing_needs_the_text_that_was_checked(author_client):
     page = _post(author_client, {"text": demo_v2()}).text
-    edited = demo_v2().replace("سرانه فضای سبز عمومی", "سرانه فضای سبز")
+    edited = demo_v2().replace("سهم درخواست‌های ۱۳۷ مختومه در مهلت", "سهم درخواست‌های مختومه")
     response = author_client.post(DRAFT, data={"text": edited, "action": "publish",
                                                "checked": _checked(page),
                                                "csrf_token": csrf_token(page)})
@@ -281,7 +298,7 @@ def test_publishing_needs_the_text_that_was_checked(author_client):
     # the new text now checked, with its differences: it may be published
     assert _checked(response.text) == sha256_of(edited)
     assert _textarea(response.text) == edited
-    assert "سرانه فضای سبز»" in html.unescape(response.text)  # the title change is listed
+    assert "«سهم درخواست‌های مختومه»" in html.unescape(response.text)  # the new title is listed
 
 
 def test_republishing_the_published_text_does_nothing(author_client):
@@ -299,14 +316,14 @@ def test_republishing_the_published_text_does_nothing(author_client):
 
 
 def test_new_content_under_the_published_label_is_refused_on_the_page(author_client):
-    relabel = demo_v2().replace('version: "1404.2"', 'version: "1404.1"')
+    relabel = demo_v2().replace(f'version: "{DEMO_V2_LABEL}"', f'version: "{DEMO_LABEL}"')
     page = _post(author_client, {"text": relabel}, lang="en").text
     assert "already published with different content" in page
     assert "Publish this version" not in page
     response = author_client.post(DRAFT + "?lang=en", data={
         "text": relabel, "action": "publish", "checked": sha256_of(relabel),
         "csrf_token": csrf_token(page)})
-    assert response.status_code == 409 and "1404.2" in response.text
+    assert response.status_code == 409 and DEMO_V2_LABEL in response.text
     with author_client.application.app_context():
         assert _versions() == 1
 

@@ -33,6 +33,9 @@ AGGREGATES = ("mean", "min", "share")
 #: most sites one sampled criterion may list (a tablet form, not a survey)
 MAX_SAMPLES = 100
 MAX_SITE = 200
+#: places an example answer observes
+DEMO_SITES = ("بوستان مرکزی", "میدان اصلی شهر", "بوستان محله", "خیابان اصلی", "بازار روز",
+              "پایانه مسافربری")
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,7 @@ class CriterionType:
         """An answer (as the form sends it) that earns about `q` of the points."""
         if criterion.samples is not None:
             count = max(criterion.samples.min, 2)
-            sites = [f"محل {number}" for number in range(1, count + 1)]
+            sites = [DEMO_SITES[i % len(DEMO_SITES)] for i in range(count)]
             return {"samples": [{"site": site, "value": self.demo_value(
                 criterion, tier_id, q, profile)} for site in sites]}
         return {"value": self.demo_value(criterion, tier_id, q, profile)}

@@ -419,6 +419,8 @@ class NumberType(CriterionType):
         def value_at(x):
             return formulas.evaluate(criterion.formula, {**profile, **rest, names[0]: x})
 
+        if value_at(1.0) is None:  # the profile lacks what the formula reads: left unanswered
+            return {"inputs": {}}
         low, high = 0.0, 1.0
         while (value_at(high) or 0) < wanted and high < 1e12:
             high *= 2
