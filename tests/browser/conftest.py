@@ -89,13 +89,33 @@ def log_in(page, base_url: str, username: str, password: str = "arzyab-demo") ->
 
 
 def fill_criterion(card, numbers: dict[str, str], note: str) -> None:
-    """Answer one criterion card by touch: the top scale level, «yes», or the number given
-    for its type (`numbers` maps "percent"/"number" to what the inspector types), plus a note."""
+    """Answer one criterion card by touch, as its widget asks: the top scale level or «yes»,
+    the number given for its type (`numbers` maps "percent"/"number" to what the inspector
+    types; "input" for a computed criterion's inputs), every checklist item, two sites at the
+    top level — plus a note."""
+    widget = card.get_attribute("data-widget")
     kind = card.get_attribute("data-type")
-    if kind == "scale":
-        card.locator("label.choice").last.tap()
-    elif kind == "yesno":
-        card.locator("label.choice").first.tap()
+    if widget == "choice":
+        labels = card.locator("label.choice")
+        (labels.first if kind == "yesno" else labels.last).tap()
+    elif widget == "inputs":
+        for box in card.locator("input[data-input]").all():
+            box.fill(numbers.get("input", "۱۲۰"))
+    elif widget == "ticks":
+        for item in card.locator("label.check-item:not(.none)").all():
+            item.tap()
+    elif widget == "samples":
+        rows = card.locator("[data-row]")
+        for index, site in enumerate(("بوستان مرکزی", "میدان شهر")):
+            if index >= rows.count():
+                card.locator("[data-add-row]").tap()
+            row = rows.nth(index)
+            row.locator("[data-part=site]").fill(site)
+            value = row.locator("[data-part=value]")
+            if value.evaluate("el => el.tagName") == "SELECT":
+                value.select_option(index=value.locator("option").count() - 1)
+            else:
+                value.fill(numbers.get(kind, "۹۵"))
     else:
         card.locator("input.num").fill(numbers[kind])
     card.locator("textarea[name$=_note]").fill(note)

@@ -33,7 +33,8 @@ def _fill(card) -> None:
 def _counts(app, eid):
     with app.app_context():
         answers = db.session.scalar(select(func.count(Answer.id)).where(
-            Answer.evaluation_id == eid, Answer.value.is_not(None)))
+            Answer.evaluation_id == eid,
+            Answer.value.is_not(None) | Answer.data.is_not(None)))
         photos = db.session.scalar(select(func.count(Evidence.id)).where(
             Evidence.evaluation_id == eid))
         events = db.session.scalar(select(func.count(AuditEvent.id)))
