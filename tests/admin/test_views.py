@@ -465,8 +465,14 @@ def test_audit_pagination(admin_client, demo_app):
     assert beyond.status_code == 200 and "No event matches." in beyond.text
 
 
+@pytest.mark.parametrize("query", ["page=abc", "page=-5", "page=99999999999999999999"])
+def test_a_junk_audit_page_number_is_a_400_with_a_message(admin_client, query):
+    response = admin_client.get(f"/admin/audit?{query}")
+    assert response.status_code == 400 and "شمارهٔ صفحه" in response.text
+
+
 @pytest.mark.parametrize("query", [
-    "page=abc", "page=-5", "evaluation=abc", "evaluation=99999999999999", "user=abc",
+    "evaluation=abc", "evaluation=99999999999999", "user=abc",
     "municipality=%00", "date_from=1404/13/40", "date_from=1404/02/01&date_to=1404/01/01",
     "action=<script>", "date_to=" + "9" * 500,
 ])
