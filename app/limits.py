@@ -46,6 +46,7 @@ import logging
 import os
 import time
 from functools import lru_cache
+from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app, request
 from flask_limiter import Limiter
@@ -81,8 +82,11 @@ class BoundedMemoryStorage(MemoryStorage):
     STORAGE_SCHEME = ["bounded-memory"]
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
-                 max_keys: int = 50_000, **options):
-        self.max_keys = int(max_keys)
+                 max_keys: int | None = None, **options):
+        # the ceiling comes in the URI (bounded-memory://?max_keys=N): Flask-Limiter's
+        # storage options would follow the limiter to a Redis storage of a later app
+        query = parse_qs(urlsplit(uri or "").query)
+        self.max_keys = int(max_keys or query.get("max_keys", ["50000"])[0])
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
 
     def key_count(self) -> int:
@@ -146,10 +150,10 @@ def storage_uri(config) -> str:
 
 
 def init_app(app) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = uri = storage_uri(app.config)
-    if uri.startswith("bounded-memory"):
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
-                              {"max_keys": app.config["RATELIMIT_MAX_KEYS"]})
+    uri = storage_uri(app.config)
+    if uri.startswith("bounded-memory") and "max_keys=" not in uri:
+        uri = f"bounded-memory://?max_keys={int(app.config['RATELIMIT_MAX_KEYS'])}"
+    app.config["RATELIMIT_STORAGE_URI"] = uri
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "arzyab")
     # a Redis that is down must not take the logins down with it: count in memory meanwhile
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

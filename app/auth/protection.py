@@ -70,6 +70,14 @@ def _device() -> dict:
     return {"d": None, "u": []}
 
 
+def flood_key() -> str:
+    """Key of the ``login`` limit (every POST): the address, and the device when it has
+    logged in before, so a flood from the same address leaves the real user's device alone."""
+    device = _device()["d"]
+    address = limits.client_address()
+    return f"{address}/{device}" if device else address
+
+
 def attempt_for(username: str, user=None) -> Attempt:
     """The attempt of this request to log in as `username` (`user`: the account, if any)."""
     device = _device()

@@ -215,11 +215,12 @@ def renew_after_password_change(user: User) -> None:
     token = secrets.token_urlsafe(32)
     row.token_hash = _digest(token)
     if row.remember_selector:
-        validator = secrets.token_urlsafe(32)
-        row.previous_remember_hash = None
+        # a new selector too: the cookie from before simply finds nothing (it is not taken
+        # for a stolen copy, which would end this session)
+        selector, validator = secrets.token_urlsafe(12), secrets.token_urlsafe(32)
+        row.remember_selector, row.previous_remember_hash = selector, None
         row.remember_hash, row.remember_rotated_at = _digest(validator), utcnow()
-        cookies.set_later(REMEMBER_COOKIE, f"{row.remember_selector}.{validator}",
-                          _max_age())
+        cookies.set_later(REMEMBER_COOKIE, f"{selector}.{validator}", _max_age())
     db.session.flush()
     session[TOKEN_KEY] = token
 
@@ -344,6 +345,7 @@ def log_in_client(client, user, *, remember: bool = False) -> UserSession:
                                                       user_agent="test client",
                                                       address="127.0.0.1")
             user_id = found.id
+        db.session.refresh(row)
         db.session.expunge(row)
     with client.session_transaction() as stored:
         kept = {key: stored[key] for key in KEPT_KEYS if key in stored}

@@ -61,7 +61,7 @@ def _wait_text(seconds: int) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limits.limit("login", methods=["POST"])
+@limits.limit("login", methods=["POST"], key=protection.flood_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
