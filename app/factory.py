@@ -40,21 +40,22 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=_select_locale)
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = i18n._l("Please log in to see this page.")
-    login_manager.login_message_category = "info"
     with app.app_context():
         configure_engine(db.engine)
 
     from app import models  # noqa: F401  (register the tables)
     from app.auth import sessions
 
-    # the order of the request hooks matters: the session is checked before anything asks
-    # who the user is (the rate limiter may), then the request's text, then the limits
-    sessions.init_app(app)
+    # the order of the request hooks matters: text that cannot be read is refused before
+    # anything parses the request (the CSRF check does), the session is checked before
+    # anything asks who the user is (the rate limiter may), then the limits
     errors.init_app(app)
+    sessions.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n._l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
     limits.init_app(app)
     app.url_map.converters["int"] = params.BoundedInt  # before any route is added
     _register_blueprints(app)

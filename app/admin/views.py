@@ -591,8 +591,11 @@ def _audit_filters() -> tuple[AuditFilterForm, services.AuditFilter, bool]:
 
 @bp.route("/audit")
 def audit():
-    form, filters, _valid = _audit_filters()
+    form, filters, valid = _audit_filters()
     page = params.query_int("page", kind=params.PAGE, default=1)
+    if not valid:  # the form shows what to correct; nothing is listed under a wrong filter
+        return render_template("admin/audit.html", form=form, events=[], total=0, page=1,
+                               pages=1, names={}, args={}), 400
     events, total = services.audit_page(filters, page, AUDIT_PER_PAGE)
     pages = max(1, math.ceil(total / AUDIT_PER_PAGE))
     names = {m.id: m.name for m in db.session.scalars(select(Municipality))}
