@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Evaluation, EvaluationCycle, Municipality, User, UserSession
+from tests.conftest import _close, _make_app
 from tests.helpers import csrf_token
 
 SAVE = {"X-Arzyab-Save": "1"}
@@ -57,3 +60,21 @@ def sessions_of(app, username) -> list[UserSession]:
 def new_client(demo_app):
     """A factory of fresh test clients (each a separate browser)."""
     return demo_app.test_client
+
+
+@pytest.fixture
+def another_app(demo_app):
+    """Another app on the demo database (a second worker or server, or other settings); its
+    database connections are closed after the test."""
+    made = []
+
+    def make(**config):
+        app = _make_app(demo_app.config["SQLALCHEMY_DATABASE_URI"],
+                        Path(demo_app.config["DATA_DIR"]), **config)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            _close(app)

@@ -8,7 +8,6 @@ import pytest
 
 from app.auth.protection import DEVICE_COOKIE
 from app.auth.sessions import REMEMBER_COOKIE, log_in_client
-from tests.conftest import _make_app
 from tests.helpers import csrf_token
 from tests.security.conftest import evaluation_id, post_login
 
@@ -92,12 +91,8 @@ def test_logout_and_session_routes_answer_with_the_headers_too(demo_app):
         _check(client.post(path, data={"csrf_token": token}, **base), path, "inspector")
 
 
-def _app(demo_app, tmp_path, **config):
-    return _make_app(demo_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "data", **config)
-
-
-def test_hsts_over_https_behind_the_proxy_not_over_plain_http(demo_app, tmp_path):
-    app = _app(demo_app, tmp_path, TRUST_PROXY=True)
+def test_hsts_over_https_behind_the_proxy_not_over_plain_http(another_app):
+    app = another_app(TRUST_PROXY=True)
     client = app.test_client()
     behind_tls = client.get("/login", headers={"X-Forwarded-Proto": "https"})
     assert behind_tls.headers["Strict-Transport-Security"] == "max-age=31536000"
@@ -109,12 +104,12 @@ def test_hsts_over_https_behind_the_proxy_not_over_plain_http(demo_app, tmp_path
     assert "Strict-Transport-Security" not in direct.headers
 
 
-def test_hsts_can_be_forced_or_turned_off_and_configured(demo_app, tmp_path):
-    forced = _app(demo_app, tmp_path, HSTS=True, HSTS_MAX_AGE=600,
+def test_hsts_can_be_forced_or_turned_off_and_configured(another_app):
+    forced = another_app(HSTS=True, HSTS_MAX_AGE=600,
                   HSTS_INCLUDE_SUBDOMAINS=True).test_client()
     assert forced.get("/login").headers["Strict-Transport-Security"] == \
         "max-age=600; includeSubDomains"
-    off = _app(demo_app, tmp_path, HSTS=False).test_client()
+    off = another_app(HSTS=False).test_client()
     assert "Strict-Transport-Security" not in off.get(
         "/login", base_url="https://localhost").headers
 
@@ -130,8 +125,8 @@ def _set_cookies(response, name):
     ("https://localhost", False, False),
 ])
 def test_the_remember_and_device_cookies_follow_the_session_cookies_secure_rule(
-        demo_app, tmp_path, base, configured, secure):
-    app = _app(demo_app, tmp_path, SESSION_COOKIE_SECURE=configured)
+        another_app, base, configured, secure):
+    app = another_app(SESSION_COOKIE_SECURE=configured)
     client = app.test_client()
     # over HTTPS the CSRF check wants the Referer of our own page, as a browser sends it
     response = post_login(client, "inspector", remember=True, base_url=base,

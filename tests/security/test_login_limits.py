@@ -17,7 +17,6 @@ import app.limits as limits_module
 from app import limits
 from app.config import ConfigError
 from app.limits import BoundedMemoryStorage
-from tests.conftest import _make_app
 from tests.helpers import csrf_token
 from tests.security.conftest import is_persian, post_login
 from tests.test_report_batch import redis_url  # noqa: F401 - the real Redis server fixture
@@ -132,13 +131,8 @@ def test_spraying_many_users_from_one_address_is_limited(new_client):
     assert codes[:10] == [401] * 10 and set(codes[10:]) == {429}
 
 
-def _proxied_app(demo_app, tmp_path, **extra):
-    return _make_app(demo_app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "data",
-                     TRUST_PROXY=True, **extra)
-
-
-def test_a_rotating_forwarded_for_behind_the_proxy_does_not_escape(demo_app, tmp_path):
-    app = _proxied_app(demo_app, tmp_path)
+def test_a_rotating_forwarded_for_behind_the_proxy_does_not_escape(another_app):
+    app = another_app(TRUST_PROXY=True)
     client = app.test_client()
     users = ["inspector", "reviewer", "author", "admin", "nobody", "guest"]
     codes = []
@@ -152,8 +146,8 @@ def test_a_rotating_forwarded_for_behind_the_proxy_does_not_escape(demo_app, tmp
     assert codes[:10] == [401] * 10 and set(codes[10:]) == {429}
 
 
-def test_forwarded_for_counts_only_from_the_trusted_proxy(demo_app, tmp_path):
-    app = _proxied_app(demo_app, tmp_path)
+def test_forwarded_for_counts_only_from_the_trusted_proxy(another_app):
+    app = another_app(TRUST_PROXY=True)
     seen = {}
 
     @app.route("/probe-address")
@@ -214,42 +208,40 @@ def test_the_counts_in_memory_are_bounded(clock):
     assert storage.key_count() == 1
 
 
-def test_without_redis_the_app_counts_in_bounded_memory(demo_app, monkeypatch):
+def test_without_redis_the_app_counts_in_bounded_memory(another_app, monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
-    app = _make_app(demo_app.config["SQLALCHEMY_DATABASE_URI"], demo_app.config["DATA_DIR"],
-                    RATELIMIT_STORAGE_URI=None)
+    app = another_app(RATELIMIT_STORAGE_URI=None)
     with app.app_context():
         assert isinstance(limits.limiter.storage, BoundedMemoryStorage)
 
 
-def test_with_redis_every_worker_counts_together(demo_app, redis_url, monkeypatch):  # noqa: F811
+def test_with_redis_every_worker_counts_together(another_app, redis_url,  # noqa: F811
+                                                 monkeypatch):
     monkeypatch.setenv("REDIS_URL", redis_url)
-    database, data = demo_app.config["SQLALCHEMY_DATABASE_URI"], demo_app.config["DATA_DIR"]
-    worker_one = _make_app(database, data, RATELIMIT_STORAGE_URI=None)
+    worker_one = another_app(RATELIMIT_STORAGE_URI=None)
     with worker_one.app_context():
         assert isinstance(limits.limiter.storage, RedisStorage)
     client = worker_one.test_client()
     for i in range(5):
         assert _try(client, "reviewer", "wrong", address=f"203.0.113.{i}").status_code == 401
     # another worker (or server): its own process, its own storage object, the same Redis
-    worker_two = _make_app(database, data, RATELIMIT_STORAGE_URI=None)
+    worker_two = another_app(RATELIMIT_STORAGE_URI=None)
     response = _try(worker_two.test_client(), "reviewer", "arzyab-demo", address="192.0.2.1")
     assert response.status_code == 429
     # in memory, by contrast, a new worker starts from nothing
     monkeypatch.delenv("REDIS_URL")
-    worker_three = _make_app(database, data, RATELIMIT_STORAGE_URI=None)
+    worker_three = another_app(RATELIMIT_STORAGE_URI=None)
     response = _try(worker_three.test_client(), "reviewer", "arzyab-demo", address="192.0.2.1")
     assert response.status_code == 302
 
 
-def test_a_redis_that_is_down_does_not_take_the_login_down(demo_app):
+def test_a_redis_that_is_down_does_not_take_the_login_down(another_app):
     import socket
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = _make_app(demo_app.config["SQLALCHEMY_DATABASE_URI"], demo_app.config["DATA_DIR"],
-                    RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0")
+    app = another_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0")
     client = app.test_client()
     assert _try(client, "reviewer", "wrong").status_code == 401
     assert _try(client, "reviewer", "arzyab-demo").status_code == 302
@@ -257,9 +249,8 @@ def test_a_redis_that_is_down_does_not_take_the_login_down(demo_app):
 
 # --- named limits for other features ----------------------------------------------------------
 
-def test_a_named_limit_applies_to_any_view_with_one_decorator(demo_app):
-    app = _make_app(demo_app.config["SQLALCHEMY_DATABASE_URI"], demo_app.config["DATA_DIR"],
-                    LIMITS={"verify": "3 per minute"})
+def test_a_named_limit_applies_to_any_view_with_one_decorator(another_app):
+    app = another_app(LIMITS={"verify": "3 per minute"})
 
     @app.route("/verify-probe/<code>")
     @limits.limit("verify")
@@ -282,11 +273,10 @@ def test_a_named_limit_applies_to_any_view_with_one_decorator(demo_app):
     assert other.status_code == 200  # per address
 
 
-def test_limits_are_checked_at_start_up(demo_app):
+def test_limits_are_checked_at_start_up(another_app):
     with pytest.raises(KeyError):
         limits.limit("no-such-limit")
     for bad in ({"nope": "1 per minute"}, {"verify": "many"}):
         with pytest.raises(ConfigError):
-            _make_app(demo_app.config["SQLALCHEMY_DATABASE_URI"], demo_app.config["DATA_DIR"],
-                      LIMITS=bad)
+            another_app(LIMITS=bad)
     assert re.match(r"\d+ per", limits.DEFAULT_LIMITS["report_download"])
