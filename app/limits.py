@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 #: default limits by name; the configuration's LIMITS overrides them one by one
 DEFAULT_LIMITS = {
     # every POST to /login from one address, whatever its outcome (floods)
-    "login": "30 per minute; 300 per hour",
+    "login": "120 per minute; 1200 per hour",
     # failed logins from one address, whichever usernames (password spraying)
     "login_address": "10 per 10 minutes; 30 per hour; 100 per day",
     # failed logins of one account, from anywhere (guessing one person's password)
