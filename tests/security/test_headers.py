@@ -42,6 +42,7 @@ def _check(response, endpoint, who):
     headers = response.headers
     assert "default-src 'self'" in headers["Content-Security-Policy"], where
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], where
+    assert "script-src 'self';" in headers["Content-Security-Policy"], where  # no inline
     assert headers["X-Content-Type-Options"] == "nosniff", where
     assert headers["X-Frame-Options"] == "DENY", where
     assert headers["Referrer-Policy"] == "same-origin", where

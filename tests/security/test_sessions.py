@@ -190,11 +190,16 @@ def test_a_remember_cookie_logs_back_in_once_and_is_replaced(new_client, demo_ap
     tablet = new_client()
     post_login(tablet, "inspector", remember=True)
     old = tablet.get_cookie(REMEMBER_COOKIE).value
+    with demo_app.app_context(), writing():  # used last a week ago
+        db.session.execute(update(UserSession).values(
+            remember_expires_at=utcnow() + dt.timedelta(days=23)))
     reopened = new_client()
     reopened.set_cookie(REMEMBER_COOKIE, old)
     assert _opens(reopened)
     new = reopened.get_cookie(REMEMBER_COOKIE).value
     assert new != old and new.split(".")[0] == old.split(".")[0]
+    (row,) = sessions_of(demo_app, "inspector")
+    assert row.remember_expires_at > utcnow() + dt.timedelta(days=29)  # 30 days from now
     assert _opens(reopened)  # goes on with its new session cookie
     # the replaced cookie, used again later (a copy): refused, and the session is ended
     with demo_app.app_context(), writing():
@@ -295,6 +300,7 @@ def test_a_user_sees_their_devices_and_ends_one(new_client, demo_app):
     post_login(tablet, "inspector", remember=True)
     desktop = new_client()
     post_login(desktop, "inspector")
+    assert 'href="/account/sessions"' in desktop.get("/evaluations/").text  # the top bar
     page = desktop.get("/account/sessions")
     assert page.status_code == 200
     assert "نشست‌های شما" in page.text and "Chrome، Android" in page.text
