@@ -85,11 +85,11 @@ def _handle(error):
         db.session.rollback()
     # our own refusals carry a translated description (BadParameter, UnreadableText, …)
     message = error.description if getattr(error, "translated", False) else None
-    response = respond(code, message)
-    if code == 429 and getattr(error, "retry_after", None):
-        body, status = response
-        return body, status, {"Retry-After": str(error.retry_after)}
-    return response
+    body, status = respond(code, message)
+    headers = {}
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return body, status, headers
 
 
 def _handle_csrf(error):

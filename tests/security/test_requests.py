@@ -188,7 +188,9 @@ def test_json_routes_answer_400_404_405_in_json_whatever_was_asked(new_client, d
     _json_error(client.get("/evaluations/999999/state"), 404)
     _json_error(client.post("/evaluations/999999/answers", headers=SAVE, json={"changes": {}}),
                 404)
-    _json_error(client.get(f"/evaluations/{eid}/answers"), 405)
+    not_allowed = client.get(f"/evaluations/{eid}/answers")
+    _json_error(not_allowed, 405)
+    assert "POST" in not_allowed.headers["Allow"]
     _json_error(client.put(f"/evaluations/{eid}/state"), 405)
     anonymous = new_client()
     _json_error(anonymous.get(f"/evaluations/{eid}/state"), 401)
