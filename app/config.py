@@ -31,8 +31,26 @@ DEFAULTS = {
     "SESSION_COOKIE_SECURE": None,
     #: trust X-Forwarded-Proto/-For/-Host from one reverse proxy in front (nginx terminating TLS)
     "TRUST_PROXY": False,
-    "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "REMEMBER_COOKIE_HTTPONLY": True,
+    #: with TRUST_PROXY: the addresses (or networks) the proxy connects from; a request from
+    #: anywhere else has its X-Forwarded-* headers ignored
+    "TRUSTED_PROXIES": ["127.0.0.1", "::1"],
+    #: Strict-Transport-Security: None sends it on every request that came over HTTPS (also
+    #: through the proxy), True on every response, False never
+    "HSTS": None,
+    "HSTS_MAX_AGE": 365 * 24 * 3600,
+    "HSTS_INCLUDE_SUBDOMAINS": False,
+    # sessions (app.auth.sessions): all of them can be listed and ended
+    #: a session unused this long ends (a "keep me logged in" cookie opens a new one)
+    "SESSION_IDLE_HOURS": 24,
+    #: a "keep me logged in" cookie works this many days after its last use
+    "REMEMBER_DAYS": 30,
+    #: sessions kept per user; past it the least recently used end
+    "SESSIONS_PER_USER": 20,
+    # rate limits (app.limits): named limits overriding app.limits.DEFAULT_LIMITS, where the
+    # counts live (default: REDIS_URL when set, else bounded memory) and the memory's ceiling
+    "LIMITS": {},
+    "RATELIMIT_STORAGE_URI": None,
+    "RATELIMIT_MAX_KEYS": 50_000,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     # the rubric and the office that evaluates
     "RUBRICS_DIR": str(ROOT / "rubrics"),
@@ -87,6 +105,9 @@ def _fill_defaults(app) -> None:
             key_file.write_text(secrets.token_hex(32))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if isinstance(app.config["TRUSTED_PROXIES"], str):  # ARZYAB_TRUSTED_PROXIES=a,b
+        app.config["TRUSTED_PROXIES"] = [p.strip() for p in
+                                         app.config["TRUSTED_PROXIES"].split(",") if p.strip()]
     if not app.config["DATA_DIR"]:
         app.config["DATA_DIR"] = str(instance / "data")
 
@@ -100,6 +121,40 @@ def validate_config(config) -> None:
     if config["BABEL_DEFAULT_LOCALE"] not in ("fa", "en"):
         raise ConfigError("BABEL_DEFAULT_LOCALE must be 'fa' or 'en'")
     for key in ("RUBRIC_MAX_BYTES", "PHOTO_MAX_BYTES", "NOTE_MAX_CHARS", "REPORT_TIMEOUT",
-                "REPORT_MEMORY_MB"):
+                "REPORT_MEMORY_MB", "SESSION_IDLE_HOURS", "REMEMBER_DAYS", "SESSIONS_PER_USER",
+                "RATELIMIT_MAX_KEYS", "HSTS_MAX_AGE"):
         if not isinstance(config[key], int) or config[key] <= 0:
             raise ConfigError(f"{key} must be a positive whole number")
+    if config["HSTS"] not in (None, True, False):
+        raise ConfigError("HSTS must be true, false, or left unset (on over HTTPS)")
+    if not isinstance(config["LIMITS"], dict):
+        raise ConfigError("LIMITS must map limit names to strings such as '5 per minute'")
+    _check_limits(config["LIMITS"])
+    _check_proxies(config["TRUSTED_PROXIES"])
+
+
+def _check_limits(limits: dict) -> None:
+    from limits import parse_many
+
+    from app.limits import DEFAULT_LIMITS
+
+    for name, value in limits.items():
+        if name not in DEFAULT_LIMITS:
+            raise ConfigError(f"LIMITS: unknown limit {name!r} (known: "
+                              f"{', '.join(sorted(DEFAULT_LIMITS))})")
+        try:
+            parse_many(str(value))
+        except ValueError:
+            raise ConfigError(f"LIMITS[{name!r}] = {value!r} is not a limit such as "
+                              "'5 per minute; 20 per hour'") from None
+
+
+def _check_proxies(proxies) -> None:
+    import ipaddress
+
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(str(proxy), strict=False)
+        except ValueError:
+            raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an address or a network") \
+                from None

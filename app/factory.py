@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from flask import (
     Flask,
     g,
     has_request_context,
-    render_template,
     request,
     send_from_directory,
     session,
@@ -16,9 +16,8 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
-from app import compression, i18n
+from app import compression, errors, i18n, limits, params
 from app.config import ROOT, load_config
 from app.db import configure_engine
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -36,25 +35,31 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     app.session_interface = SessionInterface()
     if app.config["TRUST_PROXY"]:  # behind a reverse proxy that terminates TLS
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=_select_locale)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from app import models  # noqa: F401  (register the tables)
+    from app.auth import sessions
+
+    # the order of the request hooks matters: text that cannot be read is refused before
+    # anything parses the request (the CSRF check does), the session is checked before
+    # anything asks who the user is (the rate limiter may), then the limits
+    errors.init_app(app)
+    sessions.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = i18n._l("Please log in to see this page.")
     login_manager.login_message_category = "info"
-    with app.app_context():
-        configure_engine(db.engine)
-
-    from app import models  # noqa: F401  (register the tables)
-
-    app.url_map.converters["int"] = BoundedInt  # before any route is added
+    limits.init_app(app)
+    app.url_map.converters["int"] = params.BoundedInt  # before any route is added
     _register_blueprints(app)
     _register_templates(app)
-    _register_errors(app)
     _register_headers(app)
     _register_assets(app)
     compression.init_app(app)
@@ -75,13 +80,28 @@ class SessionInterface(SecureCookieSessionInterface):
         return request.is_secure if configured is None else bool(configured)
 
 
-class BoundedInt(IntegerConverter):
-    """`<int:…>` in every route, bounded: an id too large for the database is simply not
-    found (404) instead of an overflow deep in the driver."""
+class TrustedProxyFix:
+    """Werkzeug's ProxyFix (one hop: the address, scheme and host our proxy adds), applied
+    only to requests that come from the proxy itself (``TRUSTED_PROXIES``). A client that
+    reaches the app directly cannot pretend to be elsewhere by writing X-Forwarded-For, and
+    behind the proxy only the address it appended counts, whatever the client wrote before."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+    def __init__(self, wsgi_app, trusted):
+        self.direct = wsgi_app
+        self.fixed = ProxyFix(wsgi_app, x_for=1, x_proto=1, x_host=1)
+        self.networks = [ipaddress.ip_network(str(p), strict=False) for p in trusted]
+
+    def _trusted(self, address: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        if self._trusted(environ.get("REMOTE_ADDR")):
+            return self.fixed(environ, start_response)
+        return self.direct(environ, start_response)
 
 
 def _select_locale() -> str:
@@ -140,39 +160,18 @@ def _register_templates(app: Flask) -> None:
                 "office_name": app.config["OFFICE_NAME"]}
 
 
-def _register_errors(app: Flask) -> None:
-    messages = {
-        400: i18n._l("The request could not be understood. Please check what you entered."),
-        403: i18n._l("You do not have access to this page."),
-        404: i18n._l("This page does not exist, or you do not have access to it."),
-        405: i18n._l("This action is not allowed here."),
-        409: i18n._l("Someone else changed this meanwhile. Reload to see the latest version."),
-        413: i18n._l("The file is too large."),
-        429: i18n._l("Too many attempts. Please wait a minute and try again."),
-        500: i18n._l("Something went wrong on our side. Your work is saved; please try again."),
-    }
+#: responses that may be cached like any file (everything else defaults to no-store)
+PUBLIC_ENDPOINTS = frozenset({"static", "font", "admin.static", "main.service_worker",
+                              "main.manifest"})
 
-    def handler(error):
-        code = getattr(error, "code", 500) or 500
-        if code == 500:
-            db.session.rollback()
-        message = messages.get(code, messages[500])
-        if request.accept_mimetypes.best == "application/json" or request.is_json:
-            return {"error": str(message), "status": code}, code
-        return render_template("errors/error.html", code=code, message=message), code
 
-    for code in messages:
-        app.register_error_handler(code, handler)
-
-    from flask_wtf.csrf import CSRFError
-
-    @app.errorhandler(CSRFError)
-    def _csrf(error):
-        message = i18n._("The form expired or came from elsewhere. Reload the page and try "
-                         "again; nothing you typed was saved by this request.")
-        if request.is_json:
-            return {"error": message, "status": 400}, 400
-        return render_template("errors/error.html", code=400, message=message), 400
+def hsts_value(app: Flask) -> str | None:
+    """The Strict-Transport-Security header for this request, or None (see HSTS config)."""
+    setting = app.config["HSTS"]
+    if setting is False or (setting is None and not request.is_secure):
+        return None
+    value = f"max-age={int(app.config['HSTS_MAX_AGE'])}"
+    return value + "; includeSubDomains" if app.config["HSTS_INCLUDE_SUBDOMAINS"] else value
 
 
 def _register_headers(app: Flask) -> None:
@@ -186,6 +185,13 @@ def _register_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
+        hsts = hsts_value(app)
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", hsts)
+        # pages and JSON hold personal and evaluation data: never kept by the browser or a
+        # proxy, unless the view chose otherwise (photos, final reports: private caching)
+        if request.endpoint not in PUBLIC_ENDPOINTS and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -17,8 +17,10 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.i18n import _, _l, current_lang, jalali_date, parse_jalali_date, persian_digits
-from forms.base import (
+from app.params import coerce_id, coerce_optional_id
+from forms.base import (  # noqa: F401 - ConfirmForm is used from here by the admin views
     BaseForm,
+    ConfirmForm,
     PersianNumberField,
     PersianStringField,
     PersianTextAreaField,
@@ -35,11 +37,9 @@ ROLE_CHOICES = choices([("inspector", _l("Inspector")), ("reviewer", _l("Reviewe
                         ("author", _l("Rubric author")), ("admin", _l("Administrator"))])
 
 
-def optional_int(value):
-    """Coerce a select's value: "" (or nothing) is None, anything else a whole number."""
-    if value in ("", None):
-        return None
-    return int(value)
+#: coerce a select's value: "" (or nothing) is None, anything else an id (bounded, see
+#: app.params: a number too large for the database is an invalid choice, not an overflow)
+optional_int = coerce_optional_id
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -94,10 +94,6 @@ def whole_number(low: int, high: int):
         field.data = int(field.data)
 
     return check
-
-
-class ConfirmForm(BaseForm):
-    """A button that changes something: only the CSRF token."""
 
 
 # --- users --------------------------------------------------------------------------------
@@ -180,7 +176,7 @@ class CycleForm(BaseForm):
 
 
 class PlanForm(BaseForm):
-    province = SelectField(_l("Province"), coerce=int, choices=[])
+    province = SelectField(_l("Province"), coerce=coerce_id, choices=[])
     rubric_id = SelectField(_l("Rubric"), choices=[])
     due_date = JalaliDateField(_l("Due date (default: the end of the visit window)"))
 
@@ -188,9 +184,10 @@ class PlanForm(BaseForm):
 class AssignForm(BaseForm):
     """Bulk assignment from the plan table: blank parts are left as they are."""
 
-    evaluations = MultiCheckboxField(_l("Evaluations"), coerce=int, choices=[], validators=[
+    evaluations = MultiCheckboxField(_l("Evaluations"), coerce=coerce_id, choices=[],
+                                     validators=[
         DataRequired(_l("Select at least one evaluation in the table."))])
-    inspectors = MultiCheckboxField(_l("Inspectors"), coerce=int, choices=[])
+    inspectors = MultiCheckboxField(_l("Inspectors"), coerce=coerce_id, choices=[])
     reviewer = SelectField(_l("Reviewer"), coerce=optional_int, choices=[])
     due_date = JalaliDateField(_l("Due date"))
 
@@ -198,7 +195,7 @@ class AssignForm(BaseForm):
 class EvaluationAssignForm(BaseForm):
     """One evaluation's inspectors, reviewer and due date, as they should be."""
 
-    inspectors = MultiCheckboxField(_l("Inspectors"), coerce=int, choices=[])
+    inspectors = MultiCheckboxField(_l("Inspectors"), coerce=coerce_id, choices=[])
     reviewer = SelectField(_l("Reviewer"), coerce=optional_int, choices=[])
     due_date = JalaliDateField(_l("Due date"))
 

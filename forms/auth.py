@@ -4,7 +4,7 @@ from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.i18n import _l
-from forms.base import BaseForm, PersianStringField
+from forms.base import BaseForm, ConfirmForm, PersianStringField  # noqa: F401
 
 
 class LoginForm(BaseForm):

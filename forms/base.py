@@ -53,6 +53,10 @@ class BaseForm(FlaskForm):
     """All our forms: CSRF from Flask-WTF, plus Persian normalisation in the fields above."""
 
 
+class ConfirmForm(BaseForm):
+    """A button that changes something: only the CSRF token."""
+
+
 def no_control_characters(form, field):
     text = field.data or ""
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):

@@ -30,6 +30,7 @@ def _make_app(uri: str, data_dir: Path, **extra):
         "SQLALCHEMY_DATABASE_URI": uri,
         "SECRET_KEY": "test-secret-key-0123456789",
         "DATA_DIR": str(data_dir),
+        "RATELIMIT_STORAGE_URI": "bounded-memory://",  # never a REDIS_URL from the shell
         **extra,
     }
     return create_app(config)

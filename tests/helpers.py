@@ -28,3 +28,11 @@ def post_form(client, url: str, data: dict, page_url: str | None = None):
     """Post `data` to `url` with the CSRF token taken from `page_url` (default: `url`)."""
     page = client.get(page_url or url)
     return client.post(url, data={**data, "csrf_token": csrf_token(page.text)})
+
+
+def login_as(client, username: str, remember: bool = False):
+    """Log `username` into `client` without posting a password: the same session row and
+    cookies a real login makes (app.auth.sessions.log_in_client)."""
+    from app.auth.sessions import log_in_client
+
+    return log_in_client(client, username, remember=remember)

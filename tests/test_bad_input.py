@@ -1,11 +1,12 @@
 """A sweep of bad inputs across forms, JSON saves, uploads, YAML, query strings and URLs:
 each gets a clear, translated answer (a 4xx with a Persian message, or a safe acceptance),
-never a 500, and nothing is stored half-way."""
+never a 500, nothing is stored half-way, and no traceback reaches the log."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,18 @@ from app.extensions import db
 from app.models import Answer, AuditEvent, Evaluation, EvaluationCycle, Evidence, Municipality
 from tests.helpers import csrf_token, login
 from tests.test_evidence import png_bomb
+
+# requests that ask for a lot more than MAX_CONTENT_LENGTH (12 MB) allows
+BIG = 13 * 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def no_traceback_in_the_log(caplog):
+    """Whatever a case sends, nothing fails inside the app: no error logged with a traceback."""
+    caplog.set_level(logging.ERROR)
+    yield
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
+    assert "Traceback" not in caplog.text
 
 SAVE = {"X-Arzyab-Save": "1"}
 PERSIAN = set("ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی")
@@ -181,3 +194,178 @@ def test_overlong_login_fields_are_refused_politely(client):
                                            "csrf_token": csrf_token(page.text)})
     assert response.status_code in (200, 401)
     assert "ورود" in response.text
+
+
+# --- grown for issue 16: query parameters, redirects, surrogates, bodies, methods, forms ------
+
+def _as(client, username):
+    from app.auth.sessions import log_in_client
+
+    log_in_client(client, username)
+    return client
+
+
+def _told(response):
+    """A 4xx carries a Persian message, in JSON or on the page."""
+    if 400 <= response.status_code < 500:
+        text = response.json["error"] if response.is_json else response.text
+        assert _is_persian(text), text[:300]
+
+
+QUERIES = [
+    "/admin/audit?user=9223372036854775808",
+    "/admin/audit?municipality=9223372036854775808",
+    "/admin/audit?evaluation=-9223372036854775809",
+    "/admin/audit?page=1e9999",
+    "/admin/audit.csv?municipality=abc",
+    "/admin/cycles/2/plan?province=99999999999999999999",
+    "/admin/municipalities?q=" + "%00" * 50,
+    "/admin/users/0",
+    "/rubrics/draft?from=9223372036854775808",
+    "/rubrics/draft?from=" + "۱" * 12,
+    "/rubrics/draft?from=0",
+    "/rubrics/versions/1?against=abc",
+    "/rubrics/versions/1?against=-1",
+    "/dashboard/?year=99999999999999999999&page=-1",
+    "/dashboard/ranking?sort=<script>&dir=%00",
+    "/dashboard/export/overview.csv?year=abc&province=1e10",
+    "/dashboard/municipalities/99999999999999999999",
+    "/reports/cycle/abc.pdf",
+    "/reports/cycle/1404.pdf?province=99999999999999999999",
+    "/evaluations/?status=%ED%A0%80",
+    "/evaluations/1/photos/1/thumb?x=%FF",
+    "/login?next=%0D%0A",
+    "/login?lang=" + "x" * 5000,
+]
+
+
+@pytest.mark.parametrize("url", QUERIES)
+def test_junk_query_parameters_are_told_or_ignored_never_a_500(client, url):
+    response = _as(client, "admin").get(url)
+    assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
+    _told(response)
+
+
+NEXTS = ["/%09/evil.example", "/%0D%0A/evil.example", "//evil.example", "/%5Cevil.example",
+         "https:%2F%2Fevil.example", "%00", "/%ED%A0%80", "/" + "a" * 5000]
+
+
+@pytest.mark.parametrize("target", NEXTS)
+def test_hostile_next_targets_never_leave_the_site(client, target):
+    page = client.get("/login")
+    response = client.post(f"/login?next={target}", data={
+        "username": "inspector", "password": "arzyab-demo", "csrf_token": csrf_token(page.text)})
+    assert response.status_code in (302, 400), response.status_code
+    if response.status_code == 302:
+        assert response.headers["Location"] == "/"
+    _told(response)
+
+
+SURROGATES = [
+    ("value", '{"changes": {"1.1": {"value": "\\ud800"}}}'),
+    ("note", '{"changes": {"1.1": {"value": "5", "note": "\\udfff"}}}'),
+    ("N/A reason", '{"changes": {"13.4": {"na": true, "na_reason": "\\udbff"}}}'),
+    ("key", '{"key": "\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800", '
+            '"changes": {}}'),
+    ("device", '{"device": "\\udc00abcdefgh", "changes": {}}'),
+    ("criterion id", '{"changes": {"\\ud800": {"value": "5"}}}'),
+]
+
+
+@pytest.mark.parametrize("name, body", SURROGATES, ids=[n for n, _ in SURROGATES])
+def test_lone_surrogates_in_an_autosave_are_refused(client, demo_app, name, body):
+    _as(client, "inspector")
+    eid = _eid(demo_app)
+    before = _state(demo_app, eid)
+    assert "\\ud" in body or "\\ud" in body.lower()
+    response = client.post(f"/evaluations/{eid}/answers", data=body,
+                           headers={**SAVE, "Content-Type": "application/json"})
+    assert response.status_code == 400 and _is_persian(response.json["error"])
+    assert _state(demo_app, eid) == before
+
+
+SHAPES = ["[]", "null", '"text"', "123", '{"changes": []}', '{"changes": "x"}',
+          '{"changes": null}', '{"key": 5, "changes": {}}', '{"device": [], "changes": {}}',
+          '{"key": "short", "changes": {}}']
+
+
+@pytest.mark.parametrize("body", SHAPES)
+def test_autosave_bodies_of_the_wrong_shape_are_refused(client, demo_app, body):
+    _as(client, "inspector")
+    eid = _eid(demo_app)
+    before = _state(demo_app, eid)
+    response = client.post(f"/evaluations/{eid}/answers", data=body,
+                           headers={**SAVE, "Content-Type": "application/json"})
+    assert response.status_code == 400 and _is_persian(response.json["error"])
+    assert _state(demo_app, eid) == before
+
+
+def _methods_and_bodies(eid):
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    boundary, big_photo = encode_multipart({"criterion": "1.1", "photo": FileStorage(
+        io.BytesIO(b"\xff" * BIG), "big.jpg")})
+    return [
+        ("GET on the autosave", "get", f"/evaluations/{eid}/answers", {}, 405),
+        ("PUT on the state", "put", f"/evaluations/{eid}/state", {}, 405),
+        ("DELETE on the login", "delete", "/login", {}, 405),
+        ("autosave as plain text", "post", f"/evaluations/{eid}/answers",
+         {"data": "changes", "headers": {**SAVE, "Content-Type": "text/plain"}}, 400),
+        ("autosave without its header", "post", f"/evaluations/{eid}/answers",
+         {"json": {"changes": {}}}, 400),
+        ("autosave of 13 MB", "post", f"/evaluations/{eid}/answers",
+         {"data": b"{" + b" " * BIG, "headers": {**SAVE, "Content-Type": "application/json"}},
+         413),
+        ("photo of 13 MB", "post", f"/evaluations/{eid}/photos",
+         {"data": big_photo, "headers": SAVE,
+          "content_type": f"multipart/form-data; boundary={boundary}"}, 413),
+        ("login form of 13 MB", "post", "/login",
+         {"data": b"username=" + b"a" * BIG,
+          "content_type": "application/x-www-form-urlencoded"}, 413),
+        ("login with a surrogate", "post", "/login",
+         {"data": b"username=%ED%A0%80&password=x",
+          "content_type": "application/x-www-form-urlencoded"}, 400),
+        ("login with bytes that are not UTF-8", "post", "/login",
+         {"data": b"username=\xff\xfe&password=x",
+          "content_type": "application/x-www-form-urlencoded"}, 400),
+    ]
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_wrong_methods_bodies_and_sizes_get_their_own_error(client, demo_app, case):
+    _as(client, "inspector")
+    eid = _eid(demo_app)
+    before = _state(demo_app, eid)
+    name, method, url, kwargs, status = _methods_and_bodies(eid)[case]
+    response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == status, (name, response.status_code)
+    _told(response)
+    json_route = "/answers" in url or "/state" in url or "/photos" in url
+    assert response.is_json is json_route, name
+    assert _state(demo_app, eid) == before
+
+
+ADMIN_POSTS = [
+    ("/admin/users/new", {"username": "newone", "full_name": "تازه", "roles": ["inspector"],
+                          "province": "99999999999999999999"}),
+    ("/admin/cycles/2/assign", {"assign-evaluations": ["99999999999999999999"]}),
+    ("/admin/cycles/2/assign", {"assign-evaluations": ["4"], "assign-reviewer": "-1"}),
+    ("/admin/evaluations/8/assign", {"reviewer": "99999999999999999999"}),
+    ("/admin/cycles/2/plan", {"plan-province": "99999999999999999999",
+                              "plan-rubric_id": "municipal-units"}),
+    ("/admin/users/1", {"full_name": "x", "roles": ["admin"], "province": "1e400",
+                        "active": "y"}),
+]
+
+
+@pytest.mark.parametrize("url, data", ADMIN_POSTS)
+def test_admin_forms_with_ids_out_of_range_are_told(client, demo_app, url, data):
+    _as(client, "admin")
+    token = csrf_token(client.get("/admin/cycles").text)
+    before = _state(demo_app, _eid(demo_app))
+    response = client.post(url, data={**data, "csrf_token": token, "plan-csrf_token": token,
+                                      "assign-csrf_token": token})
+    assert 400 <= response.status_code < 500, (url, response.status_code)
+    _told(response)
+    assert _state(demo_app, _eid(demo_app)) == before

@@ -30,10 +30,7 @@ def _user(name):
     return db.session.scalar(select(User).where(User.username == name))
 
 
-@pytest.fixture
-def p2(demo_ctx):
-    """A draft evaluation of Dastjerd (grade 2, 1,600 people) in a new cycle, on the part-2
-    test rubric; returns its id."""
+def _plan():
     with writing():
         version, _created = publish_rubric(BASE2.replace('version: "1"', 'version: "p2-1"'))
         cycle = EvaluationCycle(year=1405, title="۱۴۰۵", is_open=True)
@@ -43,6 +40,21 @@ def p2(demo_ctx):
                                                 inspectors=[_user("inspector")],
                                                 reviewer=_user("reviewer"))
     return evaluation.id
+
+
+@pytest.fixture
+def p2(demo_ctx):
+    """A draft evaluation of Dastjerd (grade 2, 1,600 people) in a new cycle, on the part-2
+    test rubric; returns its id."""
+    return _plan()
+
+
+@pytest.fixture
+def p2_web(demo_app):
+    """The same, for tests that go through HTTP: no application context is held open
+    between their requests (each request makes its own, as in production)."""
+    with demo_app.app_context():
+        return _plan()
 
 
 def _save(eid, changes, **kw):
@@ -104,7 +116,8 @@ def test_bad_part2_answers_are_refused_with_a_message(p2, change, phrase):
     assert not db.session.scalars(select(Answer).where(Answer.evaluation_id == p2)).all()
 
 
-def test_autosave_json_and_the_plain_form_post(p2, client):
+def test_autosave_json_and_the_plain_form_post(p2_web, client, demo_app):
+    p2 = p2_web
     login(client, "inspector")
     response = client.post(f"/evaluations/{p2}/answers", headers=SAVE,
                            json={"key": "k" * 32, "changes": FULL})
@@ -129,7 +142,8 @@ def test_autosave_json_and_the_plain_form_post(p2, client):
         form[f"c{key}_note"] = ""
     posted = client.post(f"/evaluations/{p2}", data=form)
     assert posted.status_code == 302, posted.text[:2000]
-    card = services.scorecard(db.session.get(Evaluation, p2))
+    with demo_app.app_context():
+        card = services.scorecard(db.session.get(Evaluation, p2))
     assert card.criterion("1.1").value == 5
     assert card.criterion("2.2").value == () and card.criterion("2.2").answered
     assert [row["site"] for row in card.criterion("2.1").details["samples"]] == [

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.admin import importing
+from app.auth.sessions import end_all as end_sessions
 from app.authoring.services import latest_version, rubric_of
 from app.evaluations.services import ServiceError, create_evaluation, rescore
 from app.extensions import db
@@ -138,6 +139,9 @@ def update_user(user: User, *, full_name: str, roles, province_id: int | None, a
     user.active = bool(active)
     new = _profile(user)
     changes = {key: [old[key], new[key]] for key in new if old[key] != new[key]}
+    if changes.keys() & {"roles", "province_id", "active"}:
+        # what the user may reach changed: every session of theirs starts again
+        end_sessions(user, "roles", keep_current=actor is not None and actor.id == user.id)
     if changes:
         db.session.flush()
         audit.record("user.update", "user", user.id, user=actor, username=user.username,
@@ -153,6 +157,7 @@ def deactivate_user(user: User, *, actor=None) -> bool:
         return False
     _guard_admin_loss(user, actor=actor, keeps_admin=True, stays_active=False)
     user.active = False
+    end_sessions(user, "deactivated")
     db.session.flush()
     audit.record("user.deactivate", "user", user.id, user=actor, username=user.username,
                  old={"active": True}, new={"active": False})
@@ -165,6 +170,9 @@ def reset_password(user: User, *, actor=None) -> str:
     password = temporary_password()
     user.set_password(password)
     user.must_change_password = True
+    # every session and remember cookie of theirs ends (an admin resetting their own
+    # password keeps this one, and must then choose a new password before anything else)
+    end_sessions(user, "reset", keep_current=actor is not None and actor.id == user.id)
     db.session.flush()
     audit.record("user.password_reset", "user", user.id, user=actor, username=user.username)
     return password

@@ -26,6 +26,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import params
 from app.admin import importing, services
 from app.admin.services import ServiceError
 from app.auth.decorators import require_roles
@@ -391,7 +392,7 @@ def cycle_open_close(cycle_id: int, change: str):
 
 def _plan_province() -> Province | None:
     provinces = _provinces()
-    wanted = request.values.get("province", type=int)
+    wanted = params.to_int(request.values.get("province"))
     chosen = next((p for p in provinces if p.id == wanted), None)
     if chosen is None:
         default = search_key(current_app.config["PROVINCE_NAME"])
@@ -590,8 +591,11 @@ def _audit_filters() -> tuple[AuditFilterForm, services.AuditFilter, bool]:
 
 @bp.route("/audit")
 def audit():
-    form, filters, _valid = _audit_filters()
-    page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
+    form, filters, valid = _audit_filters()
+    page = params.query_int("page", kind=params.PAGE, default=1)
+    if not valid:  # the form shows what to correct; nothing is listed under a wrong filter
+        return render_template("admin/audit.html", form=form, events=[], total=0, page=1,
+                               pages=1, names={}, args={}), 400
     events, total = services.audit_page(filters, page, AUDIT_PER_PAGE)
     pages = max(1, math.ceil(total / AUDIT_PER_PAGE))
     names = {m.id: m.name for m in db.session.scalars(select(Municipality))}

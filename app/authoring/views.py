@@ -26,6 +26,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
+from app import params
 from app.auth.decorators import require_roles
 from app.authoring import bidi, drafts, services
 from app.authoring.diff import describe_all, diff_rubrics
@@ -69,9 +70,9 @@ def version(version_id: int):
     shown = _version_or_404(version_id)
     others = [v for v in services.versions_of(shown.rubric_id) if v.id != shown.id]
     against = None
-    if request.args.get("against", type=int):
-        against = next((v for v in others if v.id == request.args.get("against", type=int)),
-                       None)
+    wanted = params.query_int("against")
+    if wanted is not None:
+        against = next((v for v in others if v.id == wanted), None)
     if against is None:
         against = services.previous_version(shown)
     lang = current_lang()
@@ -102,7 +103,7 @@ def download(version_id: int):
 def draft():
     """An empty draft, or a copy of a published version (``?from=<version id>``) to edit."""
     form = DraftForm()
-    source = request.args.get("from", type=int)
+    source = params.query_int("from")
     if source is None:
         return _render_draft(form, None)
     form.text.data = _version_or_404(source).yaml_text

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from app.i18n import normalise_text, search_key, to_latin_digits
+from app.i18n import normalise_text, search_key
+from app.params import ID_MAX, to_int
 
 #: the evaluation statuses a manager can filter by; "none" is a municipality not yet planned
 STATUSES = ("none", "draft", "returned", "submitted", "approved")
@@ -23,6 +24,8 @@ MAX_TEXT = 100
 #: rows per page
 PER_PAGE = 50
 MAX_PAGE = 1_000_000
+#: larger numbers are no id, year or page of ours
+MAX_NUMBER = ID_MAX
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,8 @@ class Filters:
 
 
 def _int(text: object) -> int | None:
-    cleaned = to_latin_digits(normalise_text(str(text or "")))
-    if not cleaned.isdigit() or len(cleaned) > 9:
-        return None
-    return int(cleaned)
+    """A whole number as app.params reads every number of a request (None when it is not)."""
+    return to_int(text, 0, MAX_NUMBER)
 
 
 def _text(text: object) -> str:

@@ -16,7 +16,6 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app.db import writing
-from app.evaluations import access
 from app.evaluations.services import ServiceError
 from app.evaluations.views import SAVE_HEADER, load_evaluation
 from app.evidence import services
@@ -49,14 +48,12 @@ def describe(evidence: Evidence, lang: str = "fa") -> dict:
 @csrf.exempt  # checked below: the CSRF token for forms, or the autosave header for fetch()
 @login_required
 def upload(evaluation_id: int):
+    """Thin: read the request, let the service load, check and store in one transaction."""
     by_script = request.headers.get(SAVE_HEADER) == "1"
     if not by_script:
         csrf.protect()
-    evaluation = load_evaluation(evaluation_id)
-    if not access.can_edit_answers(current_user, evaluation):
-        abort(403)
     file = request.files.get("photo")
-    criterion_id = request.form.get("criterion", "")
+    criterion_id = request.form.get("criterion", "")[:50]
     key = request.form.get("key") or None
     if file is None or not file.filename:
         return _fail(by_script, _("Choose a photo first."), 422, evaluation_id)
@@ -65,11 +62,12 @@ def upload(evaluation_id: int):
     data = file.stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
     try:
         with writing():
-            evidence = services.store_photo(db.session.get(Evaluation, evaluation_id),
-                                            criterion_id, data, file.filename,
-                                            user=current_user, client_key=key)
+            evidence = services.add_photo(evaluation_id, criterion_id, data, file.filename,
+                                          user=current_user, client_key=key)
             described = describe(evidence)
     except ServiceError as error:
+        if error.status == 404 and not by_script:
+            abort(404)
         return _fail(by_script, error.message, error.status, evaluation_id)
     if by_script:
         return jsonify(described)
@@ -109,14 +107,12 @@ def _send(path):
 @bp.route("/<int:photo_id>/delete", methods=["POST"])
 @login_required
 def delete(evaluation_id: int, photo_id: int):
-    evaluation, evidence = _evidence(evaluation_id, photo_id)
-    if not access.can_edit_answers(current_user, evaluation):
-        abort(403)
     try:
         with writing():
-            services.delete_photo(db.session.get(Evidence, photo_id),
-                                  db.session.get(Evaluation, evaluation_id), user=current_user)
+            services.remove_photo(evaluation_id, photo_id, user=current_user)
     except ServiceError as error:
+        if error.status in (403, 404):
+            abort(error.status)
         flash(error.message, "error")
     else:
         flash(_("Photo removed."), "success")

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, request, send_from_directory
 from flask_login import current_user, login_required
 
 from app.i18n import LOCALES, _
+from app.redirects import redirect_to_next
 
 bp = Blueprint("main", __name__)
 
@@ -27,10 +28,8 @@ def home():
 def set_language(code: str):
     if code in LOCALES:
         session["lang"] = code
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home") if current_user.is_authenticated else url_for("auth.login")
-    return redirect(target)
+    fallback = url_for("main.home") if current_user.is_authenticated else url_for("auth.login")
+    return redirect_to_next(request.form.get("next"), fallback)
 
 
 @bp.route("/sw.js")

@@ -14,10 +14,11 @@ from app.models.evaluations import (
 )
 from app.models.places import Municipality, Province
 from app.models.rubrics import RubricVersion
+from app.models.sessions import UserSession
 from app.models.users import ROLES, User
 
 __all__ = [
     "ROLES", "Answer", "Assignment", "AuditEvent", "Evaluation", "EvaluationCycle",
     "EvaluationStatus", "Evidence", "Municipality", "Province", "Recommendation",
-    "RubricVersion", "SaveReceipt", "UnitResult", "User",
+    "RubricVersion", "SaveReceipt", "UnitResult", "User", "UserSession",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -13,6 +16,20 @@ from app.models._types import UTCDateTime, utcnow
 #: inspector fills evaluations; reviewer reviews, approves and reads reports; author edits
 #: rubrics; admin runs users, municipalities and cycles
 ROLES = ("inspector", "reviewer", "author", "admin")
+
+
+_DUMMY: dict[object, str] = {}
+
+
+def _dummy_hash(cls) -> str:
+    """A hash made the way :meth:`User.set_password` makes them now (same method and cost),
+    of a random password nobody knows; one per kind of app (tests may hash more cheaply)."""
+    kind = current_app.config.get("TESTING") if has_app_context() else None
+    if kind not in _DUMMY:
+        probe = cls()
+        probe.set_password(secrets.token_urlsafe(16))
+        _DUMMY[kind] = probe.password_hash
+    return _DUMMY[kind]
 
 
 class User(UserMixin, db.Model):
@@ -59,6 +76,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def check_no_password(cls, password: str) -> bool:
+        """Spend on `password` what :meth:`check_password` spends on a real user's, and
+        answer False: a login for an unknown or deactivated user then takes as long as one
+        for a real user, so the answer time does not tell which usernames exist."""
+        check_password_hash(_dummy_hash(cls), password)
+        return False
 
     @property
     def is_active(self) -> bool:  # Flask-Login

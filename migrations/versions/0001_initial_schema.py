@@ -313,7 +313,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
-    op.drop_table('audit_events')
+    op.drop_table('audit_events')  # drops its trigger; PostgreSQL keeps the function:
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS audit_events_append_only()")
     op.drop_table('users')
     with op.batch_alter_table('municipalities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_municipalities_province_id'))

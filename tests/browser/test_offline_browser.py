@@ -106,13 +106,18 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
         assert response.status == 200, response.text()
         assert json.loads(response.text()).get("replayed") is True
     with demo_app.app_context():
-        keys = list(db.session.scalars(select(Evidence.client_key).where(
-            Evidence.evaluation_id == eid)))
-    assert all(keys)
-    for key, path in zip(keys, photo_paths, strict=True):
+        stored = db.session.execute(select(Evidence.client_key, Evidence.criterion_id).where(
+            Evidence.evaluation_id == eid)).all()
+    assert all(key for key, _criterion in stored)
+    # each photo again under its key, with its own criterion and image (another image or
+    # criterion under a used key is refused with 409)
+    path_of = {cards.nth(index).get_attribute("data-criterion"): path
+               for index, path in enumerate(photo_paths)}
+    for key, criterion in stored:
+        path = path_of[criterion]
         response = context.request.post(f"{base}/evaluations/{eid}/photos", headers={
             "X-Arzyab-Save": "1"}, multipart={
-            "criterion": "1.1", "key": key,
+            "criterion": criterion, "key": key,
             "photo": {"name": path.name, "mimeType": "image/jpeg", "buffer": path.read_bytes()}})
         assert response.status == 200, response.text()
     assert _counts(demo_app, eid) == (answers, photos, events)
