@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality
-from tests.browser.conftest import TABLET, fill_criterion, log_in
+from tests.browser.conftest import TABLET, fill_criterion, log_in, log_in_with_password
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     base = live_app.url
     eid = _evaluation_id(demo_app, "جعفریه")
     page = context.new_page()
-    log_in(page, base, "inspector")
+    log_in_with_password(page, base, "inspector")  # the login form, in a real browser
     page.goto(f"{base}/evaluations/{eid}")
     assert page.locator("html").get_attribute("dir") == "rtl"
     cards = page.locator("article.criterion")
@@ -84,7 +84,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     # the reviewer returns it with a comment on one criterion
     reviewer = browser.new_context(**TABLET)
     rpage = reviewer.new_page()
-    log_in(rpage, base, "reviewer")
+    log_in(rpage, demo_app, base, "reviewer")
     rpage.goto(f"{base}/evaluations/{eid}")
     rpage.locator("textarea[name^=comment-]").first.fill("عدد را با صورتجلسه تطبیق دهید")
     rpage.get_by_role("button", name="برگشت با توضیحات").click()
@@ -112,7 +112,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
 
 def test_inspector_cannot_open_another_towns_evaluation(live_app, page, demo_app):
     base = live_app.url
-    log_in(page, base, "inspector")
+    log_in(page, demo_app, base, "inspector")
     other = 99999
     response = page.goto(f"{base}/evaluations/{other}")
     assert response.status == 404
