@@ -53,6 +53,8 @@ DEFAULTS = {
     #: the رونوشت list of the report; None gives the default list in app/reports/context.py
     "REPORT_COPIES": None,
     "FONTS_DIR": str(ROOT / "node_modules" / "vazirmatn" / "fonts"),
+    #: the web font cut down to the app's characters by scripts/subset_font.py (setup.sh)
+    "WEBFONTS_DIR": str(ROOT / "generated" / "fonts"),
     "DATA_DIR": None,  # evidence photos and stored PDFs; default instance/data
 }
 

@@ -4,6 +4,10 @@ every test (fast, and nothing leaks between tests); the Qom demo data the same w
 SQLite by default (a template file copied per test). With ARZYAB_TEST_POSTGRES set to a server
 URL (scripts/test-postgres.sh does it), the same tests run on PostgreSQL, each on a database
 created from a template database.
+
+Safe under pytest-xdist (scripts/test.sh runs the suite on several workers): each worker
+builds its own templates, in its own temporary directory on SQLite (pytest gives each worker
+its own base directory) and under database names carrying the worker's id on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from app import create_app
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 POSTGRES = os.environ.get("ARZYAB_TEST_POSTGRES")
+#: "gw0", "gw1", … under pytest-xdist; "main" in a plain run
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _counter = itertools.count()
 
 
@@ -79,7 +85,7 @@ class PostgresDatabases:
     def __init__(self, server_url: str):
         self.server = sa.engine.make_url(server_url)
         self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT")
-        self.prefix = f"arzyab_test_{os.getpid()}"
+        self.prefix = f"arzyab_test_{WORKER}_{os.getpid()}"
 
     def _url(self, name: str) -> str:
         return self.server.set(database=name).render_as_string(hide_password=False)
