@@ -5,6 +5,7 @@ full font does. The PDF reports keep the full TTF files (tests/reports)."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,14 @@ def test_contextual_marks_and_kerning_are_kept_with_the_weight_axis(fonts):
     [axis] = subset["fvar"].axes
     assert (axis.axisTag, axis.minValue, axis.defaultValue, axis.maxValue) == \
         ("wght", 400, 400, 800)
+
+
+def test_the_preloaded_font_is_the_one_the_style_sheet_and_service_worker_name(client):
+    """One URL everywhere: a preload that differs from the style sheet's URL by as little as
+    a percent-encoded bracket is fetched a second time."""
+    page = client.get("/login").text
+    [preload] = re.findall(r'<link rel="preload" href="([^"]+)" as="font"', page)
+    css = (ROOT / "app" / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert re.findall(r'src: url\("([^"]+\.woff2)"\)', css) == [preload]
+    assert f'"{preload}"' in (ROOT / "app" / "static" / "js" / "sw.js").read_text()
+    assert preload == f"/assets/fonts/{WEB_FONT}"
