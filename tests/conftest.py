@@ -3,7 +3,8 @@ every test (fast, and nothing leaks between tests); the Qom demo data the same w
 
 SQLite by default (a template file copied per test). With ARZYAB_TEST_POSTGRES set to a server
 URL (scripts/test-postgres.sh does it), the same tests run on PostgreSQL, each on a database
-created from a template database.
+created from a template database. The app objects themselves are built once per template and
+reused (`_apps`): each test gets its app on a fresh database, configuration and data directory.
 
 Safe under pytest-xdist (scripts/test.sh runs the suite on several workers): each worker
 builds its own templates, in its own temporary directory on SQLite (pytest gives each worker
@@ -70,6 +71,14 @@ class SQLiteDatabases:
         shutil.copy(self.base / f"{template}.sqlite", path)
         return f"sqlite:///{path}"
 
+    def reset(self, template: str, name: str) -> str:
+        """The database `name` made a fresh copy of `template` (its app's engine disposed)."""
+        path = self.base / f"{name}.sqlite"
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        shutil.copy(self.base / f"{template}.sqlite", path)
+        return f"sqlite:///{path}"
+
     def blank(self, tmp_path: Path) -> str:
         """A database with no tables at all."""
         return f"sqlite:///{tmp_path / 'blank.sqlite'}"
@@ -112,6 +121,13 @@ class PostgresDatabases:
         self._create(name, f"{self.prefix}_{template}")
         return self._url(name)
 
+    def reset(self, template: str, name: str) -> str:
+        full = f"{self.prefix}_{name}"
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{full}" WITH (FORCE)')
+        self._create(full, f"{self.prefix}_{template}")
+        return self._url(full)
+
     def blank(self, tmp_path: Path) -> str:
         name = f"{self.prefix}_b{next(_counter)}"
         self._create(name)
@@ -123,7 +139,7 @@ class PostgresDatabases:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def close(self) -> None:
-        for name in ("demo", "empty"):
+        for name in ("demo", "empty", "live_demo", "live_empty"):
             self.drop(self.uri(name))
         self.admin.dispose()
 
@@ -149,9 +165,43 @@ def databases(tmp_path_factory):
     dbs.close()
 
 
-def _app_from(dbs, template: str, tmp_path: Path, **extra):
+@pytest.fixture(scope="session")
+def _apps(databases):
+    """One app per template database and worker, reused by every test that asks for `app` or
+    `demo_app`: building an app costs ~40 ms (compiling its URL rules) and a new app compiles
+    every template it renders again, which together were a third of the suite's time."""
+    apps = {}
+    yield apps
+    for app, _config in apps.values():
+        with app.app_context():
+            _close(app)
+
+
+def _app_from(dbs, apps: dict, template: str, tmp_path: Path):
+    """The reused app of `template`, on a fresh copy of that database (the same file or
+    database name each time), with its configuration as it was built (a test's changes are
+    undone) and a data directory of the test's own."""
+    name = f"live_{template}"
+    if template not in apps:
+        app = _make_app(dbs.reset(template, name), tmp_path / "data")
+        apps[template] = (app, dict(app.config))
+    else:
+        app, config = apps[template]
+        dbs.reset(template, name)
+        app.config.clear()
+        app.config.update(config)
+    app.config["DATA_DIR"] = str(tmp_path / "data")
+    yield app
+    with app.app_context():
+        _close(app)
+
+
+def fresh_app(dbs, template: str, tmp_path: Path):
+    """A new app of its own on a fresh copy of `template`, for tests whose requests run in
+    other threads (a live server's request may outlast its test: it must not meet the next
+    test's database)."""
     uri = dbs.fresh(template, tmp_path)
-    app = _make_app(uri, tmp_path / "data", **extra)
+    app = _make_app(uri, tmp_path / "data")
     yield app
     with app.app_context():
         _close(app)
@@ -159,15 +209,15 @@ def _app_from(dbs, template: str, tmp_path: Path, **extra):
 
 
 @pytest.fixture
-def app(databases, tmp_path):
+def app(databases, _apps, tmp_path):
     """An app on a fresh copy of the migrated, empty database."""
-    yield from _app_from(databases, "empty", tmp_path)
+    yield from _app_from(databases, _apps, "empty", tmp_path)
 
 
 @pytest.fixture
-def demo_app(databases, tmp_path):
+def demo_app(databases, _apps, tmp_path):
     """An app on a fresh copy of the database with the Qom demo data."""
-    yield from _app_from(databases, "demo", tmp_path)
+    yield from _app_from(databases, _apps, "demo", tmp_path)
 
 
 @pytest.fixture

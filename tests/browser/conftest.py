@@ -11,6 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.demo import DEMO_PASSWORD
+from tests.conftest import fresh_app
 from tests.helpers import session_cookies
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,6 +44,13 @@ class LiveServer:
             self.server.server_close()
             self.thread.join(timeout=10)
             self.thread = None
+
+
+@pytest.fixture
+def demo_app(databases, tmp_path):
+    """The demo app of a browser test is its own, not the reused one of tests/conftest.py:
+    the live server answers in threads of its own."""
+    yield from fresh_app(databases, "demo", tmp_path)
 
 
 @pytest.fixture
