@@ -95,6 +95,8 @@ class PostgresDatabases:
         self.server = sa.engine.make_url(server_url)
         self.admin = sa.create_engine(self.server, isolation_level="AUTOCOMMIT")
         self.prefix = f"arzyab_test_{WORKER}_{os.getpid()}"
+        self._snapshots: dict[str, tuple] = {}
+        self._engines: dict[str, sa.Engine] = {}
 
     def _url(self, name: str) -> str:
         return self.server.set(database=name).render_as_string(hide_password=False)
@@ -122,11 +124,63 @@ class PostgresDatabases:
         return self._url(name)
 
     def reset(self, template: str, name: str) -> str:
+        """The database `name` with the rows of `template` again. Created from the template
+        once; after that its tables are emptied and refilled from a copy of the template's
+        rows kept in memory (COPY), and its sequences set back: several times cheaper than
+        CREATE DATABASE, which copies the whole catalogue each time."""
         full = f"{self.prefix}_{name}"
-        with self.admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{full}" WITH (FORCE)')
-        self._create(full, f"{self.prefix}_{template}")
+        if full not in self._snapshots:
+            with self.admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{full}" WITH (FORCE)')
+            self._create(full, f"{self.prefix}_{template}")
+            self._snapshots[full] = self._snapshot(full)
+        else:
+            self._restore(full, *self._snapshots[full])
         return self._url(full)
+
+    def _engine(self, name: str):
+        if name not in self._engines:
+            self._engines[name] = sa.create_engine(self._url(name), poolclass=sa.pool.NullPool)
+        return self._engines[name]
+
+    def _snapshot(self, name: str):
+        connection = self._engine(name).raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT quote_ident(tablename) FROM pg_tables "
+                           "WHERE schemaname = 'public' ORDER BY tablename")
+            tables, rows = [row[0] for row in cursor.fetchall()], {}
+            for table in tables:
+                with cursor.copy(f"COPY public.{table} TO STDOUT (FORMAT binary)") as copy:
+                    rows[table] = b"".join(bytes(chunk) for chunk in copy)
+            cursor.execute("SELECT quote_ident(sequencename), last_value FROM pg_sequences "
+                           "WHERE schemaname = 'public'")
+            sequences = cursor.fetchall()
+            connection.rollback()
+        finally:
+            connection.close()
+        return tables, rows, sequences
+
+    def _restore(self, name: str, tables, rows, sequences) -> None:
+        connection = self._engine(name).raw_connection()
+        try:
+            cursor = connection.cursor()
+            # whatever a test left connected (its app's engine is disposed) holds no lock
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            # the triggers that refuse changes to approved records do not fire for this
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("TRUNCATE " + ", ".join(f"public.{t}" for t in tables))
+            for table in tables:
+                if len(rows[table]) > 21:  # more than the header and trailer of no rows
+                    with cursor.copy(f"COPY public.{table} FROM STDIN (FORMAT binary)") as copy:
+                        copy.write(rows[table])
+            for sequence, value in sequences:
+                cursor.execute("SELECT setval(%s, %s, %s)",
+                               (f"public.{sequence}", value or 1, value is not None))
+            connection.commit()
+        finally:
+            connection.close()
 
     def blank(self, tmp_path: Path) -> str:
         name = f"{self.prefix}_b{next(_counter)}"
@@ -139,6 +193,8 @@ class PostgresDatabases:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def close(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
         for name in ("demo", "empty", "live_demo", "live_empty"):
             self.drop(self.uri(name))
         self.admin.dispose()
