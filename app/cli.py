@@ -4,6 +4,7 @@ Flask-Migrate). Commands that read files print translated messages, never a trac
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -189,15 +190,56 @@ def demo_command():
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
-def serve_command(host, port):
-    """Run the app (a threaded development server; see the README for gunicorn)."""
-    from flask import current_app
-    from werkzeug.serving import run_simple
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="gunicorn worker processes [default: one per CPU, 2 to 4]")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="threads per gunicorn worker")
+@click.option("--dev", is_flag=True,
+              help="Flask's development server instead (one process, reloads on code changes)")
+def serve_command(host, port, workers, threads, dev):
+    """Run the app under gunicorn (or, with --dev, Flask's development server)."""
+    from app import create_app
 
-    click.echo(f"Arzyab is running at http://{host}:{port}/")
-    run_simple(host, port, current_app._get_current_object(), threaded=True,
-               use_reloader=False)
+    # once here, before any worker starts: the configuration is checked (a clear error, not
+    # one per worker) and a development secret key is written once, not raced by the workers
+    app = create_app()
+    if dev:
+        from werkzeug.serving import run_simple
+
+        click.echo(f"Arzyab is running at http://{host}:{port}/ (Flask's development server)")
+        run_simple(host, port, app, threaded=True, use_reloader=True, reloader_type="stat")
+        return
+    from app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()  # no connection of this process is inherited by a worker
+    workers = workers or min(4, max(2, os.cpu_count() or 2))
+    _gunicorn({"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+               "worker_class": "gthread", "timeout": 120, "graceful_timeout": 20,
+               # gunicorn 27's control socket is one path per user: a second server (the
+               # load benchmark, another checkout) would take it over
+               "control_socket_disable": True,
+               "when_ready": lambda _server: click.echo(
+                   f"Arzyab is running at http://{host}:{port}/ (gunicorn on port {port}, "
+                   f"{workers} workers × {threads} threads)")})
+
+
+def _gunicorn(options: dict) -> None:
+    """Run gunicorn with `options` (its settings' names); each worker builds its own app."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:  # settings older gunicorns do not have
+                    self.cfg.set(key, value)
+
+        def load(self):
+            from app import create_app
+
+            return create_app()
+
+    Server().run()
 
 
 # --- batches of reports ------------------------------------------------------------------------

@@ -51,6 +51,9 @@ DEFAULTS = {
     "LIMITS": {},
     "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_MAX_KEYS": 50_000,
+    #: Werkzeug's password hash method (``scrypt``, ``pbkdf2:sha256:N``); None: scrypt, except
+    #: under TESTING, where one round of pbkdf2 keeps the test suite's logins cheap
+    "PASSWORD_HASH_METHOD": None,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
     # the rubric and the office that evaluates
     "RUBRICS_DIR": str(ROOT / "rubrics"),
@@ -68,6 +71,8 @@ DEFAULTS = {
     #: the رونوشت list of the report; None gives the default list in app/reports/context.py
     "REPORT_COPIES": None,
     "FONTS_DIR": str(ROOT / "node_modules" / "vazirmatn" / "fonts"),
+    #: the web font cut down to the app's characters by scripts/subset_font.py (setup.sh)
+    "WEBFONTS_DIR": str(ROOT / "generated" / "fonts"),
     "DATA_DIR": None,  # evidence photos and stored PDFs; default instance/data
 }
 
@@ -110,6 +115,15 @@ def _fill_defaults(app) -> None:
                                          app.config["TRUSTED_PROXIES"].split(",") if p.strip()]
     if not app.config["DATA_DIR"]:
         app.config["DATA_DIR"] = str(instance / "data")
+    if not app.config["PASSWORD_HASH_METHOD"]:
+        app.config["PASSWORD_HASH_METHOD"] = (TEST_PASSWORD_HASH if app.config["TESTING"]
+                                              else "scrypt")
+
+
+#: the cheap hash of test runs: stored hashes still say their method, so a database made by
+#: the tests never weakens a real one, and the method is refused outside TESTING
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
+MIN_PBKDF2_ROUNDS = 600_000
 
 
 def validate_config(config) -> None:
@@ -120,6 +134,7 @@ def validate_config(config) -> None:
         raise ConfigError("SECRET_KEY must be at least 16 characters long")
     if config["BABEL_DEFAULT_LOCALE"] not in ("fa", "en"):
         raise ConfigError("BABEL_DEFAULT_LOCALE must be 'fa' or 'en'")
+    _validate_password_hash(config)
     for key in ("RUBRIC_MAX_BYTES", "PHOTO_MAX_BYTES", "NOTE_MAX_CHARS", "REPORT_TIMEOUT",
                 "REPORT_MEMORY_MB", "SESSION_IDLE_HOURS", "REMEMBER_DAYS", "SESSIONS_PER_USER",
                 "RATELIMIT_MAX_KEYS", "HSTS_MAX_AGE"):
@@ -158,3 +173,13 @@ def _check_proxies(proxies) -> None:
         except ValueError:
             raise ConfigError(f"TRUSTED_PROXIES: {proxy!r} is not an address or a network") \
                 from None
+
+
+def _validate_password_hash(config) -> None:
+    method, *args = str(config["PASSWORD_HASH_METHOD"]).split(":")
+    if method not in ("scrypt", "pbkdf2"):
+        raise ConfigError("PASSWORD_HASH_METHOD must be scrypt or pbkdf2:sha256:ROUNDS")
+    if method == "pbkdf2" and len(args) > 1 and not config["TESTING"]:
+        if not args[1].isdigit() or int(args[1]) < MIN_PBKDF2_ROUNDS:
+            raise ConfigError(f"PASSWORD_HASH_METHOD: pbkdf2 needs at least "
+                              f"{MIN_PBKDF2_ROUNDS:,} rounds outside the tests")

@@ -195,13 +195,23 @@ def _register_headers(app: Flask) -> None:
         return response
 
 
+#: the font file of the pages (app.css, base.html, sw.js name it)
+WEB_FONT = "Vazirmatn[wght].woff2"
+
+
 def _register_assets(app: Flask) -> None:
-    fonts = Path(app.config["FONTS_DIR"])
+    fonts = Path(app.config["FONTS_DIR"]) / "webfonts"
+    subset = Path(app.config["WEBFONTS_DIR"])
+    if not (subset / WEB_FONT).is_file():
+        app.logger.warning("%s is missing: serving the full Vazirmatn (scripts/setup.sh "
+                           "builds the subset)", subset / WEB_FONT)
 
     @app.route("/assets/fonts/<path:filename>")
     def font(filename: str):
-        """Vazirmatn, installed from the npm registry (never committed)."""
-        response = send_from_directory(fonts / "webfonts", filename, max_age=30 * 24 * 3600)
+        """Vazirmatn, installed from the npm registry (never committed); the page font is the
+        subset that scripts/subset_font.py builds from it, when it is there."""
+        folder = subset if (subset / filename).is_file() else fonts
+        response = send_from_directory(folder, filename, max_age=30 * 24 * 3600)
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up Arzyab on a fresh Debian machine: system packages (apt-get, only what is missing),
-# a virtual environment with the Python packages, the Vazirmatn font from the npm registry,
-# and the compiled translations. Safe to run again: it only does what is not done yet.
+# a virtual environment with the Python packages, the Vazirmatn font from the npm registry (and
+# its subset for the pages), and the compiled translations. Safe to run again: it only does what is not done yet.
 #
 #   scripts/setup.sh          what running the app needs
 #   scripts/setup.sh --test   plus what the test suite needs (Chromium, poppler-utils, dev tools)
@@ -47,6 +47,17 @@ fi
 if [ ! -f node_modules/vazirmatn/fonts/webfonts/Vazirmatn-Regular.woff2 ]; then
   echo "==> installing the Vazirmatn font from the npm registry"
   npm ci --no-audit --no-fund --silent
+fi
+
+# the page font: Vazirmatn cut down to the app's characters, rebuilt only when the font or the
+# subset's specification (scripts/subset_font.py) changed; the PDF reports use the full TTFs
+font_source="node_modules/vazirmatn/fonts/variable/Vazirmatn[wght].ttf"
+font_stamp="generated/fonts/.built-$(cat "$font_source" scripts/subset_font.py | sha256sum | cut -c1-12)"
+if [ ! -f "$font_stamp" ] || [ ! -f "generated/fonts/Vazirmatn[wght].woff2" ]; then
+  echo "==> subsetting the web font"
+  rm -f generated/fonts/.built-*
+  .venv/bin/python scripts/subset_font.py
+  touch "$font_stamp"
 fi
 
 .venv/bin/pybabel -q compile -d app/translations 2>/dev/null || .venv/bin/pybabel compile -d app/translations

@@ -25,4 +25,4 @@ trap '"${run_as[@]}" "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null; rm -rf "$
 
 echo "==> pytest on PostgreSQL (port $port)"
 ARZYAB_TEST_POSTGRES="postgresql+psycopg://arzyab@127.0.0.1:$port/postgres" \
-  .venv/bin/pytest -W error -m "not browser" "$@"
+  .venv/bin/pytest -W error -m "not browser" -n "${PYTEST_WORKERS:-auto}" --dist worksteal "$@"

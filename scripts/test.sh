@@ -6,4 +6,6 @@ scripts/setup.sh --test
 echo "==> ruff"
 .venv/bin/ruff check .
 echo "==> pytest"
-.venv/bin/pytest -W error "$@"
+# one worker per CPU (each builds its own template databases; tests/conftest.py); -n 0 in the
+# arguments runs in one process
+.venv/bin/pytest -W error -n "${PYTEST_WORKERS:-auto}" --dist worksteal "$@"

@@ -1,10 +1,17 @@
-"""Small helpers for tests that go through HTTP like a browser would (CSRF included)."""
+"""Small helpers for tests that go through HTTP like a browser would (CSRF included), and the
+one place where tests log a user in without the login form (`session_cookies`)."""
 
 from __future__ import annotations
 
 import re
+from http.cookies import SimpleCookie
+
+from flask import session
+from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD
+from app.extensions import db
+from app.models import User
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                     r'name="csrf_token" value="([^"]+)"')
@@ -16,7 +23,42 @@ def csrf_token(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def login(client, username: str, password: str = DEMO_PASSWORD):
+def session_cookies(app, username: str, environ: dict | None = None) -> dict[str, str]:
+    """The cookies a successful login leaves in a browser, made without posting a password:
+    the login's own session start (`app.auth.sessions.log_in`: a session row, a fresh session)
+    in a request context built like the client's (`environ`: its REMOTE_ADDR and
+    HTTP_USER_AGENT), then the app's own response processing, which writes the cookies.
+
+    Every test login that is not a test of the login form goes through here (the test client's
+    `login` below and the browser tests' `log_in`): when the way a login starts a session
+    changes, this is the function to change.
+    """
+    from app.auth.sessions import log_in
+    from app.db import writing
+
+    with app.test_request_context("/login", method="POST", environ_base=environ or {}):
+        with writing():
+            user = db.session.scalar(select(User).where(User.username == username.lower()))
+            assert user is not None and user.active, f"no active user {username!r}"
+            log_in(user, remember=False)
+        assert session.get("_user_id") == user.get_id()
+        response = app.process_response(app.response_class())
+    cookies = {}
+    for header in response.headers.getlist("Set-Cookie"):
+        cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+    assert app.config["SESSION_COOKIE_NAME"] in cookies, cookies
+    return cookies
+
+
+def login(client, username: str) -> None:
+    """Log the test client in as `username` (see `session_cookies`; no password is posted)."""
+    for name, value in session_cookies(client.application, username,
+                                       client.environ_base).items():
+        client.set_cookie(name, value)
+
+
+def login_with_password(client, username: str, password: str = DEMO_PASSWORD):
+    """Log in through the login form, as a person does; for the tests of the login itself."""
     page = client.get("/login")
     response = client.post("/login", data={"username": username, "password": password,
                                            "csrf_token": csrf_token(page.text)})

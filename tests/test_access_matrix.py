@@ -55,7 +55,7 @@ def world(demo_app):
 def client_for(app, role):
     client = app.test_client()
     if role == "outsider":
-        login(client, "outsider", "outsider-password")
+        login(client, "outsider")
     elif role != "anonymous":
         login(client, role)
     return client

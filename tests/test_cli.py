@@ -1,8 +1,16 @@
 """The `arzyab` command line as the spec fixes it, run as a real process."""
 
 import json
+import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -144,3 +152,60 @@ def test_part2_rubric_scores_through_the_cli_with_gates(tmp_path):
                            capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert "Verdict rule permit: not met" in words
     assert "Before the verdict rules: 93.7" in words
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _log_in_over_http(base: str) -> str:
+    """Log in as the demo inspector through the real form; the page the login leads to."""
+    cookies = urllib.request.HTTPCookieProcessor()
+    opener = urllib.request.build_opener(cookies)
+    page = opener.open(f"{base}/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"username": "inspector", "password": "arzyab-demo",
+                                   "csrf_token": token}).encode()
+    with opener.open(f"{base}/login", data=data, timeout=10) as response:
+        assert response.url == f"{base}/evaluations/", response.url
+        return response.read().decode()
+
+
+@pytest.mark.parametrize("dev", [False, True], ids=["gunicorn", "dev-server"])
+def test_serve_runs_gunicorn_by_default_and_the_dev_server_behind_a_flag(demo_app, dev):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": demo_app.config["SQLALCHEMY_DATABASE_URI"],
+           "SECRET_KEY": "serve-test-secret-0123456789",
+           "ARZYAB_DATA_DIR": demo_app.config["DATA_DIR"]}
+    command = [*ARZYAB, "serve", "--port", str(port), *(["--dev"] if dev else ["--workers",
+                                                                             "2"])]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    output = []
+    try:
+        deadline = time.monotonic() + 60
+        while not any("Arzyab is running at" in line for line in output):
+            assert server.poll() is None and time.monotonic() < deadline, "".join(output)
+            output.append(server.stdout.readline())
+        banner = next(line for line in output if "Arzyab is running at" in line)
+        assert f"http://127.0.0.1:{port}/" in banner
+        if dev:
+            assert "development server" in banner
+        else:
+            assert f"gunicorn on port {port}, 2 workers × 4 threads" in banner
+        for _ in range(100):  # the dev server prints before it listens
+            try:
+                page = _log_in_over_http(f"http://127.0.0.1:{port}")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        assert "کهک" in page  # the inspector's assignments
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        rest, _ = server.communicate(timeout=30)
+    output.append(rest)
+    if not dev:
+        assert "".join(output).count("Booting worker") == 2
+        assert "development server" not in "".join(output)

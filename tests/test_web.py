@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Evaluation, EvaluationCycle, Municipality
-from tests.helpers import csrf_token, login, post_form
+from app.models import AuditEvent, Evaluation, EvaluationCycle, Municipality, User
+from tests.helpers import csrf_token, login, login_with_password, post_form
 
 SAVE = {"X-Arzyab-Save": "1"}
 
@@ -32,6 +32,22 @@ def test_wrong_password_is_told_in_persian(client):
                                            "csrf_token": csrf_token(page.text)})
     assert response.status_code == 401
     assert "نام کاربری یا گذرواژه" in response.text
+
+
+def test_the_right_password_logs_in_records_it_and_opens_the_page_asked_for(client, demo_app):
+    """The login form itself (other tests log in through tests.helpers.login, no password)."""
+    page = client.get("/login?next=/evaluations/")
+    response = client.post("/login?next=/evaluations/", data={
+        "username": "Inspector", "password": "arzyab-demo", "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302 and response.headers["Location"] == "/evaluations/"
+    assert client.get("/evaluations/").status_code == 200
+    with demo_app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "inspector"))
+        assert user.last_login_at is not None
+        assert db.session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "user.login", AuditEvent.user_id == user.id))
+    fresh = demo_app.test_client()
+    assert login_with_password(fresh, "reviewer").headers["Location"] == "/"
 
 
 def test_login_without_csrf_is_refused(client):

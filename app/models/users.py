@@ -72,7 +72,8 @@ class User(UserMixin, db.Model):
         self.roles = ",".join(r for r in ROLES if r in set(roles))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"]  # see app/config.py
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -13,7 +13,7 @@ from app.i18n import parse_jalali_date
 from app.models import AuditEvent, Evaluation, Municipality, User
 from tests.admin.conftest import cycle, evaluation, town, user
 from tests.admin.test_import import BAD_CSV, GOOD_CSV, xlsx_bytes
-from tests.helpers import csrf_token, login, post_form
+from tests.helpers import csrf_token, login, login_with_password, post_form
 
 IMPORT = "/admin/municipalities/import"
 
@@ -119,13 +119,13 @@ def test_confirm_refuses_unknown_and_foreign_tokens(admin_client, demo_app):
         from app.db import writing
 
         with writing():
-            _user, password = services.create_user(username="admin2", full_name="دوم",
+            _user, _password = services.create_user(username="admin2", full_name="دوم",
                                                    roles=["admin"])
         with writing():
             db.session.scalar(select(User).where(User.username == "admin2")) \
                 .must_change_password = False
     other = demo_app.test_client()
-    login(other, "admin2", password)
+    login(other, "admin2")
     bad = other.post(f"{IMPORT}/confirm", data={
         "csrf_token": _token(other), "token": token, "province": "قم"})
     assert bad.status_code == 410
@@ -314,7 +314,7 @@ def test_create_user_shows_the_password_once_and_forces_a_change(admin_client, d
     assert response.headers["Cache-Control"] == "no-store"
     password = re.search(r'id="temporary-password">([^<]+)<', response.text).group(1)
     newcomer = demo_app.test_client()
-    first = login(newcomer, "sara", password)
+    first = login_with_password(newcomer, "sara", password)
     assert first.headers["Location"].endswith("/password")
     with demo_app.app_context():
         assert user("sara").must_change_password

@@ -10,6 +10,10 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from app.demo import DEMO_PASSWORD
+from tests.conftest import fresh_app
+from tests.helpers import session_cookies
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
@@ -40,6 +44,13 @@ class LiveServer:
             self.server.server_close()
             self.thread.join(timeout=10)
             self.thread = None
+
+
+@pytest.fixture
+def demo_app(databases, tmp_path):
+    """The demo app of a browser test is its own, not the reused one of tests/conftest.py:
+    the live server answers in threads of its own."""
+    yield from fresh_app(databases, "demo", tmp_path)
 
 
 @pytest.fixture
@@ -80,7 +91,25 @@ def page(context):
     return context.new_page()
 
 
-def log_in(page, base_url: str, username: str, password: str = "arzyab-demo") -> None:
+def log_in(page, app, base_url: str, username: str) -> None:
+    """Open the home page of `base_url` logged in as `username`, without the login form: the
+    browser gets the cookies of tests.helpers.session_cookies (the one place test logins are
+    made), made for its own user agent."""
+    agent = page.evaluate("navigator.userAgent")
+    cookies = session_cookies(app, username, {"REMOTE_ADDR": "127.0.0.1",
+                                              "HTTP_USER_AGENT": agent})
+    page.context.add_cookies([{"name": name, "value": value, "url": base_url}
+                              for name, value in cookies.items()])
+    page.goto(f"{base_url}/")
+    assert "/login" not in page.url, page.url
+    # as after a real login, whose login page registered the service worker: it controls the
+    # page before the test goes on (a navigation racing its first activation may go uncontrolled)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", polling=100)
+
+
+def log_in_with_password(page, base_url: str, username: str,
+                         password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login form, as a person does (the browser test of the login)."""
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -48,7 +48,7 @@ def test_admin_imports_plans_assigns_and_inspector_sees(live_server, desktop, de
                                                         artifacts):
     base = live_server
     page = desktop()
-    log_in(page, base, "admin")
+    log_in(page, demo_app, base, "admin")
     assert page.locator("html").get_attribute("dir") == "rtl"
     page.click("header a[href='/admin/']")
     page.wait_for_url(f"{base}/admin/")
@@ -124,7 +124,7 @@ def test_admin_imports_plans_assigns_and_inspector_sees(live_server, desktop, de
             .where(Municipality.name == name, EvaluationCycle.year == 1405))
             for name in ("کهک", "خلجستان", "قم")}
     inspector = desktop()
-    log_in(inspector, base, "inspector")
+    log_in(inspector, demo_app, base, "inspector")
     for name in ("کهک", "خلجستان"):
         link = inspector.locator(f"a[href='/evaluations/{ids[name]}']")
         assert link.count() == 1 and "۱۴۰۵" in link.inner_text()

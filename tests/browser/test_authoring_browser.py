@@ -56,7 +56,7 @@ def test_author_uploads_a_broken_rubric_fixes_it_previews_and_publishes(
               + tail.replace("        weight: 30\n", "        wieght: 30\n", 1))
     assert broken.count("wieght") == 1 and "id: 7.20" in broken
 
-    log_in(page, base, "author")
+    log_in(page, demo_app, base, "author")
     page.click("nav.topnav >> text=سنجه‌نامه‌ها")
     page.wait_for_url(f"{base}/rubrics/")
     page.screenshot(path=str(artifacts / "authoring-0-list.png"), full_page=False)

@@ -44,7 +44,7 @@ def _names(page) -> list[str]:
 
 def _download(page, selector: str, timeout: float = 30_000):
     with page.expect_download(timeout=timeout) as info:
-        page.click(selector)
+        page.click(selector, timeout=timeout)  # the click waits for the response to start
     download = info.value
     assert download.failure() is None
     return download.suggested_filename, download.path().read_bytes()
@@ -53,7 +53,7 @@ def _download(page, selector: str, timeout: float = 30_000):
 def test_manager_filters_sorts_opens_and_exports(live_server, sized, demo_app, artifacts):
     size, page = sized
     base = live_server
-    log_in(page, base, "reviewer")
+    log_in(page, demo_app, base, "reviewer")
     page.click("header a[href='/dashboard/']")
     page.wait_for_url(f"{base}/dashboard/")
     assert page.locator("html").get_attribute("dir") == "rtl"

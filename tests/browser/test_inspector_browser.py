@@ -7,9 +7,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.config import ROOT
 from app.extensions import db
+from app.factory import WEB_FONT
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality
-from tests.browser.conftest import TABLET, fill_criterion, log_in
+from tests.browser.conftest import TABLET, fill_criterion, log_in, log_in_with_password
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +29,30 @@ def _fill(card) -> None:
     fill_criterion(card, PERSIAN_VALUES, "بررسی شد؛ مستندات موجود است")
 
 
+def _assert_subset_font(page, base: str) -> None:
+    """The page's Vazirmatn is the subset built by scripts/setup.sh, it is loaded, and Persian
+    letters join with it (a joined word is narrower than its letters apart)."""
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    faces = page.evaluate("() => [...document.fonts].map(f => [f.family.replace(/\"/g, ''), "
+                          "f.status])")
+    assert ["Vazirmatn", "loaded"] in faces, faces
+    assert page.evaluate("() => document.fonts.check('16px Vazirmatn', 'ارزیابی ۱۲٫۵٪')")
+    size = (ROOT / "generated" / "fonts" / WEB_FONT).stat().st_size
+    url = f"{base}/assets/fonts/{WEB_FONT}"
+    loaded = page.evaluate("(url) => performance.getEntriesByName(url)"
+                           ".map(e => e.decodedBodySize)", url)
+    served = page.evaluate("(url) => fetch(url).then(r => r.arrayBuffer())"
+                           ".then(b => b.byteLength)", url)
+    assert served == size and size in loaded, (served, loaded, size)
+    joined, apart = page.evaluate("""() => {
+        const canvas = document.createElement("canvas").getContext("2d");
+        canvas.font = "32px Vazirmatn";
+        return [canvas.measureText("بببب").width,
+                canvas.measureText("ب\u200cب\u200cب\u200cب").width];
+    }""")
+    assert joined < 0.8 * apart, (joined, apart)
+
+
 def _wait_saved(page) -> None:
     page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
 
@@ -36,9 +62,11 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     base = live_app.url
     eid = _evaluation_id(demo_app, "جعفریه")
     page = context.new_page()
-    log_in(page, base, "inspector")
+    log_in_with_password(page, base, "inspector")  # the login form, in a real browser
     page.goto(f"{base}/evaluations/{eid}")
     assert page.locator("html").get_attribute("dir") == "rtl"
+    _assert_subset_font(page, base)
+    page.screenshot(path=str(artifacts / "inspector-form-subset-font.png"), full_page=False)
     cards = page.locator("article.criterion")
     count = cards.count()
     assert count > 40
@@ -85,7 +113,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     # the reviewer returns it with a comment on one criterion
     reviewer = browser.new_context(**TABLET)
     rpage = reviewer.new_page()
-    log_in(rpage, base, "reviewer")
+    log_in(rpage, demo_app, base, "reviewer")
     rpage.goto(f"{base}/evaluations/{eid}")
     rpage.locator("textarea[name^=comment-]").first.fill("عدد را با صورتجلسه تطبیق دهید")
     rpage.get_by_role("button", name="برگشت با توضیحات").click()
@@ -113,7 +141,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
 
 def test_inspector_cannot_open_another_towns_evaluation(live_app, page, demo_app):
     base = live_app.url
-    log_in(page, base, "inspector")
+    log_in(page, demo_app, base, "inspector")
     other = 99999
     response = page.goto(f"{base}/evaluations/{other}")
     assert response.status == 404

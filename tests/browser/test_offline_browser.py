@@ -48,7 +48,7 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
             select(Evaluation.id).join(Municipality).join(EvaluationCycle)
             .where(Municipality.name == "جعفریه", EvaluationCycle.year == 1404))
     page = context.new_page()
-    log_in(page, base, "inspector")
+    log_in(page, demo_app, base, "inspector")
     # the assignments were opened once online: the service worker keeps their pages
     page.wait_for_function(
         f"() => caches.match('/evaluations/{eid}').then(r => !!r)", polling=200,

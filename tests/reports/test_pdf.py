@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.demo import DEMO_PASSWORD
 from app.evidence.services import store_photo
 from app.extensions import db
 from app.i18n import persian_digits
@@ -240,6 +239,6 @@ def test_an_assigned_inspector_downloads_the_final(client, demo_app):
     with demo_app.app_context():
         evaluation_id = evaluation_of("دستجرد", 1404).id
         services.final_report(evaluation_of("دستجرد", 1404))
-    login(client, "inspector", DEMO_PASSWORD)
+    login(client, "inspector")
     with client.get(f"/evaluations/{evaluation_id}/report.pdf") as response:
         assert response.status_code == 200 and response.data.startswith(b"%PDF")

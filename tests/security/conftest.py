@@ -66,7 +66,12 @@ def new_client(demo_app):
 def another_app(demo_app):
     """Another app on the demo database (a second worker or server, or other settings); its
     database connections are closed after the test."""
+    from app import limits
+
     made = []
+    # the limiter is one per process and takes the storage of the app made last: the reused
+    # demo app gets its own back afterwards (a Redis of this test may be gone by then)
+    kept = (limits.limiter._storage, limits.limiter._limiter)
 
     def make(**config):
         app = _make_app(demo_app.config["SQLALCHEMY_DATABASE_URI"],
@@ -78,3 +83,4 @@ def another_app(demo_app):
     for app in made:
         with app.app_context():
             _close(app)
+    limits.limiter._storage, limits.limiter._limiter = kept

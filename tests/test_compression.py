@@ -1,0 +1,45 @@
+"""gzip as the tablets get it: pages compressed per response, the style sheet and scripts
+compressed once per file version, and revalidation of a compressed file still answered 304."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from app.config import ROOT
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+@pytest.mark.parametrize("url, path", [
+    ("/static/css/app.css", "app/static/css/app.css"),
+    ("/static/js/evaluation.js", "app/static/js/evaluation.js"),
+    ("/sw.js", "app/static/js/sw.js"),
+])
+def test_static_text_is_sent_gzipped_and_revalidates(client, url, path):
+    original = (ROOT / path).read_bytes()
+    with client.get(url, headers=GZIP) as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert gzip.decompress(response.data) == original
+        assert int(response.headers["Content-Length"]) == len(response.data) < len(original) / 2
+        etag = response.headers["ETag"]
+    assert etag.startswith('W/"')
+    with client.get(url, headers={**GZIP, "If-None-Match": etag}) as again:
+        assert again.status_code == 304 and not again.data
+    with client.get(url) as plain:  # a client that does not ask for gzip gets the file
+        assert "Content-Encoding" not in plain.headers and plain.data == original
+
+
+def test_pages_are_gzipped_and_small_or_binary_files_are_not(client):
+    page = client.get("/login", headers=GZIP)
+    assert page.headers["Content-Encoding"] == "gzip"
+    assert "ورود" in gzip.decompress(page.data).decode()
+    with client.get("/static/icon.svg", headers=GZIP) as small:  # under 1 KB: not worth it
+        assert "Content-Encoding" not in small.headers
+    with client.get("/assets/fonts/Vazirmatn[wght].woff2", headers=GZIP) as font:
+        assert "Content-Encoding" not in font.headers  # WOFF2 is compressed already
+    with client.get("/static/css/app.css", headers={**GZIP, "Range": "bytes=0-99"}) as part:
+        assert part.status_code == 206 and len(part.data) == 100
