@@ -169,7 +169,7 @@ def test_author_checks_a_certification_rubric_on_a_tablet_and_reads_its_changes(
               .replace("formula: served / households * 100", "formula: served / househods * 100"))
     assert broken.count("wieght") == 1 and "househods" in broken and "id: 1.20" in broken
 
-    log_in(page, base, "author")
+    log_in(page, demo_app, base, "author")
     page.goto(f"{base}/rubrics/draft")
     page.fill("#rubric-text", broken)
     page.click("#draft-form button[value=check]")

@@ -46,7 +46,7 @@ def test_inspector_fills_part2_criteria_and_the_report_shows_them(
     eid = _plan(demo_app)
     base = live_app.url
     page = context.new_page()
-    log_in(page, base, "inspector")
+    log_in(page, demo_app, base, "inspector")
     page.goto(f"{base}/evaluations/{eid}")
 
     computed = _card(page, "1.1")
