@@ -26,8 +26,9 @@ class StoredReport(db.Model):
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), unique=True)
     #: our own file name under DATA_DIR/reports (never derived from user input)
     file_name: Mapped[str] = mapped_column(String(100), unique=True)
-    #: sha256 of the PDF file's bytes (integrity check on every download)
-    sha256: Mapped[str] = mapped_column(String(64))
+    #: sha256 of the PDF file's bytes (integrity check on every download; /verify finds
+    #: an uploaded file by it)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     #: sha256 of the canonical content JSON: the verification code printed in the footer
     content_sha256: Mapped[str] = mapped_column(String(64), index=True)
     #: the canonical content JSON itself, so a printed copy can be checked figure by figure

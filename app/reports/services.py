@@ -32,8 +32,13 @@ from app.models import Evaluation, EvaluationCycle, EvaluationStatus, Municipali
 from app.reports.context import comparison_context, evaluation_context, evidence_files
 from app.reports.finals import (
     canonical_json,
+    context_of,
+    final_html,
     issue_final,
+    normalise_code,
     render_final,
+    signing_key,
+    snapshot_of,
     stored_file,
     stored_of,
 )
@@ -125,8 +130,12 @@ def report_filename(evaluation: Evaluation) -> str:
 # --- the evaluation report ---------------------------------------------------------------------
 
 def evaluation_html(evaluation: Evaluation) -> tuple[str, dict]:
-    """(HTML, context) of the evaluation report as it would print now (drafts; finals print
-    their snapshot, see app.reports.finals)."""
+    """(HTML, context) of the evaluation report as it prints: a final's from its frozen
+    snapshot (with its verification code and QR code), a draft's from the live data."""
+    snapshot = snapshot_of(evaluation.id) if evaluation.is_locked else None
+    if snapshot is not None:
+        context = context_of(snapshot)
+        return final_html(context, signed=signing_key() is not None), context
     with report_locale():
         context = evaluation_context(evaluation)
         html = render_template("reports/evaluation.html", doc=context, verification=None)

@@ -66,14 +66,15 @@ def load_signer(key: SigningKey):
     return signer
 
 
-def sign(pdf: bytes, identity: SignerIdentity, key: SigningKey, *, field_name: str,
-         signer=None) -> bytes:
-    """`pdf` with one more PAdES signature by `identity`, appended incrementally."""
+def sign(pdf: bytes, identity: SignerIdentity, key: SigningKey, *, signer=None) -> bytes:
+    """`pdf` with one more PAdES signature by `identity`, appended incrementally in a new
+    signature field (Signature1, Signature2, … in the order of signing)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     signer = signer or load_signer(key)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    field_name = f"Signature{len(list(fields.enumerate_sig_fields(writer))) + 1}"
     _align_producer(writer)
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
@@ -102,8 +103,8 @@ def _align_producer(writer) -> None:
 def sign_in_turn(pdf: bytes, identities: list[SignerIdentity], key: SigningKey) -> bytes:
     """One signature per identity, in order, each appended to the file the previous made."""
     signer = load_signer(key)
-    for index, identity in enumerate(identities, 1):
-        pdf = sign(pdf, identity, key, field_name=f"Signature{index}", signer=signer)
+    for identity in identities:
+        pdf = sign(pdf, identity, key, signer=signer)
     return pdf
 
 

@@ -3,7 +3,7 @@
 Revision ID: 0007_report_snapshots
 Revises: 0004_locks
 
-One new table, never changed once written: the same kind of trigger as the stored reports of
+One new table (and an index on stored_reports.sha256), never changed once written: the same kind of trigger as the stored reports of
 0004 refuses every UPDATE and DELETE, on SQLite and PostgreSQL alike. Finals issued before
 this migration keep their stored files (stored_reports) and are served as they are.
 """
@@ -39,6 +39,9 @@ def upgrade():
         sa.UniqueConstraint("evaluation_id", name=op.f("uq_report_snapshots_evaluation_id")),
         sa.UniqueConstraint("code", name=op.f("uq_report_snapshots_code")),
     )
+    # /verify and `arzyab report verify` find a stored final by its file's sha256
+    op.create_index(op.f("ix_stored_reports_sha256"), "stored_reports", ["sha256"],
+                    unique=False)
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             op.execute(
@@ -56,4 +59,5 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_frozen_{verb}")
     else:
         op.execute(f"DROP TRIGGER IF EXISTS {TABLE}_frozen ON {TABLE}")
+    op.drop_index(op.f("ix_stored_reports_sha256"), table_name="stored_reports")
     op.drop_table(TABLE)

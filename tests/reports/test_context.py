@@ -91,8 +91,8 @@ def test_rendered_html_has_every_section_in_persian(dastjerd):
                    "مستندات", "ملاحظات", "امتیاز تعدیل‌شده", "امتیاز خام", "رتبه در رده",
                    "تغییر نسبت به ۱۴۰۳", "مدیریت پسماند و نخاله", "مریم بختیاری", "کد تصدیق"):
         assert phrase in html, phrase
-    # the final carries its verification code and no watermark
-    assert services.content_code(context) in html
+    # the final (from its snapshot) carries its verification code, its QR code, no watermark
+    assert context["verification"]["display"] in html and '<svg viewBox=' in html
     assert 'class="watermark"' not in html
     # every number a reader sees is in Persian digits
     visible = _visible_text(html)
