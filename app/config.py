@@ -60,7 +60,7 @@ DEFAULTS = {
     #: the page-count guard: a report with more pages is refused, not written
     "REPORT_MAX_PAGES": 150,
     #: inspectors' notes longer than this print in full in the annex, not in the tables
-    "REPORT_NOTE_INLINE_CHARS": 400,
+    "REPORT_NOTE_INLINE_CHARS": 240,
     #: tag finals for accessibility (structure tree; see the README on PDF/UA)
     "REPORT_PDF_TAGS": True,
     #: the office's signing certificate (PKCS#12) and its passphrase; unset: the demo's
