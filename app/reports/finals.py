@@ -39,8 +39,8 @@ from app.models._types import utcnow
 from app.reports import qr
 from app.reports.models import ReportSnapshot, StoredReport
 from app.reports.render import Attachment, PdfOptions, ReportError
-from app.reports.slots import exclusive
 from app.reports.signing import SignerIdentity, SigningKey
+from app.reports.slots import exclusive
 
 log = logging.getLogger(__name__)
 

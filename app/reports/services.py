@@ -63,6 +63,7 @@ REPORT_LOCALE = "fa"
 TEMPLATES_DIR = ROOT / "templates" / "reports"
 
 __all__ = ["RendererBusy", "ReportError", "ReportTooLong", "comparison_pdf", "final_report",
+           "normalise_code", "stored_of",
            "find_by_code", "issue_final", "report_pdf", "stored_file"]
 
 
