@@ -6,6 +6,7 @@ verify``, which say the same thing."""
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -60,22 +61,36 @@ class Verdict:
 
 
 def facts_for_code(code: str | None) -> Facts | None:
+    """The facts of the final whose code is `code`: a snapshot's short code, or the 64-hex
+    content hash printed on finals issued before snapshots existed."""
     snapshot = finals.snapshot_by_code(code)
-    return _facts(snapshot) if snapshot is not None else None
+    if snapshot is not None:
+        return _facts(snapshot)
+    from app.reports.services import find_by_code
+
+    legacy = find_by_code(code or "")
+    if legacy is not None and finals.snapshot_of(legacy.evaluation_id) is None:
+        return _facts_of(json.loads(legacy.content_json), legacy.content_sha256, legacy)
+    return None
 
 
 def _facts(snapshot: ReportSnapshot) -> Facts:
-    context = finals.context_of(snapshot)
-    stored = finals.stored_of(snapshot.evaluation_id)
+    return _facts_of(finals.context_of(snapshot), finals.display_code(snapshot.code),
+                     finals.stored_of(snapshot.evaluation_id))
+
+
+def _facts_of(context: dict, code: str, stored: StoredReport | None) -> Facts:
     profile, summary = context.get("profile", {}), context.get("summary", {})
     method, head = context.get("method", {}), context.get("letterhead", {})
+    signers = context.get("signers") or [
+        {"title": s.get("role", ""), "name": s.get("name", "")}
+        for s in context.get("signatures", [])[-1:] if s.get("name")]
     return Facts(
-        code=finals.display_code(snapshot.code), municipality=profile.get("name", ""),
+        code=code, municipality=profile.get("name", ""),
         province=profile.get("province", ""), cycle=method.get("cycle_title", ""),
         score=summary.get("score"), band=summary.get("band", ""),
         date=head.get("date", ""), number=head.get("number", ""),
-        signers=[{"title": s.get("title", ""), "name": s.get("name", "")}
-                 for s in context.get("signers", [])],
+        signers=[{"title": s.get("title", ""), "name": s.get("name", "")} for s in signers],
         sha256=stored.sha256 if stored else "", pages=stored.pages if stored else None)
 
 
@@ -94,13 +109,15 @@ def verify_file(data: bytes, code: str | None = None) -> Verdict:
     digest = hashlib.sha256(data).hexdigest()
     stored = db.session.scalar(select(StoredReport).where(StoredReport.sha256 == digest))
     snapshot = finals.snapshot_of(stored.evaluation_id) if stored is not None else None
-    expected = finals.snapshot_by_code(code) if code is not None else None
-    if code is not None and (expected is None or snapshot is None
-                             or expected.id != snapshot.id):
-        stored = None
-    verdict = Verdict(issued=stored is not None, sha256=digest)
-    if snapshot is not None and stored is not None:
-        verdict.facts = _facts(snapshot)
+    facts = None
+    if stored is not None:
+        facts = _facts(snapshot) if snapshot is not None else \
+            _facts_of(json.loads(stored.content_json or "{}"), stored.content_sha256, stored)
+    if code is not None:
+        expected = facts_for_code(code)
+        if expected is None or facts is None or expected.sha256 != stored.sha256:
+            stored, facts = None, None
+    verdict = Verdict(issued=stored is not None, sha256=digest, facts=facts)
     try:
         verdict.signatures = check_signatures(data, _roots()) if data[:5] == b"%PDF-" else []
     except Exception:  # noqa: BLE001 - an unreadable file is simply not the issued one

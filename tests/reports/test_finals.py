@@ -314,22 +314,47 @@ def test_the_verify_page_is_public_checks_csrf_and_limits_the_upload(client, sig
     assert empty.status_code == 400
 
 
-def test_a_final_issued_before_snapshots_keeps_its_stored_file(demo_ctx):
-    dastjerd = evaluation_of("دستجرد", 1404)
-    path = services.reports_dir() / "000001-legacy.pdf"
-    legacy = b"%PDF-1.7\n% a final issued before snapshots\n%%EOF\n"
-    path.write_bytes(legacy)
+def test_a_final_issued_before_snapshots_keeps_its_stored_file(demo_app, monkeypatch):
+    """An evaluation approved and downloaded before migration 0007: no snapshot, a stored
+    file whose footer printed the 64-hex content hash. It is served and verified as it is."""
     import hashlib
 
-    db.session.add(StoredReport(
-        evaluation_id=dastjerd.id, file_name=path.name, sha256=hashlib.sha256(legacy).hexdigest(),
-        content_sha256="0" * 64, content_json="{}", size_bytes=len(legacy), pages=1,
-        evaluation_version=dastjerd.version))
-    db.session.commit()
-    body, _name = services.report_pdf(dastjerd)
-    assert body.read_bytes() == legacy
-    assert db.session.scalar(select(func.count(ReportSnapshot.id)).where(
-        ReportSnapshot.evaluation_id == dastjerd.id)) == 1  # the demo froze it; not re-rendered
+    from app.db import writing
+    from app.evaluations.services import approve
+    from app.reports.context import evaluation_context
+    from app.reports.verify import facts_for_code, verify_file
+
+    monkeypatch.setattr(services, "issue_final", lambda evaluation, user=None: None)
+    with demo_app.app_context():
+        reviewer = db.session.scalar(select(User).where(User.username == "reviewer"))
+        evaluation_id = evaluation_of("قنوات", 1404).id
+        with writing():
+            approve(db.session.get(Evaluation, evaluation_id), user=reviewer)
+        assert finals.snapshot_of(evaluation_id) is None
+        evaluation = db.session.get(Evaluation, evaluation_id)
+        with services.report_locale():
+            content = finals.canonical_json(evaluation_context(evaluation))
+        code = hashlib.sha256(content.encode()).hexdigest()
+        legacy = b"%PDF-1.7\n% a final issued before snapshots\n%%EOF\n"
+        path = services.reports_dir() / f"{evaluation_id:06d}-legacy.pdf"
+        path.write_bytes(legacy)
+        with writing():
+            db.session.add(StoredReport(
+                evaluation_id=evaluation_id, file_name=path.name,
+                sha256=hashlib.sha256(legacy).hexdigest(), content_sha256=code,
+                content_json=content, size_bytes=len(legacy), pages=1,
+                evaluation_version=evaluation.version))
+        body, _name = services.report_pdf(db.session.get(Evaluation, evaluation_id))
+        assert body.read_bytes() == legacy  # served as stored, not re-rendered
+        assert finals.snapshot_of(evaluation_id) is None
+        facts = facts_for_code(code.upper())
+        assert facts.municipality == "قنوات" and facts.sha256 == hashlib.sha256(legacy).hexdigest()
+        assert facts.signers == [{"title": "تأیید: مدیرکل دفتر امور شهری و شوراها",
+                                  "name": "علیرضا جواهر"}]
+        assert verify_file(legacy).issued and verify_file(legacy, code).issued
+        assert not verify_file(legacy + b" ").issued
+    page = demo_app.test_client().get(f"/verify/{code}")
+    assert page.status_code == 200 and "قنوات" in page.text
 
 
 def test_a_configured_certificate_must_open(demo_app, tmp_path):
