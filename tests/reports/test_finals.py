@@ -377,3 +377,26 @@ def test_a_configured_certificate_must_open(demo_app, tmp_path):
                       "REPORT_SIGNING_PASSPHRASE": passphrase, "REPORT_REQUIRE_SIGNATURE": True})
     with app.app_context():
         assert finals.signing_key() == SigningKey(str(good), passphrase)
+
+
+def test_arzyab_demo_makes_a_private_self_signed_certificate_once(app):
+    import stat
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        key = finals.signing_key()
+        assert key is not None and key.p12_path.startswith(app.config["DATA_DIR"])
+        assert f"Demo signing certificate (self-signed, not for official use): {key.p12_path}" \
+            in result.output
+        assert stat.S_IMODE(Path(key.p12_path).stat().st_mode) == 0o600
+        certificate = trust_root(key)
+        assert certificate.subject == certificate.issuer  # self-signed
+        assert "not for official use" in certificate.subject.human_friendly
+        # the demo's finals are frozen but not rendered yet: they render on first download
+        assert db.session.scalar(select(func.count(ReportSnapshot.id))) == 5
+        assert db.session.scalar(select(func.count(StoredReport.id))) == 0
+        before = Path(key.p12_path).read_bytes()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert Path(key.p12_path).read_bytes() == before  # made once
