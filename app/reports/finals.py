@@ -8,7 +8,8 @@ stores it immutably (``report_snapshots``, guarded by database triggers) with it
 short verification code, and arranges for the PDF to be rendered from that snapshot once the
 transaction commits: by an RQ worker when ``REDIS_URL`` is set, in this process otherwise.
 Nothing read after the snapshot — a renamed municipality, a user's new name, a rubric title —
-reaches the report. A render that did not happen then (a failure, a commit made outside
+reaches the report (in a web request the in-process render starts once the response has
+been sent). A render that did not happen then (a failure, a commit made outside
 ``app.db.writing``, demo data) happens on first download, from the same snapshot.
 
 Finals issued before snapshots existed keep their stored files (``stored_reports`` without a
@@ -24,9 +25,16 @@ import logging
 import os
 import secrets
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
-from flask import current_app, has_request_context, render_template, request
+from flask import (
+    after_this_request,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+)
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -178,7 +186,8 @@ def deferred_rendering():
 
 def dispatch_render(evaluation_id: int) -> None:
     """Render the final of `evaluation_id`: queued for an RQ worker when REDIS_URL is set
-    (in this process if the queue cannot be reached), in this process otherwise."""
+    (in this process if the queue cannot be reached), otherwise in this process — in a web
+    request once the response has been sent, so whoever approved does not wait for it."""
     redis_url = current_app.config.get("REDIS_URL") or os.environ.get("REDIS_URL")
     if redis_url:
         from app.reports.batch import enqueue_final
@@ -188,7 +197,26 @@ def dispatch_render(evaluation_id: int) -> None:
             return
         except Exception:  # noqa: BLE001 - a queue outage must not lose the render
             log.exception("final %s: the queue is unreachable, rendering here", evaluation_id)
+    if has_request_context():
+        app = current_app._get_current_object()
+
+        @after_this_request
+        def _after_response(response):
+            response.call_on_close(partial(_render_in_context, app, evaluation_id))
+            return response
+        return
     render_final(db.session.get(Evaluation, evaluation_id))
+
+
+def _render_in_context(app, evaluation_id: int) -> None:
+    """After the response: the request's context is gone, so this pushes its own."""
+    with app.app_context():
+        try:
+            render_final(db.session.get(Evaluation, evaluation_id))
+        except Exception:  # noqa: BLE001 - rendered again on first download
+            log.exception("final %s: rendering after the response failed", evaluation_id)
+        finally:
+            db.session.remove()
 
 
 # --- reading -----------------------------------------------------------------------------------

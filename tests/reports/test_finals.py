@@ -48,9 +48,10 @@ def _approve(client, app, town="قنوات"):
         evaluation_id = evaluation_of(town, 1404).id
     login(client, "reviewer")
     page = client.get(f"/evaluations/{evaluation_id}")
-    response = client.post(f"/evaluations/{evaluation_id}/approve",
-                           data={"csrf_token": csrf_token(page.text)})
-    assert response.status_code == 302, response.text[:300]
+    with client.post(f"/evaluations/{evaluation_id}/approve",
+                     data={"csrf_token": csrf_token(page.text)}) as response:
+        assert response.status_code == 302, response.text[:300]
+    # closing the response ran what follows it: the final rendered in-process
     return evaluation_id
 
 
@@ -400,3 +401,19 @@ def test_arzyab_demo_makes_a_private_self_signed_certificate_once(app):
         before = Path(key.p12_path).read_bytes()
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert Path(key.p12_path).read_bytes() == before  # made once
+
+
+def test_the_approval_answers_first_and_the_final_renders_after_the_response(client, demo_app):
+    with demo_app.app_context():
+        evaluation_id = evaluation_of("قنوات", 1404).id
+    login(client, "reviewer")
+    page = client.get(f"/evaluations/{evaluation_id}")
+    response = client.post(f"/evaluations/{evaluation_id}/approve",
+                           data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302
+    with demo_app.app_context():
+        assert finals.snapshot_of(evaluation_id) is not None  # frozen with the approval
+        assert finals.stored_of(evaluation_id) is None  # not rendered while the reviewer waits
+    response.close()  # the server has sent the response
+    with demo_app.app_context():
+        assert finals.stored_of(evaluation_id) is not None
