@@ -104,8 +104,13 @@ def _roots() -> list:
         return []
 
 
-def verify_file(data: bytes, code: str | None = None) -> Verdict:
-    """Is `data` an issued final (that of `code`, when given)? Checks the signatures too."""
+def verify_file(data: bytes, code: str | None = None, *, parse_unknown: bool = True
+                ) -> Verdict:
+    """Is `data` an issued final (that of `code`, when given)? Checks the signatures too.
+
+    With `parse_unknown` False (the public page), a file that is not an issued final is not
+    parsed at all: the answer is already "not the issued file", and a stranger's upload never
+    reaches the PDF parser."""
     digest = hashlib.sha256(data).hexdigest()
     stored = db.session.scalar(select(StoredReport).where(StoredReport.sha256 == digest))
     snapshot = finals.snapshot_of(stored.evaluation_id) if stored is not None else None
@@ -118,6 +123,9 @@ def verify_file(data: bytes, code: str | None = None) -> Verdict:
         if expected is None or facts is None or expected.sha256 != stored.sha256:
             stored, facts = None, None
     verdict = Verdict(issued=stored is not None, sha256=digest, facts=facts)
+    if not verdict.issued and not parse_unknown:
+        verdict.message = _message(verdict)
+        return verdict
     try:
         verdict.signatures = check_signatures(data, _roots()) if data[:5] == b"%PDF-" else []
     except Exception:  # noqa: BLE001 - an unreadable file is simply not the issued one

@@ -126,7 +126,7 @@ def verify_report(code: str):
     if request.method == "POST":
         data, error = _uploaded_pdf()
         if data is not None:
-            verdict = verify.verify_file(data, code)
+            verdict = verify.verify_file(data, code, parse_unknown=False)
     status = 400 if error else 200
     response = render_template("verify/show.html", facts=facts, verdict=verdict, error=error,
                                max_mb=current_app.config["VERIFY_MAX_BYTES"] // (1024 * 1024))
