@@ -13,15 +13,41 @@ No Flask here: the rendering child process signs, and ``arzyab report verify`` v
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 DEMO_P12 = "demo-signing.p12"
 DEMO_PASS = "demo-signing.pass"
+
+
+def outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions (they run ``asyncio.run`` inside) even
+    when this thread already runs an event loop (an async server, Playwright's sync API):
+    then in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name="arzyab-pyhanko")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 class SigningError(Exception):
@@ -80,7 +106,7 @@ def sign(pdf: bytes, identity: SignerIdentity, key: SigningKey, *, signer=None) 
         field_name=field_name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         name=identity.name or None, reason=identity.reason or None,
         location=identity.location or None)
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    out = outside_event_loop(signers.PdfSigner(meta, signer=signer).sign_pdf, writer)
     return out.getvalue()
 
 
@@ -139,7 +165,7 @@ def check_signatures(pdf: bytes, roots: list) -> list[SignatureCheck]:
     context = ValidationContext(trust_roots=list(roots), allow_fetching=False)
     checks = []
     for embedded in reader.embedded_signatures:
-        status = validate_pdf_signature(embedded, context)
+        status = outside_event_loop(validate_pdf_signature, embedded, context)
         sig = embedded.sig_object
         checks.append(SignatureCheck(
             field=embedded.field_name, name=str(sig.get("/Name", "")),

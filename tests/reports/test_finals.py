@@ -24,6 +24,7 @@ from app.reports.signing import (
     SignerIdentity,
     SigningKey,
     check_signatures,
+    outside_event_loop,
     sign_in_turn,
     trust_root,
 )
@@ -191,12 +192,16 @@ def test_the_signature_the_archive_and_the_metadata(client, signed_app, tmp_path
 
     reader = PdfFileReader(io.BytesIO(issued))
     (signature,) = reader.embedded_signatures
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
+    # (pyHanko's synchronous API runs its own event loop: outside_event_loop gives it a
+    # thread of its own when the browser tests' Playwright loop is running in this one)
+    status = outside_event_loop(validate_pdf_signature, signature,
+                                ValidationContext(trust_roots=[root]))
     assert status.intact and status.valid and status.trusted and status.bottom_line
     assert status.coverage.name == "ENTIRE_FILE"
     assert str(signature.sig_object["/Name"]) == "علیرضا جواهر"
     # pyHanko's validator trusts nothing it is not told to: another root fails the file
-    untrusted = validate_pdf_signature(signature, ValidationContext(trust_roots=[]))
+    untrusted = outside_event_loop(validate_pdf_signature, signature,
+                                   ValidationContext(trust_roots=[]))
     assert untrusted.intact and not untrusted.trusted and not untrusted.bottom_line
 
     names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
