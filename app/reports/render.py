@@ -132,6 +132,8 @@ class RenderResult:
     pages: int
     #: URLs the fetcher refused (shortened), for logs and tests
     refused: tuple[str, ...] = ()
+    #: CPU seconds the rendering child used (what the render costs, whatever the load)
+    cpu_seconds: float = 0.0
 
 
 # --- the fetcher ---------------------------------------------------------------------------------
@@ -322,7 +324,8 @@ def _render(html: str, policy: FetchPolicy, target: Path, timeout: float,
             error = ReportTooLong if outcome.get("too_long") else ReportError
             raise error(outcome.get("error") or "the renderer failed")
         os.replace(partial, target)
-        return RenderResult(pages=outcome["pages"], refused=tuple(outcome["refused"]))
+        return RenderResult(pages=outcome["pages"], refused=tuple(outcome["refused"]),
+                            cpu_seconds=outcome.get("cpu", 0.0))
     finally:
         if child.is_alive():
             child.kill()
@@ -354,7 +357,9 @@ def _child_main(html, policy, partial, cpu_seconds, memory_mb, options, sender) 
         except PageLimit as error:
             sender.send({"ok": False, "too_long": True, "error": str(error)})
             return
-        sender.send({"ok": True, "pages": pages, "refused": refused})
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # a forked child starts at zero
+        sender.send({"ok": True, "pages": pages, "refused": refused,
+                     "cpu": usage.ru_utime + usage.ru_stime})
     except MemoryError:
         sender.send({"ok": False, "error": f"the report needs more than {memory_mb} MB"})
     except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
