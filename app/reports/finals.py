@@ -101,6 +101,13 @@ def verify_url(code: str) -> str:
 
 # --- freezing ----------------------------------------------------------------------------------
 
+def is_final(evaluation: Evaluation) -> bool:
+    """Whether the evaluation's report is its final: the one place that says so. Today an
+    approved (locked) evaluation; once a sign-off step follows the approval, this becomes
+    "signed off" and that step calls :func:`issue_final`."""
+    return evaluation.is_locked
+
+
 def canonical_json(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -135,14 +142,14 @@ def signers_of(evaluation: Evaluation) -> list[dict]:
 def issue_final(evaluation: Evaluation, *, user=None) -> ReportSnapshot:
     """Freeze the final report of `evaluation` and arrange its PDF (see the module notes).
 
-    Call it inside the transaction that makes the evaluation final, once it is locked; it
-    flushes and never commits. Calling it again returns the snapshot already taken.
+    Call it inside the transaction that makes the evaluation final, once :func:`is_final`
+    holds; it flushes and never commits. Calling it again returns the snapshot already taken.
     """
     existing = snapshot_of(evaluation.id)
     if existing is not None:
         return existing
-    if not evaluation.is_locked:
-        raise ValueError("only a final (locked) evaluation has a final report")
+    if not is_final(evaluation):
+        raise ValueError("only a final evaluation has a final report")
     from app.reports.context import evaluation_context
     from app.reports.services import report_locale
 

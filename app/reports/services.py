@@ -34,6 +34,7 @@ from app.reports.finals import (
     canonical_json,
     context_of,
     final_html,
+    is_final,
     issue_final,
     normalise_code,
     render_final,
@@ -63,7 +64,7 @@ REPORT_LOCALE = "fa"
 TEMPLATES_DIR = ROOT / "templates" / "reports"
 
 __all__ = ["RendererBusy", "ReportError", "ReportTooLong", "comparison_pdf", "final_report",
-           "normalise_code", "stored_of",
+           "is_final", "normalise_code", "stored_of",
            "find_by_code", "issue_final", "report_pdf", "stored_file"]
 
 
@@ -133,7 +134,7 @@ def report_filename(evaluation: Evaluation) -> str:
 def evaluation_html(evaluation: Evaluation) -> tuple[str, dict]:
     """(HTML, context) of the evaluation report as it prints: a final's from its frozen
     snapshot (with its verification code and QR code), a draft's from the live data."""
-    snapshot = snapshot_of(evaluation.id) if evaluation.is_locked else None
+    snapshot = snapshot_of(evaluation.id) if is_final(evaluation) else None
     if snapshot is not None:
         context = context_of(snapshot)
         return final_html(context, signed=signing_key() is not None), context
@@ -151,14 +152,14 @@ def report_pdf(evaluation: Evaluation, *, user=None) -> tuple[Path | bytes, str]
     Raises RendererBusy, ReportTooLong or ReportError when rendering fails.
     """
     filename = report_filename(evaluation)
-    if evaluation.is_locked:
+    if is_final(evaluation):
         return stored_file(final_report(evaluation, user=user)), filename
     return draft_pdf(evaluation), filename
 
 
 def final_report(evaluation: Evaluation, *, user=None) -> StoredReport:
     """The stored final of a final evaluation, rendered from its snapshot the first time."""
-    if not evaluation.is_locked:
+    if not is_final(evaluation):
         raise ValueError("only a final evaluation has a final report")
     return stored_of(evaluation.id) or render_final(evaluation, user=user)
 

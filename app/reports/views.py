@@ -44,7 +44,7 @@ def evaluation_pdf(evaluation_id: int):
         return _not_now(error)
     except ReportError as error:
         log.error("report of evaluation %s failed: %s", evaluation_id, error)
-        if evaluation.is_locked and services.stored_of(evaluation.id) is not None:
+        if services.is_final(evaluation) and services.stored_of(evaluation.id) is not None:
             abort(500)  # a stored final that is missing or altered: a fault to look into
         return _not_now(error)
     return _pdf(body, filename, final=isinstance(body, Path))
