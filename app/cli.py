@@ -180,10 +180,12 @@ def score_command(rubric_file, answers_file, as_json, lang):
 @with_appcontext
 def demo_command():
     """Create the Qom province demo data (idempotent) and print the logins."""
-    from app.demo import DEMO_PASSWORD, DEMO_USERS, create_demo
+    from app.demo import DEMO_PASSWORD, DEMO_USERS, create_demo, demo_certificate
 
     summary = create_demo()
     click.echo(f"Demo data ready: {summary}")
+    click.echo(f"Demo signing certificate (self-signed, not for official use): "
+               f"{demo_certificate()}")
     click.echo("Logins (password: {}): {}".format(DEMO_PASSWORD, ", ".join(DEMO_USERS)))
 
 

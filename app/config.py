@@ -73,6 +73,30 @@ DEFAULTS = {
     "FONTS_DIR": str(ROOT / "node_modules" / "vazirmatn" / "fonts"),
     #: the web font cut down to the app's characters by scripts/subset_font.py (setup.sh)
     "WEBFONTS_DIR": str(ROOT / "generated" / "fonts"),
+    #: renders at once on this server, across processes (lock files in REPORT_LOCK_DIR,
+    #: default instance/locks); past it a request waits REPORT_QUEUE_SECONDS, then gets a 503
+    #: with Retry-After: REPORT_RETRY_AFTER
+    "REPORT_MAX_RENDERS": max(1, os.cpu_count() or 1),
+    "REPORT_QUEUE_SECONDS": 10,
+    "REPORT_RETRY_AFTER": 15,
+    "REPORT_LOCK_DIR": None,
+    #: the page-count guard: a report with more pages is refused, not written
+    "REPORT_MAX_PAGES": 150,
+    #: inspectors' notes longer than this print in full in the annex, not in the tables
+    "REPORT_NOTE_INLINE_CHARS": 240,
+    #: tag finals for accessibility (structure tree; see the README on PDF/UA)
+    "REPORT_PDF_TAGS": True,
+    #: the office's signing certificate (PKCS#12) and its passphrase; unset: the demo's
+    #: certificate if `arzyab demo` made one, else finals are issued marked as unsigned
+    "REPORT_SIGNING_P12": None,
+    "REPORT_SIGNING_PASSPHRASE": None,
+    #: refuse to start without a usable signing certificate (set it in production)
+    "REPORT_REQUIRE_SIGNATURE": False,
+    #: the address people reach Arzyab at, printed (and in the QR code) on every final for
+    #: /verify/<code>; unset: the address of the request that issued it
+    "PUBLIC_URL": None,
+    #: the largest PDF the public /verify page accepts for comparison
+    "VERIFY_MAX_BYTES": 10 * 1024 * 1024,
     "DATA_DIR": None,  # evidence photos and stored PDFs; default instance/data
 }
 
@@ -136,10 +160,17 @@ def validate_config(config) -> None:
         raise ConfigError("BABEL_DEFAULT_LOCALE must be 'fa' or 'en'")
     _validate_password_hash(config)
     for key in ("RUBRIC_MAX_BYTES", "PHOTO_MAX_BYTES", "NOTE_MAX_CHARS", "REPORT_TIMEOUT",
-                "REPORT_MEMORY_MB", "SESSION_IDLE_HOURS", "REMEMBER_DAYS", "SESSIONS_PER_USER",
+                "REPORT_MEMORY_MB", "REPORT_MAX_RENDERS", "REPORT_RETRY_AFTER",
+                "REPORT_MAX_PAGES", "REPORT_NOTE_INLINE_CHARS", "VERIFY_MAX_BYTES",
+                "SESSION_IDLE_HOURS", "REMEMBER_DAYS", "SESSIONS_PER_USER",
                 "RATELIMIT_MAX_KEYS", "HSTS_MAX_AGE"):
-        if not isinstance(config[key], int) or config[key] <= 0:
+        if not isinstance(config[key], int) or isinstance(config[key], bool) \
+                or config[key] <= 0:
             raise ConfigError(f"{key} must be a positive whole number")
+    if not isinstance(config["REPORT_QUEUE_SECONDS"], int | float) \
+            or config["REPORT_QUEUE_SECONDS"] < 0:
+        raise ConfigError("REPORT_QUEUE_SECONDS must be a number of seconds (0 or more)")
+    _check_signing(config)
     if config["HSTS"] not in (None, True, False):
         raise ConfigError("HSTS must be true, false, or left unset (on over HTTPS)")
     if not isinstance(config["LIMITS"], dict):
@@ -183,3 +214,19 @@ def _validate_password_hash(config) -> None:
         if not args[1].isdigit() or int(args[1]) < MIN_PBKDF2_ROUNDS:
             raise ConfigError(f"PASSWORD_HASH_METHOD: pbkdf2 needs at least "
                               f"{MIN_PBKDF2_ROUNDS:,} rounds outside the tests")
+
+
+def _check_signing(config) -> None:
+    """A configured certificate must open; one may be required (production)."""
+    from app.reports.signing import SigningError, SigningKey, load_signer
+
+    path = config.get("REPORT_SIGNING_P12")
+    if path:
+        try:
+            load_signer(SigningKey(str(path), str(config.get("REPORT_SIGNING_PASSPHRASE") or "")))
+        except SigningError as error:
+            raise ConfigError(f"REPORT_SIGNING_P12: {error}") from None
+    elif config.get("REPORT_REQUIRE_SIGNATURE"):
+        raise ConfigError("REPORT_REQUIRE_SIGNATURE is set but REPORT_SIGNING_P12 names no "
+                          "certificate: finals would be issued unsigned. Set REPORT_SIGNING_P12 "
+                          "(a PKCS#12 file) and REPORT_SIGNING_PASSPHRASE.")

@@ -9,6 +9,8 @@ transactions from several processes then queue instead of failing with "database
 from __future__ import annotations
 
 import contextvars
+import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -16,7 +18,10 @@ from sqlalchemy.engine import Engine
 
 from app.extensions import db
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 15_000
+_AFTER_COMMIT = "arzyab_after_commit"
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent",
                                                                      default=False)
 
@@ -49,17 +54,33 @@ def writing():
     """Run a use case that writes: one transaction, write lock taken at its start, committed
     at the end or rolled back on any error (nothing half-written is left behind).
 
-    Any read transaction already open in the session is ended first.
+    Any read transaction already open in the session is ended first. Work registered with
+    :func:`after_commit` runs once the commit has gone through, outside the transaction.
     """
     session = db.session
     if session().in_transaction():
         session.commit()
+    session.info.pop(_AFTER_COMMIT, None)  # left by a commit made outside writing()
     token = _write_intent.set(True)
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
+        session.info.pop(_AFTER_COMMIT, None)
         raise
     finally:
         _write_intent.reset(token)
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - the commit stands; the work can be redone later
+            log.exception("work after commit failed: %s", callback)
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run `callback()` after the current :func:`writing` transaction commits (never when it
+    rolls back). Slow work that must not hold the write lock goes here, such as rendering a
+    PDF. Outside :func:`writing` nothing runs it: such work must be safe to do later on demand.
+    """
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)

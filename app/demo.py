@@ -27,6 +27,7 @@ from app.models import (
     Recommendation,
     User,
 )
+from app.reports.finals import deferred_rendering
 from app.rubric import Rubric
 from app.rubric.formula import profile_values
 
@@ -88,6 +89,22 @@ def create_demo() -> str:
         cycles = {year: _cycle(*rest, year=year) for year, *rest in CYCLES}
         rubric_path = Path(current_app.config["RUBRICS_DIR"]) / "municipal-units.yaml"
         version, _created = publish_file(rubric_path)
+    with deferred_rendering():  # the finals render on first download (or reports prepare)
+        created = _create_evaluations(towns, cycles, version, users)
+    return f"province قم, {len(towns)} municipalities, {len(cycles)} cycles, " \
+           f"{created} new evaluations, rubric {latest_version('municipal-units').version_label}"
+
+
+def demo_certificate() -> str:
+    """The self-signed signing certificate of the demo, under DATA_DIR/signing (made once;
+    never committed). Finals are signed with it while no REPORT_SIGNING_P12 is configured."""
+    from app.reports.signing import make_demo_certificate
+
+    folder = Path(current_app.config["DATA_DIR"]) / "signing"
+    return make_demo_certificate(folder, current_app.config["OFFICE_NAME"]).p12_path
+
+
+def _create_evaluations(towns, cycles, version, users) -> int:
     created = 0
     for town, year, quality, status in EVALUATIONS:
         municipality, cycle = towns[town], cycles[year]
@@ -100,8 +117,7 @@ def create_demo() -> str:
             _build_evaluation(municipality, cycle, version, users, quality, status)
             _open_cycle(cycle, year == 1404)
         created += 1
-    return f"province قم, {len(towns)} municipalities, {len(cycles)} cycles, " \
-           f"{created} new evaluations, rubric {latest_version('municipal-units').version_label}"
+    return created
 
 
 def _get_or_add(model, **fields):

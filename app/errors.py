@@ -89,6 +89,12 @@ def _handle(error):
     headers = {}
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    if code == 429:
+        from app.limits import retry_after
+
+        wait = retry_after()
+        if wait is not None:
+            headers["Retry-After"] = str(wait)
     return body, status, headers
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 import time
 from functools import lru_cache
@@ -155,9 +156,21 @@ def init_app(app) -> None:
         uri = f"bounded-memory://?max_keys={int(app.config['RATELIMIT_MAX_KEYS'])}"
     app.config["RATELIMIT_STORAGE_URI"] = uri
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "arzyab")
+    # the limiter adds its figures to every response it counts; its own retry header gets
+    # its own name, so that a view's Retry-After (a busy renderer's 503) is never replaced;
+    # a 429 of the limiter gets the standard Retry-After from app.errors
+    app.config.setdefault("RATELIMIT_HEADER_RETRY_AFTER", "X-RateLimit-Retry-After")
     # a Redis that is down must not take the logins down with it: count in memory meanwhile
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+
+
+def retry_after() -> int | None:
+    """Seconds until the limit this request broke lets it through again (None: no limit)."""
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def value(name: str) -> str:
@@ -211,7 +224,7 @@ def exceeded(name: str, *keys) -> int | None:
         for item in _items(value(name)):
             if not strategy.test(item, *ids):
                 reset, _remaining = strategy.get_window_stats(item, *ids)
-                waits.append(max(1, int(reset - time.time()) + 1))
+                waits.append(max(1, math.ceil(reset - time.time())))
         return max(waits) if waits else None
 
     return _counted(check)

@@ -44,8 +44,9 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ ! -f node_modules/vazirmatn/fonts/webfonts/Vazirmatn-Regular.woff2 ]; then
-  echo "==> installing the Vazirmatn font from the npm registry"
+if [ ! -f node_modules/vazirmatn/fonts/webfonts/Vazirmatn-Regular.woff2 ] \
+   || [ ! -f node_modules/axe-core/axe.min.js ]; then
+  echo "==> installing the Vazirmatn font and axe-core from the npm registry"
   npm ci --no-audit --no-fund --silent
 fi
 

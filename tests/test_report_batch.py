@@ -81,3 +81,53 @@ def test_with_redis_a_worker_renders_the_queued_reports(demo_app, redis_url, mon
         assert missing_final_reports(cycle_id) == []
     assert all(queue.fetch_job(job_id).get_status() == "finished"
                for job_id in result["queued"])
+
+
+def _approve_qanavat(app):
+    from app.db import writing
+    from app.evaluations.services import approve
+    from app.models import Evaluation, Municipality, User
+
+    with app.app_context():
+        evaluation_id = db.session.scalar(
+            select(Evaluation.id).join(Municipality).where(
+                Municipality.name == "قنوات", Evaluation.cycle_id == _cycle_id()))
+        reviewer = db.session.scalar(select(User).where(User.username == "reviewer"))
+        with writing():
+            approve(db.session.get(Evaluation, evaluation_id), user=reviewer)
+        return evaluation_id
+
+
+def test_with_redis_an_approval_queues_its_final_for_a_worker(demo_app, redis_url, monkeypatch):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    monkeypatch.setenv("DATABASE_URL", demo_app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("SECRET_KEY", demo_app.config["SECRET_KEY"])
+    monkeypatch.setenv("ARZYAB_DATA_DIR", demo_app.config["DATA_DIR"])
+    demo_app.config["REDIS_URL"] = redis_url
+    evaluation_id = _approve_qanavat(demo_app)
+    with demo_app.app_context():  # frozen at once, rendered by the worker
+        assert db.session.scalar(select(func.count(StoredReport.id))) == 0
+        from app.reports.finals import snapshot_of
+
+        assert snapshot_of(evaluation_id) is not None
+    connection = Redis.from_url(redis_url)
+    queue = Queue("arzyab-reports", connection=connection)
+    assert queue.job_ids == [f"final-report-{evaluation_id}"]
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    with demo_app.app_context():
+        db.session.expire_all()
+        stored = db.session.scalars(select(StoredReport)).all()
+        assert [s.evaluation_id for s in stored] == [evaluation_id]
+
+
+def test_an_unreachable_queue_does_not_lose_the_render(demo_app):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once the socket is closed
+    demo_app.config["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    evaluation_id = _approve_qanavat(demo_app)
+    with demo_app.app_context():
+        stored = db.session.scalars(select(StoredReport)).all()
+        assert [s.evaluation_id for s in stored] == [evaluation_id]  # rendered in-process

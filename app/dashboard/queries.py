@@ -507,7 +507,8 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
             Municipality.province_id, Province.name.label("province"),
             Evaluation.id.label("evaluation_id"), Evaluation.status, Evaluation.tier_id,
             Evaluation.score, Evaluation.raw_score, Evaluation.band, Evaluation.report_number,
-            Evaluation.ungated_score, before.score.label("previous_score"))
+            Evaluation.ungated_score, Evaluation.complete, Evaluation.answered_count,
+            Evaluation.applicable_count, before.score.label("previous_score"))
         .select_from(Evaluation)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .join(Province, Province.id == Municipality.province_id)

@@ -418,3 +418,6 @@ def approve(evaluation: Evaluation, *, user, at=None) -> None:
                      evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
                      new=EvaluationStatus.APPROVED, score=evaluation.score, band=evaluation.band)
     db.session.flush()
+    from app.reports.services import issue_final  # the final report, frozen from here on
+
+    issue_final(evaluation, user=user)

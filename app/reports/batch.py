@@ -1,5 +1,6 @@
-"""Rendering the final reports of a whole cycle: through a job queue (RQ on Redis) when
-``REDIS_URL`` is set, so app servers stay free while workers render; in-process otherwise.
+"""Rendering final reports through a job queue (RQ on Redis) when ``REDIS_URL`` is set, so app
+servers stay free while workers render; in-process otherwise. One final as soon as it is
+issued (:func:`enqueue_final`, called by app.reports.finals), or a whole cycle's missing ones.
 
     arzyab reports prepare --cycle ۱۴۰۴        # enqueue (or render) every missing final report
     rq worker arzyab-reports                   # a worker, with REDIS_URL and DATABASE_URL set
@@ -34,17 +35,22 @@ def prepare_cycle(cycle_id: int, redis_url: str | None = None) -> dict:
     ids = missing_final_reports(cycle_id)
     redis_url = redis_url if redis_url is not None else os.environ.get("REDIS_URL")
     if redis_url:
-        from redis import Redis
-        from rq import Queue
-
-        queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
-        jobs = [queue.enqueue(render_final_report, evaluation_id, job_timeout=JOB_TIMEOUT,
-                              job_id=f"final-report-{evaluation_id}")
-                for evaluation_id in ids]
-        return {"queued": [job.id for job in jobs], "rendered": []}
+        return {"queued": [enqueue_final(evaluation_id, redis_url) for evaluation_id in ids],
+                "rendered": []}
     for evaluation_id in ids:
         _render(evaluation_id)
     return {"queued": [], "rendered": ids}
+
+
+def enqueue_final(evaluation_id: int, redis_url: str) -> str:
+    """Queue the render of one final for an RQ worker; return the job's id."""
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+    job = queue.enqueue(render_final_report, evaluation_id, job_timeout=JOB_TIMEOUT,
+                        job_id=f"final-report-{evaluation_id}")
+    return job.id
 
 
 def render_final_report(evaluation_id: int) -> str:

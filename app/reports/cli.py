@@ -1,5 +1,5 @@
 """``arzyab report``: an evaluation's PDF, or every approved report of a cycle with the province
-comparison."""
+comparison; ``arzyab report verify FILE.pdf`` checks a file against the issued finals."""
 
 from __future__ import annotations
 
@@ -36,7 +36,22 @@ def _bytes(body: Path | bytes) -> bytes:
     return body.read_bytes() if isinstance(body, Path) else body
 
 
-@click.command("report")
+class ReportGroup(click.Group):
+    """``arzyab report ID -o FILE`` writes a report (the ``write`` command, the default);
+    ``arzyab report verify FILE`` checks one."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["write", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("report", cls=ReportGroup)
+def report_command():
+    """Write the PDF report of an evaluation or a cycle, or verify a report file."""
+
+
+@report_command.command("write")
 @click.argument("evaluation_id", required=False)
 @click.option("--cycle", "year", metavar="YEAR",
               help="Jalali year of a cycle (۱۴۰۴ or 1404): every approved evaluation of it "
@@ -46,7 +61,7 @@ def _bytes(body: Path | bytes) -> bytes:
               help="The PDF file to write (a directory with --cycle).")
 @LANG_OPTION
 @with_appcontext
-def report_command(evaluation_id, year, province, output, lang):
+def write_command(evaluation_id, year, province, output, lang):
     """Write the PDF report of EVALUATION_ID, or with --cycle the reports of a whole cycle.
 
     An approved evaluation's report is the stored final (rendered once); any other is a
@@ -96,3 +111,32 @@ def report_command(evaluation_id, year, province, output, lang):
         click.echo(_t(lang, "The report could not be rendered: %(error)s", error=str(error)),
                    err=True)
         sys.exit(1)
+
+
+@report_command.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@LANG_OPTION
+@with_appcontext
+def verify_command(file, lang):
+    """Say whether FILE is an issued final report, byte for byte, with valid signatures
+    (exit 0), or not (exit 1). Reads the database, not the network."""
+    from flask_babel import force_locale
+
+    from app.i18n import format_number
+    from app.reports.verify import verify_file
+
+    with force_locale(lang):
+        verdict = verify_file(file.read_bytes())
+    click.echo(f"{file}: {verdict.message}")
+    click.echo(f"sha256 {verdict.sha256}")
+    if verdict.facts is not None:
+        facts = verdict.facts
+        click.echo(_t(lang, "%(code)s: %(municipality)s, %(cycle)s, score %(score)s (%(band)s), "
+                            "%(date)s", code=facts.code, municipality=facts.municipality,
+                      cycle=facts.cycle, score=format_number(facts.score, 1, lang),
+                      band=facts.band or "—", date=facts.date))
+    for check in verdict.signatures:
+        state = _t(lang, "valid") if check.valid else _t(lang, "NOT valid")
+        click.echo(_t(lang, "signature %(field)s by %(name)s (%(reason)s): %(state)s",
+                      field=check.field, name=check.name, reason=check.reason, state=state))
+    sys.exit(0 if verdict.valid else 1)

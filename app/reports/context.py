@@ -51,6 +51,8 @@ TEXT_LIMIT = 4000
 RECOMMENDATION_LIMIT = 1500
 NAME_LIMIT = 200
 MAX_RECOMMENDATIONS = 60
+#: opening words of a long note kept in the criteria table (the annex prints it in full)
+NOTE_EXCERPT = 120
 #: evidence thumbnails shown per criterion (the rest are counted)
 PHOTOS_PER_CRITERION = 4
 #: best and weakest criteria listed under strengths / areas for improvement
@@ -152,6 +154,7 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
 
     units = [_unit(unit, card, answers, photos, colours, evaluation.tier_id)
              for unit in rubric.units if unit.applies(evaluation.tier_id)]
+    annex = _move_long_notes(units, answers)
     title = _("Performance evaluation report of the units of the municipality of %(name)s"
               " — year %(year)s", name=municipality.name, year=_digits(cycle.year))
     attachments = _("%(n)s photos", n=_digits(photo_count)) if photo_count else _("no attachment")
@@ -177,7 +180,33 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
         "recommendations": _recommendations(evaluation, rubric),
         "signatures": _signatures(evaluation, final),
         "copies": _copies(municipality, province),
+        "annex": annex,
     }
+
+
+def _move_long_notes(units: list[dict], answers: dict) -> list[dict]:
+    """Notes longer than REPORT_NOTE_INLINE_CHARS: the criteria table keeps their opening
+    words and a reference, the annex at the end of the report prints them in full (up to
+    NOTE_MAX_CHARS, the longest a note can be saved). Long text inside table cells is what
+    made heavy reports slow and long; plain paragraphs lay out several times faster."""
+    config = current_app.config
+    inline, longest = config["REPORT_NOTE_INLINE_CHARS"], config["NOTE_MAX_CHARS"]
+    annex = []
+    for unit in units:
+        for row in unit["criteria"]:
+            answer = answers.get(row["id"])
+            full = normalise_text(answer.note) if answer is not None else ""
+            if len(full) <= inline:
+                continue
+            number = len(annex) + 1
+            size = min(inline, NOTE_EXCERPT)
+            cut = full[:size]
+            cut = cut[:cut.rfind(" ")] if " " in cut[size // 2:] else cut
+            row["note"] = cut.rstrip() + " … " + _(
+                "(the full note is note %(n)s of the annex)", n=_digits(number))
+            annex.append({"number": number, "id": row["id"], "title": row["title"],
+                          "unit": unit["title"], "text": shorten(full, longest)})
+    return annex
 
 
 def _method(evaluation: Evaluation, rubric: Rubric, card) -> dict:

@@ -21,6 +21,11 @@ Rendering runs in a child process started by a forkserver that has WeasyPrint pr
 after that, and raises :class:`ReportError`. The PDF is written to a temporary file beside the
 target and moved into place with ``os.replace``, so a reader never sees half a file.
 
+At most ``slots`` renders run at once on the server, across processes (:mod:`.slots`); a
+render that finds none free within ``queue_wait`` seconds raises :class:`RendererBusy`.
+:class:`PdfOptions` asks for a PDF/A variant, tagging, embedded files, a page-count guard and
+signatures (applied in the child after WeasyPrint has written the PDF/A file).
+
 This module imports nothing from Flask and does not import WeasyPrint itself (the child does).
 """
 
@@ -35,10 +40,14 @@ import re
 import secrets
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
+
+from app.reports.slots import RendererBusy, render_slot
+
+__all__ = ["Attachment", "FetchPolicy", "PdfOptions", "RenderResult", "RendererBusy",
+           "ReportError", "ReportTooLong", "Slots", "render_pdf", "render_pdf_bytes"]
 
 SCHEME = "arzyab:"
 BASE_URL = "arzyab:report/"
@@ -55,6 +64,47 @@ _DATA_URL = re.compile(r"data:([a-z]+/[a-z0-9.+-]+)?((?:;[a-z0-9=.-]+)*?)(;base6
 
 class ReportError(Exception):
     """The report could not be rendered (timeout, memory, a renderer failure)."""
+
+
+class ReportTooLong(ReportError):
+    """The report has more pages than the page-count guard allows."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in the PDF (PDF/A-3 associated file)."""
+
+    name: str
+    data: bytes
+    description: str = ""
+    #: PDF/A-3's AFRelationship: Data, Source, Alternative, Supplement, Unspecified
+    relationship: str = "Data"
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    """How the PDF is written. Plain data, handed to the child process."""
+
+    #: a WeasyPrint pdf_variant such as "pdf/a-3b" (None: plain PDF)
+    variant: str | None = None
+    #: tag the PDF (structure tree) for accessibility
+    tags: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    #: refuse to write a document with more pages than this (None: no guard)
+    max_pages: int | None = None
+    #: sign with this key (an app.reports.signing.SigningKey), once per signer, in turn
+    signing: object | None = None
+    signers: tuple = ()
+
+
+@dataclass(frozen=True)
+class Slots:
+    """The per-server bound on renders at once (see app.reports.slots)."""
+
+    lock_dir: str
+    count: int = 2
+    queue_wait: float = 10.0
+    retry_after: int = 15
 
 
 class FetchRefused(ValueError):
@@ -82,6 +132,8 @@ class RenderResult:
     pages: int
     #: URLs the fetcher refused (shortened), for logs and tests
     refused: tuple[str, ...] = ()
+    #: CPU seconds the rendering child used (what the render costs, whatever the load)
+    cpu_seconds: float = 0.0
 
 
 # --- the fetcher ---------------------------------------------------------------------------------
@@ -210,8 +262,6 @@ def make_fetcher(policy: FetchPolicy):
 
 _context_lock = threading.Lock()
 _mp_context = None
-#: renders at once in this process; the others wait their turn (within their timeout)
-_slots = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 def _process_context():
@@ -231,29 +281,30 @@ def _process_context():
 
 
 def render_pdf(html: str, policy: FetchPolicy, target: str | os.PathLike, *,
-               timeout: float = 60, memory_mb: int = 1536) -> RenderResult:
+               timeout: float = 60, memory_mb: int = 1536, options: PdfOptions | None = None,
+               slots: Slots | None = None) -> RenderResult:
     """Render `html` into the PDF file `target` (written atomically).
 
-    Raises ReportError when the renderer fails, runs out of memory or exceeds `timeout`.
+    Raises RendererBusy when no render slot frees up in time, ReportTooLong past the page
+    guard, ReportError when the renderer fails, runs out of memory or exceeds `timeout`.
     """
-    started = time.monotonic()
-    if not _slots.acquire(timeout=timeout):
-        raise ReportError("the renderer is busy; try again in a minute")
-    try:
-        return _render(html, policy, Path(target),
-                       max(1.0, timeout - (time.monotonic() - started)), memory_mb)
-    finally:
-        _slots.release()
+    options = options or PdfOptions()
+    if slots is None:
+        slots = Slots(lock_dir=os.path.join(tempfile.gettempdir(), "arzyab-render-slots"),
+                      count=max(1, os.cpu_count() or 1))
+    with render_slot(slots.lock_dir, slots.count, slots.queue_wait, slots.retry_after):
+        return _render(html, policy, Path(target), timeout, memory_mb, options)
 
 
 def _render(html: str, policy: FetchPolicy, target: Path, timeout: float,
-            memory_mb: int) -> RenderResult:
+            memory_mb: int, options: PdfOptions) -> RenderResult:
     partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
     context = _process_context()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child_main, name="arzyab-report",
-        args=(html, policy, str(partial), int(timeout) + 5, memory_mb, sender), daemon=True)
+        args=(html, policy, str(partial), int(timeout) + 5, memory_mb, options, sender),
+        daemon=True)
     try:
         child.start()
     except BaseException:
@@ -270,9 +321,11 @@ def _render(html: str, policy: FetchPolicy, target: Path, timeout: float,
             child.join(5)
             raise ReportError(f"the renderer stopped (exit code {child.exitcode})") from None
         if not outcome.get("ok"):
-            raise ReportError(outcome.get("error") or "the renderer failed")
+            error = ReportTooLong if outcome.get("too_long") else ReportError
+            raise error(outcome.get("error") or "the renderer failed")
         os.replace(partial, target)
-        return RenderResult(pages=outcome["pages"], refused=tuple(outcome["refused"]))
+        return RenderResult(pages=outcome["pages"], refused=tuple(outcome["refused"]),
+                            cpu_seconds=outcome.get("cpu", 0.0))
     finally:
         if child.is_alive():
             child.kill()
@@ -289,7 +342,7 @@ def render_pdf_bytes(html: str, policy: FetchPolicy, **limits) -> tuple[bytes, R
         return target.read_bytes(), result
 
 
-def _child_main(html, policy, partial, cpu_seconds, memory_mb, sender) -> None:
+def _child_main(html, policy, partial, cpu_seconds, memory_mb, options, sender) -> None:
     """In the child: limit ourselves, render, write and fsync the file, report back."""
     import resource
 
@@ -297,10 +350,16 @@ def _child_main(html, policy, partial, cpu_seconds, memory_mb, sender) -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-        from app.reports._worker import write_pdf
+        from app.reports._worker import PageLimit, write_pdf
 
-        pages, refused = write_pdf(html, make_fetcher(policy), BASE_URL, partial)
-        sender.send({"ok": True, "pages": pages, "refused": refused})
+        try:
+            pages, refused = write_pdf(html, make_fetcher(policy), BASE_URL, partial, options)
+        except PageLimit as error:
+            sender.send({"ok": False, "too_long": True, "error": str(error)})
+            return
+        usage = resource.getrusage(resource.RUSAGE_SELF)  # a forked child starts at zero
+        sender.send({"ok": True, "pages": pages, "refused": refused,
+                     "cpu": usage.ru_utime + usage.ru_stime})
     except MemoryError:
         sender.send({"ok": False, "error": f"the report needs more than {memory_mb} MB"})
     except BaseException as error:  # noqa: BLE001 - everything goes back to the parent

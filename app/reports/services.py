@@ -1,52 +1,61 @@
 """Report use cases: the evaluation report (draft or final) and the province comparison.
 
-Drafts, submitted and returned evaluations are rendered fresh on every request, with the
-«پیش‌نویس» watermark. An approved evaluation's report is rendered once, stored under
-``DATA_DIR/reports`` and served byte-identical ever after.
+Drafts, submitted and returned evaluations are rendered with the «پیش‌نویس» watermark, and
+cached per (evaluation, version) under ``DATA_DIR/cache/drafts``: the file is named by the
+evaluation, its version and the sha256 of the rendered HTML, so any change of what the draft
+prints (an answer, a name, the date) renders anew, while repeated downloads do not. Only one
+render of an evaluation's draft runs at a time; the other requests wait and read its file.
 
-Two hashes are kept for a final (a PDF cannot print the hash of its own bytes):
+Finals live in :mod:`app.reports.finals` (frozen at the final step, rendered once from their
+snapshot, signed, PDF/A-3b); :func:`report_pdf` serves whichever the evaluation has.
 
-- the **verification code** printed in the footer is the sha256 of the report's canonical
-  content — the plain-dict context as JSON (sorted keys, UTF-8, no spaces) — which is stored
-  beside it (``StoredReport.content_json``); :func:`find_by_code` finds a report from the code
-  read off a printed copy, whose figures can then be compared with the stored content;
-- the file's own sha256 (``StoredReport.sha256``) is checked every time the file is served.
-
-Unlike most services, :func:`final_report` commits by itself: the render takes seconds and
-must not hold the database's write lock, so it renders first and then records the file in a
-short transaction of its own (a concurrent first download loses the race and serves the
-winner's file).
+Every render, draft or final, takes one of the server's render slots (``REPORT_MAX_RENDERS``
+at once across processes); a request that finds none within ``REPORT_QUEUE_SECONDS`` gets
+:class:`RendererBusy` (the views answer 503 with Retry-After).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
-import secrets
 from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from app import audit
 from app.config import ROOT
-from app.db import writing
 from app.extensions import db
 from app.i18n import normalise_text, to_latin_digits
 from app.models import Evaluation, EvaluationCycle, EvaluationStatus, Municipality, Province
 from app.reports.context import comparison_context, evaluation_context, evidence_files
+from app.reports.finals import (
+    canonical_json,
+    context_of,
+    final_html,
+    is_final,
+    issue_final,
+    normalise_code,
+    render_final,
+    signing_key,
+    snapshot_of,
+    stored_file,
+    stored_of,
+)
 from app.reports.models import StoredReport
 from app.reports.render import (
     FetchPolicy,
+    PdfOptions,
+    RendererBusy,
     RenderResult,
     ReportError,
+    ReportTooLong,
+    Slots,
     render_pdf,
     render_pdf_bytes,
 )
+from app.reports.slots import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +63,9 @@ log = logging.getLogger(__name__)
 REPORT_LOCALE = "fa"
 TEMPLATES_DIR = ROOT / "templates" / "reports"
 
-__all__ = ["ReportError", "comparison_pdf", "final_report", "find_by_code", "report_pdf"]
+__all__ = ["RendererBusy", "ReportError", "ReportTooLong", "comparison_pdf", "final_report",
+           "is_final", "normalise_code", "stored_of",
+           "find_by_code", "issue_final", "report_pdf", "stored_file"]
 
 
 def report_locale():
@@ -63,6 +74,12 @@ def report_locale():
 
 def reports_dir() -> Path:
     path = Path(current_app.config["DATA_DIR"]) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def drafts_dir() -> Path:
+    path = Path(current_app.config["DATA_DIR"]) / "cache" / "drafts"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -78,17 +95,27 @@ def fetch_policy(evaluation: Evaluation | None = None) -> FetchPolicy:
         evidence_dir=str(Path(config["DATA_DIR"]) / "evidence"))
 
 
-def _limits() -> dict:
+def limits() -> dict:
     config = current_app.config
     return {"timeout": config["REPORT_TIMEOUT"], "memory_mb": config["REPORT_MEMORY_MB"]}
 
 
-def canonical_json(context: dict) -> str:
-    return json.dumps(context, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def slots() -> Slots:
+    """This server's render slots (see app.reports.slots)."""
+    config = current_app.config
+    lock_dir = config.get("REPORT_LOCK_DIR") or str(Path(current_app.instance_path) / "locks")
+    return Slots(lock_dir=lock_dir, count=config["REPORT_MAX_RENDERS"],
+                 queue_wait=config["REPORT_QUEUE_SECONDS"],
+                 retry_after=config["REPORT_RETRY_AFTER"])
+
+
+def _draft_options() -> PdfOptions:
+    return PdfOptions(max_pages=current_app.config["REPORT_MAX_PAGES"])
 
 
 def content_code(context: dict) -> str:
-    """The verification code of a report: sha256 of its canonical content."""
+    """sha256 of a context's canonical JSON (the verification code of finals issued before
+    snapshots; kept so that their printed codes still resolve)."""
     return hashlib.sha256(canonical_json(context).encode("utf-8")).hexdigest()
 
 
@@ -105,95 +132,69 @@ def report_filename(evaluation: Evaluation) -> str:
 # --- the evaluation report ---------------------------------------------------------------------
 
 def evaluation_html(evaluation: Evaluation) -> tuple[str, dict]:
-    """(HTML, context) of the evaluation report; a final carries its verification code."""
+    """(HTML, context) of the evaluation report as it prints: a final's from its frozen
+    snapshot (with its verification code and QR code), a draft's from the live data."""
+    snapshot = snapshot_of(evaluation.id) if is_final(evaluation) else None
+    if snapshot is not None:
+        context = context_of(snapshot)
+        return final_html(context, signed=signing_key() is not None), context
     with report_locale():
         context = evaluation_context(evaluation)
-        code = content_code(context) if context["final"] else None
-        html = render_template("reports/evaluation.html", doc=context, verification=code)
+        html = render_template("reports/evaluation.html", doc=context, verification=None)
     return html, context
 
 
 def report_pdf(evaluation: Evaluation, *, user=None) -> tuple[Path | bytes, str]:
     """The evaluation's PDF and its download name.
 
-    Approved: the path of the stored final (issued on first call). Otherwise: fresh bytes of
-    a watermarked draft. Raises ReportError when rendering fails.
+    Final: the path of the stored file (rendered from its snapshot on first call if that has
+    not happened yet). Otherwise: the bytes of a watermarked draft, from the draft cache.
+    Raises RendererBusy, ReportTooLong or ReportError when rendering fails.
     """
     filename = report_filename(evaluation)
-    if evaluation.status == EvaluationStatus.APPROVED:
+    if is_final(evaluation):
         return stored_file(final_report(evaluation, user=user)), filename
-    html, _context = evaluation_html(evaluation)
-    pdf, result = render_pdf_bytes(html, fetch_policy(evaluation), **_limits())
-    _log_refused(evaluation.id, result)
-    return pdf, filename
+    return draft_pdf(evaluation), filename
 
 
 def final_report(evaluation: Evaluation, *, user=None) -> StoredReport:
-    """The stored final report of an approved evaluation, rendering it the first time."""
-    if evaluation.status != EvaluationStatus.APPROVED:
-        raise ValueError("only an approved evaluation has a final report")
-    stored = _stored(evaluation.id)
-    if stored is not None:
-        return stored
-    evaluation_id, version = evaluation.id, evaluation.version
-    html, context = evaluation_html(evaluation)
-    content = canonical_json(context)
-    path = reports_dir() / f"{evaluation_id:06d}-{secrets.token_hex(8)}.pdf"
-    result = render_pdf(html, fetch_policy(evaluation), path, **_limits())
-    _log_refused(evaluation_id, result)
-    data = path.read_bytes()
-    try:
-        with writing():
-            stored = _stored(evaluation_id)
-            if stored is not None:  # issued by someone else meanwhile: theirs stands
-                path.unlink(missing_ok=True)
-                return stored
-            stored = StoredReport(
-                evaluation_id=evaluation_id, file_name=path.name,
-                sha256=hashlib.sha256(data).hexdigest(),
-                content_sha256=hashlib.sha256(content.encode("utf-8")).hexdigest(),
-                content_json=content, size_bytes=len(data), pages=result.pages,
-                evaluation_version=version, created_by_id=getattr(user, "id", None))
-            db.session.add(stored)
-            db.session.flush()
-            audit.record("report.issue", "evaluation", evaluation_id, user=user,
-                         evaluation=db.session.get(Evaluation, evaluation_id),
-                         file=stored.file_name, sha256=stored.sha256,
-                         code=stored.content_sha256, pages=stored.pages)
-    except IntegrityError:
-        path.unlink(missing_ok=True)
-        stored = _stored(evaluation_id)
-        if stored is None:
-            raise
-    return stored
+    """The stored final of a final evaluation, rendered from its snapshot the first time."""
+    if not is_final(evaluation):
+        raise ValueError("only a final evaluation has a final report")
+    return stored_of(evaluation.id) or render_final(evaluation, user=user)
 
 
-def stored_file(stored: StoredReport) -> Path:
-    """The stored PDF's path, after checking its bytes still match the recorded sha256."""
-    path = reports_dir() / stored.file_name
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise ReportError(f"the stored report {stored.file_name} is missing") from None
-    if hashlib.sha256(data).hexdigest() != stored.sha256:
-        raise ReportError(f"the stored report {stored.file_name} does not match its sha256")
-    return path
+def draft_pdf(evaluation: Evaluation) -> bytes:
+    """A watermarked draft, from the cache when nothing it prints has changed."""
+    html, _context = evaluation_html(evaluation)
+    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()[:16]
+    prefix = f"e{evaluation.id:06d}-"
+    cached = drafts_dir() / f"{prefix}v{evaluation.version}-{digest}.pdf"
+    config = current_app.config
+    if cached.is_file():
+        return cached.read_bytes()
+    with exclusive(slots().lock_dir, f"draft-{evaluation.id}", config["REPORT_QUEUE_SECONDS"],
+                   config["REPORT_RETRY_AFTER"]):
+        if cached.is_file():  # rendered by the request we waited for
+            return cached.read_bytes()
+        result = render_pdf(html, fetch_policy(evaluation), cached, options=_draft_options(),
+                            slots=slots(), **limits())
+        log_refused(evaluation.id, result)
+        for stale in drafts_dir().glob(f"{prefix}*.pdf"):
+            if stale != cached:
+                stale.unlink(missing_ok=True)
+        return cached.read_bytes()
 
 
 def find_by_code(code: str) -> StoredReport | None:
-    """The final report whose footer prints verification code `code`."""
+    """The final issued before snapshots whose footer prints the 64-hex code `code`."""
     code = to_latin_digits(normalise_text(code)).lower()
     if not re.fullmatch(r"[0-9a-f]{64}", code):
         return None
     return db.session.scalar(select(StoredReport).where(StoredReport.content_sha256 == code))
 
 
-def _stored(evaluation_id: int) -> StoredReport | None:
-    return db.session.scalar(select(StoredReport).where(
-        StoredReport.evaluation_id == evaluation_id))
-
-
-def _log_refused(evaluation_id: int | str, result: RenderResult) -> None:
+def log_refused(evaluation_id: int | str, result: RenderResult) -> None:
     if result.refused:
         log.warning("report %s: the renderer refused %s", evaluation_id,
                     "; ".join(result.refused))
@@ -229,8 +230,9 @@ def comparison_html(cycle: EvaluationCycle, province: Province) -> tuple[str, di
 def comparison_pdf(cycle: EvaluationCycle, province: Province) -> tuple[bytes, str]:
     """The province comparison of a cycle, rendered fresh (it changes as approvals come in)."""
     html, _context = comparison_html(cycle, province)
-    pdf, result = render_pdf_bytes(html, fetch_policy(), **_limits())
-    _log_refused(f"comparison {cycle.year}", result)
+    pdf, result = render_pdf_bytes(html, fetch_policy(), options=_draft_options(),
+                                   slots=slots(), **limits())
+    log_refused(f"comparison {cycle.year}", result)
     return pdf, f"arzyab-{cycle.year}-{_safe_name(province.name)}-comparison.pdf"
 
 

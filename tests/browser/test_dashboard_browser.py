@@ -44,7 +44,7 @@ def _names(page) -> list[str]:
 
 def _download(page, selector: str, timeout: float = 30_000):
     with page.expect_download(timeout=timeout) as info:
-        page.click(selector, timeout=timeout)  # the click waits for the response to start
+        page.click(selector, timeout=timeout)  # a ZIP of finals may render them first
     download = info.value
     assert download.failure() is None
     return download.suggested_filename, download.path().read_bytes()

@@ -91,8 +91,8 @@ def test_rendered_html_has_every_section_in_persian(dastjerd):
                    "مستندات", "ملاحظات", "امتیاز تعدیل‌شده", "امتیاز خام", "رتبه در رده",
                    "تغییر نسبت به ۱۴۰۳", "مدیریت پسماند و نخاله", "مریم بختیاری", "کد تصدیق"):
         assert phrase in html, phrase
-    # the final carries its verification code and no watermark
-    assert services.content_code(context) in html
+    # the final (from its snapshot) carries its verification code, its QR code, no watermark
+    assert context["verification"]["display"] in html and '<svg viewBox=' in html
     assert 'class="watermark"' not in html
     # every number a reader sees is in Persian digits
     visible = _visible_text(html)
@@ -121,7 +121,12 @@ def test_inspector_text_is_escaped_and_shortened_and_drafts_are_watermarked(demo
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;&lt;script&gt;" in html
     note = next(row["note"] for unit in context["units"] for row in unit["criteria"]
                 if row["id"] == answer.criterion_id)
-    assert len(note) < NOTE_LIMIT + 60 and note.endswith("[کوتاه شده است؛ متن کامل در ارزیاب]")
+    # the table keeps the opening words; the annex prints the note, cut at the most a note
+    # can be saved (longer text can only come from outside the app) with a marker saying so
+    assert len(note) < NOTE_LIMIT and note.endswith("(متن کامل: یادداشت ۱ پیوست)")
+    (annexed,) = context["annex"]
+    assert annexed["text"].endswith("[کوتاه شده است؛ متن کامل در ارزیاب]")
+    assert len(annexed["text"]) < 4000 + 60
     assert 'class="watermark"' in html and ">پیش‌نویس</div>" in html
     assert "کد تصدیق" not in html
     assert not context["final"] and context["letterhead"]["number"] == ""

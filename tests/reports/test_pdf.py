@@ -17,7 +17,7 @@ from app.evidence.services import store_photo
 from app.extensions import db
 from app.i18n import persian_digits
 from app.models import AuditEvent, User
-from app.reports import services
+from app.reports import finals, services
 from app.reports.models import StoredReport
 from app.reports.render import FetchPolicy, ReportError, render_pdf
 from tests.helpers import login
@@ -59,10 +59,12 @@ def test_final_report_of_dastjerd_is_issued_once_and_served_byte_identical(
         stored = db.session.scalar(select(StoredReport))
         assert db.session.scalar(select(func.count(StoredReport.id))) == 1
         assert stored.evaluation_id == evaluation_id
-        assert services.find_by_code(stored.content_sha256.upper()) == stored
+        snapshot = finals.snapshot_of(evaluation_id)
+        assert stored.content_sha256 == snapshot.content_sha256
+        assert finals.snapshot_by_code(snapshot.code.lower()) == snapshot
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "report.issue")) == 1
-        code, pages = stored.content_sha256, stored.pages
+            AuditEvent.action == "report.render")) == 1
+        code, pages = finals.display_code(snapshot.code), stored.pages
 
     assert 5 <= pdf_pages(pdf) == pages <= 12
     fonts = pdf_fonts(pdf)
