@@ -42,6 +42,16 @@ UNREADABLE = i18n._l("The request holds text that cannot be read (a broken or ha
                      "character). Remove it and try again; nothing was saved.")
 
 
+class ServiceError(Exception):
+    """A use case refused; `message` is translated for the user, `status` the HTTP code."""
+
+    def __init__(self, message: str, status: int = 400, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.details = details or {}
+
+
 class UnreadableText(BadRequest):
     """Bytes that are not UTF-8, or lone surrogates, somewhere in the request."""
 

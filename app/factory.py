@@ -118,9 +118,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.authoring.views import bp as authoring_bp
     from app.dashboard.views import bp as dashboard_bp
+    from app.declarations.views import bp as declarations_bp
     from app.evaluations.views import bp as evaluations_bp
     from app.evidence.views import bp as evidence_bp
     from app.main.views import bp as main_bp
+    from app.portal.views import bp as portal_bp
+    from app.recommendations.views import bp as recommendations_bp
     from app.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
@@ -130,6 +133,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(declarations_bp)
+    app.register_blueprint(recommendations_bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(reports_bp)
 
 
@@ -149,9 +155,15 @@ def _register_templates(app: Flask) -> None:
         jdatetime=lambda v: i18n.jalali_datetime(v, lang()),
     )
 
+    from app import access, workflow
     from app.rubric.formula import say_profile
 
     app.jinja_env.globals["say_profile"] = say_profile
+    # the workflow's titles and who may do what, for every page (app/workflow.py, app/access.py)
+    app.jinja_env.globals["state_title"] = workflow.title
+    app.jinja_env.globals["final_state"] = workflow.is_final_state
+    app.jinja_env.globals["may_answer"] = lambda e: access.may_answer(current_user, e)
+    app.jinja_env.globals["may_see_dashboard"] = lambda: access.may_see_dashboard(current_user)
 
     @app.context_processor
     def _globals():

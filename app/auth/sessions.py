@@ -7,7 +7,7 @@ server, the moment its row is ended; a copy of the cookie is worth nothing after
 - Logging out ends every session of the user, on every device (:func:`log_out`).
 - Changing one's password ends every other session (:func:`renew_after_password_change`).
 - An admin's password reset, a change of roles, province or active flag ends all of the
-  user's sessions (:func:`end_all`, called by ``app.admin.services``).
+  user's sessions (:func:`end_all`, called by ``app.admin.users.services``).
 - "Keep me logged in" is a cookie ``selector.validator`` tied to one row: valid for
   ``REMEMBER_DAYS`` after its last use, replaced by a new one each time it logs the device
   back in, stored only as a hash. A replaced cookie used again later than a few seconds after

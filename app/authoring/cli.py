@@ -108,11 +108,10 @@ def _list_pinned(old: Path, lang: str) -> None:
         return
     click.echo(_t(lang, "Open evaluations on version %(label)s (they keep it; these changes "
                         "do not reach them):", label=shown_label))
-    gettext = translator(lang).gettext
-    statuses = {"draft": gettext("Draft"), "submitted": gettext("Submitted"),
-                "returned": gettext("Returned for changes")}
+    from app import workflow
+
     for evaluation in pinned:
         year = evaluation.cycle.year
         click.echo(f"  - {evaluation.municipality.name} "
                    f"{persian_digits(year) if lang == 'fa' else year} "
-                   f"({statuses.get(evaluation.status, evaluation.status)})")
+                   f"({workflow.title(evaluation.state, lang)})")

@@ -4,21 +4,25 @@ from app.models.audit import AuditEvent
 from app.models.evaluations import (
     Answer,
     Assignment,
+    Declaration,
     Evaluation,
     EvaluationCycle,
     EvaluationStatus,
     Evidence,
+    FollowUp,
     Recommendation,
+    RecommendationResponse,
     SaveReceipt,
     UnitResult,
 )
 from app.models.places import Municipality, Province
 from app.models.rubrics import RubricVersion
 from app.models.sessions import UserSession
-from app.models.users import ROLES, User
+from app.models.users import MUNICIPALITY_ROLES, PROVINCE_ROLES, ROLES, User
 
 __all__ = [
-    "ROLES", "Answer", "Assignment", "AuditEvent", "Evaluation", "EvaluationCycle",
-    "EvaluationStatus", "Evidence", "Municipality", "Province", "Recommendation",
-    "RubricVersion", "SaveReceipt", "UnitResult", "User", "UserSession",
+    "MUNICIPALITY_ROLES", "PROVINCE_ROLES", "ROLES", "Answer", "Assignment", "AuditEvent",
+    "Declaration", "Evaluation", "EvaluationCycle", "EvaluationStatus", "Evidence", "FollowUp",
+    "Municipality", "Province", "Recommendation", "RecommendationResponse", "RubricVersion",
+    "SaveReceipt", "UnitResult", "User", "UserSession",
 ]

@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import workflow
 from app.evaluations.services import rubric_for, scorecard
 from app.extensions import db
 from app.i18n import (
@@ -34,7 +35,6 @@ from app.i18n import (
 from app.models import (
     Evaluation,
     EvaluationCycle,
-    EvaluationStatus,
     Evidence,
     Municipality,
     Recommendation,
@@ -103,12 +103,6 @@ def _delta(now: float | None, before: float | None) -> float | None:
     return round(now - before, 1)
 
 
-def status_title(status: str) -> str:
-    return {EvaluationStatus.DRAFT: _("Draft"), EvaluationStatus.SUBMITTED: _("Submitted"),
-            EvaluationStatus.RETURNED: _("Returned for changes"),
-            EvaluationStatus.APPROVED: _("Approved")}.get(status, str(status))
-
-
 def rubric_colours(rubric: Rubric) -> dict[str, str]:
     return charts.band_colours((band.min, band.label) for band in rubric.bands)
 
@@ -145,9 +139,9 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
     colours = rubric_colours(rubric)
     municipality, cycle = evaluation.municipality, evaluation.cycle
     province = municipality.province.name
-    final = evaluation.status == EvaluationStatus.APPROVED
-    # a final is dated the day it was approved; a draft the day it is printed (Tehran time)
-    issued = evaluation.approved_at if final and evaluation.approved_at else (today or utcnow())
+    final = workflow.is_final(evaluation)
+    # a final is dated the day it was signed off; a draft the day it is printed (Tehran time)
+    issued = evaluation.signed_at if final and evaluation.signed_at else (today or utcnow())
     photos = _photos(evaluation)
     photo_count = sum(len(items) for items in photos.values())
     answers = {answer.criterion_id: answer for answer in evaluation.answers}
@@ -162,8 +156,8 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
         "kind": "evaluation",
         "evaluation_id": evaluation.id,
         "final": final,
-        "status": str(evaluation.status),
-        "status_title": status_title(evaluation.status),
+        "status": workflow.state_of(evaluation),
+        "status_title": workflow.title(workflow.state_of(evaluation)),
         "title": title,
         "letterhead": letterhead(province, number=evaluation.report_number, date=issued,
                                  attachments=attachments),
@@ -273,7 +267,7 @@ def _summary(evaluation: Evaluation, card, rubric: Rubric, tier, colours, units)
 
 
 def _rank(evaluation: Evaluation, score: float | None, tier_title: str) -> dict | None:
-    """Place among the province's approved evaluations of the same tier in the cycle."""
+    """Place among the province's finals of the same tier in the cycle."""
     if score is None:
         return None
     rows = db.session.execute(
@@ -281,7 +275,7 @@ def _rank(evaluation: Evaluation, score: float | None, tier_title: str) -> dict 
             Evaluation.cycle_id == evaluation.cycle_id,
             Municipality.province_id == evaluation.municipality.province_id,
             Evaluation.tier_id == evaluation.tier_id,
-            Evaluation.status == EvaluationStatus.APPROVED,
+            workflow.final_condition(),
             Evaluation.score.is_not(None))).all()
     scores = {row.id: row.score for row in rows}
     scores[evaluation.id] = score
@@ -290,12 +284,12 @@ def _rank(evaluation: Evaluation, score: float | None, tier_title: str) -> dict 
 
 
 def previous_evaluation(evaluation: Evaluation) -> Evaluation | None:
-    """The same municipality's latest approved evaluation of an earlier cycle."""
+    """The same municipality's latest final of an earlier cycle."""
     return db.session.scalar(
         select(Evaluation).join(EvaluationCycle).where(
             Evaluation.municipality_id == evaluation.municipality_id,
             EvaluationCycle.year < evaluation.cycle.year,
-            Evaluation.status == EvaluationStatus.APPROVED)
+            workflow.final_condition())
         .order_by(EvaluationCycle.year.desc()).limit(1))
 
 
@@ -472,13 +466,20 @@ def _recommendations(evaluation: Evaluation, rubric: Rubric) -> list[dict]:
 
 
 def _signatures(evaluation: Evaluation, final: bool) -> list[dict]:
+    """Inspectors, the reviewer who approved the content, and the director-general who
+    signed it off (names only on a final; blank lines to sign on a draft)."""
     signatures = [{"role": _("Inspector"), "name": name}
                   for name in _people(evaluation, "inspector")]
-    signatures += [{"role": _("Reviewer"), "name": name}
-                   for name in _people(evaluation, "reviewer")]
     approver = evaluation.approved_by if final else None
+    if approver is not None:
+        signatures.append({"role": _("Content approved by the reviewer"),
+                           "name": shorten(approver.display_name, NAME_LIMIT)})
+    else:
+        signatures += [{"role": _("Reviewer"), "name": name}
+                       for name in _people(evaluation, "reviewer")]
+    signer = evaluation.signed_by if final else None
     signatures.append({"role": _("Approved by the Director-General of Urban Affairs"),
-                       "name": shorten(approver.display_name, NAME_LIMIT) if approver else ""})
+                       "name": shorten(signer.display_name, NAME_LIMIT) if signer else ""})
     return signatures
 
 
@@ -505,16 +506,16 @@ def comparison_context(cycle: EvaluationCycle, province, *, today: dt.date | Non
                        ) -> dict:
     """Ranking within each tier, municipality × unit scores, change since the previous cycle.
 
-    Only approved evaluations are compared; the others are listed as pending.
+    Only finals (signed off) are compared; the others are listed as pending.
     """
     evaluations = list(db.session.scalars(
         select(Evaluation).join(Municipality).where(
             Evaluation.cycle_id == cycle.id, Municipality.province_id == province.id)
         .options(selectinload(Evaluation.municipality), selectinload(Evaluation.unit_results))
         .order_by(Municipality.name)))
-    approved = [e for e in evaluations if e.status == EvaluationStatus.APPROVED]
-    pending = [{"name": e.municipality.name, "status": status_title(e.status)}
-               for e in evaluations if e.status != EvaluationStatus.APPROVED]
+    approved = [e for e in evaluations if workflow.is_final(e)]
+    pending = [{"name": e.municipality.name, "status": workflow.title(e.state)}
+               for e in evaluations if not workflow.is_final(e)]
     evaluated_towns = {e.municipality_id for e in evaluations}
     missing = [m.name for m in province.municipalities if m.id not in evaluated_towns]
 
