@@ -379,15 +379,18 @@ REACH = {
 PUBLIC_ENDPOINTS = {"static": "public", "font": "public", "admin.static": "public"}
 
 
-def _enforce(rule: str) -> None:
+def _enforce(rule: str):
+    """None when the current user may reach a route under `rule`; else the answer: the
+    login page (or a 401 in JSON) for nobody logged in, 403 for anyone else."""
     from app.extensions import login_manager
 
     if rule == "public":
-        return
+        return None
     if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
+        return login_manager.unauthorized()
     if not REACH[rule](current_user):
         abort(403)
+    return None
 
 
 def route(rule: str):
@@ -398,7 +401,9 @@ def route(rule: str):
     def decorator(view):
         @wraps(view)
         def guarded(*args, **kwargs):
-            _enforce(rule)
+            refused = _enforce(rule)
+            if refused is not None:
+                return refused
             return view(*args, **kwargs)
 
         guarded.access_rule = rule

@@ -125,7 +125,8 @@ class Evaluation(db.Model):
     unit_results: Mapped[list[UnitResult]] = relationship(back_populates="evaluation",
                                                           cascade="all, delete-orphan")
     recommendations: Mapped[list[Recommendation]] = relationship(
-        cascade="all, delete-orphan", order_by="Recommendation.position")
+        back_populates="evaluation", cascade="all, delete-orphan",
+        order_by="Recommendation.position")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -274,6 +275,8 @@ class Recommendation(db.Model):
     deadline: Mapped[object | None] = mapped_column(Date)
     #: order on the report
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="recommendations")
 
 
 class RecommendationResponse(db.Model):
