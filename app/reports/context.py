@@ -172,6 +172,8 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
         "gates": _gates(card, rubric),
         "highlights": _highlights(card, rubric, evaluation),
         "recommendations": _recommendations(evaluation, rubric),
+        "declarations": _declarations(evaluation),
+        "follow_up": _follow_up(evaluation),
         "signatures": _signatures(evaluation, final),
         "copies": _copies(municipality, province),
         "annex": annex,
@@ -463,6 +465,69 @@ def _recommendations(evaluation: Evaluation, rubric: Rubric) -> list[dict]:
                       "deadline": _date(row.deadline),
                       "unit": unit.title if unit else ""})
     return items
+
+
+def _declarations(evaluation: Evaluation) -> dict | None:
+    """The municipality's self-declaration beside the inspectors' verified values, and the
+    share confirmed; None when the rubric has the municipality declare nothing here."""
+    from app.declarations import services as declarations
+
+    rows = declarations.rows(evaluation, _lang())
+    if not rows:
+        return None
+    summary = declarations.summary(evaluation)
+    verdicts = {declarations.CONFIRMED: _("Confirmed"), declarations.CORRECTED: _("Corrected"),
+                declarations.PENDING: _("Not verified"),
+                declarations.MISSING: _("Not declared")}
+    items = [{"id": row.criterion.id, "title": row.criterion.title,
+              "declared": shorten(row.declared_text, NAME_LIMIT) or "—",
+              "verified": shorten(row.verified_text, NAME_LIMIT) or "—",
+              "verdict": row.verdict, "verdict_title": verdicts[row.verdict],
+              "reason": shorten(row.declaration.correction_reason
+                                if row.declaration is not None
+                                and row.verdict == declarations.CORRECTED else "", NOTE_LIMIT)}
+             for row in rows]
+    share = (_("%(share)s%% confirmed", share=_number(summary["share"]))
+             if summary["share"] is not None else "")
+    return {"rows": items, "criteria": summary["criteria"], "declared": summary["declared"],
+            "verified": summary["verified"], "confirmed": summary["confirmed"],
+            "corrected": summary["corrected"], "share": summary["share"],
+            "share_text": share,
+            "counts": _("%(confirmed)s of %(verified)s verified values",
+                        confirmed=_digits(summary["confirmed"]),
+                        verified=_digits(summary["verified"]))}
+
+
+def _follow_up(evaluation: Evaluation) -> dict | None:
+    """«پیگیری توصیه‌های دوره پیشین»: the previous final's recommendations, the municipality's
+    latest answer on each and this evaluation's inspectors' finding; None without an earlier
+    final."""
+    from app.recommendations import services as recommendations
+
+    carried = recommendations.carried_over(evaluation)
+    before = carried["previous"]
+    if before is None or not carried["items"]:
+        return None
+    items = []
+    for item in carried["items"][:MAX_RECOMMENDATIONS]:
+        recommendation, response, finding = (item["recommendation"], item["response"],
+                                             item["finding"])
+        items.append({
+            "text": shorten(recommendation.text, RECOMMENDATION_LIMIT), "unit": item["unit"],
+            "responsible": shorten(recommendation.responsible, NAME_LIMIT),
+            "deadline": _date(recommendation.deadline),
+            "answer": shorten(response.action_taken, NOTE_LIMIT) if response else "",
+            "progress": _digits(response.progress) if response else "",
+            "acted_on": _date(response.acted_on) if response and response.acted_on else "",
+            "outcome": item["outcome"] or "", "outcome_title": item["outcome_title"]
+            or _("Not followed up yet"),
+            "note": shorten(finding.note, NOTE_LIMIT) if finding else "",
+            "overdue": item["overdue"]})
+    done = sum(1 for i in items if i["outcome"] == "done")
+    return {"year": _digits(before.cycle.year), "number": before.report_number or "",
+            "rows": items,
+            "done": _("%(n)s of %(total)s carried out", n=_digits(done),
+                      total=_digits(len(items)))}
 
 
 def _signatures(evaluation: Evaluation, final: bool) -> list[dict]:
