@@ -19,7 +19,7 @@ class RecommendationRow(Form):
     """One recommendation (a sub-form: the CSRF token belongs to the outer form). Its unit
     lets the next cycle's inspector meet it on that unit's page."""
 
-    unit_id = SelectField(_l("Unit"), choices=[], validate_choice=True)
+    unit_id = SelectField(_l("Unit"), choices=[], default="", validate_choice=True)
     text = PersianStringField(_l("Recommendation"), validators=[Optional(), Length(max=1000)])
     responsible = PersianStringField(_l("Responsible"), validators=[Optional(), Length(max=200)])
     deadline = PersianStringField(_l("Deadline"), validators=[Optional(), Length(max=20),
