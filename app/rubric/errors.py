@@ -284,7 +284,8 @@ CATALOGUE: dict[str, Entry] = _entries(
                          "none")}),
     Entry("A016", N_("criterion «%(id)s» is not observed at several sites, so its answer "
                      "cannot give «samples»"),
-          {"default": N_("give its value instead")}),
+          {"default": N_("give its value instead"),
+           "inputs": N_("give its inputs instead: {inputs: {…}}")}),
     Entry("A017", N_("sample number %(number)s of criterion «%(id)s» must give a «site» (the "
                      "place observed) and a «value»"),
           {"default": N_("write each sample as «{site: …, value: …}»")}),
@@ -306,12 +307,13 @@ CATALOGUE: dict[str, Entry] = _entries(
                          "of three (۱٬۲۰۰) or without a separator")}),
     Entry("A024", N_("the answer %(value)s to criterion «%(id)s» is too large"),
           {"default": N_("check the number of digits")}),
+    Entry("A025", N_("at the site «%(site)s» of criterion «%(id)s»: %(problem)s")),
     # worked examples (scored by app.rubric.examples)
     Entry("X001", N_("example «%(name)s»: no tier of the rubric matches its municipality"),
           {"default": N_("give the example's municipality a «tier», or a grade or population "
                          "that a tier covers")}),
-    Entry("X002", N_("example «%(name)s»: the answer for «%(id)s» is not accepted (an unknown "
-                     "criterion, or a value the criterion does not allow)"),
+    Entry("X002", N_("example «%(name)s»: the answer for «%(id)s» is not accepted: "
+                     "%(problem)s"),
           {"default": N_("check the criterion id and the value against the rubric")}),
     Entry("X003", N_("example «%(name)s» expects the score %(expected)s, but it scores "
                      "%(got)s"),
@@ -457,6 +459,8 @@ def _clean(value: object) -> str:
 
 
 def _param(value: object, gettext, lang: str) -> str:
+    if isinstance(value, RubricProblem):  # a problem inside another (a sample's, an example's)
+        return _render_message(value, lang)[0]
     if isinstance(value, Where):
         return value.render(gettext, lang)
     if isinstance(value, Term):

@@ -49,12 +49,16 @@ class AnswerError(ValueError):
     """
 
     def __init__(self, code: str, params: Mapping[str, object], part: str | None = None,
-                 hint_params: Mapping[str, object] | None = None):
+                 hint_params: Mapping[str, object] | None = None, *, hint: str = "default",
+                 index: int | None = None):
         self.code = code
         self.params = dict(params)
         self.part = part
         self.hint_params = dict(hint_params or {})
+        self.hint = hint
+        #: which item of a list part (a sample, 0-based) is wrong, when one is
+        self.index = index
         super().__init__(code)
 
     def problem(self, line: int = 0, col: int = 0) -> RubricProblem:
-        return RubricProblem(self.code, line, col, self.params, self.hint_params)
+        return RubricProblem(self.code, line, col, self.params, self.hint_params, self.hint)

@@ -101,7 +101,8 @@ class CriterionType:
         if criterion.samples is not None:
             return {"samples": self._read_samples(criterion, parts)}
         if "samples" in parts and parts["samples"] is not None:
-            raise AnswerError("A016", {"id": criterion.id}, "samples")
+            raise AnswerError("A016", {"id": criterion.id}, "samples",
+                              hint="inputs" if criterion.computed else "default")
         if "inputs" in parts and parts["inputs"] is not None:
             raise AnswerError("A010", {"id": criterion.id}, "inputs")
         return {"value": self.read_value(criterion, parts.get("value"))}
@@ -123,13 +124,22 @@ class CriterionType:
         samples = []
         for number, row in enumerate(rows, start=1):
             if not isinstance(row, dict) or set(row) - {"site", "value"}:
-                raise AnswerError("A017", {"id": criterion.id, "number": number}, "samples")
+                raise AnswerError("A017", {"id": criterion.id, "number": number}, "samples",
+                                  index=number - 1)
             site = "" if row.get("site") is None else normalise_text(str(row["site"]))
             if not site or len(site) > MAX_SITE:
-                raise AnswerError("A017", {"id": criterion.id, "number": number}, "samples")
-            value = self.read_value(criterion, row.get("value"))
+                raise AnswerError("A017", {"id": criterion.id, "number": number}, "samples",
+                                  index=number - 1)
+            try:
+                value = self.read_value(criterion, row.get("value"))
+            except AnswerError as error:
+                # the sample's own problem, said at that sample and naming its site
+                raise AnswerError("A025", {"id": criterion.id, "site": site,
+                                           "problem": error.problem()}, "samples",
+                                  index=number - 1) from None
             if value is None:
-                raise AnswerError("A020", {"id": criterion.id, "site": site}, "samples")
+                raise AnswerError("A020", {"id": criterion.id, "site": site}, "samples",
+                                  index=number - 1)
             samples.append(Sample(site, value))
         return tuple(samples)
 

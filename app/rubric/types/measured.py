@@ -286,7 +286,7 @@ class NumberType(CriterionType):
         if not is_empty(parts.get("value")):
             raise AnswerError("A013", {"id": criterion.id}, "value")
         if parts.get("samples") is not None:
-            raise AnswerError("A016", {"id": criterion.id}, "samples")
+            raise AnswerError("A016", {"id": criterion.id}, "samples", hint="inputs")
         given = parts.get("inputs")
         if given is None:
             return {}
