@@ -4,8 +4,6 @@ right hint for a computed criterion, a bad sample told at its own line with its 
 
 from __future__ import annotations
 
-import pytest
-
 from app.rubric import check_answers, check_rubric, format_problem, load_rubric
 from app.rubric.examples import check_examples
 
