@@ -33,7 +33,7 @@ from app.authoring.diff import describe_all, diff_rubrics
 from app.authoring.forms import DraftForm
 from app.db import writing
 from app.extensions import db
-from app.i18n import _, current_lang, persian_digits
+from app.i18n import _, current_lang, digits
 from app.models import RubricVersion, User
 from app.rubric import RubricError, RubricProblem
 from app.scoring import score
@@ -158,7 +158,7 @@ def check_or_publish():
 
 def _label(label: str) -> str:
     """A version label as the pages show it (Persian digits in Persian)."""
-    return persian_digits(label) if current_lang() == "fa" else label
+    return digits(label)
 
 
 def _check(text: str | bytes, filename: str, shown: str | None = None) -> drafts.Draft:

@@ -476,13 +476,29 @@ class NumberType(CriterionType):
         return {f"_in_{item.name}": self.field_text(criterion, inputs.get(item.name), lang)
                 for item in criterion.inputs}
 
-    def client_spec(self, criterion, tier_id):
-        spec = super().client_spec(criterion, tier_id)
+    def client_spec(self, criterion, tier_id, reference=None):
+        spec = super().client_spec(criterion, tier_id, reference)
         spec["unit"] = self.unit_sign(criterion)
+        spec["read"] = {"min": criterion.minimum, "max": criterion.maximum,
+                        "percent": self.percent and not criterion.computed,
+                        "largest": LARGEST}
         if criterion.computed:
             spec["inputs"] = [item.name for item in criterion.inputs]
             spec["formula"] = criterion.formula.tree
         return spec
+
+    def client_rule(self, criterion, tier_id, own_tier):
+        if criterion.brackets is not None:
+            steps = criterion.brackets_for(tier_id)
+            if steps is None and own_tier is not None:
+                steps = criterion.brackets_for(own_tier)
+            return {"brackets": [[b.bound, b.fraction] for b in steps or ()],
+                    "kind": criterion.bracket_kind}
+        target = criterion.target_for(tier_id)
+        floor = criterion.floor_for(tier_id)
+        if target is None and own_tier is not None and criterion.target is not None:
+            target, floor = criterion.target_for(own_tier), criterion.floor_for(own_tier)
+        return {"target": target, "floor": floor, "better": criterion.better}
 
     # --- words ------------------------------------------------------------------------------
 
