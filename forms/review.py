@@ -4,7 +4,13 @@ from wtforms import FieldList, Form, FormField
 from wtforms.validators import Length, Optional
 
 from app.i18n import _l, parse_jalali_date
-from forms.base import BaseForm, PersianStringField, PersianTextAreaField, jalali_date_text
+from forms.base import (
+    BaseForm,
+    JalaliDateField,
+    PersianStringField,
+    PersianTextAreaField,
+    jalali_date_text,
+)
 
 ROWS = 6
 
@@ -16,6 +22,12 @@ class RecommendationRow(Form):
     responsible = PersianStringField(_l("Responsible"), validators=[Optional(), Length(max=200)])
     deadline = PersianStringField(_l("Deadline"), validators=[Optional(), Length(max=20),
                                                               jalali_date_text])
+
+
+class VisitDateForm(BaseForm):
+    """The day of the site visit (the inspectors' form, beside the evaluation's header)."""
+
+    visit_date = JalaliDateField(_l("Date of the site visit"), validators=[Optional()])
 
 
 class ReportTextsForm(BaseForm):

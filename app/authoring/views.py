@@ -32,6 +32,7 @@ from app.authoring import bidi, drafts, services
 from app.authoring.diff import describe_all, diff_rubrics
 from app.authoring.forms import DraftForm
 from app.db import writing
+from app.evaluations import page
 from app.extensions import db
 from app.i18n import _, current_lang, digits
 from app.models import RubricVersion, User
@@ -269,4 +270,4 @@ def _draw_preview(rubric, tier_id: str) -> Markup:
         evaluation=SimpleNamespace(tier_id=tier_id), card=score(rubric, tier_id, {}),
         form=form_class(formdata=None, meta={"csrf": False}), answers={}, values={},
         profile={}, problems={}, photos={}, editable=True, reviewable=False,
-        field_key=field_key))
+        field_key=field_key, limits=page.limits()))

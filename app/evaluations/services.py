@@ -30,6 +30,7 @@ from app.models import (
 from app.models._types import utcnow
 from app.rubric import AnswerError, AnswerValue, Rubric, coerce_answer
 from app.rubric.formula import profile_values
+from app.rubric.values import REASON_MAX_CHARS, VALUE_MAX_CHARS
 from app.scoring import ScoreCard, score
 
 
@@ -242,7 +243,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
 _CHANGE_TYPES = {"value": (str, int, float, bool, list, type(None)),
                  "na": (bool,), "na_reason": (str,), "note": (str,),
                  "inputs": (dict, type(None)), "samples": (list, type(None))}
-_TEXT_LIMITS = {"na_reason": 1000}
+_TEXT_LIMITS = {"na_reason": REASON_MAX_CHARS}
 
 
 def _parse_change(criterion, change: dict, current: Answer | None, rubric: Rubric
@@ -275,7 +276,7 @@ def _parse_change(criterion, change: dict, current: Answer | None, rubric: Rubri
         kept = stored_answer(criterion, current)
         return AnswerValue(value=kept.value, inputs=kept.inputs, items=kept.items,
                            samples=kept.samples, note=note), note
-    if isinstance(parts.get("value"), str) and len(parts["value"]) > 50:
+    if isinstance(parts.get("value"), str) and len(parts["value"]) > VALUE_MAX_CHARS:
         raise ServiceError(_("Enter a number."))
     try:
         value = coerce_answer(criterion, parts)
@@ -376,8 +377,10 @@ def return_for_changes(evaluation: Evaluation, *, user, comments: dict[str, str]
     db.session.flush()
 
 
-#: the longest overall message a reviewer may send with a returned evaluation
+#: the longest overall message a reviewer may send with a returned evaluation, and the
+#: longest comment on one criterion
 REVIEW_MESSAGE_MAX = 4000
+REVIEW_COMMENT_MAX = 4000
 
 
 def returned_notes(evaluation: Evaluation, rubric: Rubric) -> dict | None:

@@ -43,6 +43,8 @@ from app.models import Evaluation, Evidence
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
 MAX_SIDE, THUMB_SIDE = 2000, 320
+#: the longest side the tablet makes a photo before sending it (the server keeps MAX_SIDE)
+CLIENT_MAX_SIDE = 2048
 MAX_PER_CRITERION = 12
 
 

@@ -288,6 +288,10 @@ class CriterionType:
 
     # --- words ------------------------------------------------------------------------------
 
+    def unit_sign(self, criterion: Criterion, lang: str = "fa") -> str:
+        """The unit a typed value is in, as its field's label says it ("" for none)."""
+        return ""
+
     def say_value(self, criterion: Criterion, value, lang: str) -> str:
         """One typed value in words, as a report prints it."""
         return format_quantity(value, lang)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.i18n import (
     N_,
     NumberError,
+    format_percent,
     format_quantity,
     normalise_text,
     read_number,
@@ -502,12 +503,14 @@ class NumberType(CriterionType):
 
     # --- words ------------------------------------------------------------------------------
 
-    def unit_sign(self, criterion) -> str:
+    def unit_sign(self, criterion, lang: str = "fa") -> str:
         return criterion.unit_label
 
     def say_value(self, criterion, value, lang):
         text = format_quantity(value, lang)
-        sign = self.unit_sign(criterion)
+        sign = self.unit_sign(criterion, lang)
+        if sign in ("٪", "%"):  # a percent sign follows its number: «۹۵٪», "95%"
+            return text + sign
         return f"{text} {sign}" if sign else text
 
     def short_text(self, criterion, answer, lang="fa"):
@@ -548,7 +551,7 @@ class NumberType(CriterionType):
             rows.append({"when": self._bound_text(criterion, step.bound,
                                                   criterion.bracket_kind == "max", gettext, lang),
                          "fraction": step.fraction,
-                         "share": format_quantity(step.fraction * 100, lang) + " ٪"})
+                         "share": format_percent(step.fraction * 100, lang)})
         return rows
 
 
@@ -559,8 +562,8 @@ class PercentType(NumberType):
     default_max = 100.0
     percent = True
 
-    def unit_sign(self, criterion):
-        return criterion.unit_label or "٪"
+    def unit_sign(self, criterion, lang="fa"):
+        return criterion.unit_label or ("٪" if lang == "fa" else "%")
 
 
 def _bracket_fraction(kind: str, steps, value: float) -> float:

@@ -444,7 +444,39 @@
     };
   }
 
-  return { readNumber: readNumber, readChange: readChange, score: score,
+  /* the applicable criteria not answered yet (neither a value that scores nor N/A), in the
+     rubric's order */
+  function missing(rules, answers) {
+    var ids = [];
+    rules.units.forEach(function (unit) {
+      if (!unit.applies) return;
+      unit.criteria.forEach(function (id) {
+        var answer = answers[id];
+        if (answer && answer.na) return;
+        if (!answer || measure(rules.criteria[id], answer, rules.profile || {}) === null) ids.push(id);
+      });
+    });
+    return ids;
+  }
+
+  /* a stored answer ({value, data, na}, as the server keeps it) as an answer to score */
+  function fromStored(spec, stored) {
+    if (!stored) return null;
+    if (stored.na) return { na: true };
+    var data = stored.data || {};
+    if (data.inputs) return { inputs: data.inputs };
+    if (data.items) return { items: data.items };
+    if (data.samples) {
+      return { samples: data.samples.map(function (row) {
+        return { site: row.site, value: spec.boolean ? !!row.value : row.value };
+      }) };
+    }
+    if (stored.value === null || stored.value === undefined) return null;
+    return { value: spec.boolean ? !!stored.value : stored.value };
+  }
+
+  return { readNumber: readNumber, readChange: readChange, score: score, missing: missing,
+           fromStored: fromStored,
            roundHalfUp: roundHalfUp, normaliseText: normaliseText, computedValue: computedValue,
            NumberError: NumberError };
 }));
