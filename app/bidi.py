@@ -13,7 +13,7 @@ wrong side.
   numbers, URLs and e-mail addresses (``2024-11-05``, ``021-8888-1234``, ``AB-12/3``,
   ``https://…``, ``name@example.ir``) and every Persian-digit run with such marks
   (``۱۴۰۳-۰۸-۱۵``) goes into a left-to-right isolate, ``<bdi dir="ltr">``, when the text is
-  right-to-left;
+  right-to-left (a plain number needs none);
 - text whose own direction (its first strong letter) differs from the page's is wrapped in an
   isolate of its own direction: Persian in the English interface, English in the Persian one.
 
@@ -25,38 +25,41 @@ PDF's page image).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from markupsafe import Markup, escape
 
-#: letters of the Arabic script (Persian included)
-_RTL = re.compile(r"[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
-_LTR = re.compile(r"[A-Za-z\u00C0-\u024F]")
-_FIRST_STRONG = re.compile(r"[A-Za-z\u00C0-\u024F\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
 #: what a run is made of: Latin letters and digits, Persian and Arabic-Indic digits
 _CORE = r"[A-Za-z0-9\u00C0-\u024F\u06F0-\u06F9\u0660-\u0669]"
 #: what joins the pieces of a run (a date's «-», a URL's «://», an address's «@» …); a space
 #: joins two Latin words («Green Plan»), never a Latin word and a Persian one
 _JOIN = r"(?:[-./:@_+#&=?~,\\×]+| (?=[A-Za-z0-9]))"
 _RUN = re.compile(rf"{_CORE}+(?:{_JOIN}+{_CORE}+)*%?")
-_LATIN = re.compile(r"[A-Za-z0-9\u00C0-\u024F]")
-_JOINED = re.compile(r"[-./:@_+#&=?~,\\×%]")
+_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
+#: the marks that turn a number run around after Persian letters (a hyphen, a plus, a percent
+#: sign …); a lone number, a decimal point, «,» or «/» between digits keep their order
+_TURNS = re.compile(r"[-+@_#&=?~\\×%]")
 
 
 def direction(text: str, default: str = "rtl") -> str:
-    """The direction of `text` by its first strong letter ("rtl" or "ltr"), `default` when it
-    has none (digits and punctuation only)."""
-    match = _FIRST_STRONG.search(text or "")
-    if match is None:
-        return default
-    return "rtl" if _RTL.match(match.group()) else "ltr"
+    """The direction of `text` by its first strong character, as the Unicode algorithm finds
+    it ("rtl" or "ltr"; digits, Persian ones included, are not strong), `default` when it has
+    none."""
+    for char in text or "":
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return default
 
 
 def _isolated_runs(text: str) -> Markup:
     out, last = Markup(""), 0
     for match in _RUN.finditer(text):
         run = match.group()
-        if not (_LATIN.search(run) or _JOINED.search(run)):
-            continue  # a plain Persian number keeps its place without help
+        if not (_LETTER.search(run) or _TURNS.search(run)):
+            continue  # a plain number («12», «12.5», «1403/08/15») keeps its order
         out += escape(text[last:match.start()])
         out += Markup('<bdi dir="ltr">{}</bdi>').format(run)
         last = match.end()

@@ -80,7 +80,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     context.set_offline(True)
     for index in range(half, count):
         _fill(cards.nth(index))
-    page.wait_for_selector("#save-state[data-state=error]", timeout=20_000)
+    page.wait_for_selector("#save-state[data-state=offline]", timeout=20_000)
     page.screenshot(path=str(artifacts / "inspector-offline.png"), full_page=False)
     # the inspector sees what waits on the device
     queue = page.locator("#queue")

@@ -70,7 +70,8 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
         path = tmp_path / f"site-{index}.jpg"
         path.write_bytes(_jpeg(colour))
         photo_paths.append(path)
-        cards.nth(index).locator("input.photo-input").set_input_files(str(path))
+        cards.nth(index).locator("input.photo-input[data-source=camera]").set_input_files(
+            str(path))
     page.wait_for_timeout(1500)  # the debounce writes the last batch to the device store
     assert page.locator("#queue").is_visible()
 
