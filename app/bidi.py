@@ -66,10 +66,12 @@ def _isolated_runs(text: str) -> Markup:
     return out + escape(text[last:])
 
 
-def isolate(text: object, page: str | None = None) -> Markup:
+def isolate(text: object, page: str | None = None, block: bool = False) -> Markup:
     """`text` (typed by a person, or a rubric's words) as safe HTML that keeps its runs in
     order on a page (or PDF) of direction `page` ("rtl"/"ltr"; the reader's language's when
-    None)."""
+    None). With `block`, the text fills an element of its own that says ``dir="auto"`` (a
+    paragraph): only its runs are isolated, the element takes the text's direction (and its
+    alignment) from the text."""
     if text is None:
         return Markup("")
     text = str(text)
@@ -79,6 +81,6 @@ def isolate(text: object, page: str | None = None) -> Markup:
         page = "rtl" if current_lang() == "fa" else "ltr"
     own = direction(text, page)
     body = _isolated_runs(text) if own == "rtl" else escape(text)
-    if own != page:
+    if own != page and not block:
         return Markup('<bdi dir="{}">{}</bdi>').format(own, body)
     return body
