@@ -720,6 +720,9 @@
       event.target.value = "";
       return;
     }
+    /* typed text went to the queue with each "input"; its "change" on leaving the field is
+       no new answer (sending it again would take a refusal off the bar just as it is tapped) */
+    if (event.target.matches("textarea, input:not([type=checkbox]):not([type=radio])")) return;
     var card = cardOf(event.target);
     if (!card) return;
     if (card.dataset.widget === "ticks" && event.target.checked) {
