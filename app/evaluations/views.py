@@ -150,7 +150,18 @@ def save_json(evaluation_id: int):
     """Autosave: a batch of changes with the client's key and the version it last saw."""
     if request.headers.get(SAVE_HEADER) != "1" or not request.is_json:
         abort(400)
-    evaluation = load_evaluation(evaluation_id)
+    try:
+        # one transaction from the first read: what is checked is what the save changes
+        with writing():
+            return _autosave(evaluation_id)
+    except ServiceError as error:
+        return jsonify(error=error.message, status=error.status, **error.details), error.status
+
+
+def _autosave(evaluation_id: int):
+    evaluation = db.session.get(Evaluation, evaluation_id, options=services.SAVE_LOADS)
+    if evaluation is None or not access.can_view(current_user, evaluation):
+        abort(404)
     if not access.can_edit_answers(current_user, evaluation):
         return jsonify(error=_("You cannot change this evaluation now."), status=403), 403
     try:
@@ -170,13 +181,8 @@ def save_json(evaluation_id: int):
         return jsonify(error=_("The changes could not be read."), status=400), 400
     if len(payload["changes"]) > 500:
         return jsonify(error=_("Too many changes in one save."), status=413), 413
-    try:
-        with writing():
-            evaluation = db.session.get(Evaluation, evaluation_id)
-            result = services.save_answers(evaluation, payload["changes"], user=current_user,
-                                           base_version=base, key=key, device=device)
-    except ServiceError as error:
-        return jsonify(error=error.message, status=error.status, **error.details), error.status
+    result = services.save_answers(evaluation, payload["changes"], user=current_user,
+                                   base_version=base, key=key, device=device)
     return jsonify(result)
 
 
