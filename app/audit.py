@@ -31,7 +31,10 @@ def event(action: str, object_type: str, object_id: object, *, user=None, evalua
 def write(events: list[dict]) -> None:
     """Insert audit events made by :func:`event` in one statement (same transaction)."""
     if events:
-        db.session.execute(insert(AuditEvent), events)
+        db.session.execute(_INSERT, events)
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def _plain(value):

@@ -59,7 +59,7 @@ def writing():
     """
     session = db.session
     if session().in_transaction():
-        session.commit()
+        _end_read_transaction(session())
     session.info.pop(_AFTER_COMMIT, None)  # left by a commit made outside writing()
     token = _write_intent.set(True)
     try:
@@ -76,6 +76,26 @@ def writing():
             callback()
         except Exception:  # noqa: BLE001 - the commit stands; the work can be redone later
             log.exception("work after commit failed: %s", callback)
+
+
+def _end_read_transaction(session) -> None:
+    """Commit what the session did before :func:`writing` began. Everything it loaded is
+    read again inside the writing transaction when next used, except this request's user
+    and session row, which the session check loaded and verified at the start of the
+    request (app.auth.sessions): reloading them would only repeat that check."""
+    from app.models import User, UserSession
+
+    if session.new or session.dirty or session.deleted:
+        session.commit()
+        return
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for obj in list(session.identity_map.values()):
+        if not isinstance(obj, User | UserSession):
+            session.expire(obj)
 
 
 def after_commit(callback: Callable[[], object]) -> None:

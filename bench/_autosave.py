@@ -114,3 +114,19 @@ def prepare(database_url: str, data_dir: Path, tablets: int, *, cookies: bool = 
 def answer_change(tablet: Tablet, rng: random.Random) -> tuple[str, dict]:
     criterion, change, _stored, _data = rng.choice(tablet.candidates)
     return criterion, change
+
+
+def cpu_reference() -> float:
+    """Milliseconds of CPU a fixed pure-Python loop takes here and now (10⁶ additions): how
+    fast this machine's shared CPUs run at the moment, to read the other figures against
+    (about 40 ms on a quiet modern desktop)."""
+    import time
+
+    best = None
+    for _ in range(5):
+        start, total = time.process_time(), 0
+        for number in range(1_000_000):
+            total += number
+        spent = (time.process_time() - start) * 1000
+        best = spent if best is None else min(best, spent)
+    return best

@@ -344,6 +344,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--kill", action="store_true", help="SIGKILL the server half-way")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--profile", default=None, metavar="FILE",
+                        help="record one worker with py-spy during the measured window "
+                             "(CPU time only, idle excluded) into FILE (speedscope JSON)")
     args = parser.parse_args()
     tablets_count = args.tablets or (32 if args.mode == "saturation" else 500)
     seconds = args.seconds or (20 if args.mode == "saturation" else 60)
@@ -381,6 +384,13 @@ def main() -> None:
     clients.start()
     time.sleep(args.warmup)
     cpu_start, wall_start = cpu.total(), time.monotonic()
+    spy = None
+    if args.profile:
+        worker = _children(server.pid)[0]
+        spy = subprocess.Popen([str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(worker),
+                                "--duration", str(int(seconds)), "--rate", "200", "--format",
+                                "raw", "--output", args.profile, "--nonblocking"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     killed_at = back_at = None
     if args.kill:
         time.sleep(seconds / 2)
@@ -393,6 +403,8 @@ def main() -> None:
         print(f"killed at {killed_at - wall_start:.1f} s, answering again "
               f"{back_at - killed_at:.1f} s later")
     clients.join(timeout=args.warmup + seconds + 120)
+    if spy is not None:
+        spy.wait(timeout=60)
     cpu_end, wall_end = cpu.total(), time.monotonic()
     cpu.stopped.set()
     os.killpg(server.pid, signal.SIGTERM)

@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._autosave import answer_change, prepare  # noqa: E402
+from bench._autosave import answer_change, cpu_reference, prepare  # noqa: E402
 
 
 def main() -> None:
@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=["pyinstrument", "cprofile"], default=None)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--out", default=None, help="where the profile's text goes")
+    parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="arzyab-save-profile-"))
@@ -87,7 +88,7 @@ def main() -> None:
 
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(120)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(120)
         text = out.getvalue()
     if profiler is not None:
         if args.out:
@@ -104,6 +105,7 @@ def main() -> None:
         assert response.status_code == 400
     base = (time.process_time() - base) / args.saves
     kind = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    print(f"CPU speed reference (10⁶ additions in Python): {cpu_reference():.0f} ms")
     print(f"baseline: a refused request through the same stack: CPU {base * 1000:.2f} ms")
     print(f"{kind}: {args.saves} saves, CPU {cpu / args.saves * 1000:.2f} ms per save "
           f"(wall {wall / args.saves * 1000:.2f} ms){' under the profiler' if profiler else ''}")

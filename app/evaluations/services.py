@@ -13,7 +13,9 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, inspect, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.authoring.services import rubric_of
@@ -57,11 +59,22 @@ ANSWER_COLUMNS = (Answer.id, Answer.criterion_id, Answer.value, Answer.data, Ans
                   Answer.updated_by_id)
 
 
+_ANSWERS_OF = select(*ANSWER_COLUMNS).where(Answer.evaluation_id == bindparam("evaluation"))
+
+
 def stored_rows(evaluation: Evaluation) -> list:
     """The evaluation's stored answers as plain rows (the columns above), read in the
     current transaction: cheaper than loading them as objects, and never stale."""
-    return list(db.session.execute(select(*ANSWER_COLUMNS).where(
-        Answer.evaluation_id == evaluation.id)))
+    return list(_connection().execute(_ANSWERS_OF, {"evaluation": evaluation.id}))
+
+
+def _connection():
+    """The transaction's connection, for the plain statements of scoring and saving (cheaper
+    than the session's own execute), once the session has flushed what it holds."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
 
 
 def answer_values(evaluation: Evaluation) -> dict[str, AnswerValue]:
@@ -129,25 +142,56 @@ def rescore(evaluation: Evaluation, rows: list | None = None) -> ScoreCard:
     """Score the evaluation and store the overall and unit results on it (`rows`: its
     stored answers, when the caller has just read or written them)."""
     card = scorecard(evaluation, rows)
-    evaluation.score, evaluation.raw_score = card.score, card.raw
-    evaluation.band, evaluation.raw_band = card.band, card.raw_band
-    evaluation.ungated_score, evaluation.raw_ungated_score = card.ungated, card.raw_ungated
-    gates = [{"id": g.id, "met": g.met, "raw_met": g.raw_met} for g in card.gates]
-    if gates != (evaluation.gates or []):
-        evaluation.gates = gates or None
-    evaluation.complete = card.complete
-    evaluation.answered_count, evaluation.applicable_count = card.answered, card.applicable
+    for name, value in _figures(evaluation, card).items():
+        setattr(evaluation, name, value)
     _store_unit_results(evaluation, card)
     return card
+
+
+def _figures(evaluation: Evaluation, card: ScoreCard) -> dict:
+    """The columns of ``evaluations`` that hold the card's figures, as they should be now
+    (the gates only when they changed: an equal JSON value is not written again)."""
+    figures = {"score": card.score, "raw_score": card.raw, "band": card.band,
+               "raw_band": card.raw_band, "ungated_score": card.ungated,
+               "raw_ungated_score": card.raw_ungated, "complete": card.complete,
+               "answered_count": card.answered, "applicable_count": card.applicable}
+    gates = [{"id": g.id, "met": g.met, "raw_met": g.raw_met} for g in card.gates]
+    if gates != (evaluation.gates or []):
+        figures["gates"] = gates or None
+    return figures
+
+
+_UPDATE_EVALUATION = Evaluation.__table__.update().where(
+    Evaluation.__table__.c.id == bindparam("evaluation"),
+    Evaluation.__table__.c.version == bindparam("seen"))
+
+
+def _store_saved(evaluation: Evaluation, card: ScoreCard, now) -> None:
+    """The evaluation row after a save, in one UPDATE that bumps its version (the optimistic
+    lock the mapper's ``version_id_col`` keeps: a row changed meanwhile matches nothing and
+    the save fails as a flush would), and the same values on the loaded object."""
+    values = {**_figures(evaluation, card), "updated_at": now,
+              "version": evaluation.version + 1}
+    result = _connection().execute(_UPDATE_EVALUATION, {
+        **values, "evaluation": evaluation.id, "seen": evaluation.version})
+    if result.rowcount != 1:
+        raise StaleDataError(f"evaluation {evaluation.id} changed meanwhile")
+    for name, value in values.items():
+        set_committed_value(evaluation, name, value)
+    _store_unit_results(evaluation, card)
+
+
+_UNIT_RESULTS_OF = select(UnitResult.id, UnitResult.unit_id, UnitResult.score,
+                          UnitResult.raw_score, UnitResult.band, UnitResult.evaluated,
+                          UnitResult.weight).where(
+    UnitResult.evaluation_id == bindparam("evaluation"))
 
 
 def _store_unit_results(evaluation: Evaluation, card: ScoreCard) -> None:
     """The card's unit results in ``unit_results``: only the rows whose figures changed are
     written, the updates in one statement."""
-    existing = {row.unit_id: row for row in db.session.execute(
-        select(UnitResult.id, UnitResult.unit_id, UnitResult.score, UnitResult.raw_score,
-               UnitResult.band, UnitResult.evaluated, UnitResult.weight)
-        .where(UnitResult.evaluation_id == evaluation.id))}
+    existing = {row.unit_id: row for row in _connection().execute(
+        _UNIT_RESULTS_OF, {"evaluation": evaluation.id})}
     inserts, updates = [], []
     for unit in card.units:
         figures = {"score": unit.score, "raw_score": unit.raw, "band": unit.band,
@@ -161,21 +205,26 @@ def _store_unit_results(evaluation: Evaluation, card: ScoreCard) -> None:
     if not (inserts or updates or existing):
         return
     if inserts:
-        db.session.execute(insert(UnitResult), inserts)
+        _connection().execute(_INSERTS[UnitResult], inserts)
     if updates:
         _update_rows(UnitResult, updates)
     if existing:
-        db.session.execute(delete(UnitResult).where(
+        _connection().execute(delete(UnitResult).where(
             UnitResult.id.in_([row.id for row in existing.values()]))
             .execution_options(synchronize_session=False))
     _forget_loaded(evaluation, "unit_results", UnitResult)
 
 
+#: the plain statements of a save, built once
+_INSERTS = {model: insert(model.__table__) for model in (Answer, UnitResult, SaveReceipt)}
+_UPDATES = {model: update(model.__table__).where(model.__table__.c.id == bindparam("row_id"))
+            for model in (Answer, UnitResult)}
+
+
 def _update_rows(model, rows: list[dict]) -> None:
     """UPDATE rows of `model`'s table by id ("row_id") in one statement, each row setting
     the columns its dict names."""
-    table = model.__table__
-    db.session.execute(update(table).where(table.c.id == bindparam("row_id")), rows)
+    _connection().execute(_UPDATES[model], rows)
 
 
 def _forget_loaded(evaluation: Evaluation, relationship: str, model) -> None:
@@ -193,8 +242,13 @@ def _forget_loaded(evaluation: Evaluation, relationship: str, model) -> None:
 # --- answering -------------------------------------------------------------------------------
 
 #: what a save reads of an evaluation besides its row, loaded with it in one statement
-SAVE_LOADS = (joinedload(Evaluation.cycle), joinedload(Evaluation.rubric_version),
-              selectinload(Evaluation.assignments))
+SAVE_LOADS = (joinedload(Evaluation.cycle, innerjoin=True),
+              joinedload(Evaluation.rubric_version, innerjoin=True),
+              joinedload(Evaluation.assignments))
+
+
+_RECEIPT = select(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id,
+                  SaveReceipt.response).where(SaveReceipt.key == bindparam("key"))
 
 
 def _payload_digest(changes: dict) -> str:
@@ -217,9 +271,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     """
     digest = _payload_digest({"changes": changes, "base": base_version})
     if key:
-        receipt = db.session.execute(
-            select(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id, SaveReceipt.response)
-            .where(SaveReceipt.key == key)).first()
+        receipt = _connection().execute(_RECEIPT, {"key": key}).first()
         if receipt is not None:
             if receipt.payload_sha256 != digest or receipt.evaluation_id != evaluation.id:
                 raise ServiceError(_("This save key was already used for different changes."),
@@ -275,7 +327,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
             status=409, details={"conflicts": conflicts, "version": evaluation.version})
 
     now = utcnow()
-    next_version = evaluation.version + 1  # what the flush below makes it
+    next_version = evaluation.version + 1  # what _store_saved below makes it
     inserts, updates, events = [], [], []
     for criterion_id, (value, note) in parsed.items():
         current = stored.get(criterion_id)
@@ -295,18 +347,17 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         events.append(audit.event("answer.change", "answer", criterion_id, user=user,
                                   evaluation=evaluation, old=old, new=new))
     if inserts:
-        db.session.execute(insert(Answer), inserts)
+        _connection().execute(_INSERTS[Answer], inserts)
     if updates:
         _update_rows(Answer, updates)
     if inserts or updates:
         _forget_loaded(evaluation, "answers", Answer)
     audit.write(events)
-    evaluation.updated_at = now
-    card = rescore(evaluation, list(stored.values()))
-    db.session.flush()  # bumps evaluation.version
+    card = scorecard(evaluation, list(stored.values()))
+    _store_saved(evaluation, card, now)
     response = {"ok": True, "version": evaluation.version, "score": summary(card, rubric)}
     if key:
-        db.session.execute(insert(SaveReceipt), [{
+        _connection().execute(_INSERTS[SaveReceipt], [{
             "key": key, "evaluation_id": evaluation.id, "payload_sha256": digest,
             "response": response}])
     return response

@@ -159,10 +159,13 @@ def save_json(evaluation_id: int):
 
 
 def _autosave(evaluation_id: int):
-    evaluation = db.session.get(Evaluation, evaluation_id, options=services.SAVE_LOADS)
-    if evaluation is None or not access.can_view(current_user, evaluation):
+    user = current_user._get_current_object()  # once: each use of the proxy costs
+    # its row locked (PostgreSQL) until the save commits: saves of one evaluation queue
+    evaluation = db.session.get(Evaluation, evaluation_id, options=services.SAVE_LOADS,
+                                with_for_update={"of": Evaluation})
+    if evaluation is None or not access.can_view(user, evaluation):
         abort(404)
-    if not access.can_edit_answers(current_user, evaluation):
+    if not access.can_edit_answers(user, evaluation):
         return jsonify(error=_("You cannot change this evaluation now."), status=403), 403
     try:
         payload = request.get_json(silent=True)
@@ -181,7 +184,7 @@ def _autosave(evaluation_id: int):
         return jsonify(error=_("The changes could not be read."), status=400), 400
     if len(payload["changes"]) > 500:
         return jsonify(error=_("Too many changes in one save."), status=413), 413
-    result = services.save_answers(evaluation, payload["changes"], user=current_user,
+    result = services.save_answers(evaluation, payload["changes"], user=user,
                                    base_version=base, key=key, device=device)
     return jsonify(result)
 
