@@ -43,29 +43,21 @@ import os
 import random
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._autosave import app_config, env, prepare  # noqa: E402
+from bench._server import free_port, start_server, stop_server  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- the bare commit rate ------------------------------------------------------------------------
@@ -129,21 +121,6 @@ def bare_commit_rate(database_url: str, processes: int, seconds: float = 4) -> f
 
 
 # --- the server and its CPU ------------------------------------------------------------------
-
-def start_server(port: int, environment: dict, workers: int, threads: int) -> subprocess.Popen:
-    command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads",
-               str(threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
-               "--timeout", "60", "--log-level", "warning", "app:create_app()"]
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
-            return process
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
-
 
 def _cpu_of(pid: int) -> float | None:
     try:
@@ -395,8 +372,7 @@ def main() -> None:
     if args.kill:
         time.sleep(seconds / 2)
         killed_at = time.monotonic()
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
+        stop_server(server, signal.SIGKILL)
         server = start_server(port, environment, args.workers, args.threads)
         back_at = time.monotonic()
         cpu.watch(server.pid)
@@ -407,8 +383,7 @@ def main() -> None:
         spy.wait(timeout=60)
     cpu_end, wall_end = cpu.total(), time.monotonic()
     cpu.stopped.set()
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
+    stop_server(server)
 
     data = json.loads(out.read_text())
     # the client process's clock and ours are the same monotonic clock (one machine)
