@@ -141,7 +141,11 @@ GETS = [
     ("/dashboard/municipalities/{town}", DASH_Q, {200}),
     ("/dashboard/municipalities/{town_x}", DASH_X, {200}),
     ("/dashboard/export/overview.csv?year=1404", DASH, {200}),
-    ("/dashboard/export/answers.xlsx?year=1404", DASH, {200}),
+    ("/dashboard/export/answers.csv?year=1404", DASH, {200}),
+    ("/dashboard/export/answers.xlsx?year=1404", DASH, {200}),  # the page that starts it
+    # another user's export job (or none): nobody sees it (the owner: test below)
+    ("/dashboard/exports/no-such-export-job-0123", frozenset(), {200}),
+    ("/dashboard/exports/no-such-export-job-0123/file", frozenset(), {200}),
     # nothing to put in it: back to the dashboard with a word (the unassigned reviewer)
     ("/dashboard/export/reports.zip?year=1404", DASH, {200, 302}),
     ("/reports/cycle/1404.pdf?province=اصفهان", DASH_X, {200}),
@@ -196,6 +200,9 @@ CHANGES = [
     ("/evaluations/{draft}/answers", "json", {"inspector"}),
     ("/evaluations/{draft}/photos", "photo", {"inspector"}),
     ("/evaluations/{draft}/photos/{photo}/delete", "form", {"inspector"}),
+    ("/evaluations/{draft}/photos/{photo}/replace", "photo", {"inspector"}),
+    ("/evaluations/{draft}/visit-date", "form", {"inspector"}),
+    ("/dashboard/export/answers.xlsx?year=1404", "form", DASH),
     ("/evaluations/{draft}/submit", "form", {"inspector"}),
     ("/evaluations/{draft}", "form", {"inspector"}),
     ("/evaluations/{submitted}/return", "form", {"reviewer"}),
@@ -338,6 +345,20 @@ def test_the_manager_downloads_every_final_of_the_province_and_none_of_another(s
     assert unassigned.status_code == 302
 
 
+def test_an_export_job_is_seen_by_the_one_who_started_it_only(world):
+    app, _found = world
+    reviewer = client_for(app, "reviewer")
+    token = csrf_token(reviewer.get("/dashboard/export/answers.xlsx?year=1404").text)
+    started = reviewer.post("/dashboard/export/answers.xlsx?year=1404",
+                            data={"csrf_token": token})
+    assert started.status_code == 302
+    job = started.headers["Location"]
+    assert reviewer.get(job).status_code == 200
+    for other in ("manager", "admin", "reviewer_q"):
+        assert client_for(app, other).get(job).status_code == 404, other
+        assert client_for(app, other).get(job + "/file").status_code == 404, other
+
+
 def test_a_province_admin_reads_only_the_audit_of_the_province(shared):
     app, _found = shared
     qom = client_for(app, "admin_q").get("/admin/audit.csv").data.decode("utf-8-sig")
@@ -374,7 +395,7 @@ def test_the_matrix_covers_every_route(shared):
     for url, *_rest in GETS:
         covered.add(adapter.match(url.format(**found).split("?")[0], method="GET")[0])
     for url, *_rest in CHANGES:
-        covered.add(adapter.match(url.format(**found), method="POST")[0])
+        covered.add(adapter.match(url.format(**found).split("?")[0], method="POST")[0])
     public = {rule.endpoint for rule in app.url_map.iter_rules()
               if access.rule_of(app, rule.endpoint) == "public"}
     every = {rule.endpoint for rule in app.url_map.iter_rules()}
