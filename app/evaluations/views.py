@@ -20,11 +20,13 @@ from sqlalchemy.orm import selectinload
 
 from app import access, workflow
 from app.db import writing
+from app.declarations import services as declarations
 from app.evaluations import page, services
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
 from app.i18n import _, format_number, jalali_date, local_today, normalise_text
 from app.models import Evaluation, Evidence
+from app.recommendations import services as recommendations
 from app.rubric.formula import profile_values
 from forms.base import ConfirmForm
 from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
@@ -103,6 +105,10 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         reviewable=access.may_review(current_user, evaluation),
         may_approve=access.may_move(current_user, evaluation, "approve"),
         may_sign=access.may_sign(current_user, evaluation),
+        # the municipality's declared values beside their fields, and the previous final's
+        # recommendations on their units (templates/evaluations/_organisation.html)
+        declared=declarations.form_boxes(evaluation, field_key),
+        carried=recommendations.carried_over(evaluation),
         live=services.summary(card, rubric),
         texts_form=texts_form or (_texts_form(evaluation)
                                   if access.may_review(current_user, evaluation) else None)),\
