@@ -27,7 +27,7 @@ from flask import (
 from flask_login import current_user
 
 from app import access, workflow
-from app.dashboard import exports, filters, jobs, queries, trends
+from app.dashboard import exports, filters, jobs, organisation, queries, trends
 from app.dashboard.presentation import (
     band_items,
     colour_class,
@@ -100,7 +100,9 @@ def overview():
                                row["status"]) and row["applicable_count"] else "")
     counts = queries.status_counts(f)
     return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
-                           counts=counts, total=sum(counts.values()), legend=legend)
+                           counts=counts, total=sum(counts.values()), legend=legend,
+                           organisation=organisation.table(
+                               queries.province_scope(current_user)))
 
 
 @bp.route("/ranking")
@@ -154,7 +156,8 @@ def municipality(municipality_id: int):
     return render_template(
         "dashboard/municipality.html", town=town, history=history, legend=legend,
         tier=tier, trend=trends.trend(history, units, legend),
-        movers=trends.movers(history, units, legend), follow=follow)
+        movers=trends.movers(history, units, legend), follow=follow,
+        organisation=organisation.of_municipality(town.id, town.province_id))
 
 
 def _today() -> dt.date:
