@@ -105,6 +105,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         reviewable=access.may_review(current_user, evaluation),
         may_approve=access.may_move(current_user, evaluation, "approve"),
         may_sign=access.may_sign(current_user, evaluation),
+        cycle_closed=None if evaluation.cycle.is_open else _(workflow.CYCLE_CLOSED),
         # the municipality's declared values beside their fields, and the previous final's
         # recommendations on their units (templates/evaluations/_organisation.html)
         declared=declarations.form_boxes(evaluation, field_key),
