@@ -304,7 +304,7 @@ def _follow_up(evaluation, inspector, account) -> None:
         recommendation = item["recommendation"]
         if account is not None and index % 2 == 0:
             respond(recommendation, user=account, progress=60 + 20 * (index % 3),
-                    action_taken="مکاتبه با دستگاه‌های مسئول و تهیه پیش‌نویس برنامه اجرایی",
+                    action_taken="مکاتبه با دستگاه‌های مسئول و تهیه برنامه اجرایی",
                     evidence="نامه شماره ۱۲۳/ش مورخ ۱۴۰۴/۰۲/۱۰", acted_on=recommendation.deadline)
         outcome, note = FINDINGS[index % len(FINDINGS)]
         set_follow_up(evaluation, recommendation.id, user=inspector, outcome=outcome, note=note)

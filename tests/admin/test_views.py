@@ -216,8 +216,8 @@ def _plan_and_assign(client, app):
         version_id = latest_version("municipal-units").id
     plan_url = f"/admin/cycles/{cycle_id}/plan"
     page = client.get(plan_url).text  # the version is chosen by its label
-    assert f'<option selected value="{version_id}">municipal-units 1405.2' in page \
-        or f'<option value="{version_id}" selected>municipal-units 1405.2' in page, page
+    assert f'<option selected value="{version_id}">\u2066municipal-units 1405.2' in page \
+        or f'<option value="{version_id}" selected>\u2066municipal-units 1405.2' in page, page
     response = client.post(plan_url, data={
         "plan-csrf_token": _token(client, plan_url), "plan-province": province_id,
         "plan-version": version_id, "plan-due_date": ""})

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from app import workflow
-from app.i18n import N_, _, current_lang, format_quantity, jalali_date, persian_digits
+from app.i18n import N_, _, current_lang, digits, format_quantity, jalali_date, persian_digits
 
 #: what each action is called (an English message id)
 ACTIONS = {
@@ -95,7 +95,9 @@ def action_title(action: str) -> str:
 
 
 def _field_title(key: str) -> str:
-    return _(FIELDS[key]) if key in FIELDS else key
+    """A detail's name; a key that is no known field (a criterion id such as «1.1») in the
+    reader's digits."""
+    return _(FIELDS[key]) if key in FIELDS else digits(key)
 
 
 def say(value, key: str = "", names: Names | None = None) -> str:

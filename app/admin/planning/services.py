@@ -53,7 +53,8 @@ def rubric_versions() -> list[RubricVersion]:
 
 def version_choice(version: RubricVersion) -> str:
     """How a version is named in the planning form: its rubric, its label and its title."""
-    return f"{version.rubric_id} {version.version_label} — {version.title}"
+    # the rubric's id and label are Latin text: isolated, so they read right in either direction
+    return f"\u2066{version.rubric_id} {version.version_label}\u2069 — {version.title}"
 
 
 def _version_to_plan(rubric_id: str | None, version_id: int | None) -> RubricVersion:
