@@ -14,7 +14,6 @@ from flask import (
     Response,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -39,7 +38,7 @@ from app.dashboard.presentation import (
     web_chart,
 )
 from app.extensions import db
-from app.i18n import _, local_time
+from app.i18n import _, current_lang, local_time
 from app.models import Municipality
 from app.reports import charts
 from app.reports.render import RendererBusy
@@ -208,7 +207,7 @@ def export_answers_xlsx():
     if request.method == "GET":
         return render_template("dashboard/export_start.html", f=f)
     token = jobs.start_answers_xlsx(current_user, request.args.to_dict(flat=True),
-                                    str(g.get("lang") or "fa"),
+                                    current_lang(),
                                     f"arzyab-{f.year or 'none'}-answers.xlsx")
     return redirect(url_for(".export_job", token=token))
 

@@ -47,7 +47,7 @@ def _expected_rows(lang: str = "en") -> list[list[str]]:
             str(int(answer.value)) if float(answer.value).is_integer() else str(answer.value))
         expected.append(((province, name, evaluation.id, order.index(answer.criterion_id)), [
             province, name, county, tier.title or tier.id, statuses[evaluation.status],
-            unit.title, answer.criterion_id, criterion.title, value,
+            unit.title, f'="{answer.criterion_id}"', criterion.title, value,
             "Not applicable" if answer.na else answer_text(criterion, answer.value, answer.data,
                                                            lang),
             "Yes" if answer.na else "", answer.na_reason or "", answer.note or "",
@@ -142,6 +142,11 @@ def test_the_xlsx_is_built_in_the_background_and_kept_for_who_asked(reviewer, de
     assert cells[0] == csv_rows[0]
     assert len(cells) == len(csv_rows)
     # the same answers in the same order (numbers and dates typed in the XLSX)
+    # (the CSV writes a criterion id as ="1.10" so that a spreadsheet keeps it as text; the
+    # XLSX has a text cell)
+    for row in csv_rows[1:]:
+        assert row[6].startswith('="') and row[6].endswith('"')
+        row[6] = row[6][2:-1]
     assert [row[:8] for row in cells[1:]] == [row[:8] for row in csv_rows[1:]]
     assert [row[9] or "" for row in cells[1:]] == [row[9] for row in csv_rows[1:]]
 
