@@ -114,6 +114,8 @@ def build_answers_xlsx(token: str, user_id: int, query: dict, lang: str,
 def _build(token: str, user_id: int, query: dict, lang: str, data_dir: str) -> str:
     """Write the file; the job's state says how it went (a failure is logged, not raised:
     the page shows it)."""
+    from flask_babel import force_locale
+
     from app.dashboard import exports, filters, queries
     from app.dashboard.presentation import digits
     from app.i18n import _
@@ -123,7 +125,7 @@ def _build(token: str, user_id: int, query: dict, lang: str, data_dir: str) -> s
     job = json.loads(path.read_text())
     try:
         # a request of the user's language, so that every text of the file is in it
-        with current_app.test_request_context("/dashboard/", query_string={"lang": lang}):
+        with current_app.test_request_context("/dashboard/"), force_locale(lang):
             user = db.session.get(User, user_id)
             scope = queries.province_scope(user)
             f = filters.parse(query, scope=scope, cycles=queries.cycles(),
