@@ -54,14 +54,16 @@ def _plan(data: bytes, filename="towns.csv", existing=()):
     ("کاركنان", "staff_count"), ("area_hectares", "area_hectares"), ("مساحت", "area_hectares"),
 ])
 def test_headers_in_english_or_persian(ctx, header, key):
-    mapping, problems = importing.map_header([header, "نام" if key != "name" else "درجه"], importing.COLUMNS)
+    mapping, problems = importing.map_header([header, "نام" if key != "name" else "درجه"],
+                                             importing.COLUMNS)
     assert not problems
     assert mapping[0].key == key
 
 
 def test_unknown_and_repeated_headers_are_named(ctx):
     with force_locale("en"):
-        _mapping, problems = importing.map_header(["name", "grade", "درجه", "notes"], importing.COLUMNS)
+        _mapping, problems = importing.map_header(["name", "grade", "درجه", "notes"],
+                                                  importing.COLUMNS)
     assert [(p.row, p.column) for p in problems] == [(1, "درجه"), (1, "notes")]
     assert "Keep only one" in problems[0].message
     assert "Rename it to one of" in problems[1].message and "census_year" in problems[1].message
