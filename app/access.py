@@ -355,6 +355,13 @@ def audit_condition(actor):
 
 # --- the read API (app.api): the rules above, as SQL conditions for its lists ------------------
 
+def api_evaluations_condition(user):
+    """The evaluations whose figures (state, scores, units, gates) the read API lists for
+    `user`: the dashboard's rows, as the overview export holds them, and the evaluations they
+    may open. Their answers: only those they may open (:func:`may_view`)."""
+    return or_(export_condition(user, "overview"), evaluations_condition(user))
+
+
 def visible_municipalities_condition(user):
     """The municipalities whose profile `user` sees: those of the provinces whose dashboard
     rows they see (:func:`may_see_province`) or that they administer, those of the

@@ -95,7 +95,8 @@ def cycles():
 # --- municipalities ----------------------------------------------------------------------------
 
 def _tiers(user, municipality_ids: list[int]) -> dict[int, list[dict]]:
-    """Municipality id → its tier in each cycle, from the evaluations `user` may view."""
+    """Municipality id → its tier in each cycle, from the evaluations the API lists for
+    `user`."""
     found: dict[int, list[dict]] = {}
     if not municipality_ids:
         return found
@@ -103,7 +104,7 @@ def _tiers(user, municipality_ids: list[int]) -> dict[int, list[dict]]:
                         Evaluation.id)
                  .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
                  .where(Evaluation.municipality_id.in_(municipality_ids),
-                        access.evaluations_condition(user))
+                        access.api_evaluations_condition(user))
                  .order_by(EvaluationCycle.year))
     for town, year, tier, evaluation_id in db.session.execute(statement):
         found.setdefault(town, []).append({"cycle": year, "tier": tier,
@@ -180,8 +181,17 @@ def _evaluation_items(rows: list[Evaluation]) -> list[dict]:
     return [resources.evaluation(e, rubrics, units.get(e.id, [])) for e in rows]
 
 
-def _visible_evaluation(evaluation_id: int) -> Evaluation:
-    """The evaluation, when the token's user may view it (``access.may_view``), else 404."""
+def _listed_evaluation(evaluation_id: int) -> Evaluation:
+    """The evaluation, when the API lists it for the token's user, else 404."""
+    evaluation = db.session.scalar(select(Evaluation).where(
+        Evaluation.id == evaluation_id, access.api_evaluations_condition(_user())))
+    if evaluation is None:
+        abort(404)
+    return evaluation
+
+
+def _openable_evaluation(evaluation_id: int) -> Evaluation:
+    """The evaluation, when the token's user may open it (``access.may_view``), else 404."""
     evaluation = db.session.get(Evaluation, evaluation_id)
     if evaluation is None or not access.may_view(_user(), evaluation):
         abort(404)
@@ -191,11 +201,12 @@ def _visible_evaluation(evaluation_id: int) -> Evaluation:
 @bp.route("/evaluations")
 @_api
 def evaluations():
-    """The evaluations the token's user may view, in id order, one page."""
+    """The evaluations the API lists for the token's user (``access``: the dashboard's rows
+    and those they may open), in id order, one page."""
     filters = _evaluation_filters()
     size = paging.limit()
     after = paging.after("evaluations", filters)
-    statement = _filtered(select(Evaluation).where(access.evaluations_condition(_user()),
+    statement = _filtered(select(Evaluation).where(access.api_evaluations_condition(_user()),
                                                    Evaluation.id > after), filters)
     statement = (statement.order_by(Evaluation.id).limit(size + 1)
                  .options(selectinload(Evaluation.municipality).selectinload(
@@ -208,14 +219,14 @@ def evaluations():
 @bp.route("/evaluations/<int:evaluation_id>")
 @_api
 def evaluation(evaluation_id: int):
-    return paging.conditional(_evaluation_items([_visible_evaluation(evaluation_id)])[0])
+    return paging.conditional(_evaluation_items([_listed_evaluation(evaluation_id)])[0])
 
 
 @bp.route("/evaluations/<int:evaluation_id>/answers")
 @_api
 def answers(evaluation_id: int):
     """The stored answers of one evaluation (whoever may open it), in id order, one page."""
-    e = _visible_evaluation(evaluation_id)
+    e = _openable_evaluation(evaluation_id)
     filters = {"evaluation": e.id, "updated_since": paging.updated_since()}
     size = paging.limit()
     after = paging.after("answers", filters)
