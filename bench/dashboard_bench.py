@@ -66,7 +66,7 @@ def seed(target: int, rng: random.Random) -> dict:
         UnitResult,
         User,
     )
-    from app.rubric import AnswerValue
+    from app.rubric.answers import coerce_answer
     from app.scoring import score
 
     started = time.perf_counter()
@@ -118,9 +118,14 @@ def seed(target: int, rng: random.Random) -> dict:
             else:
                 status = rng.choices(["approved", "submitted", "returned", "draft"],
                                      [40, 25, 10, 25])[0]
-            given = demo_answers(rubric, tier, quality, partial=status == "draft")
-            values = {cid: AnswerValue(value=a["value"]) for cid, a in given.items()}
-            card = score(rubric, tier, values)
+            profile = {"grade": grade, "population": population,
+                       "budget_million_rial": population * 90, "staff_count": population // 180}
+            given = demo_answers(rubric, tier, quality, partial=status == "draft",
+                                 profile=profile)
+            # each answer read and stored as its criterion type does (values, inputs, items,
+            # samples), as the services would
+            values = {cid: coerce_answer(rubric.criterion(cid), a) for cid, a in given.items()}
+            card = score(rubric, tier, values, profile)
             cards += 1
             eid = next_id
             next_id += 1
@@ -128,19 +133,21 @@ def seed(target: int, rng: random.Random) -> dict:
             evaluations.append({
                 "id": eid, "municipality_id": town_id, "cycle_id": cycle_id,
                 "rubric_version_id": version.id, "tier_id": tier,
-                "tier_basis": {"grade": grade, "population": population}, "status": "draft",
+                "tier_basis": profile, "status": "draft",
                 "version": 2, "score": card.score, "raw_score": card.raw, "band": card.band,
                 "raw_band": card.raw_band, "complete": card.complete,
                 "answered_count": card.answered, "applicable_count": card.applicable,
                 "visit_dates": f"{year}/08/12", "strengths_text": "", "improvements_text": "",
                 "created_at": changed, "updated_at": changed})
             final_status[eid] = status
-            for cid, a in given.items():
-                value = a["value"]
+            for cid, answer in values.items():
+                criterion = rubric.criterion(cid)
+                value, data = criterion.kind.to_storage(criterion, answer, profile)
                 answers.append({
                     "evaluation_id": eid, "criterion_id": cid,
-                    "value": float(value) if not isinstance(value, bool) else float(value),
-                    "na": False, "na_reason": "", "note": a.get("note", ""), "revision": 2,
+                    "value": None if value is None else float(value), "data": data,
+                    "na": answer.na, "na_reason": answer.na_reason, "note": answer.note,
+                    "revision": 2,
                     "review_comment": "", "updated_at": changed,
                     "updated_by_id": users["inspector"]})
             for unit in card.units:

@@ -21,7 +21,7 @@ class Rubrics:
     """The pinned rubric versions of a page's evaluations, each parsed once."""
 
     def __init__(self):
-        self._versions: dict[int, RubricVersion | None] = {}
+        self._versions: dict = {}
 
     def version(self, version_id: int) -> RubricVersion | None:
         if version_id not in self._versions:
@@ -31,6 +31,16 @@ class Rubrics:
     def rubric(self, version_id: int):
         version = self.version(version_id)
         return rubric_of(version) if version is not None else None
+
+    def units(self, version_id: int) -> dict[str, tuple[int, str]]:
+        """Unit id → (its place in the rubric, its title)."""
+        key = ("units", version_id)
+        if key not in self._versions:
+            rubric = self.rubric(version_id)
+            self._versions[key] = ({unit.id: (index, unit.title)
+                                    for index, unit in enumerate(rubric.units)}
+                                   if rubric else {})
+        return self._versions[key]
 
 
 def state(evaluation) -> dict:
@@ -42,24 +52,25 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-def units_of(evaluation_ids: Iterable[int]) -> dict[int, list[UnitResult]]:
-    """Evaluation id → its stored unit results."""
-    found: dict[int, list[UnitResult]] = {}
+def units_of(evaluation_ids: Iterable[int]) -> dict[int, list]:
+    """Evaluation id → its stored unit results (plain rows: a page holds over a thousand)."""
+    found: dict[int, list] = {}
     ids = list(evaluation_ids)
+    columns = (UnitResult.evaluation_id, UnitResult.unit_id, UnitResult.score,
+               UnitResult.raw_score, UnitResult.band, UnitResult.evaluated, UnitResult.weight)
     for start in range(0, len(ids), 500):
-        for row in db.session.scalars(select(UnitResult).where(
+        for row in db.session.execute(select(*columns).where(
                 UnitResult.evaluation_id.in_(ids[start:start + 500]))
                 .order_by(UnitResult.evaluation_id, UnitResult.id)):
             found.setdefault(row.evaluation_id, []).append(row)
     return found
 
 
-def evaluation(e, rubrics: Rubrics, units: list[UnitResult]) -> dict:
+def evaluation(e, rubrics: Rubrics, units: list) -> dict:
     rubric = rubrics.rubric(e.rubric_version_id)
     version = rubrics.version(e.rubric_version_id)
     tier = rubric.tier(e.tier_id) if rubric else None
-    order = {unit.id: index for index, unit in enumerate(rubric.units)} if rubric else {}
-    titles = {unit.id: unit.title for unit in rubric.units} if rubric else {}
+    known = rubrics.units(e.rubric_version_id)
     town = e.municipality
     return {
         "id": e.id,
@@ -82,10 +93,10 @@ def evaluation(e, rubrics: Rubrics, units: list[UnitResult]) -> dict:
         "answered": e.answered_count,
         "applicable": e.applicable_count,
         "report_number": e.report_number,
-        "units": [{"id": u.unit_id, "title": titles.get(u.unit_id, u.unit_id),
+        "units": [{"id": u.unit_id, "title": known.get(u.unit_id, (0, u.unit_id))[1],
                    "score": _round(u.score), "raw_score": _round(u.raw_score),
                    "band": u.band, "evaluated": bool(u.evaluated), "weight": _round(u.weight)}
-                  for u in sorted(units, key=lambda u: (order.get(u.unit_id, 10**6),
+                  for u in sorted(units, key=lambda u: (known.get(u.unit_id, (10**6,))[0],
                                                         u.unit_id))],
         "created_at": timestamp(e.created_at),
         "updated_at": timestamp(e.updated_at),
