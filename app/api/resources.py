@@ -22,6 +22,8 @@ class Rubrics:
 
     def __init__(self):
         self._versions: dict = {}
+        #: state id → its title, over one page
+        self.titles: dict[str, str] = {}
 
     def version(self, version_id: int) -> RubricVersion | None:
         if version_id not in self._versions:
@@ -43,9 +45,15 @@ class Rubrics:
         return self._versions[key]
 
 
-def state(evaluation) -> dict:
+def state(evaluation, titles: dict | None = None) -> dict:
+    """The workflow's state and its title (in the request's language); `titles` remembers
+    the titles over a page."""
     state_id = workflow.state_of(evaluation)
-    return {"status": state_id, "status_title": workflow.title(state_id)}
+    if titles is None:
+        titles = {}
+    if state_id not in titles:
+        titles[state_id] = workflow.title(state_id)
+    return {"status": state_id, "status_title": titles[state_id]}
 
 
 def _round(value: float | None) -> float | None:
@@ -77,7 +85,7 @@ def evaluation(e, rubrics: Rubrics, units: list) -> dict:
         "municipality": {"id": town.id, "name": town.name, "province_id": town.province_id,
                          "province": town.province.name},
         "cycle": e.cycle.year,
-        **state(e),
+        **state(e, rubrics.titles),
         "rubric": {"id": version.rubric_id if version else None,
                    "version": version.version_label if version else None,
                    "sha256": version.sha256 if version else None},
@@ -93,17 +101,24 @@ def evaluation(e, rubrics: Rubrics, units: list) -> dict:
         "answered": e.answered_count,
         "applicable": e.applicable_count,
         "report_number": e.report_number,
-        "units": [{"id": u.unit_id, "title": known.get(u.unit_id, (0, u.unit_id))[1],
-                   "score": _round(u.score), "raw_score": _round(u.raw_score),
-                   "band": u.band, "evaluated": bool(u.evaluated), "weight": _round(u.weight)}
-                  for u in sorted(units, key=lambda u: (known.get(u.unit_id, (10**6,))[0],
-                                                        u.unit_id))],
+        "units": _units(units, known),
         "created_at": timestamp(e.created_at),
         "updated_at": timestamp(e.updated_at),
         "submitted_at": timestamp(e.submitted_at),
         "approved_at": timestamp(e.approved_at),
         "signed_at": timestamp(e.signed_at),
     }
+
+
+def _units(rows: list, known: dict[str, tuple[int, str]]) -> list[dict]:
+    """A page holds over a thousand of these: plain tuples, no per-field helpers."""
+    out = []
+    for _eid, unit_id, score, raw, band, evaluated, weight in sorted(
+            rows, key=lambda u: (known.get(u[1], (10**6,))[0], u[1])):
+        out.append({"id": unit_id, "title": known.get(unit_id, (0, unit_id))[1],
+                    "score": score, "raw_score": raw, "band": band,
+                    "evaluated": bool(evaluated), "weight": weight})
+    return out
 
 
 def _plain(value):
