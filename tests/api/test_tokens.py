@@ -197,3 +197,35 @@ def test_guessing_tokens_is_stopped_per_address(demo_app):
                           headers=bearer(f"arz_guess{index}")).status_code == 401
     refused = client.get("/api/v1/cycles", headers=bearer(good))
     assert refused.status_code == 429 and refused.is_json
+
+
+def test_a_province_admin_lists_only_the_tokens_of_their_province(demo_app):
+    from app.models import Province
+
+    make_token(demo_app, "manager")  # a user of Qom
+    with demo_app.app_context(), writing():
+        tehran = Province(name="تهران")
+        db.session.add(tehran)
+        db.session.flush()
+        admin = User(username="tehran-admin", full_name="x", province_id=tehran.id)
+        admin.set_password("a-long-password-1")
+        admin.set_roles(["admin"])
+        db.session.add(admin)
+    client = demo_app.test_client()
+    login(client, "tehran-admin")
+    listing = client.get("/admin/tokens?lang=en")
+    assert listing.status_code == 200 and "test manager" not in listing.text
+    with demo_app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+    refused = client.post(f"/admin/tokens/{token_id}/revoke",
+                          data={"csrf_token": csrf_token(listing.text)})
+    assert refused.status_code == 404
+    national = demo_app.test_client()
+    login(national, "admin")
+    assert "test manager" in national.get("/admin/tokens?lang=en").text
+
+
+def test_the_profile_links_to_the_tokens(demo_app):
+    client = demo_app.test_client()
+    login(client, "dastjerd")
+    assert 'href="/account/tokens"' in client.get("/account/sessions").text
