@@ -214,6 +214,7 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
         municipality, cycle, version, inspectors=[inspector], reviewer=reviewer,
         due_date=cycle.visit_end or dt.date.today())
     evaluation.visit_dates = _visit_dates(cycle)
+    evaluation.visit_date = parse_jalali_date(_visit_dates(cycle))
     if quality <= 0:
         return evaluation
     rubric = rubric_of(version)
@@ -226,6 +227,7 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
     services.save_answers(evaluation, answers, user=inspector)
     if account is not None:
         _verify(evaluation, inspector)
+    _follow_up(evaluation, inspector, account)
     if status == EvaluationStatus.DRAFT:
         return evaluation
     notes = {cid: {"note": "کمبود نیرو و اعتبار؛ در برنامه سال آینده پیگیری می‌شود."}
@@ -285,6 +287,27 @@ def _verify(evaluation, inspector) -> None:
             record_correction(evaluation, row.criterion.id,
                               "رقم اظهارشده با اسناد مالی و گزارش سامانه نمی‌خواند؛ رقم "
                               "اسناد ثبت شد.", user=inspector)
+
+
+#: the inspectors' findings on the previous final's recommendations, in turn
+FINDINGS = [("done", ""),
+            ("partly", "مکاتبه انجام شده ولی مصوبه شورا هنوز صادر نشده است."),
+            ("not_done", "اقدامی دیده نشد؛ در برنامه سال آینده پیگیری شود.")]
+
+
+def _follow_up(evaluation, inspector, account) -> None:
+    """The previous final's recommendations: the municipality answers every other one, the
+    inspectors judge each in turn (done, in part, not done)."""
+    from app.recommendations.services import carried_over, respond, set_follow_up
+
+    for index, item in enumerate(carried_over(evaluation)["items"]):
+        recommendation = item["recommendation"]
+        if account is not None and index % 2 == 0:
+            respond(recommendation, user=account, progress=60 + 20 * (index % 3),
+                    action_taken="مکاتبه با دستگاه‌های مسئول و تهیه پیش‌نویس برنامه اجرایی",
+                    evidence="نامه شماره ۱۲۳/ش مورخ ۱۴۰۴/۰۲/۱۰", acted_on=recommendation.deadline)
+        outcome, note = FINDINGS[index % len(FINDINGS)]
+        set_follow_up(evaluation, recommendation.id, user=inspector, outcome=outcome, note=note)
 
 
 def _approval_time(cycle) -> dt.datetime | None:

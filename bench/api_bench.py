@@ -2,7 +2,8 @@
 3 cycles, made as ``bench/dashboard_bench.py`` makes them) fetched page by page through
 ``/api/v1/evaluations`` with an admin's token, as a BI tool's nightly refresh does.
 
-    .venv/bin/python bench/api_bench.py [--municipalities 1500] [--limit 100] [--rounds 3]
+    .venv/bin/python bench/api_bench.py [--municipalities 1500] [--cycles 3] [--limit 100]
+                                        [--rounds 3]
 
 Measures, through the Flask test client (server time, no network):
 
@@ -64,6 +65,7 @@ def main() -> None:
     parser.add_argument("--municipalities", type=int, default=1500)
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1404)
     args = parser.parse_args()
 
@@ -84,7 +86,7 @@ def main() -> None:
     with app.app_context():
         upgrade()
         create_demo()
-        facts = seed(args.municipalities, random.Random(args.seed))
+        facts = seed(args.municipalities, random.Random(args.seed), cycle_count=args.cycles)
         tehran = db.session.scalar(sa.select(Province.id).where(Province.name == "تهران"))
         with writing():
             manager = User(username="tehran-manager", full_name="مدیر تهران",

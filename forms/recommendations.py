@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.i18n import _l
@@ -22,9 +23,9 @@ class ResponseForm(BaseForm):
 
 
 class FollowUpForm(BaseForm):
-    outcome = RadioField(_l("Outcome"), choices=[("done", _l("Done")),
-                                                 ("partly", _l("Done in part")),
-                                                 ("not_done", _l("Not done"))],
+    outcome = RadioField(_l("Outcome"), choices=[SelectChoice("done", _l("Done")),
+                                                 SelectChoice("partly", _l("Done in part")),
+                                                 SelectChoice("not_done", _l("Not done"))],
                          validators=[InputRequired(_l("Choose done, done in part or not "
                                                       "done."))])
     note = PersianTextAreaField(_l("Note"), validators=[Length(max=2000)])

@@ -2,28 +2,35 @@
 
 from wtforms import FieldList, Form, FormField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length, Optional
 
 from app.i18n import _l, parse_jalali_date
-from forms.base import BaseForm, PersianStringField, PersianTextAreaField
+from forms.base import (
+    BaseForm,
+    JalaliDateField,
+    PersianStringField,
+    PersianTextAreaField,
+    jalali_date_text,
+)
 
 ROWS = 6
-
-
-def jalali_date(form, field):
-    if field.data and parse_jalali_date(field.data) is None:
-        raise ValidationError(_l("Write the date as year/month/day, e.g. ۱۴۰۵/۰۳/۳۱."))
 
 
 class RecommendationRow(Form):
     """One recommendation (a sub-form: the CSRF token belongs to the outer form). Its unit
     lets the next cycle's inspector meet it on that unit's page."""
 
-    unit_id = SelectField(_l("Unit"), choices=[], validate_choice=True)
+    unit_id = SelectField(_l("Unit"), choices=[], default="", validate_choice=True)
     text = PersianStringField(_l("Recommendation"), validators=[Optional(), Length(max=1000)])
     responsible = PersianStringField(_l("Responsible"), validators=[Optional(), Length(max=200)])
     deadline = PersianStringField(_l("Deadline"), validators=[Optional(), Length(max=20),
-                                                              jalali_date])
+                                                              jalali_date_text])
+
+
+class VisitDateForm(BaseForm):
+    """The day of the site visit (the inspectors' form, beside the evaluation's header)."""
+
+    visit_date = JalaliDateField(_l("Date of the site visit"), validators=[Optional()])
 
 
 class ReportTextsForm(BaseForm):

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from app import access
+from app import access, workflow
 from app.db import writing
 from app.demo import DEMO_USERS
 from app.evaluations import services
@@ -182,7 +182,7 @@ def test_submit_lists_what_is_missing_then_workflow_to_approval(demo_ctx):
     with writing():
         services.submit(evaluation, user=inspector)
         services.approve(evaluation, user=reviewer)
-    assert evaluation.status == "approved" and evaluation.is_locked
+    assert evaluation.status == "approved" and workflow.is_locked(evaluation)
     with pytest.raises(ServiceError) as caught, writing():
         services.save_answers(evaluation, {"1.1": {"value": "1"}}, user=inspector)
     assert caught.value.status == 409

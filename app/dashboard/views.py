@@ -16,16 +16,18 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 
 from app import access, workflow
-from app.dashboard import exports, filters, queries, trends
+from app.dashboard import exports, filters, jobs, organisation, queries, trends
 from app.dashboard.presentation import (
     band_items,
     colour_class,
@@ -42,6 +44,8 @@ from app.extensions import db
 from app.i18n import _, local_time
 from app.models import Municipality
 from app.reports import charts
+from app.reports.render import RendererBusy
+from app.reports.views import not_now
 
 #: registered under /dashboard by the factory
 bp = Blueprint("dashboard", __name__)
@@ -96,7 +100,9 @@ def overview():
                                row["status"]) and row["applicable_count"] else "")
     counts = queries.status_counts(f)
     return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
-                           counts=counts, total=sum(counts.values()), legend=legend)
+                           counts=counts, total=sum(counts.values()), legend=legend,
+                           organisation=organisation.table(
+                               queries.province_scope(current_user)))
 
 
 @bp.route("/ranking")
@@ -150,7 +156,8 @@ def municipality(municipality_id: int):
     return render_template(
         "dashboard/municipality.html", town=town, history=history, legend=legend,
         tier=tier, trend=trends.trend(history, units, legend),
-        movers=trends.movers(history, units, legend), follow=follow)
+        movers=trends.movers(history, units, legend), follow=follow,
+        organisation=organisation.of_municipality(town.id, town.province_id))
 
 
 def _today() -> dt.date:
@@ -181,12 +188,50 @@ def export_overview(fmt: str):
                    _("Overview %(year)s", year=digits(f.year or "")))
 
 
-@bp.route("/export/answers.<any(csv, xlsx):fmt>")
-def export_answers(fmt: str):
+@bp.route("/export/answers.csv")
+def export_answers_csv():
+    """Every answer of the filtered evaluations, streamed as it is read (constant memory;
+    the download starts at once, even for the whole country)."""
     f, _legend, _choices = _filters()
-    columns, rows = exports.answers_table(queries.answers(f, current_user))
-    return _export(columns, rows, fmt, f"arzyab-{f.year or 'none'}-answers",
-                   _("Answers %(year)s", year=digits(f.year or "")))
+    columns, rows = exports.answers_table(f, current_user)
+    response = Response(stream_with_context(exports.csv_chunks(columns, rows)),
+                        mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"arzyab-{f.year or 'none'}-answers.csv")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/export/answers.xlsx", methods=["GET", "POST"])
+def export_answers_xlsx():
+    """Every answer as XLSX, built in the background (tens of seconds for the country): GET
+    offers to start it, POST starts it and shows its progress."""
+    f, _legend, _choices = _filters()
+    if request.method == "GET":
+        return render_template("dashboard/export_start.html", f=f)
+    token = jobs.start_answers_xlsx(current_user, request.args.to_dict(flat=True),
+                                    str(g.get("lang") or "fa"),
+                                    f"arzyab-{f.year or 'none'}-answers.xlsx")
+    return redirect(url_for(".export_job", token=token))
+
+
+@bp.route("/exports/<token>")
+def export_job(token: str):
+    job = jobs.state(token, current_user.id)
+    if job is None:
+        abort(404)
+    return render_template("dashboard/export_job.html", job=job, token=token)
+
+
+@bp.route("/exports/<token>/file")
+def export_file(token: str):
+    path = jobs.file_of(token, current_user.id)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=XLSX, as_attachment=True,
+                         download_name=jobs.state(token, current_user.id)["filename"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/export/reports.zip")
@@ -197,7 +242,10 @@ def export_reports():
         flash(_("No final report of this cycle that you may open is issued yet, so there is "
                 "nothing to download."), "info")
         return redirect(url_for(".overview", **f.args(page=1)))
-    archive, _count, _failed = exports.reports_zip(evaluations, user=current_user)
+    try:
+        archive, _count, _failed = exports.reports_zip(evaluations, user=current_user)
+    except RendererBusy as error:
+        return not_now(error)
     response = send_file(archive, mimetype="application/zip", as_attachment=True,
                          download_name=f"arzyab-{f.year}-reports.zip")
     response.headers["Cache-Control"] = "no-store"

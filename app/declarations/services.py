@@ -294,3 +294,25 @@ def accuracy(province_ids=None, municipality_id: int | None = None) -> list[dict
                     "declared": declared, "confirmed": ok or 0, "corrected": wrong or 0,
                     "share": round(100 * (ok or 0) / verified, 1) if verified else None})
     return out
+
+
+# --- beside the inspector's field ------------------------------------------------------------
+
+def form_boxes(evaluation: Evaluation, field_key, lang: str | None = None) -> dict[str, dict]:
+    """Criterion id → what the inspector's form shows beside a declared criterion's field:
+    the row (declared and verified values, verdict), the municipality's explanation, and the
+    field data that puts the declared value in the card's own fields (``fill``: field name →
+    data, the criterion type's ``form_data`` — one tap confirms by filling them)."""
+    lang = lang or current_lang()
+    boxes = {}
+    for row in rows(evaluation, lang):
+        if row.declaration is None:
+            continue
+        criterion = row.criterion
+        key = field_key(criterion.id)
+        parts = criterion.kind.form_data(criterion, declared_answer(criterion, row.declaration),
+                                         lang)
+        boxes[criterion.id] = {"row": row, "note": row.declaration.note or "",
+                               "reason": row.declaration.correction_reason or "",
+                               "fill": {key + suffix: value for suffix, value in parts.items()}}
+    return boxes

@@ -157,7 +157,7 @@ def reason(evaluation_id: int, criterion_id: str):
     criterion_id = criterion_id[:50]
     payload = request.get_json(silent=True) if request.is_json else None
     text = (payload or {}).get("reason") if isinstance(payload, dict) else \
-        request.form.get("reason", "")
+        request.form.get("reason-" + field_key(criterion_id), request.form.get("reason", ""))
     if not isinstance(text, str) or len(text) > 4000:
         abort(400)
     return _verify(evaluation_id, criterion_id, lambda e: services.record_correction(

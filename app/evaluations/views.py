@@ -20,15 +20,17 @@ from sqlalchemy.orm import selectinload
 
 from app import access, workflow
 from app.db import writing
-from app.evaluations import services
+from app.declarations import services as declarations
+from app.evaluations import page, services
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
-from app.i18n import _, jalali_date, normalise_text
+from app.i18n import _, format_number, jalali_date, local_today, normalise_text
 from app.models import Evaluation, Evidence
+from app.recommendations import services as recommendations
 from app.rubric.formula import profile_values
 from forms.base import ConfirmForm
 from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
-from forms.review import ReportTextsForm
+from forms.review import ReportTextsForm, VisitDateForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
@@ -54,7 +56,7 @@ def index():
     # what waits for this user's own hand first, then the rest in the workflow's order
     order = [workflow.RETURNED] + [s for s in workflow.ordered() if s != workflow.RETURNED]
     groups = {state: [e for e in evaluations if e.state == state] for state in order}
-    return render_template("evaluations/index.html", groups=groups)
+    return render_template("evaluations/index.html", groups=groups, today=local_today())
 
 
 @bp.route("/<int:evaluation_id>", methods=["GET"])
@@ -76,7 +78,8 @@ def _texts_form(evaluation) -> ReportTextsForm:
     return form
 
 
-def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None):
+def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
+                 visit_form=None):
     rubric = services.rubric_for(evaluation)
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
     answers = {a.criterion_id: a for a in evaluation.answers}
@@ -84,18 +87,29 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     if form is None:
         form = form_class(data=form_data_from_answers(form_class, values))
     card = services.scorecard(evaluation)
+    editable = access.may_answer(current_user, evaluation)
+    profile = profile_values(services.profile_of(evaluation))
     photos: dict[str, list] = {}
     for evidence in db.session.scalars(select(Evidence).where(
             Evidence.evaluation_id == evaluation.id).order_by(Evidence.id)):
         photos.setdefault(evidence.criterion_id, []).append(describe_photo(evidence))
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, form=form, card=card,
-        answers=answers, values=values, profile=profile_values(services.profile_of(evaluation)),
+        answers=answers, values=values, profile=profile,
         problems=problems or {}, field_key=field_key, photos=photos,
-        editable=access.may_answer(current_user, evaluation),
+        editable=editable, limits=page.limits(), today=local_today(),
+        page_config=page.form_config(evaluation, rubric, profile) if editable else None,
+        returned=services.returned_notes(evaluation, rubric),
+        visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
+                                  if editable else None),
         reviewable=access.may_review(current_user, evaluation),
         may_approve=access.may_move(current_user, evaluation, "approve"),
         may_sign=access.may_sign(current_user, evaluation),
+        cycle_closed=None if evaluation.cycle.is_open else _(workflow.CYCLE_CLOSED),
+        # the municipality's declared values beside their fields, and the previous final's
+        # recommendations on their units (templates/evaluations/_organisation.html)
+        declared=declarations.form_boxes(evaluation, field_key),
+        carried=recommendations.carried_over(evaluation),
         live=services.summary(card, rubric),
         texts_form=texts_form or (_texts_form(evaluation)
                                   if access.may_review(current_user, evaluation) else None)),\
@@ -161,8 +175,22 @@ def save_json(evaluation_id: int):
     """Autosave: a batch of changes with the client's key and the version it last saw."""
     if request.headers.get(SAVE_HEADER) != "1" or not request.is_json:
         abort(400)
-    evaluation = load_evaluation(evaluation_id)
-    if not access.may_answer(current_user, evaluation):
+    try:
+        # one transaction from the first read: what is checked is what the save changes
+        with writing():
+            return _autosave(evaluation_id)
+    except ServiceError as error:
+        return jsonify(error=error.message, status=error.status, **error.details), error.status
+
+
+def _autosave(evaluation_id: int):
+    user = current_user._get_current_object()  # once: each use of the proxy costs
+    # its row locked (PostgreSQL) until the save commits: saves of one evaluation queue
+    evaluation = db.session.get(Evaluation, evaluation_id, options=services.SAVE_LOADS,
+                                with_for_update={"of": Evaluation})
+    if evaluation is None or not access.may_view(user, evaluation):
+        abort(404)
+    if not access.may_answer(user, evaluation):
         return jsonify(error=_("You cannot change this evaluation now."), status=403), 403
     try:
         payload = request.get_json(silent=True)
@@ -181,13 +209,8 @@ def save_json(evaluation_id: int):
         return jsonify(error=_("The changes could not be read."), status=400), 400
     if len(payload["changes"]) > 500:
         return jsonify(error=_("Too many changes in one save."), status=413), 413
-    try:
-        with writing():
-            evaluation = db.session.get(Evaluation, evaluation_id)
-            result = services.save_answers(evaluation, payload["changes"], user=current_user,
-                                           base_version=base, key=key, device=device)
-    except ServiceError as error:
-        return jsonify(error=error.message, status=error.status, **error.details), error.status
+    result = services.save_answers(evaluation, payload["changes"], user=user,
+                                   base_version=base, key=key, device=device)
     return jsonify(result)
 
 
@@ -220,10 +243,14 @@ def return_for_changes(evaluation_id: int):
     comments = {}
     for criterion in rubric.criteria():
         text = request.form.get(f"comment-{field_key(criterion.id)}", "")
-        if len(text) > 4000:
+        if len(text) > services.REVIEW_COMMENT_MAX:
             abort(413)
         comments[criterion.id] = text
-    message = request.form.get("message", "")[:4000]
+    message = request.form.get("message", "")
+    if len(message) > services.REVIEW_MESSAGE_MAX:  # said, never cut silently
+        flash(_("The message is too long (at most %(n)s characters).",
+                n=format_number(services.REVIEW_MESSAGE_MAX, 0)), "error")
+        return redirect(url_for(".show", evaluation_id=evaluation_id))
     try:
         with writing():
             services.return_for_changes(db.session.get(Evaluation, evaluation_id),
@@ -234,6 +261,31 @@ def return_for_changes(evaluation_id: int):
         return redirect(url_for(".show", evaluation_id=evaluation_id))
     flash(_("Returned to the inspectors with your comments."), "success")
     return redirect(url_for(".index"))
+
+
+@bp.route("/<int:evaluation_id>/visit-date", methods=["POST"])
+@access.route("evaluation")
+@login_required
+def visit_date(evaluation_id: int):
+    """The day of the site visit, typed in the Jalali calendar."""
+    evaluation = load_evaluation(evaluation_id)
+    if not access.may_answer(current_user, evaluation):
+        abort(403)
+    form = VisitDateForm()
+    if not form.validate():
+        flash(_("The visit date needs correcting; see the field."), "error")
+        return _render_page(evaluation, visit_form=form, status=422)
+    try:
+        with writing():
+            services.set_visit_date(db.session.get(Evaluation, evaluation_id),
+                                    user=current_user, visit_date=form.visit_date.data)
+    except ServiceError as error:
+        form.visit_date.errors = [error.message]
+        flash(error.message, "error")
+        return _render_page(db.session.get(Evaluation, evaluation_id), visit_form=form,
+                            status=error.status)
+    flash(_("The visit date was saved."), "success")
+    return redirect(url_for(".show", evaluation_id=evaluation_id))
 
 
 @bp.route("/<int:evaluation_id>/report-texts", methods=["POST"])

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -60,6 +61,11 @@ class Evaluation(db.Model):
         UniqueConstraint("municipality_id", "cycle_id", name="municipality_cycle"),
         CheckConstraint("status IN ('draft', 'submitted', 'returned', 'approved')",
                         name="status_known"),
+        # what the dashboard's cycle-wide queries (peer groups, counts, the cycle's rubric)
+        # read, so that they scan one cycle's entries of the index and never the table,
+        # whose rows of one cycle lie scattered among the other cycles' (migration 0010)
+        Index("ix_evaluations_cycle_figures", "cycle_id", "status", "tier_id", "score",
+              "raw_score", "municipality_id", "rubric_version_id"),
     )
 
     #: surrogate key
@@ -95,8 +101,12 @@ class Evaluation(db.Model):
     applicable_count: Mapped[int] = mapped_column(Integer, default=0)
     #: the day the evaluation is due (set when planning)
     due_date: Mapped[object | None] = mapped_column(Date)
-    #: the dates of the site visit(s), free Jalali text for the report
+    #: the dates of the site visit(s), free Jalali text for the report (before visit_date)
     visit_dates: Mapped[str] = mapped_column(String(200), default="")
+    #: the day of the site visit, entered by the inspector in the Jalali calendar
+    visit_date: Mapped[object | None] = mapped_column(Date)
+    #: the reviewer's overall message when the evaluation was last returned ("" otherwise)
+    review_message: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: the reviewer's own texts for the report
     strengths_text: Mapped[str] = mapped_column(Text, default="")
     improvements_text: Mapped[str] = mapped_column(Text, default="")
@@ -141,6 +151,13 @@ class Evaluation(db.Model):
         from app.workflow import state_of
 
         return state_of(self)
+
+    def is_overdue(self, today) -> bool:
+        """Due before `today` and still with the inspectors (draft or returned)."""
+        from app import workflow
+
+        return (self.due_date is not None and self.due_date < today
+                and workflow.ANSWER in workflow.state(self).allows)
 
     def users_in_role(self, role: str) -> list:
         return [a.user for a in self.assignments if a.role == role]

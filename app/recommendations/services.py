@@ -166,7 +166,7 @@ def respond(recommendation: Recommendation, *, user, action_taken: str, progress
     db.session.flush()
     audit.record("recommendation.respond", "recommendation", recommendation.id, user=user,
                  evaluation=recommendation.evaluation, progress=progress,
-                 action=action_taken, evidence=evidence, acted_on=acted_on)
+                 action_taken=action_taken, evidence=evidence, acted_on=acted_on)
     return response
 
 

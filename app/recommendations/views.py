@@ -104,8 +104,10 @@ def follow_up(evaluation_id: int, recommendation_id: int):
             return jsonify(error=_("The changes could not be read."), status=400), 400
         outcome, note = payload["outcome"], payload.get("note", "")[:4000]
     else:
+        # the inspector's form holds one pair of fields per recommendation
         form = FollowUpForm()
-        outcome, note = request.form.get("outcome", ""), (form.note.data or "")[:4000]
+        outcome = request.form.get(f"outcome-{recommendation_id}", request.form.get("outcome", ""))
+        note = request.form.get(f"note-{recommendation_id}", form.note.data or "")[:4000]
     try:
         with writing():
             services.set_follow_up(db.session.get(Evaluation, evaluation_id),

@@ -23,6 +23,7 @@ from app.rubric.reader import (
     MappingNode,
     Node,
     ScalarNode,
+    SequenceNode,
     kind_of,
     position,
     read_tree,
@@ -255,17 +256,22 @@ class _AnswersChecker(Checker):
             try:
                 answers[key] = coerce_answer(criterion, raw)
             except AnswerError as error:
-                line, col = self._where_in(entry, error.part)
+                line, col = self._where_in(entry, error.part, error.index)
                 self.problems.append(error.problem(line, col))
         return answers
 
-    def _where_in(self, entry: Field, part: str | None) -> tuple[int, int]:
+    def _where_in(self, entry: Field, part: str | None, index: int | None = None
+                  ) -> tuple[int, int]:
+        """Where a problem with `part` of an answer (item `index` of a list) is written."""
         node = entry.node
         if isinstance(node, MappingNode) and part is not None:
             for key_node, value_node in node.value:
                 if isinstance(key_node, ScalarNode) and key_node.value == part:
                     if kind_of(value_node) == "null" and not value_node.value:
                         return position(key_node)
+                    if (index is not None and isinstance(value_node, SequenceNode)
+                            and index < len(value_node.value)):
+                        return position(value_node.value[index])
                     return position(value_node)
             return position(node)
         return entry.pos

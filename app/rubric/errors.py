@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.i18n import N_, persian_digits, translator
+from app.i18n import N_, digits, translator
 
 # --- the catalogue ----------------------------------------------------------------------------
 
@@ -288,7 +288,8 @@ CATALOGUE: dict[str, Entry] = _entries(
                          "none")}),
     Entry("A016", N_("criterion «%(id)s» is not observed at several sites, so its answer "
                      "cannot give «samples»"),
-          {"default": N_("give its value instead")}),
+          {"default": N_("give its value instead"),
+           "inputs": N_("give its inputs instead: {inputs: {…}}")}),
     Entry("A017", N_("sample number %(number)s of criterion «%(id)s» must give a «site» (the "
                      "place observed) and a «value»"),
           {"default": N_("write each sample as «{site: …, value: …}»")}),
@@ -310,12 +311,13 @@ CATALOGUE: dict[str, Entry] = _entries(
                          "of three (۱٬۲۰۰) or without a separator")}),
     Entry("A024", N_("the answer %(value)s to criterion «%(id)s» is too large"),
           {"default": N_("check the number of digits")}),
+    Entry("A025", N_("at the site «%(site)s» of criterion «%(id)s»: %(problem)s")),
     # worked examples (scored by app.rubric.examples)
     Entry("X001", N_("example «%(name)s»: no tier of the rubric matches its municipality"),
           {"default": N_("give the example's municipality a «tier», or a grade or population "
                          "that a tier covers")}),
-    Entry("X002", N_("example «%(name)s»: the answer for «%(id)s» is not accepted (an unknown "
-                     "criterion, or a value the criterion does not allow)"),
+    Entry("X002", N_("example «%(name)s»: the answer for «%(id)s» is not accepted: "
+                     "%(problem)s"),
           {"default": N_("check the criterion id and the value against the rubric")}),
     Entry("X003", N_("example «%(name)s» expects the score %(expected)s, but it scores "
                      "%(got)s"),
@@ -380,7 +382,7 @@ class Span(tuple):
     def render(self, lang: str) -> str:
         low, high = self
         text = str(low) if low == high else f"{low}–{high}"
-        return persian_digits(text) if lang == "fa" else text
+        return digits(text, lang)
 
 
 @dataclass(frozen=True)
@@ -399,8 +401,7 @@ class Where:
     def render(self, gettext, lang: str) -> str:
         sep = "، " if lang == "fa" else ", "
         parts = [gettext(PLACE_SEGMENTS[kind]) % {
-                     "id": persian_digits(ident) if lang == "fa" and kind.endswith("#")
-                     else _clean(ident)}
+                     "id": digits(_clean(ident), lang)}
                  for kind, ident in self.path]
         place = sep.join(parts)
         if self.key is None:
@@ -429,6 +430,12 @@ class RubricProblem:
 
     def message(self, lang: str = "en") -> str:
         return _render_message(self, lang)[0]
+
+    def advice(self, lang: str = "en") -> str:
+        """The message and, when the entry has one, its hint: what is wrong and how to write
+        it instead (what a form shows beside the field)."""
+        message, hint = _render_message(self, lang)
+        return f"{message} — {hint}" if hint else message
 
 
 class RubricError(Exception):
@@ -461,6 +468,8 @@ def _clean(value: object) -> str:
 
 
 def _param(value: object, gettext, lang: str) -> str:
+    if isinstance(value, RubricProblem):  # a problem inside another (a sample's, an example's)
+        return _render_message(value, lang)[0]
     if isinstance(value, Where):
         return value.render(gettext, lang)
     if isinstance(value, Term):
@@ -469,7 +478,7 @@ def _param(value: object, gettext, lang: str) -> str:
         return str(value).lower()
     if isinstance(value, (int, float)):
         number = int(value) if float(value).is_integer() else value
-        return persian_digits(number) if lang == "fa" else str(number)
+        return digits(number, lang)
     if isinstance(value, (list, tuple)):
         sep = "، " if lang == "fa" else ", "
         items = [f"«{item.render(lang) if isinstance(item, Span) else _clean(item)}»"
@@ -480,8 +489,21 @@ def _param(value: object, gettext, lang: str) -> str:
     return _clean(value)
 
 
-def _render(template: str, params: Mapping[str, object], gettext, lang: str) -> str:
+#: parameters that name an id (a criterion «۱٫۱۰», a unit): said in the reader's digits
+_ID_PARAMS = frozenset({"id"})
+#: parameters of an answer's message that quote what was typed or what may be typed
+_TYPED_PARAMS = frozenset({"value", "levels"})
+
+
+def _render(template: str, params: Mapping[str, object], gettext, lang: str,
+            typed: bool = False) -> str:
+    """`template` translated, with its parameters rendered for `lang`. Ids are said in the
+    reader's digits; so is what an inspector typed (`typed`: the answers' messages), while a
+    rubric's own text (YAML an author wrote and will correct) is quoted as written."""
     rendered = {name: _param(value, gettext, lang) for name, value in params.items()}
+    for name in rendered:
+        if name in _ID_PARAMS or (typed and name in _TYPED_PARAMS):
+            rendered[name] = digits(rendered[name], lang)
     try:
         return gettext(template) % rendered
     except (KeyError, ValueError, TypeError):  # a broken translation must not hide the problem
@@ -495,13 +517,14 @@ def _render_message(problem: RubricProblem, lang: str) -> tuple[str, str | None]
         details = ", ".join(f"{name}={_param(value, gettext, lang)}"
                             for name, value in problem.params.items())
         return details, None
-    message = _render(entry.message, problem.params, gettext, lang)
+    typed = problem.code.startswith("A")
+    message = _render(entry.message, problem.params, gettext, lang, typed)
     hint_template = entry.hints.get(problem.hint)
     hint = None
     if hint_template is not None:
         hint_params = {**problem.params, **problem.hint_params}
         try:
-            hint = _render(hint_template, hint_params, gettext, lang)
+            hint = _render(hint_template, hint_params, gettext, lang, typed)
         except KeyError:  # the hint needs a parameter this problem did not give
             hint = None
     return message, hint

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.rubric.answers import AnswerError, coerce_answer
 from app.rubric.errors import RubricProblem
 from app.rubric.model import Rubric
+from app.rubric.nodes import suggest
 
 
 def check_examples(rubric: Rubric) -> list[RubricProblem]:
@@ -26,8 +27,11 @@ def check_examples(rubric: Rubric) -> list[RubricProblem]:
         for criterion_id, raw in example.answers.items():
             criterion = rubric.criterion(str(criterion_id))
             if criterion is None:
-                problems.append(RubricProblem("X002", example.line, 1,
-                                              {**where, "id": criterion_id}))
+                known = [c.id for c in rubric.criteria()]
+                problems.append(RubricProblem("X002", example.line, 1, {
+                    **where, "id": criterion_id,
+                    "problem": RubricProblem("A001", 0, 0, {"id": criterion_id})},
+                    {"suggestion": suggest(str(criterion_id), known)}))
                 failed = True
                 continue
             try:
@@ -35,7 +39,7 @@ def check_examples(rubric: Rubric) -> list[RubricProblem]:
             except AnswerError as error:
                 problems.append(RubricProblem("X002", example.line, 1,
                                               {**where, "id": criterion_id,
-                                               "code": error.code}))
+                                               "problem": error.problem()}))
                 failed = True
         if failed:
             continue

@@ -604,24 +604,24 @@ class _RubricBuilder(Checker):
         fields = self.mapping(field.node, place, SAMPLES_KEYS, key_pos=field)
         if fields is None:
             return None
-        minimum, how = 1, "mean"
+        minimum, how, ok = 1, "mean", True
         if "min" in fields:
             value = self.whole(fields["min"], place)
-            if value is None:
-                return None
-            if value < 1:
+            if value is not None and value < 1:
                 self.add("R321", fields["min"], where=place, value=describe(fields["min"].node))
-                return None
-            minimum = value
+                value = None
+            ok = ok and value is not None
+            minimum = value or minimum
         if "aggregate" in fields:
             value = self.text(fields["aggregate"], place)
-            if value is None:
-                return None
-            if value not in AGGREGATES:
+            if value is not None and value not in AGGREGATES:
                 self.suggest_or("R320", fields["aggregate"], value, AGGREGATES, where=place,
                                 known=list(AGGREGATES))
-                return None
-            how = value
+                value = None
+            ok = ok and value is not None
+            how = value or how
+        if not ok:
+            return None
         return Sampling(minimum, how)
 
     def _tier_order(self, tier: str) -> int:

@@ -10,6 +10,12 @@ from dataclasses import dataclass
 
 from app.rubric.errors import RubricProblem
 
+#: the longest text a typed value may be (a number, a level's key), and an N/A reason: the
+#: form's fields, the autosave and the page's script all take these (a note's limit is the
+#: configuration's NOTE_MAX_CHARS)
+VALUE_MAX_CHARS = 50
+REASON_MAX_CHARS = 1000
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -49,12 +55,16 @@ class AnswerError(ValueError):
     """
 
     def __init__(self, code: str, params: Mapping[str, object], part: str | None = None,
-                 hint_params: Mapping[str, object] | None = None):
+                 hint_params: Mapping[str, object] | None = None, *, hint: str = "default",
+                 index: int | None = None):
         self.code = code
         self.params = dict(params)
         self.part = part
         self.hint_params = dict(hint_params or {})
+        self.hint = hint
+        #: which item of a list part (a sample, 0-based) is wrong, when one is
+        self.index = index
         super().__init__(code)
 
     def problem(self, line: int = 0, col: int = 0) -> RubricProblem:
-        return RubricProblem(self.code, line, col, self.params, self.hint_params)
+        return RubricProblem(self.code, line, col, self.params, self.hint_params, self.hint)

@@ -2,7 +2,7 @@
 self-declarations, recommendations followed up (issue 15)
 
 Revision ID: 0009_organisation
-Revises: 0007_report_snapshots
+Revises: 0008_visit_and_return_message
 
 - ``users.municipality_id``: the municipality a municipality account speaks for.
 - ``evaluations.signed_at`` / ``signed_by_id``: the director-general's sign-off after the
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_organisation"
-down_revision = "0007_report_snapshots"
+down_revision = "0008_visit_and_return_message"
 branch_labels = None
 depends_on = None
 

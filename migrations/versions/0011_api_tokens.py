@@ -1,7 +1,7 @@
 """personal API tokens for the read API (issue 19)
 
 Revision ID: 0011_api_tokens
-Revises: 0009_organisation
+Revises: 0010_dashboard_index
 
 - ``api_tokens``: one row per personal token (its SHA-256, never the token), with its name,
   its public prefix, an optional expiry, the last time it was used and its revocation.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_api_tokens"
-down_revision = "0009_organisation"
+down_revision = "0010_dashboard_index"
 branch_labels = None
 depends_on = None
 

@@ -22,6 +22,15 @@ CHILDREN = {"answers": Answer, "unit_results": UnitResult, "evidence": Evidence,
             "recommendations": Recommendation}
 
 
+@pytest.fixture
+def own_app(databases, tmp_path):
+    """An app on a database of its own: these tests leave the schema at other revisions,
+    which a database reused by the next test must never see."""
+    from tests.conftest import fresh_app
+
+    yield from fresh_app(databases, "empty", tmp_path)
+
+
 def _child(model, evaluation_id: int, tag: str):
     values = {"answers": {"criterion_id": f"zz.{tag}", "value": 1.0},
               "unit_results": {"unit_id": f"zz-{tag}", "score": 50.0},
@@ -180,7 +189,8 @@ def _nothing_but_alembic(schema: dict) -> bool:
             and all("alembic_version" in name for name, _ in schema["indexes"]))
 
 
-def test_downgrade_to_base_leaves_nothing_and_upgrade_works_again(app):
+def test_downgrade_to_base_leaves_nothing_and_upgrade_works_again(own_app):
+    app = own_app
     with app.app_context():
         downgrade(revision="base")
     schema = _schema(app)
@@ -193,7 +203,8 @@ def test_downgrade_to_base_leaves_nothing_and_upgrade_works_again(app):
     assert {"users", "evaluations", "answers", "user_sessions", "audit_events"} <= tables
 
 
-def test_the_0006_downgrade_returns_exactly_to_0004(app):
+def test_the_0006_downgrade_returns_exactly_to_0004(own_app):
+    app = own_app
     with app.app_context():
         downgrade(revision="0004_locks")
     at_0004 = _schema(app)
@@ -206,8 +217,9 @@ def test_the_0006_downgrade_returns_exactly_to_0004(app):
     assert _schema(app) == at_0004
 
 
-def test_every_downgrade_step_leaves_the_schema_it_started_from(app):
+def test_every_downgrade_step_leaves_the_schema_it_started_from(own_app):
     """Each migration's downgrade undoes exactly its upgrade."""
+    app = own_app
     from alembic.script import ScriptDirectory
     from flask import current_app
 

@@ -32,7 +32,7 @@ ACTIONS = {
     "evaluation.report_texts": N_("Report texts written"),
     "evaluation.retier": N_("Tier changed"),
     "evaluation.submit": N_("Submitted for review"),
-    "evaluation.return": N_("Returned for changes"),
+    "evaluation.return": N_("Returned to the inspectors"),
     "evaluation.approve": N_("Content approved"),
     "evaluation.sign": N_("Signed off"),
     "evidence.add": N_("Photo added"),

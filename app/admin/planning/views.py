@@ -185,6 +185,7 @@ def evaluation_retier(evaluation_id: int):
     def page(status=200):
         return render_template("admin/retier.html", form=form, evaluation=evaluation,
                                rubric=rubric, suggested=suggested,
+                               locked=workflow.is_locked(evaluation),
                                profile=town.tier_basis()), status
 
     if workflow.is_locked(evaluation):

@@ -101,7 +101,8 @@ class CriterionType:
         if criterion.samples is not None:
             return {"samples": self._read_samples(criterion, parts)}
         if "samples" in parts and parts["samples"] is not None:
-            raise AnswerError("A016", {"id": criterion.id}, "samples")
+            raise AnswerError("A016", {"id": criterion.id}, "samples",
+                              hint="inputs" if criterion.computed else "default")
         if "inputs" in parts and parts["inputs"] is not None:
             raise AnswerError("A010", {"id": criterion.id}, "inputs")
         return {"value": self.read_value(criterion, parts.get("value"))}
@@ -123,13 +124,22 @@ class CriterionType:
         samples = []
         for number, row in enumerate(rows, start=1):
             if not isinstance(row, dict) or set(row) - {"site", "value"}:
-                raise AnswerError("A017", {"id": criterion.id, "number": number}, "samples")
+                raise AnswerError("A017", {"id": criterion.id, "number": number}, "samples",
+                                  index=number - 1)
             site = "" if row.get("site") is None else normalise_text(str(row["site"]))
             if not site or len(site) > MAX_SITE:
-                raise AnswerError("A017", {"id": criterion.id, "number": number}, "samples")
-            value = self.read_value(criterion, row.get("value"))
+                raise AnswerError("A017", {"id": criterion.id, "number": number}, "samples",
+                                  index=number - 1)
+            try:
+                value = self.read_value(criterion, row.get("value"))
+            except AnswerError as error:
+                # the sample's own problem, said at that sample and naming its site
+                raise AnswerError("A025", {"id": criterion.id, "site": site,
+                                           "problem": error.problem()}, "samples",
+                                  index=number - 1) from None
             if value is None:
-                raise AnswerError("A020", {"id": criterion.id, "site": site}, "samples")
+                raise AnswerError("A020", {"id": criterion.id, "site": site}, "samples",
+                                  index=number - 1)
             samples.append(Sample(site, value))
         return tuple(samples)
 
@@ -242,12 +252,32 @@ class CriterionType:
             return ""
         return format_quantity(value, lang, grouping=False)
 
-    def client_spec(self, criterion: Criterion, tier_id: str) -> dict:
-        """What the page's script needs to read the card and say its value: plain data."""
-        spec = {"widget": self.form_widget(criterion)}
+    def client_spec(self, criterion: Criterion, tier_id: str,
+                    reference: str | None = None) -> dict:
+        """What the page's script needs to read the card, check what was typed and score it
+        as the engine does (``static/js/scoring.js``), for tier `tier_id`: plain data.
+
+        With `reference` (the rubric's reference tier) the rules of both scores come along:
+        ``score.adjusted`` for the tier, ``score.raw`` for the reference tier (falling back to
+        the tier's own targets where the reference has none, as :meth:`value_fraction`)."""
+        spec: dict = {"widget": self.form_widget(criterion), "type": criterion.type,
+                      "weight": criterion.weight_for(tier_id), "allow_na": criterion.allow_na}
+        if criterion.note_required_below is not None:
+            spec["note_below"] = criterion.note_required_below
         if criterion.samples is not None:
             spec["row"] = self.widget
+            spec["samples"] = {"min": criterion.samples.min,
+                               "aggregate": criterion.samples.aggregate, "max": MAX_SAMPLES,
+                               "site_max": MAX_SITE}
+        if reference is not None:
+            spec["score"] = {"adjusted": self.client_rule(criterion, tier_id, None),
+                             "raw": self.client_rule(criterion, reference, tier_id)}
         return spec
+
+    def client_rule(self, criterion: Criterion, tier_id: str, own_tier: str | None) -> dict:
+        """What :meth:`value_fraction` reads for tier `tier_id` (with `own_tier`'s fallback
+        already applied), as plain data for the page; {} when it reads nothing per tier."""
+        return {}
 
     # --- example answers -------------------------------------------------------------------
 
@@ -267,6 +297,10 @@ class CriterionType:
         return {"value": self.demo_value(criterion, tier_id, q, profile)}
 
     # --- words ------------------------------------------------------------------------------
+
+    def unit_sign(self, criterion: Criterion, lang: str = "fa") -> str:
+        """The unit a typed value is in, as its field's label says it ("" for none)."""
+        return ""
 
     def say_value(self, criterion: Criterion, value, lang: str) -> str:
         """One typed value in words, as a report prints it."""

@@ -1,11 +1,8 @@
-"""FOR THE INTEGRATOR — problems in app/rubric found while writing the authors' guide, each as a
-test of the behaviour the guide would like to promise. They are marked ``xfail(strict=True)``
-so the suite stays green on the authors' branch; the day a fix lands the test passes, strict
-turns that into a failure, and the mark should then be removed."""
+"""Problems in app/rubric found while writing the authors' guide, each a test of what the guide
+promises: every problem of a samples rule at once, a refused example answer saying why, the
+right hint for a computed criterion, a bad sample told at its own line with its site."""
 
 from __future__ import annotations
-
-import pytest
 
 from app.rubric import check_answers, check_rubric, format_problem, load_rubric
 from app.rubric.examples import check_examples
@@ -42,19 +39,12 @@ units:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="BUG for the integrator: the loader's _sampling returns "
-                   "at the first problem, so a bad «min» hides a bad «aggregate» (the guide "
-                   "promises every problem of a file at once)")
 def test_every_problem_of_a_samples_rule_at_once():
     text = RUBRIC.replace("samples: {min: 2}", "samples: {min: 0, aggregate: avg}")
     _rubric, problems = check_rubric(text, filename="t.yaml")
     assert {p.code for p in problems} == {"R321", "R320"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG for the integrator: X002 says only «an unknown "
-                   "criterion, or a value the criterion does not allow»; the answer's own error "
-                   "(here A013: a computed criterion needs its inputs) is dropped, so the author "
-                   "cannot tell what to fix")
 def test_a_refused_example_answer_says_why():
     text = RUBRIC + """\
 examples:
@@ -68,8 +58,6 @@ examples:
     assert "inputs" in format_problem(problems[0], "t.yaml", "en")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG for the integrator: A016's hint «give its value "
-                   "instead» is wrong for a computed criterion, whose answer is its inputs")
 def test_samples_on_a_computed_criterion_point_to_the_inputs():
     answers = ('municipality: {name: x, grade: 2, population: 1600}\n'
                'answers:\n  "1.1": {inputs: {green_area: 5}, samples: [{site: a, value: 1}]}\n')
@@ -78,14 +66,12 @@ def test_samples_on_a_computed_criterion_point_to_the_inputs():
     assert "inputs" in format_problem(problems[0], "a.yaml", "en").split("suggestion")[1]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG for the integrator: a bad value in one sample is "
-                   "reported at the «samples» key, not at the sample's own line, and the "
-                   "message does not name the site")
 def test_a_bad_sample_is_reported_at_its_own_line():
     answers = ('municipality: {name: x, grade: 2, population: 1600}\n'
                'answers:\n  "1.2":\n    samples:\n      - {site: بوستان ملت, value: 3}\n'
                '      - {site: میدان امام, value: 9}\n')
     _sheet, problems = check_answers(answers, load_rubric(RUBRIC), filename="a.yaml")
-    assert [p.code for p in problems] == ["A002"]
+    assert [p.code for p in problems] == ["A025"]  # the scale's A002, at that site
     assert problems[0].line == 6
-    assert "میدان امام" in format_problem(problems[0], "a.yaml", "en")
+    english = format_problem(problems[0], "a.yaml", "en")
+    assert "میدان امام" in english and "is not a level of its scale" in english
