@@ -21,9 +21,10 @@ access.guard(bp, "portal")
 @bp.route("/")
 def home():
     town = current_user.municipality
+    # its own evaluations: every one for its declaration, the finals for their results
     evaluations = [] if town is None else list(db.session.scalars(
         select(Evaluation).join(EvaluationCycle)
-        .where(Evaluation.municipality_id == town.id)
+        .where(access.declarations_condition(current_user))
         .order_by(EvaluationCycle.year.desc())))
     rows = []
     for evaluation in evaluations:
