@@ -353,6 +353,41 @@ def audit_condition(actor):
                and_(AuditEvent.object_type == "user", AuditEvent.object_id.in_(people)))
 
 
+# --- the read API (app.api): the rules above, as SQL conditions for its lists ------------------
+
+def api_evaluations_condition(user):
+    """The evaluations whose figures (state, scores, units, gates) the read API lists for
+    `user`: the dashboard's rows, as the overview export holds them, and the evaluations they
+    may open. Their answers: only those they may open (:func:`may_view`)."""
+    return or_(export_condition(user, "overview"), evaluations_condition(user))
+
+
+def visible_municipalities_condition(user):
+    """The municipalities whose profile `user` sees: those of the provinces whose dashboard
+    rows they see (:func:`may_see_province`) or that they administer, those of the
+    evaluations they may view, and a municipality account's own."""
+    from app.models import Evaluation, Municipality
+
+    if not _logged_in(user):
+        return false()
+    conditions = [Municipality.id.in_(select(Evaluation.municipality_id)
+                                      .where(evaluations_condition(user)))]
+    if may_see_dashboard(user) or may_administer(user):
+        conditions.append(true() if province_of(user) is None
+                          else Municipality.province_id == province_of(user))
+    if _has(user, "municipality") and user.municipality_id is not None:
+        conditions.append(Municipality.id == user.municipality_id)
+    return or_(*conditions)
+
+
+def recommendations_condition(user):
+    """The recommendations `user` may see (:func:`may_see_recommendation`), in SQL."""
+    from app.models import Evaluation, Recommendation
+
+    return Recommendation.evaluation_id.in_(
+        select(Evaluation.id).where(evaluations_condition(user)))
+
+
 # --- rubrics -----------------------------------------------------------------------------------
 
 def may_author(user) -> bool:
@@ -374,6 +409,9 @@ REACH = {
     "comparison": may_see_dashboard,
     "admin": may_administer,
     "rubrics": may_author,
+    # the read API: any active user's token; every list and object is filtered by the
+    # functions above, as the pages are
+    "api": _logged_in,
 }
 #: endpoints Flask adds itself (files anyone may fetch)
 PUBLIC_ENDPOINTS = {"static": "public", "font": "public", "admin.static": "public"}

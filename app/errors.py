@@ -76,7 +76,10 @@ def _endpoint() -> str | None:
 
 def wants_json() -> bool:
     """Is this request answered in JSON (see :data:`JSON_ENDPOINTS`)?"""
-    if _endpoint() in JSON_ENDPOINTS or request.headers.get(SAVE_HEADER) == "1":
+    from app.api import is_api_request
+
+    if _endpoint() in JSON_ENDPOINTS or request.headers.get(SAVE_HEADER) == "1" \
+            or is_api_request():
         return True
     return request.is_json or request.accept_mimetypes.best == "application/json"
 

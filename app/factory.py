@@ -78,6 +78,20 @@ class SessionInterface(SecureCookieSessionInterface):
         configured = app.config["SESSION_COOKIE_SECURE"]
         return request.is_secure if configured is None else bool(configured)
 
+    def open_session(self, app, request):
+        from app.api import PREFIX
+
+        if request.path.startswith(PREFIX):  # the API reads no cookie: a token or nothing
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        from app.api import is_api_request
+
+        if is_api_request():  # … and sets none
+            return None
+        return super().save_session(app, session, response)
+
 
 class TrustedProxyFix:
     """Werkzeug's ProxyFix (one hop: the address, scheme and host our proxy adds), applied
@@ -106,6 +120,11 @@ class TrustedProxyFix:
 def _select_locale() -> str:
     if not has_request_context():
         return i18n.DEFAULT_LOCALE
+    from app.api import is_api_request
+
+    if is_api_request():  # the caller's language: ?lang=, else Accept-Language, else fa
+        wanted = request.args.get("lang") or request.accept_languages.best_match(i18n.LOCALES)
+        return wanted if wanted in i18n.LOCALES else i18n.DEFAULT_LOCALE
     wanted = request.args.get("lang") or session.get("lang")
     if not wanted and current_user and current_user.is_authenticated:
         wanted = current_user.locale
@@ -114,6 +133,8 @@ def _select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
+    from app.api.pages import bp as api_tokens_bp
+    from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.authoring.views import bp as authoring_bp
     from app.dashboard.views import bp as dashboard_bp
@@ -136,6 +157,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(recommendations_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
 
 
 def _register_templates(app: Flask) -> None:

@@ -83,7 +83,24 @@ def _ids(app) -> dict:
         found["session"] = db.session.scalar(
             select(UserSession.id).join(UserSession.user)
             .where(UserSession.user.has(username="inspector")).order_by(UserSession.id))
+    found["api_token"] = _inspector_token(app)
     return found
+
+
+def _inspector_token(app) -> int:
+    """A personal API token of the (national) inspector, made as the profile page makes it."""
+    from app.api import tokens
+    from app.models import ApiToken, User
+
+    with app.app_context():
+        row = db.session.scalar(select(ApiToken).join(ApiToken.user)
+                                .where(User.username == "inspector"))
+        if row is None:
+            with writing():
+                row, _token = tokens.create(
+                    db.session.scalar(select(User).where(User.username == "inspector")),
+                    name="matrix", days=None)
+        return row.id
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +132,8 @@ def client_for(app, user):
 GETS = [
     ("/", LOGGED, {302}),
     ("/account/sessions", LOGGED, {200}),
+    ("/account/tokens", LOGGED, {200}),
+    ("/admin/tokens", ADMINS, {200}),
     ("/password", LOGGED, {200}),
     ("/evaluations/", LOGGED, {200}),
     ("/evaluations/{final}", QOM_FINAL, {200}),
@@ -219,6 +238,10 @@ CHANGES = [
     ("/recommendations/{recommendation_x}", "form", {"natanz"}),
     ("/account/sessions/{session}/end", "form", {"inspector"}),  # one's own sessions only
     ("/account/sessions/end-others", "form", LOGGED),
+    ("/account/tokens", "form", LOGGED),  # makes one (or says what the form lacks)
+    ("/account/tokens/{api_token}/revoke", "form", {"inspector"}),  # one's own tokens only
+    # the tokens of users an admin manages: the inspector is national, so the national admin
+    ("/admin/tokens/{api_token}/revoke", "form", {"admin"}),
     ("/rubrics/draft", "form", {"author"} | ADMINS),
     ("/admin/users/{user_q}/deactivate", "form", {"admin", "admin_q"}),
     ("/admin/users/{user_x}/password", "form", {"admin", "admin_x"}),
@@ -386,10 +409,81 @@ def test_a_route_without_a_rule_is_found():
     assert access.rule_of(app, "ruled") == "account"
 
 
+# --- the read API: a token of each user reads what that user's pages show ----------------------
+
+#: (url, whose token may: 200). The API lists an evaluation's figures to whoever sees it on
+#: the dashboard or may open it; its answers only to those who may open it. A refusal is 404
+#: for an object, 403 for the ranking (the dashboard's); no token is a 401.
+API_GETS = [
+    ("/api/v1/cycles", LOGGED),
+    ("/api/v1/evaluations", LOGGED),
+    ("/api/v1/evaluations/{final}", QOM_FINAL | DASH_Q),
+    ("/api/v1/evaluations/{final_x}", ISFAHAN_FINAL | DASH_X),
+    ("/api/v1/evaluations/{draft}", QOM | DASH_Q),
+    ("/api/v1/evaluations/{draft_1405}", QOM | DASH_Q),  # a draft: not for the municipality
+    ("/api/v1/evaluations/{final}/answers", QOM_FINAL),
+    ("/api/v1/evaluations/{final_x}/answers", ISFAHAN_FINAL),
+    ("/api/v1/evaluations/{draft}/answers", QOM),
+    ("/api/v1/municipalities", LOGGED),
+    ("/api/v1/municipalities/{town}", QOM_FINAL | DASH_Q),
+    ("/api/v1/municipalities/{town_x}", ISFAHAN_FINAL | DASH_X),
+    ("/api/v1/recommendations", LOGGED),
+    ("/api/v1/rankings", DASH),
+]
+#: (list, the id asked for, whose token's list holds it)
+API_LISTED = [
+    ("/api/v1/evaluations", "final", QOM_FINAL | DASH_Q),
+    ("/api/v1/evaluations", "final_x", ISFAHAN_FINAL | DASH_X),
+    ("/api/v1/evaluations", "draft", QOM | DASH_Q),
+    ("/api/v1/recommendations", "recommendation", QOM_FINAL),
+    ("/api/v1/recommendations", "recommendation_x", ISFAHAN_FINAL),
+    ("/api/v1/municipalities", "town", QOM_FINAL | DASH_Q),
+    ("/api/v1/municipalities", "town_x", ISFAHAN_FINAL | DASH_X),
+]
+_API_TOKENS: dict[tuple[int, str, str], str] = {}
+
+
+def api_client_for(app, user):
+    """A client without cookies that shows a personal token of `user` (none: anonymous)."""
+    from tests.api.conftest import ApiClient, make_token
+
+    if user == "anonymous":
+        return ApiClient(app, "")
+    key = (id(app), app.config["SQLALCHEMY_DATABASE_URI"], user)
+    if key not in _API_TOKENS:
+        _API_TOKENS[key] = make_token(app, user)
+    return ApiClient(app, _API_TOKENS[key])
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("url, allowed", API_GETS, ids=[u for u, _ in API_GETS])
+def test_reading_through_the_api(shared, user, url, allowed):
+    app, found = shared
+    response = api_client_for(app, user).get(url.format(**found))
+    if user == "anonymous":
+        assert response.status_code == 401, response.status_code
+    elif user in allowed:
+        assert response.status_code == 200, (response.status_code, response.json)
+    else:
+        assert response.status_code in DENIED, response.status_code
+
+
+@pytest.mark.parametrize("user", sorted(LOGGED))
+def test_the_api_lists_hold_what_the_user_may_see(shared, user):
+    app, found = shared
+    api = api_client_for(app, user)
+    lists = {url: {row["id"] for row in api.all(url, limit=500)}
+             for url in {url for url, _key, _who in API_LISTED}}
+    for url, key, allowed in API_LISTED:
+        assert (found[key] in lists[url]) == (user in allowed), (url, key)
+
+
 def test_the_matrix_covers_every_route(shared):
     app, found = shared
     adapter = app.url_map.bind("localhost")
     covered = set()
+    for url, *_rest in API_GETS:
+        covered.add(adapter.match(url.format(**found).split("?")[0], method="GET")[0])
     for url, *_rest in GETS:
         covered.add(adapter.match(url.format(**found).split("?")[0], method="GET")[0])
     for url, *_rest in CHANGES:

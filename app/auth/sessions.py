@@ -32,6 +32,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app import audit
+from app.api import is_api_request
 from app.auth import cookies
 from app.db import writing
 from app.extensions import db, login_manager
@@ -235,7 +236,7 @@ def check_request() -> None:
     """before_request: find this request's session row, or log the device back in from its
     remember cookie; a cookie whose row is ended (or missing) logs nobody in."""
     g.arzyab_session = None
-    if request.endpoint in SKIP_ENDPOINTS:
+    if request.endpoint in SKIP_ENDPOINTS or is_api_request():  # the API: tokens only
         return
     if LEGACY_REMEMBER_COOKIE in request.cookies:
         cookies.delete_later(LEGACY_REMEMBER_COOKIE)
@@ -318,7 +319,13 @@ def _load_user(user_id: str):
 
 
 @login_manager.request_loader
-def _load_grace_user(_request):
+def _load_request_user(_request):
+    """An API request's user is its token's (app.api.tokens, checked before its views); a
+    page's, in the moment after its remember cookie was replaced, the grace user."""
+    if is_api_request():
+        from app.api.tokens import request_user
+
+        return request_user()
     return g.get("arzyab_grace_user")
 
 

@@ -525,6 +525,36 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
     return Page(rows, total, page, per_page)
 
 
+def ranked_by_id(f: Filters, after_id: int, size: int) -> list[dict]:
+    """The ranked evaluations of the cycle (as :func:`ranking` ranks them, with the same
+    peers, ranks and averages) with an id above `after_id`, in id order, at most `size`: the
+    read API pages the ranking by id, so rows signed off meanwhile come on a later page."""
+    if f.cycle_id is None:
+        return []
+    statement = (
+        select(Municipality.id.label("municipality_id"), Municipality.name,
+               Municipality.province_id, Province.name.label("province"),
+               Evaluation.id.label("evaluation_id"), Evaluation.tier_id, Evaluation.score,
+               Evaluation.raw_score, Evaluation.band)
+        .select_from(Evaluation)
+        .join(Municipality, Municipality.id == Evaluation.municipality_id)
+        .join(Province, Province.id == Municipality.province_id)
+        .where(*_ranked_conditions(f), Evaluation.id > after_id)
+        .order_by(Evaluation.id).limit(size))
+    rows = [dict(row._mapping) for row in db.session.execute(statement)]
+    if not rows:
+        return rows
+    statistics = peer_statistics(f)
+    ranks = _ranks(f, [row["evaluation_id"] for row in rows])
+    for data in rows:
+        group = statistics.groups.get((data["province_id"], data["tier_id"]), {})
+        data["rank"], data["raw_rank"] = ranks[data["evaluation_id"]]
+        data["peers"] = group.get("peers", 0)
+        data["tier_average"] = group.get("average")
+        data["tier_raw_average"] = group.get("raw_average")
+    return rows
+
+
 def _one_decimal(value: float | None) -> float | None:
     from app.scoring.engine import round_half_up
 

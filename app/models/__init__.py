@@ -18,10 +18,12 @@ from app.models.evaluations import (
 from app.models.places import Municipality, Province
 from app.models.rubrics import RubricVersion
 from app.models.sessions import UserSession
+from app.models.tokens import ApiToken
 from app.models.users import MUNICIPALITY_ROLES, PROVINCE_ROLES, ROLES, User
 
 __all__ = [
-    "MUNICIPALITY_ROLES", "PROVINCE_ROLES", "ROLES", "Answer", "Assignment", "AuditEvent",
+    "MUNICIPALITY_ROLES", "PROVINCE_ROLES", "ROLES", "Answer", "ApiToken", "Assignment",
+    "AuditEvent",
     "Declaration", "Evaluation", "EvaluationCycle", "EvaluationStatus", "Evidence", "FollowUp",
     "Municipality", "Province", "Recommendation", "RecommendationResponse", "RubricVersion",
     "SaveReceipt", "UnitResult", "User", "UserSession",

@@ -16,6 +16,10 @@ from app.i18n import N_, _, current_lang, digits, format_quantity, jalali_date, 
 #: what each action is called (an English message id)
 ACTIONS = {
     "answer.change": N_("Answer changed"),
+    "api.read": N_("Read through the API"),
+    "api_token.create": N_("API token made"),
+    "api_token.refused": N_("Revoked or expired API token refused"),
+    "api_token.revoke": N_("API token revoked"),
     "cycle.create": N_("Cycle created"),
     "cycle.open": N_("Cycle opened"),
     "cycle.close": N_("Cycle closed"),
