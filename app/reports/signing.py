@@ -165,7 +165,10 @@ def check_signatures(pdf: bytes, roots: list) -> list[SignatureCheck]:
     context = ValidationContext(trust_roots=list(roots), allow_fetching=False)
     checks = []
     for embedded in reader.embedded_signatures:
-        status = outside_event_loop(validate_pdf_signature, embedded, context)
+        # the file is compared whole with the issued one (sha256), so pyHanko's analysis of
+        # what later revisions changed adds nothing, and it takes about a minute on a report
+        # signed twice
+        status = outside_event_loop(validate_pdf_signature, embedded, context, skip_diff=True)
         sig = embedded.sig_object
         checks.append(SignatureCheck(
             field=embedded.field_name, name=str(sig.get("/Name", "")),
