@@ -253,6 +253,7 @@ def open_assignments(user: User) -> list:
     from app.models import Assignment, Evaluation
 
     locked = workflow.in_states([s.id for s in workflow.STATES.values() if s.locked])
+    # (ids through a subquery, not DISTINCT over the rows: PostgreSQL cannot compare JSON)
+    mine = select(Assignment.evaluation_id).where(Assignment.user_id == user.id)
     return list(db.session.scalars(
-        select(Evaluation).join(Assignment, Assignment.evaluation_id == Evaluation.id)
-        .where(Assignment.user_id == user.id, ~locked).distinct()))
+        select(Evaluation).where(Evaluation.id.in_(mine), ~locked).order_by(Evaluation.id)))
