@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from babel.support import NullTranslations, Translations
 
+from app.rounding import round_half_up
+
 LOCALES = ("fa", "en")
 DEFAULT_LOCALE = "fa"
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -124,8 +126,6 @@ def format_number(value: float | int | None, decimals: int = 1, lang: str | None
                   grouping: bool = True) -> str:
     """A number rounded half-up to at most `decimals` decimals (a whole number shows none),
     with Persian digits and separators for fa; "—" for None."""
-    from app.scoring.engine import round_half_up  # the one rounding rule (late: no cycle)
-
     if value is None:
         return "—"
     rounded = round_half_up(value, decimals)
@@ -138,8 +138,6 @@ def format_number(value: float | int | None, decimals: int = 1, lang: str | None
 
 def format_score(value: float | None, lang: str | None = None) -> str:
     """A score (0–100) always with one decimal: «۸۳٫۰», «۶۵٫۵»; "—" for None."""
-    from app.scoring.engine import round_half_up
-
     if value is None:
         return "—"
     return _localised(f"{round_half_up(value, 1):.1f}", lang)
@@ -280,8 +278,6 @@ def format_quantity(value: float | int | None, lang: str | None = None,
                     grouping: bool = True, decimals: int = 2) -> str:
     """A measured value as typed or computed: up to `decimals` decimals, no trailing zeros
     (۱۲٫۵, ۹, ۰٫۴۴), Persian digits and separators for fa; "—" for None."""
-    from app.scoring.engine import round_half_up
-
     if value is None:
         return "—"
     if isinstance(value, bool):

@@ -556,7 +556,7 @@ def ranked_by_id(f: Filters, after_id: int, size: int) -> list[dict]:
 
 
 def _one_decimal(value: float | None) -> float | None:
-    from app.scoring.engine import round_half_up
+    from app.rounding import round_half_up
 
     return round_half_up(value, 1) if value is not None else None
 

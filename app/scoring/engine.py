@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
+from app.rounding import round_half_up
 from app.rubric.formula import profile_values
 from app.rubric.model import Criterion, Gate, Rubric
 
@@ -28,14 +28,6 @@ _EPSILON = 1e-9
 class AnswerLike(Protocol):
     value: float | bool | None
     na: bool
-
-
-def round_half_up(value: float | None, decimals: int = 1) -> float | None:
-    """Half-up rounding of the shortest decimal form of `value` (72.45 → 72.5)."""
-    if value is None:
-        return None
-    quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 # --- fractions: each criterion type knows its own (app.rubric.types) ----------------------------

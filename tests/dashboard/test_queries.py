@@ -10,7 +10,7 @@ from app.dashboard import filters, queries
 from app.db import writing
 from app.extensions import db
 from app.models import Evaluation, EvaluationCycle, Municipality, Province, User
-from app.scoring.engine import round_half_up
+from app.rounding import round_half_up
 from tests.dashboard.conftest import town
 
 

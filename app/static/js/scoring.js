@@ -85,7 +85,7 @@
     return parseFloat(cleaned);
   }
 
-  /* --- rounding: app.scoring.engine.round_half_up, on the shortest decimal text --------- */
+  /* --- rounding: app.rounding.round_half_up, on the shortest decimal text --------- */
 
   function roundHalfUp(value, decimals) {
     if (value === null || value === undefined) return null;
