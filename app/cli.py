@@ -11,11 +11,9 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from app.cli_options import LANG_OPTION
 from app.i18n import criterion_id, digits, format_score
 from app.i18n import message as _message
-
-LANG_OPTION = click.option("--lang", type=click.Choice(["fa", "en"]), default="fa",
-                           show_default=True, help="Language of the messages.")
 
 
 def _t(lang: str, message: str, **params) -> str:

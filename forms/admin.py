@@ -35,9 +35,9 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def role_choices() -> list[SelectChoice]:
-    """Every role with its name (app.admin.users.services.ROLE_TITLES), in ROLES' order."""
-    from app.admin.users.services import ROLE_TITLES
+    """Every role with its name (app.models.users.ROLE_TITLES), in ROLES' order."""
     from app.models import ROLES
+    from app.models.users import ROLE_TITLES
 
     return choices((role, _l(ROLE_TITLES[role])) for role in ROLES)
 

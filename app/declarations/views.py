@@ -20,9 +20,9 @@ from flask_login import current_user, login_required
 from app import access, workflow
 from app.db import writing
 from app.declarations import services
-from app.errors import ServiceError
+from app.errors import SAVE_HEADER, ServiceError
 from app.evaluations.services import rubric_for
-from app.evaluations.views import SAVE_HEADER, describe_photo, load_evaluation
+from app.evaluations.views import describe_photo, load_evaluation
 from app.extensions import csrf, db
 from app.i18n import _
 from app.models import Evaluation, Evidence

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from app import access, workflow
 from app.db import writing
 from app.declarations import services as declarations
+from app.errors import SAVE_HEADER
 from app.evaluations import page, services
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
@@ -34,7 +35,6 @@ from forms.review import ReportTextsForm, VisitDateForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
-SAVE_HEADER = "X-Arzyab-Save"
 
 
 def load_evaluation(evaluation_id: int, may=access.may_view) -> Evaluation:

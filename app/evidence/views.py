@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 
 from app import access
 from app.db import writing
+from app.errors import SAVE_HEADER
 from app.evaluations.services import ServiceError
-from app.evaluations.views import SAVE_HEADER
 from app.evidence import services
 from app.extensions import csrf, db
 from app.i18n import _, jalali_datetime

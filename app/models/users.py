@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
+from app.i18n import N_
 from app.models._types import UTCDateTime, utcnow
 
 #: inspector fills evaluations; reviewer reviews and approves their content; manager (a
@@ -19,6 +20,11 @@ from app.models._types import UTCDateTime, utcnow
 #: its answers to the recommendations); author edits rubrics; admin runs users,
 #: municipalities and cycles. Who sees what is decided in app/access.py alone.
 ROLES = ("inspector", "reviewer", "manager", "municipality", "author", "admin")
+#: each role's name (an English message id, translated when shown)
+ROLE_TITLES = {"inspector": N_("Inspector"), "reviewer": N_("Reviewer"),
+               "manager": N_("Director-General (signs finals)"),
+               "municipality": N_("Municipality (its own account)"),
+               "author": N_("Rubric author"), "admin": N_("Administrator")}
 #: roles that need a province (a director-general's) or a municipality (its own account)
 PROVINCE_ROLES = ("manager",)
 MUNICIPALITY_ROLES = ("municipality",)

@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.cli import LANG_OPTION, _t
+from app.cli_options import LANG_OPTION
+from app.i18n import message as _t  # the message in `lang`, numbers in its digits
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -78,7 +78,7 @@ class UserPlan:
 def role_names() -> dict[str, str]:
     """Every way a role may be written (its key, its title in Persian and English), folded,
     → the role."""
-    from app.admin.users.services import ROLE_TITLES
+    from app.models.users import ROLE_TITLES
 
     names = {}
     for role in ROLES:

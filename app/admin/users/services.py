@@ -14,8 +14,9 @@ from app import access, audit
 from app.auth.sessions import end_all as end_sessions
 from app.errors import ServiceError
 from app.extensions import db
-from app.i18n import N_, _, normalise_text
+from app.i18n import _, normalise_text
 from app.models import MUNICIPALITY_ROLES, PROVINCE_ROLES, ROLES, Municipality, Province, User
+from app.models.users import ROLE_TITLES
 
 #: login names: Latin lower-case letters, digits, dot, dash and underscore
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,59}")
@@ -25,11 +26,6 @@ _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 # --- users -----------------------------------------------------------------------------------
 
-#: each role's name (an English message id, translated when shown)
-ROLE_TITLES = {"inspector": N_("Inspector"), "reviewer": N_("Reviewer"),
-               "manager": N_("Director-General (signs finals)"),
-               "municipality": N_("Municipality (its own account)"),
-               "author": N_("Rubric author"), "admin": N_("Administrator")}
 
 
 def role_label(role: str) -> str:
