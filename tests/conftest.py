@@ -254,8 +254,17 @@ def _app_from(dbs, apps: dict, template: str, tmp_path: Path):
     app.config["REPORT_LOCK_DIR"] = str(tmp_path / "data" / "locks")
     _forget_login_counts(app)
     yield app
+    _join_background_exports()
     with app.app_context():
         _close(app)
+
+
+def _join_background_exports() -> None:
+    """An XLSX export a test started is built in a thread: it must end before the test's
+    database is dropped or replaced (else it fails in the next test)."""
+    from app.dashboard import jobs
+
+    jobs.join_running()
 
 
 def _forget_login_counts(app) -> None:
@@ -274,6 +283,7 @@ def fresh_app(dbs, template: str, tmp_path: Path):
     uri = dbs.fresh(template, tmp_path)
     app = _make_app(uri, tmp_path / "data")
     yield app
+    _join_background_exports()
     with app.app_context():
         _close(app)
     dbs.drop(uri)

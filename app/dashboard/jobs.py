@@ -87,14 +87,35 @@ def start_answers_xlsx(user, query: dict, lang: str, filename: str) -> str:
         except Exception:  # noqa: BLE001 - Redis unreachable: build it here instead
             log.exception("export queue unreachable; building the export in-process")
     app = current_app._get_current_object()
-    threading.Thread(target=_in_thread, args=(app, *args), daemon=True,
-                     name=f"export-{token[:6]}").start()
+    thread = threading.Thread(target=_in_thread, args=(app, *args), daemon=True,
+                              name=f"export-{token[:6]}")
+    with _threads_lock:
+        _threads.add(thread)
+    thread.start()
     return token
 
 
+#: exports being built in this process's threads (when no queue is configured)
+_threads: set[threading.Thread] = set()
+_threads_lock = threading.Lock()
+
+
 def _in_thread(app, *args) -> None:
-    with app.app_context():
-        _build(*args)
+    try:
+        with app.app_context():
+            _build(*args)
+    finally:
+        with _threads_lock:
+            _threads.discard(threading.current_thread())
+
+
+def join_running(timeout: float = 120) -> None:
+    """Wait for the exports this process is building in threads (before its database goes
+    away: a test's end, an orderly stop)."""
+    with _threads_lock:
+        running = list(_threads)
+    for thread in running:
+        thread.join(timeout)
 
 
 def build_answers_xlsx(token: str, user_id: int, query: dict, lang: str,
