@@ -11,15 +11,16 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from app.i18n import translator
+from app.i18n import criterion_id, digits, format_score
+from app.i18n import message as _message
 
 LANG_OPTION = click.option("--lang", type=click.Choice(["fa", "en"]), default="fa",
                            show_default=True, help="Language of the messages.")
 
 
 def _t(lang: str, message: str, **params) -> str:
-    text = translator(lang).gettext(message)
-    return text % params if params else text
+    """`message` in `lang`, its number parameters in the reader's digits."""
+    return _message(lang, message, **params)
 
 
 def _create_app():
@@ -105,7 +106,7 @@ def rubric_publish(file, lang):
         sys.exit(1)
     key = "Published version %(label)s (%(sha)s)." if created else \
         "Unchanged: version %(label)s (%(sha)s) is already published."
-    click.echo(_t(lang, key, label=label, sha=digest[:12]))
+    click.echo(_t(lang, key, label=digits(label, lang), sha=digest[:12]))
 
 
 @rubric_group.command("diff")
@@ -149,14 +150,12 @@ def score_command(rubric_file, answers_file, as_json, lang):
     if as_json:
         click.echo(json.dumps(card.to_dict(), ensure_ascii=False, indent=2))
         return
-    from app.i18n import format_number
-
     click.echo(_t(lang, "Tier: %(tier)s", tier=card.tier_id))
     for unit in card.units:
         title = rubric.unit(unit.id).title
         if unit.evaluated:
-            click.echo(f"  {title}: {format_number(unit.score, 1, lang)} "
-                       f"({format_number(unit.raw, 1, lang)}) {unit.band}")
+            click.echo(f"  {title}: {format_score(unit.score, lang)} "
+                       f"({format_score(unit.raw, lang)}) {unit.band}")
         elif unit.applicable:
             click.echo(f"  {title}: " + _t(lang, "not evaluated"))
     for gate, result in zip(rubric.gates, card.gates, strict=True):
@@ -165,13 +164,15 @@ def score_command(rubric_file, answers_file, as_json, lang):
                              rule=gate.title or gate.id, state=state))
     if card.gated:
         click.echo(_t(lang, "Before the verdict rules: %(score)s (raw %(raw)s)",
-                      score=format_number(card.ungated, 1, lang),
-                      raw=format_number(card.raw_ungated, 1, lang)))
+                      score=format_score(card.ungated, lang),
+                      raw=format_score(card.raw_ungated, lang)))
     click.echo(_t(lang, "Overall: %(score)s (raw %(raw)s), band %(band)s",
-                  score=format_number(card.score, 1, lang),
-                  raw=format_number(card.raw, 1, lang), band=card.band or "—"))
+                  score=format_score(card.score, lang),
+                  raw=format_score(card.raw, lang), band=card.band or "—"))
     if card.missing:
-        click.echo(_t(lang, "Not answered yet: %(ids)s", ids=", ".join(card.missing)))
+        comma = "، " if lang == "fa" else ", "
+        click.echo(_t(lang, "Not answered yet: %(ids)s",
+                      ids=comma.join(criterion_id(cid, lang) for cid in card.missing)))
 
 
 # --- demo and serve ----------------------------------------------------------------------------

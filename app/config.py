@@ -59,6 +59,8 @@ DEFAULTS = {
     "RUBRICS_DIR": str(ROOT / "rubrics"),
     "DEFAULT_RUBRIC": "municipal-units",
     "OFFICE_NAME": "دفتر امور شهری و شوراهای استانداری",
+    #: the same name for the English interface (the Persian one when empty)
+    "OFFICE_NAME_EN": "Office of Urban Affairs and Councils, Governorate",
     "PROVINCE_NAME": "قم",
     # limits
     "RUBRIC_MAX_BYTES": 512 * 1024,

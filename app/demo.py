@@ -174,6 +174,7 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
         municipality, cycle, version, inspectors=[inspector], reviewer=reviewer,
         due_date=cycle.visit_end or dt.date.today())
     evaluation.visit_dates = _visit_dates(cycle)
+    evaluation.visit_date = parse_jalali_date(_visit_dates(cycle))
     if quality <= 0:
         return evaluation
     rubric = rubric_of(version)

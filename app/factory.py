@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import (
     Flask,
-    g,
     has_request_context,
     request,
     send_from_directory,
@@ -134,19 +133,19 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_templates(app: Flask) -> None:
-    from flask_babel import get_locale
+    from app import bidi
 
-    def lang() -> str:
-        if has_request_context() and "lang" in g:  # chosen once per request
-            return g.lang
-        return str(get_locale() or "fa")
-
+    # every filter asks app.i18n for the reader's language: one place decides it
     app.jinja_env.filters.update(
-        digits=lambda v: i18n.persian_digits(v) if lang() == "fa" else str(v),
-        number=lambda v, d=1: i18n.format_number(v, d, lang()),
-        quantity=lambda v: i18n.format_quantity(v, lang()),
-        jdate=lambda v, style="numeric": i18n.jalali_date(v, lang(), style),
-        jdatetime=lambda v: i18n.jalali_datetime(v, lang()),
+        digits=lambda v: i18n.digits(v),
+        cid=lambda v: i18n.criterion_id(v),
+        number=lambda v, d=1: i18n.format_number(v, d),
+        score=lambda v: i18n.format_score(v),
+        percent=lambda v, d=1: i18n.format_percent(v, decimals=d),
+        quantity=lambda v: i18n.format_quantity(v),
+        jdate=lambda v, style="numeric": i18n.jalali_date(v, style=style),
+        jdatetime=lambda v: i18n.jalali_datetime(v),
+        bidi=bidi.isolate,
     )
 
     from app.rubric.formula import say_profile
@@ -155,9 +154,16 @@ def _register_templates(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        current = lang()
+        current = i18n.current_lang()
         return {"lang": current, "dir": "rtl" if current == "fa" else "ltr",
-                "office_name": app.config["OFFICE_NAME"]}
+                "office_name": office_name(app, current)}
+
+
+def office_name(app: Flask, lang: str) -> str:
+    """The office's name in the reader's language (OFFICE_NAME, OFFICE_NAME_EN)."""
+    if lang == "en" and app.config.get("OFFICE_NAME_EN"):
+        return app.config["OFFICE_NAME_EN"]
+    return app.config["OFFICE_NAME"]
 
 
 #: responses that may be cached like any file (everything else defaults to no-store)
@@ -219,4 +225,3 @@ def _register_assets(app: Flask) -> None:
     def _remember_lang():
         if request.args.get("lang") in i18n.LOCALES:
             session["lang"] = request.args["lang"]
-        g.lang = _select_locale()

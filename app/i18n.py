@@ -52,14 +52,25 @@ def N_(message: str) -> str:
 
 
 def current_lang() -> str:
-    """The locale of the current request ("fa" outside a request)."""
-    from flask import has_request_context
-    from flask_babel import get_locale
+    """The one answer to "which language is this text for": the request's language (chosen
+    once per request by the factory's locale selector and kept by Flask-Babel), or the one a
+    ``force_locale`` block asks for (reports, commands); "fa" outside an application."""
+    from flask import g
 
-    if not has_request_context():
+    if not g:  # no application context: the CLI before an app exists, pure modules
         return DEFAULT_LOCALE
-    locale = get_locale()
-    return str(locale) if locale and str(locale) in LOCALES else DEFAULT_LOCALE
+    context = g.get("_flask_babel")
+    locale = getattr(context, "babel_locale", None) if context is not None else None
+    if locale is None:
+        from flask_babel import get_locale
+
+        locale = get_locale()
+    language = getattr(locale, "language", None)
+    return language if language in LOCALES else DEFAULT_LOCALE
+
+
+def _lang(lang: str | None) -> str:
+    return current_lang() if lang is None else lang
 
 
 @cache
@@ -82,17 +93,37 @@ def to_latin_digits(text: str) -> str:
     return text.translate(_TO_LATIN)
 
 
-def persian_digits(value: object) -> str:
-    """`value` as text with Persian digits; a decimal point becomes «٫»."""
+#: a decimal point between digits («12.5», «1.10»): «٫» in Persian
+_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def digits(value: object, lang: str | None = None) -> str:
+    """`value` as text in the reader's digits: in fa Persian digits, and «٫» for a point
+    between digits (a decimal, a criterion id «۱٫۱۰», a version «۱۴۰۵٫۱»); in en as it is.
+
+    The one "Persian digits if fa" helper: for program text (counts, years, ids). Text a
+    person typed is shown as typed (see :mod:`app.bidi`)."""
     text = str(value)
-    if re.fullmatch(r"-?\d+\.\d+", text):
-        text = text.replace(".", "٫")
-    return text.translate(_TO_PERSIAN)
+    if _lang(lang) != "fa":
+        return text
+    return _POINT.sub("٫", text).translate(_TO_PERSIAN)
 
 
-def format_number(value: float | int | None, decimals: int = 1, lang: str = DEFAULT_LOCALE,
+def persian_digits(value: object) -> str:
+    """`value` with Persian digits whatever the language (kept for app/admin, which decides
+    the language itself before calling it; everything else asks :func:`digits`)."""
+    return digits(value, "fa")
+
+
+def criterion_id(value: object, lang: str | None = None) -> str:
+    """A criterion id as a sentence names it: «۱٫۱۰» in fa, 1.10 in en."""
+    return digits(value, lang)
+
+
+def format_number(value: float | int | None, decimals: int = 1, lang: str | None = None,
                   grouping: bool = True) -> str:
-    """A number rounded half-up, with Persian digits and separators for fa; "—" for None."""
+    """A number rounded half-up to at most `decimals` decimals (a whole number shows none),
+    with Persian digits and separators for fa; "—" for None."""
     from app.scoring.engine import round_half_up  # the one rounding rule (late: no cycle)
 
     if value is None:
@@ -102,9 +133,49 @@ def format_number(value: float | int | None, decimals: int = 1, lang: str = DEFA
         text = f"{int(rounded):,}" if grouping else str(int(rounded))
     else:
         text = f"{rounded:,.{decimals}f}" if grouping else f"{rounded:.{decimals}f}"
-    if lang != "fa":
+    return _localised(text, lang)
+
+
+def format_score(value: float | None, lang: str | None = None) -> str:
+    """A score (0–100) always with one decimal: «۸۳٫۰», «۶۵٫۵»; "—" for None."""
+    from app.scoring.engine import round_half_up
+
+    if value is None:
+        return "—"
+    return _localised(f"{round_half_up(value, 1):.1f}", lang)
+
+
+def format_percent(value: float | None, lang: str | None = None, decimals: int = 1) -> str:
+    """A percentage with its sign: «۹۵٪», «۱۲٫۵٪» in fa, "95%" in en; "—" for None."""
+    if value is None:
+        return "—"
+    return format_quantity(value, lang, decimals=decimals) + ("٪" if _lang(lang) == "fa"
+                                                               else "%")
+
+
+def _localised(text: str, lang: str | None) -> str:
+    """Number text made with «,» and «.» in the reader's separators and digits."""
+    if _lang(lang) != "fa":
         return text
     return text.replace(",", "٬").replace(".", "٫").translate(_TO_PERSIAN)
+
+
+def message(lang: str, text: str, **params) -> str:
+    """`text` translated into `lang` with no request (commands), numbers among `params` in
+    the reader's digits: whole numbers as they are (years, counts: «۱۴۰۴», «۱۳»), others as
+    quantities («۱۲٫۵»)."""
+    translated = translator(lang).gettext(text)
+    if not params:
+        return translated
+    shown = {}
+    for name, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            shown[name] = value
+        elif isinstance(value, int) or float(value).is_integer():
+            shown[name] = digits(int(value), lang)
+        else:
+            shown[name] = format_quantity(value, lang)
+    return translated % shown
 
 
 # --- text normalisation -----------------------------------------------------------------------
@@ -205,7 +276,7 @@ def parse_number(text: object) -> float | None:
         return None
 
 
-def format_quantity(value: float | int | None, lang: str = DEFAULT_LOCALE,
+def format_quantity(value: float | int | None, lang: str | None = None,
                     grouping: bool = True, decimals: int = 2) -> str:
     """A measured value as typed or computed: up to `decimals` decimals, no trailing zeros
     (۱۲٫۵, ۹, ۰٫۴۴), Persian digits and separators for fa; "—" for None."""
@@ -221,9 +292,7 @@ def format_quantity(value: float | int | None, lang: str = DEFAULT_LOCALE,
         text = text.rstrip("0").rstrip(".")
     if text in ("-0", ""):
         text = "0"
-    if lang != "fa":
-        return text
-    return text.replace(",", "٬").replace(".", "٫").translate(_TO_PERSIAN)
+    return _localised(text, lang)
 
 
 # --- Jalali dates -----------------------------------------------------------------------------
@@ -244,17 +313,25 @@ def local_time(value: _dt.datetime) -> _dt.datetime:
     return value.astimezone(LOCAL_TIMEZONE)
 
 
+def local_today() -> _dt.date:
+    """Today's date in Iran."""
+    return _dt.datetime.now(LOCAL_TIMEZONE).date()
+
+
 def to_jalali(value: _dt.date | _dt.datetime) -> jdatetime.date:
     if isinstance(value, _dt.datetime):
         value = local_time(value).date()
     return jdatetime.date.fromgregorian(date=value)
 
 
-def jalali_date(value: _dt.date | _dt.datetime | None, lang: str = DEFAULT_LOCALE,
+def jalali_date(value: _dt.date | _dt.datetime | None, lang: str | None = None,
                 style: str = "numeric") -> str:
-    """A Jalali date: numeric ``۱۴۰۴/۰۸/۲۳`` or long ``۲۳ آبان ۱۴۰۴``; "—" for None."""
+    """A Jalali date: short ``۱۴۰۴/۰۸/۲۳`` (tables, fields, lists) or long ``۲۳ آبان ۱۴۰۴``
+    (where a person reads a sentence: report headings, letters, the evaluation's header);
+    "—" for None."""
     if value is None:
         return "—"
+    lang = _lang(lang)
     j = to_jalali(value)
     if style == "long":
         months = _MONTHS_FA if lang == "fa" else _MONTHS_EN
@@ -264,25 +341,59 @@ def jalali_date(value: _dt.date | _dt.datetime | None, lang: str = DEFAULT_LOCAL
     return text.translate(_TO_PERSIAN) if lang == "fa" else text
 
 
-def jalali_datetime(value: _dt.datetime | None, lang: str = DEFAULT_LOCALE) -> str:
+def jalali_datetime(value: _dt.datetime | None, lang: str | None = None) -> str:
     if value is None:
         return "—"
+    lang = _lang(lang)
     text = f"{jalali_date(value, 'en')} {local_time(value):%H:%M}"
     return text.translate(_TO_PERSIAN) if lang == "fa" else text
 
 
-def parse_jalali_date(text: str | None) -> _dt.date | None:
-    """``۱۴۰۴/۰۸/۲۳`` (or with «-», Latin digits) → a Gregorian date; None if not a date."""
-    if not text:
+def clock_time(value: _dt.datetime | None, lang: str | None = None) -> str:
+    """The local time of day of a stored timestamp, «۱۴:۰۵»."""
+    if value is None:
+        return "—"
+    return digits(f"{local_time(value):%H:%M}", lang)
+
+
+#: the Jalali years a date typed in a form may have (Gregorian years are far above)
+JALALI_YEARS = (1300, 1500)
+
+
+class DateError(ValueError):
+    """A date field's text that is not a Jalali date. `reason` is "format" (not a date
+    written year/month/day), "gregorian" (a Gregorian year such as 2026) or "invalid" (no
+    such day, such as ۱۴۰۵/۱۳/۰۱)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_jalali_date(text: str | None) -> _dt.date | None:
+    """``۱۴۰۴/۰۸/۲۳`` (or with «-» or «.», Latin digits) → the Gregorian date; None for
+    empty text. Raises :class:`DateError`: a Gregorian date such as ``2026-12-30`` is never
+    taken for the Jalali year 2026."""
+    if text is None or not normalise_text(text):
         return None
     cleaned = to_latin_digits(normalise_text(text))
-    match = re.fullmatch(r"(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})", cleaned)
+    match = re.fullmatch(r"(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})", cleaned)
     if not match:
-        return None
+        raise DateError("format")
     year, month, day = (int(part) for part in match.groups())
+    if not JALALI_YEARS[0] <= year <= JALALI_YEARS[1]:
+        raise DateError("gregorian" if 1900 <= year <= 2200 else "invalid")
     try:
         return jdatetime.date(year, month, day).togregorian()
     except ValueError:
+        raise DateError("invalid") from None
+
+
+def parse_jalali_date(text: str | None) -> _dt.date | None:
+    """:func:`read_jalali_date`, or None for text that is not a Jalali date."""
+    try:
+        return read_jalali_date(text)
+    except DateError:
         return None
 
 

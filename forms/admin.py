@@ -16,11 +16,12 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.i18n import _, _l, current_lang, jalali_date, parse_jalali_date, persian_digits
+from app.i18n import _, _l, digits
 from app.params import coerce_id, coerce_optional_id
 from forms.base import (  # noqa: F401 - ConfirmForm is used from here by the admin views
     BaseForm,
     ConfirmForm,
+    JalaliDateField,
     PersianNumberField,
     PersianStringField,
     PersianTextAreaField,
@@ -49,25 +50,6 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class JalaliDateField(PersianStringField):
-    """A Jalali date typed as ۱۴۰۴/۰۷/۰۱ (any digits, «/» or «-»); `data` is a Gregorian date."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        text = (self.data or "").strip()
-        if not text:
-            self.data = None
-            return
-        self.data = parse_jalali_date(text)
-        if self.data is None:
-            raise ValueError(str(_l("Enter a Jalali date such as ۱۴۰۴/۰۷/۰۱ (year/month/day).")))
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return jalali_date(self.data, current_lang()) if self.data else ""
-
-
 class WholeNumberField(PersianNumberField):
     """A whole number typed with any digits; shown back without exponent or decimals."""
 
@@ -88,7 +70,6 @@ def whole_number(low: int, high: int):
         if not float(field.data).is_integer():
             raise ValidationError(_("Enter a whole number, without a decimal point."))
         if not low <= field.data <= high:
-            digits = persian_digits if current_lang() == "fa" else str
             raise ValidationError(_("Enter a whole number from %(low)s to %(high)s.",
                                     low=digits(low), high=digits(high)))
         field.data = int(field.data)

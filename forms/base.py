@@ -6,7 +6,16 @@ from flask_wtf import FlaskForm
 from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from app.i18n import _l, current_lang, normalise_text, parse_number, persian_digits
+from app.i18n import (
+    DateError,
+    NumberError,
+    _l,
+    digits,
+    jalali_date,
+    normalise_text,
+    read_jalali_date,
+    read_number,
+)
 
 
 class NormalisedMixin:
@@ -26,8 +35,20 @@ class PersianTextAreaField(NormalisedMixin, TextAreaField):
     pass
 
 
+#: what a number field says about text it cannot take (NumberError.reason → message)
+NUMBER_MESSAGES = {
+    "not_number": _l("Enter a number, e.g. ۱۲٫۵ or ۱٬۲۰۰."),
+    "ambiguous": _l("This number could be read two ways. Write the decimal mark as «٫» or "
+                    "«.» (۱۲٫۵), and thousands in groups of three (۱٬۲۰۰) or without a "
+                    "separator."),
+    "large": _l("This number is too large; check the number of digits."),
+}
+
+
 class PersianNumberField(Field):
-    """A number typed with Persian, Arabic-Indic or Latin digits and Persian separators."""
+    """A number typed with Persian, Arabic-Indic or Latin digits and Persian separators,
+    read by :func:`app.i18n.read_number` (the one reader): ambiguous text is refused with a
+    message saying how to write it, never read as another number."""
 
     widget = StringField.widget
 
@@ -36,17 +57,54 @@ class PersianNumberField(Field):
         if not valuelist or not str(valuelist[0]).strip():
             self.data = None
             return
-        self.data = parse_number(valuelist[0])
-        if self.data is None:
-            raise ValueError(str(_l("Enter a number, e.g. ۱۲٫۵ or ۱٬۲۰۰.")))
+        try:
+            self.data = read_number(valuelist[0])
+        except NumberError as error:
+            self.data = None
+            raise ValueError(str(NUMBER_MESSAGES[error.reason])) from None
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
         if self.data is None:
             return ""
-        text = f"{self.data:g}"
-        return persian_digits(text) if current_lang() == "fa" else text
+        return digits(f"{self.data:g}")
+
+
+#: what a Jalali date field says about text it cannot take (DateError.reason → message)
+DATE_MESSAGES = {
+    "format": _l("Enter a Jalali date such as ۱۴۰۴/۰۷/۰۱ (year/month/day)."),
+    "gregorian": _l("This looks like a Gregorian date. Enter the date in the Jalali "
+                    "calendar, such as ۱۴۰۵/۱۰/۰۹ (year/month/day)."),
+    "invalid": _l("There is no such day in the Jalali calendar. Enter a date such as "
+                  "۱۴۰۴/۰۷/۰۱ (year/month/day)."),
+}
+
+
+class JalaliDateField(PersianStringField):
+    """A Jalali date typed as ۱۴۰۴/۰۷/۰۱ (any digits, «/» or «-»); `data` is a Gregorian
+    date. A Gregorian date (2026-12-30) is refused, never read as the Jalali year 2026."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        try:
+            self.data = read_jalali_date(self.data)
+        except DateError as error:
+            self.data = None
+            raise ValueError(str(DATE_MESSAGES[error.reason])) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return jalali_date(self.data) if self.data else ""
+
+
+def jalali_date_text(form, field):
+    """Validator for a text field holding a Jalali date (kept as text until used)."""
+    try:
+        read_jalali_date(field.data)
+    except DateError as error:
+        raise ValidationError(DATE_MESSAGES[error.reason]) from None
 
 
 class BaseForm(FlaskForm):

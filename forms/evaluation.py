@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask import current_app
 from wtforms import (
     BooleanField,
     FieldList,
@@ -21,17 +22,28 @@ from wtforms import (
     SelectMultipleField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
-from app.i18n import _l, current_lang
+from app.i18n import _, _l, current_lang
 from app.rubric import Criterion, Rubric
 from app.rubric.types import FieldSpec
+from app.rubric.types.base import MAX_SITE
+from app.rubric.values import REASON_MAX_CHARS, VALUE_MAX_CHARS
 from forms.base import BaseForm, PersianStringField, PersianTextAreaField
 
-NOTE_MAX = 4000
-#: the longest text a value field takes (a number, a level's key)
-VALUE_MAX = 50
-REASON_MAX = 1000
+#: the longest text a value field takes (a number, a level's key) and an N/A reason
+VALUE_MAX = VALUE_MAX_CHARS
+REASON_MAX = REASON_MAX_CHARS
+
+
+def note_length(form, field):
+    """A note is at most NOTE_MAX_CHARS long (the configuration's; never cut silently)."""
+    limit = current_app.config["NOTE_MAX_CHARS"]
+    if field.data and len(field.data) > limit:
+        from app.i18n import format_number
+
+        raise ValidationError(_("The note is too long (at most %(n)s characters).",
+                                n=format_number(limit, 0)))
 
 
 def field_key(criterion_id: str) -> str:
@@ -57,7 +69,7 @@ def _field(spec: FieldSpec, criterion: Criterion):
         return BooleanField(label)
     if spec.kind == "samples":
         row = spec.row
-        attrs = {"site": PersianStringField(_l("Site"), validators=[Length(max=200)]),
+        attrs = {"site": PersianStringField(_l("Site"), validators=[Length(max=MAX_SITE)]),
                  "value": _field(FieldSpec("value", row.kind, row.label, row.choices),
                                  criterion)}
         row_form = type("SampleRow", (Form,), attrs)
@@ -139,8 +151,7 @@ def _build(rubric: Rubric, tier_id: str) -> type[EvaluationFormBase]:
                 attrs[na] = BooleanField(_l("Not applicable"))
                 attrs[reason] = PersianStringField(_l("Why it does not apply"),
                                                    validators=[Length(max=REASON_MAX)])
-            attrs[f"{key}_note"] = PersianTextAreaField(_l("Note"),
-                                                        validators=[Length(max=NOTE_MAX)])
+            attrs[f"{key}_note"] = PersianTextAreaField(_l("Note"), validators=[note_length])
             specs.append(CriterionFields(criterion, key, tuple(parts), na, reason,
                                          f"{key}_note"))
     attrs["criteria_fields"] = tuple(specs)

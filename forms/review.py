@@ -1,17 +1,18 @@
 """The reviewer's texts for the report: strengths, areas to improve, recommendations."""
 
 from wtforms import FieldList, Form, FormField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length, Optional
 
 from app.i18n import _l, parse_jalali_date
-from forms.base import BaseForm, PersianStringField, PersianTextAreaField
+from forms.base import (
+    BaseForm,
+    JalaliDateField,
+    PersianStringField,
+    PersianTextAreaField,
+    jalali_date_text,
+)
 
 ROWS = 6
-
-
-def jalali_date(form, field):
-    if field.data and parse_jalali_date(field.data) is None:
-        raise ValidationError(_l("Write the date as year/month/day, e.g. ۱۴۰۵/۰۳/۳۱."))
 
 
 class RecommendationRow(Form):
@@ -20,7 +21,13 @@ class RecommendationRow(Form):
     text = PersianStringField(_l("Recommendation"), validators=[Optional(), Length(max=1000)])
     responsible = PersianStringField(_l("Responsible"), validators=[Optional(), Length(max=200)])
     deadline = PersianStringField(_l("Deadline"), validators=[Optional(), Length(max=20),
-                                                              jalali_date])
+                                                              jalali_date_text])
+
+
+class VisitDateForm(BaseForm):
+    """The day of the site visit (the inspectors' form, beside the evaluation's header)."""
+
+    visit_date = JalaliDateField(_l("Date of the site visit"), validators=[Optional()])
 
 
 class ReportTextsForm(BaseForm):

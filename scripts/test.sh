@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 echo "==> ruff"
 .venv/bin/ruff check .
+echo "==> node --test (the page's queue and live score; shared vectors in tests/data)"
+node --test tests/js/
 echo "==> pytest"
 # one worker per CPU (each builds its own template databases; tests/conftest.py); -n 0 in the
 # arguments runs in one process

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from app.i18n import digits
+
 ROOT = Path(__file__).resolve().parent.parent
 ARZYAB = [sys.executable, "-m", "app.cli"]
 
@@ -129,7 +131,8 @@ def test_bad_answers_name_the_criterion_and_exit_1(tmp_path, answers, criterion)
         f"municipality: {{name: x, grade: 3}}\nanswers:\n  {answers}\n", encoding="utf-8")
     result = run("score", tmp_path / "r.yaml", tmp_path / "a.yaml", "--json")
     assert result.returncode == 1
-    assert criterion in result.stderr and "Traceback" not in result.stderr
+    # the id as a Persian sentence names it: «۱٫۱»
+    assert digits(criterion, "fa") in result.stderr and "Traceback" not in result.stderr
 
 
 def test_part2_rubric_scores_through_the_cli_with_gates(tmp_path):

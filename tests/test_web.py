@@ -75,7 +75,17 @@ def test_evaluation_form_shows_rubric_and_targets(client, demo_app):
     assert page.status_code == 200
     assert 'inputmode="decimal"' in page.text
     assert "هدف این رده" in page.text
-    assert 'data-save-url=' in page.text
+    # the page's script gets one JSON block: URLs, limits, messages, rules; no data- messages
+    import json
+    import re
+
+    block = re.search(r'<script type="application/json" id="eval-config">(.*?)</script>',
+                      page.text, re.S).group(1)
+    config = json.loads(block)
+    assert config["urls"]["save"].endswith("/answers")
+    assert config["limits"]["note"] == demo_app.config["NOTE_MAX_CHARS"]
+    assert config["messages"]["waiting"] and config["rules"]["criteria"]
+    assert "data-msg-" not in page.text
 
 
 def test_json_save_then_reload_restores_state(client, demo_app):

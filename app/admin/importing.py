@@ -28,7 +28,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.i18n import _, _l, current_lang, normalise_text, parse_number, persian_digits, search_key
+from app.i18n import NumberError, _, _l, digits, normalise_text, read_number, search_key
 
 #: upload limits (the page and the command alike)
 MAX_BYTES = 2 * 1024 * 1024
@@ -150,15 +150,7 @@ class ImportPlan:
 def _num(value: object) -> str:
     """A number in the digits of the language messages are being made in (a request's, or
     the one a command forced)."""
-    from flask import has_app_context
-
-    lang = current_lang()
-    if has_app_context():
-        from flask_babel import get_locale
-
-        locale = get_locale()
-        lang = locale.language if locale is not None else lang
-    return persian_digits(value) if lang == "fa" else str(value)
+    return digits(value)
 
 
 # --- stage 1: reading ---------------------------------------------------------------------
@@ -323,12 +315,22 @@ def check_cell(column: Column, raw: object) -> object:
                                "cell."))
         return text
     low, high = column.bounds
-    number = None
-    if len(text) <= 40:
-        number = parse_number(raw if isinstance(raw, (int, float)) else text)
-    if number is None:
+    example = _num(low if column.key != "census_year" else 1395)
+    try:
+        if len(text) > 40:
+            raise NumberError("large")
+        number = read_number(raw if isinstance(raw, (int, float)) else text)
+    except NumberError as error:
+        if error.reason == "ambiguous":
+            raise ValueError(_("This number could be read two ways. Write thousands in "
+                               "groups of three (۱٬۲۰۰) or without a separator, and a "
+                               "decimal mark as «٫» or «.».")) from None
+        if error.reason == "large":
+            raise ValueError(_("This number is too large. Enter a whole number from "
+                               "%(low)s to %(high)s.", low=_num(low), high=_num(high)))\
+                from None
         raise ValueError(_("Enter a number with digits only, such as %(example)s.",
-                           example=_num(low if column.key != "census_year" else 1395)))
+                           example=example)) from None
     if not float(number).is_integer():
         raise ValueError(_("Enter a whole number, without a decimal point."))
     number = int(number)

@@ -14,7 +14,7 @@ from app import audit, errors, limits
 from app.auth import protection, sessions
 from app.db import writing
 from app.extensions import db, login_manager
-from app.i18n import _, current_lang, persian_digits
+from app.i18n import _, current_lang, digits
 from app.models import User
 from app.models._types import utcnow
 from app.redirects import redirect_to_next
@@ -55,7 +55,7 @@ def _must_change_password():
 
 def _wait_text(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
-    shown = persian_digits(minutes) if current_lang() == "fa" else str(minutes)
+    shown = digits(minutes)
     return _("Too many failed logins. Try again in %(minutes)s minutes, or from a device you "
              "have logged in with before.", minutes=shown)
 

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import click
 
-from app.i18n import persian_digits, translator
+from app.i18n import digits, message, translator
 
 
-def _t(lang: str, message: str, **params) -> str:
-    text = translator(lang).gettext(message)
-    return text % params if params else text
+def _t(lang: str, text: str, **params) -> str:
+    return message(lang, text, **params)
 
 
 def diff_files(old: str, new: str, lang: str, *, use_db: bool = True) -> int:
@@ -36,7 +35,9 @@ def diff_files(old: str, new: str, lang: str, *, use_db: bool = True) -> int:
         return 1
     before, after = rubrics
     changes = diff_rubrics(before, after)
-    label = persian_digits if lang == "fa" else str
+    def label(value):
+        return digits(value, lang)
+
     click.echo(_t(lang, "From version %(old)s (%(old_file)s) to version %(new)s (%(new_file)s):",
                   old=label(before.version), old_file=old, new=label(after.version),
                   new_file=new))
@@ -101,7 +102,7 @@ def _list_pinned(old: Path, lang: str) -> None:
                             "evaluation is pinned to it.", file=str(old)))
         return
     pinned = open_evaluations([version.id])
-    shown_label = persian_digits(version.version_label) if lang == "fa" else version.version_label
+    shown_label = digits(version.version_label, lang)
     if not pinned:
         click.echo(_t(lang, "No open evaluation is on version %(label)s.",
                       label=shown_label))
@@ -114,5 +115,5 @@ def _list_pinned(old: Path, lang: str) -> None:
     for evaluation in pinned:
         year = evaluation.cycle.year
         click.echo(f"  - {evaluation.municipality.name} "
-                   f"{persian_digits(year) if lang == 'fa' else year} "
+                   f"{digits(year, lang)} "
                    f"({statuses.get(evaluation.status, evaluation.status)})")

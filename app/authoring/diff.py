@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.i18n import N_, persian_digits, translator
+from app.i18n import N_, digits, translator
 from app.rubric.model import Criterion, Gate, Rubric, Sampling, Scale, Unit
 from app.rubric.types.base import CriterionType
 
@@ -311,7 +311,7 @@ def _sep(lang: str) -> str:
 
 def _number(value: float, lang: str) -> str:
     text = f"{float(value):g}"
-    return persian_digits(text) if lang == "fa" else text
+    return digits(text, lang)
 
 
 def _show(value: object, gettext, lang: str) -> str:
@@ -324,7 +324,7 @@ def _show(value: object, gettext, lang: str) -> str:
     if isinstance(value, Words):
         return gettext(value)
     if isinstance(value, Code):
-        return persian_digits(value) if lang == "fa" else str(value)
+        return digits(value, lang)
     if isinstance(value, Tiers):
         if value.every:
             return gettext(_ALL_TIERS)
@@ -357,8 +357,7 @@ def _show(value: object, gettext, lang: str) -> str:
         return gettext(template) % {"id": value.id, "title": value.title}
     if isinstance(value, Ref):
         template = _UNIT if value.kind == "unit" else _CRITERION
-        ident = persian_digits(value.id) if lang == "fa" and value.kind == "criterion" \
-            else value.id
+        ident = digits(value.id, lang) if value.kind == "criterion" else value.id
         return gettext(template) % {"id": ident, "title": value.title}
     return str(value)
 
@@ -397,7 +396,7 @@ def _gate_text(value: GateRule, gettext, lang: str) -> str:
         bar = _number(value.min, lang)
         counted = "units"
     else:
-        items = sep.join(f"«{persian_digits(cid) if lang == 'fa' else cid}»"
+        items = sep.join(f"«{digits(cid, lang)}»"
                          for cid in value.criteria or ())
         bar = _percent(value.min, lang)
         counted = "criteria"

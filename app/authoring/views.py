@@ -32,8 +32,9 @@ from app.authoring import bidi, drafts, services
 from app.authoring.diff import describe_all, diff_rubrics
 from app.authoring.forms import DraftForm
 from app.db import writing
+from app.evaluations import page
 from app.extensions import db
-from app.i18n import _, current_lang, persian_digits
+from app.i18n import _, current_lang, digits
 from app.models import RubricVersion, User
 from app.rubric import RubricError, RubricProblem
 from app.scoring import score
@@ -158,7 +159,7 @@ def check_or_publish():
 
 def _label(label: str) -> str:
     """A version label as the pages show it (Persian digits in Persian)."""
-    return persian_digits(label) if current_lang() == "fa" else label
+    return digits(label)
 
 
 def _check(text: str | bytes, filename: str, shown: str | None = None) -> drafts.Draft:
@@ -269,4 +270,4 @@ def _draw_preview(rubric, tier_id: str) -> Markup:
         evaluation=SimpleNamespace(tier_id=tier_id), card=score(rubric, tier_id, {}),
         form=form_class(formdata=None, meta={"csrf": False}), answers={}, values={},
         profile={}, problems={}, photos={}, editable=True, reviewable=False,
-        field_key=field_key))
+        field_key=field_key, limits=page.limits()))

@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+class Code(str):
+    """Text that only looks like a number (a criterion id such as ``1.10``): a spreadsheet
+    opening the CSV must keep it as written, not read it as 1.1."""
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of an export: its header and its width in a spreadsheet."""
@@ -135,7 +140,7 @@ def answers_table(answer_rows: list) -> tuple[list[Column], list[list]]:
             row.province, row.name, row.county,
             tiers.get(row.rubric_version_id, {}).get(row.tier_id, row.tier_id),
             statuses.get(row.status, row.status), unit_title,
-            row.criterion_id, criterion.title if criterion else "",
+            Code(row.criterion_id), criterion.title if criterion else "",
             None if row.na else row.value,
             not_applicable if row.na else answer_text(criterion, row.value, row.data, lang),
             yes if row.na else "", row.na_reason or "", row.note or "", text, moment,
@@ -169,6 +174,9 @@ def answer_text(criterion, value, data=None, lang: str = "fa") -> str:
 def _csv_cell(value) -> object:
     if value is None:
         return ""
+    if isinstance(value, Code):
+        # ="1.10": what Excel and LibreOffice read as the text 1.10
+        return '="' + value.replace('"', '""') + '"'
     if isinstance(value, str):
         return "'" + value if value.startswith(_FORMULA_START) else value
     if isinstance(value, float):

@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from flask import g
 
-from app.i18n import _, current_lang, format_number, persian_digits
+from app.i18n import _, current_lang, format_score
+from app.i18n import digits as digits
 from app.reports import charts
 
 STATUS_NONE = "none"
@@ -37,19 +38,17 @@ def web_chart(chart: dict) -> dict:
     return {**chart, "rows": rows, "legend": legend}
 
 
-def lang() -> str:
-    """The page's language: chosen once per request (``g.lang``, set by the factory), which
-    is much cheaper than asking Flask-Babel on every cell of a table."""
-    return g.get("lang") or current_lang()
+lang = current_lang
 
 
 @lru_cache(maxsize=8192)
 def _formatted(value: float | None, lang: str) -> str:
-    return format_number(value, 1, lang)
+    return format_score(value, lang)
 
 
 def number(value: float | None) -> str:
-    """A score as shown («۷۲٫۵», "—"), remembered: a table repeats the same few values."""
+    """A score as shown («۷۲٫۵», «۸۳٫۰», "—"), remembered: a table repeats the same few
+    values."""
     return _formatted(value, lang())
 
 
@@ -91,15 +90,11 @@ def status_title(status: str | None) -> str:
     return status_titles().get(status or "none", status or "")
 
 
-def digits(value: object) -> str:
-    return persian_digits(value) if lang() == "fa" else str(value)
-
-
 def signed(value: float | None) -> str:
     """A change such as «+۷٫۳» or «−۲» (empty for None); a true minus sign, not a hyphen."""
     if value is None:
         return ""
-    text = format_number(abs(value), 1, lang())
+    text = format_score(abs(value), lang())
     if round(value, 1) > 0:
         return "+" + text
     if round(value, 1) < 0:

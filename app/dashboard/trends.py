@@ -11,7 +11,7 @@ import datetime as dt
 
 from app.dashboard.presentation import digits, heat, lang, web_chart
 from app.dashboard.queries import Legend, UnitFigures
-from app.i18n import _, format_number
+from app.i18n import _, format_score
 from app.reports import charts
 
 #: units listed under "improved most" and "fell most"
@@ -22,7 +22,7 @@ ADDRESSED_GAIN = 5.0
 
 
 def _number(value: float | None) -> str:
-    return format_number(value, 1, lang())
+    return format_score(value, lang())
 
 
 def _unit_titles(legend: Legend, units_by_evaluation: dict[int, dict]) -> list[tuple[str, str]]:

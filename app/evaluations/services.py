@@ -17,7 +17,7 @@ from app import audit
 from app.authoring.services import rubric_of
 from app.evaluations import access
 from app.extensions import db
-from app.i18n import _, current_lang, format_number, normalise_text
+from app.i18n import _, current_lang, format_number, local_today, normalise_text
 from app.models import (
     Answer,
     Assignment,
@@ -30,6 +30,7 @@ from app.models import (
 from app.models._types import utcnow
 from app.rubric import AnswerError, AnswerValue, Rubric, coerce_answer
 from app.rubric.formula import profile_values
+from app.rubric.values import REASON_MAX_CHARS, VALUE_MAX_CHARS
 from app.scoring import ScoreCard, score
 
 
@@ -242,7 +243,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
 _CHANGE_TYPES = {"value": (str, int, float, bool, list, type(None)),
                  "na": (bool,), "na_reason": (str,), "note": (str,),
                  "inputs": (dict, type(None)), "samples": (list, type(None))}
-_TEXT_LIMITS = {"na_reason": 1000}
+_TEXT_LIMITS = {"na_reason": REASON_MAX_CHARS}
 
 
 def _parse_change(criterion, change: dict, current: Answer | None, rubric: Rubric
@@ -275,12 +276,12 @@ def _parse_change(criterion, change: dict, current: Answer | None, rubric: Rubri
         kept = stored_answer(criterion, current)
         return AnswerValue(value=kept.value, inputs=kept.inputs, items=kept.items,
                            samples=kept.samples, note=note), note
-    if isinstance(parts.get("value"), str) and len(parts["value"]) > 50:
+    if isinstance(parts.get("value"), str) and len(parts["value"]) > VALUE_MAX_CHARS:
         raise ServiceError(_("Enter a number."))
     try:
         value = coerce_answer(criterion, parts)
     except AnswerError as error:
-        raise ServiceError(error.problem().message(current_lang())) from None
+        raise ServiceError(error.problem().advice(current_lang())) from None
     return AnswerValue(value=value.value, inputs=value.inputs, items=value.items,
                        samples=value.samples, note=note), note
 
@@ -368,10 +369,48 @@ def return_for_changes(evaluation: Evaluation, *, user, comments: dict[str, str]
             evaluation.answers.append(answer)
         answer.review_comment = text
     evaluation.status = EvaluationStatus.RETURNED
+    evaluation.review_message = normalise_text(message)
     audit.record("evaluation.return", "evaluation", evaluation.id, user=user,
                  evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
                  new=EvaluationStatus.RETURNED, comments=comments,
                  message=normalise_text(message))
+    db.session.flush()
+
+
+#: the longest overall message a reviewer may send with a returned evaluation, and the
+#: longest comment on one criterion
+REVIEW_MESSAGE_MAX = 4000
+REVIEW_COMMENT_MAX = 4000
+
+
+def returned_notes(evaluation: Evaluation, rubric: Rubric) -> dict | None:
+    """What the reviewer said when returning the evaluation, for the top of the inspectors'
+    form: the overall message and the criteria with a comment, in the rubric's order; None
+    when the evaluation is not returned."""
+    if evaluation.status != EvaluationStatus.RETURNED:
+        return None
+    comments = {a.criterion_id: a.review_comment for a in evaluation.answers
+                if a.review_comment}
+    criteria = [{"id": c.id, "title": c.title, "comment": comments[c.id]}
+                for c in rubric.criteria() if c.id in comments]
+    return {"message": evaluation.review_message or "", "criteria": criteria}
+
+
+def set_visit_date(evaluation: Evaluation, *, user, visit_date) -> None:
+    """Record the day of the site visit (a date; None clears it) while the inspectors may
+    still change the evaluation; the report prints it."""
+    if not access.can_edit_answers(user, evaluation):
+        raise ServiceError(_("You cannot change this evaluation now."), status=403)
+    if visit_date is not None and visit_date > local_today():
+        raise ServiceError(_("The visit date cannot be later than today."), status=422)
+    old = evaluation.visit_date
+    if old == visit_date:
+        return
+    evaluation.visit_date = visit_date
+    evaluation.updated_at = utcnow()
+    audit.record("evaluation.visit_date", "evaluation", evaluation.id, user=user,
+                 evaluation=evaluation, old=old.isoformat() if old else None,
+                 new=visit_date.isoformat() if visit_date else None)
     db.session.flush()
 
 

@@ -19,14 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.db import writing
-from app.evaluations import access, services
+from app.evaluations import access, page, services
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
-from app.i18n import _, jalali_date, normalise_text
+from app.i18n import _, format_number, jalali_date, local_today, normalise_text
 from app.models import Evaluation, EvaluationStatus, Evidence
 from app.rubric.formula import profile_values
 from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
-from forms.review import ReportTextsForm
+from forms.review import ReportTextsForm, VisitDateForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
@@ -50,7 +50,7 @@ def index():
         selectinload(Evaluation.municipality), selectinload(Evaluation.cycle))
     evaluations = db.session.scalars(query.order_by(Evaluation.updated_at.desc())).all()
     groups = {status: [e for e in evaluations if e.status == status] for status in STATUS_ORDER}
-    return render_template("evaluations/index.html", groups=groups)
+    return render_template("evaluations/index.html", groups=groups, today=local_today())
 
 
 @bp.route("/<int:evaluation_id>", methods=["GET"])
@@ -69,7 +69,8 @@ def _texts_form(evaluation) -> ReportTextsForm:
                                  "recommendations": rows})
 
 
-def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None):
+def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
+                 visit_form=None):
     rubric = services.rubric_for(evaluation)
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
     answers = {a.criterion_id: a for a in evaluation.answers}
@@ -77,15 +78,21 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     if form is None:
         form = form_class(data=form_data_from_answers(form_class, values))
     card = services.scorecard(evaluation)
+    editable = access.can_edit_answers(current_user, evaluation)
+    profile = profile_values(services.profile_of(evaluation))
     photos: dict[str, list] = {}
     for evidence in db.session.scalars(select(Evidence).where(
             Evidence.evaluation_id == evaluation.id).order_by(Evidence.id)):
         photos.setdefault(evidence.criterion_id, []).append(describe_photo(evidence))
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, form=form, card=card,
-        answers=answers, values=values, profile=profile_values(services.profile_of(evaluation)),
+        answers=answers, values=values, profile=profile,
         problems=problems or {}, field_key=field_key, photos=photos,
-        editable=access.can_edit_answers(current_user, evaluation),
+        editable=editable, limits=page.limits(), today=local_today(),
+        page_config=page.form_config(evaluation, rubric, profile) if editable else None,
+        returned=services.returned_notes(evaluation, rubric),
+        visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
+                                  if editable else None),
         reviewable=access.can_review(current_user, evaluation),
         live=services.summary(card, rubric),
         texts_form=texts_form or (_texts_form(evaluation)
@@ -207,10 +214,14 @@ def return_for_changes(evaluation_id: int):
     comments = {}
     for criterion in rubric.criteria():
         text = request.form.get(f"comment-{field_key(criterion.id)}", "")
-        if len(text) > 4000:
+        if len(text) > services.REVIEW_COMMENT_MAX:
             abort(413)
         comments[criterion.id] = text
-    message = request.form.get("message", "")[:4000]
+    message = request.form.get("message", "")
+    if len(message) > services.REVIEW_MESSAGE_MAX:  # said, never cut silently
+        flash(_("The message is too long (at most %(n)s characters).",
+                n=format_number(services.REVIEW_MESSAGE_MAX, 0)), "error")
+        return redirect(url_for(".show", evaluation_id=evaluation_id))
     try:
         with writing():
             services.return_for_changes(db.session.get(Evaluation, evaluation_id),
@@ -221,6 +232,30 @@ def return_for_changes(evaluation_id: int):
         return redirect(url_for(".show", evaluation_id=evaluation_id))
     flash(_("Returned to the inspectors with your comments."), "success")
     return redirect(url_for(".index"))
+
+
+@bp.route("/<int:evaluation_id>/visit-date", methods=["POST"])
+@login_required
+def visit_date(evaluation_id: int):
+    """The day of the site visit, typed in the Jalali calendar."""
+    evaluation = load_evaluation(evaluation_id)
+    if not access.can_edit_answers(current_user, evaluation):
+        abort(403)
+    form = VisitDateForm()
+    if not form.validate():
+        flash(_("The visit date needs correcting; see the field."), "error")
+        return _render_page(evaluation, visit_form=form, status=422)
+    try:
+        with writing():
+            services.set_visit_date(db.session.get(Evaluation, evaluation_id),
+                                    user=current_user, visit_date=form.visit_date.data)
+    except ServiceError as error:
+        form.visit_date.errors = [error.message]
+        flash(error.message, "error")
+        return _render_page(db.session.get(Evaluation, evaluation_id), visit_form=form,
+                            status=error.status)
+    flash(_("The visit date was saved."), "success")
+    return redirect(url_for(".show", evaluation_id=evaluation_id))
 
 
 @bp.route("/<int:evaluation_id>/report-texts", methods=["POST"])

@@ -1,9 +1,10 @@
 """Evidence photos: checked by content, re-encoded from pixels, stored under DATA_DIR/evidence.
 
-Each use case (:func:`add_photo`, :func:`remove_photo`) loads the evaluation with a row lock,
-checks who may do it and that the evaluation is still a draft or returned, and writes, all in
-the caller's one ``writing()`` transaction: a photo cannot slip into an evaluation submitted
-or approved meanwhile.
+Each use case (:func:`add_photo`, :func:`remove_photo`, :func:`replace_photo`) loads the
+evaluation with a row lock, checks who may do it and that the evaluation is still a draft or
+returned, and writes, all in the caller's one ``writing()`` transaction: a photo cannot slip
+into an evaluation submitted or approved meanwhile; a photo can be removed or replaced until
+the evaluation is submitted.
 
 An upload is never stored as sent. Reading (:func:`read_upload`) and re-encoding
 (:func:`reencode`) are separate steps: the first decodes the file (Pillow must recognise a
@@ -37,11 +38,13 @@ from app import audit
 from app.evaluations import access
 from app.evaluations.services import ServiceError, rubric_for
 from app.extensions import db
-from app.i18n import _, normalise_text
+from app.i18n import _, format_number, normalise_text
 from app.models import Evaluation, Evidence
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
 MAX_SIDE, THUMB_SIDE = 2000, 320
+#: the longest side the tablet makes a photo before sending it (the server keeps MAX_SIDE)
+CLIENT_MAX_SIDE = 2048
 MAX_PER_CRITERION = 12
 
 
@@ -100,7 +103,8 @@ def store_photo(evaluation, criterion_id: str, data: bytes, filename: str, *, us
     count = db.session.scalar(select(db.func.count(Evidence.id)).where(
         Evidence.evaluation_id == evaluation.id, Evidence.criterion_id == criterion.id))
     if count >= MAX_PER_CRITERION:
-        raise ServiceError(_("At most %(n)s photos per criterion.", n=MAX_PER_CRITERION), 422)
+        raise ServiceError(_("At most %(n)s photos per criterion.",
+                             n=format_number(MAX_PER_CRITERION, 0)), 422)
 
     upload = read_upload(data, current_app.config["PHOTO_MAX_PIXELS"])
     image, thumb = reencode(upload)
@@ -153,6 +157,26 @@ def remove_photo(evaluation_id: int, photo_id: int, *, user) -> None:
     delete_photo(evidence, evaluation, user=user)
 
 
+def replace_photo(evaluation_id: int, photo_id: int, data: bytes, filename: str, *, user,
+                  client_key: str | None = None) -> Evidence:
+    """Put a new photo in the place of photo `photo_id` (same criterion), in the caller's
+    one writing transaction: the old one goes only if the new one is stored. A replay of the
+    same upload key answers with the photo already stored under it."""
+    evaluation = _locked_evaluation(evaluation_id, user)
+    if client_key:
+        existing = db.session.scalar(select(Evidence).where(Evidence.client_key == client_key))
+        if existing is not None:
+            return _replayed(existing, evaluation, existing.criterion_id, data)
+    evidence = db.session.get(Evidence, photo_id)
+    if evidence is None or evidence.evaluation_id != evaluation.id:
+        raise ServiceError(_("This photo is no longer there; it may have been removed."), 404)
+    _check_editable(evaluation, user)
+    criterion_id = evidence.criterion_id
+    delete_photo(evidence, evaluation, user=user)
+    return store_photo(evaluation, criterion_id, data, filename, user=user,
+                       client_key=client_key)
+
+
 def delete_photo(evidence: Evidence, evaluation, *, user) -> None:
     if evaluation.is_locked:
         raise ServiceError(_("This evaluation is approved and can no longer be changed."), 409)
@@ -167,7 +191,7 @@ def _check_size(data: bytes) -> None:
     limit = current_app.config["PHOTO_MAX_BYTES"]
     if len(data) > limit:
         raise ServiceError(_("The photo is too large (at most %(mb)s MB).",
-                             mb=limit // (1024 * 1024)), 413)
+                             mb=format_number(limit // (1024 * 1024), 0)), 413)
 
 
 # --- reading and re-encoding -----------------------------------------------------------------

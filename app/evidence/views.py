@@ -34,10 +34,15 @@ def _evidence(evaluation_id: int, photo_id: int) -> tuple[Evaluation, Evidence]:
     return evaluation, evidence
 
 
-def describe(evidence: Evidence, lang: str = "fa") -> dict:
+def describe(evidence: Evidence, lang: str | None = None) -> dict:
+    """A photo as the form shows it (its time in the reader's language and digits)."""
     return {"id": evidence.id, "criterion": evidence.criterion_id,
             "name": evidence.original_name,
             "when": jalali_datetime(evidence.uploaded_at, lang),
+            "delete": url_for("evidence.delete", evaluation_id=evidence.evaluation_id,
+                              photo_id=evidence.id),
+            "replace": url_for("evidence.replace", evaluation_id=evidence.evaluation_id,
+                               photo_id=evidence.id),
             "url": url_for("evidence.photo", evaluation_id=evidence.evaluation_id,
                            photo_id=evidence.id),
             "thumb": url_for("evidence.thumb", evaluation_id=evidence.evaluation_id,
@@ -105,15 +110,53 @@ def _send(path):
 
 
 @bp.route("/<int:photo_id>/delete", methods=["POST"])
+@csrf.exempt  # checked below: the CSRF token for forms, or the autosave header for fetch()
 @login_required
 def delete(evaluation_id: int, photo_id: int):
+    by_script = request.headers.get(SAVE_HEADER) == "1"
+    if not by_script:
+        csrf.protect()
     try:
         with writing():
             services.remove_photo(evaluation_id, photo_id, user=current_user)
     except ServiceError as error:
+        if by_script:
+            return jsonify(error=error.message, status=error.status), error.status
         if error.status in (403, 404):
             abort(error.status)
         flash(error.message, "error")
     else:
+        if by_script:
+            return jsonify(ok=True, removed=photo_id)
         flash(_("Photo removed."), "success")
+    return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))
+
+
+@bp.route("/<int:photo_id>/replace", methods=["POST"])
+@csrf.exempt  # checked below, as for uploads
+@login_required
+def replace(evaluation_id: int, photo_id: int):
+    """A new photo in the place of an old one (same criterion), both in one transaction."""
+    by_script = request.headers.get(SAVE_HEADER) == "1"
+    if not by_script:
+        csrf.protect()
+    file = request.files.get("photo")
+    key = request.form.get("key") or None
+    if file is None or not file.filename:
+        return _fail(by_script, _("Choose a photo first."), 422, evaluation_id)
+    if key is not None and not 8 <= len(key) <= 64:
+        return _fail(by_script, _("The upload could not be read."), 400, evaluation_id)
+    data = file.stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+    try:
+        with writing():
+            evidence = services.replace_photo(evaluation_id, photo_id, data, file.filename,
+                                              user=current_user, client_key=key)
+            described = {**describe(evidence), "replaced": photo_id}
+    except ServiceError as error:
+        if error.status == 404 and not by_script:
+            abort(404)
+        return _fail(by_script, error.message, error.status, evaluation_id)
+    if by_script:
+        return jsonify(described)
+    flash(_("Photo replaced."), "success")
     return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))

@@ -90,8 +90,12 @@ class Evaluation(db.Model):
     applicable_count: Mapped[int] = mapped_column(Integer, default=0)
     #: the day the evaluation is due (set when planning)
     due_date: Mapped[object | None] = mapped_column(Date)
-    #: the dates of the site visit(s), free Jalali text for the report
+    #: the dates of the site visit(s), free Jalali text for the report (before visit_date)
     visit_dates: Mapped[str] = mapped_column(String(200), default="")
+    #: the day of the site visit, entered by the inspector in the Jalali calendar
+    visit_date: Mapped[object | None] = mapped_column(Date)
+    #: the reviewer's overall message when the evaluation was last returned ("" otherwise)
+    review_message: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: the reviewer's own texts for the report
     strengths_text: Mapped[str] = mapped_column(Text, default="")
     improvements_text: Mapped[str] = mapped_column(Text, default="")
@@ -128,6 +132,11 @@ class Evaluation(db.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == EvaluationStatus.APPROVED
+
+    def is_overdue(self, today) -> bool:
+        """Due before `today` and still with the inspectors (draft or returned)."""
+        return (self.due_date is not None and self.due_date < today
+                and self.status in (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED))
 
     def users_in_role(self, role: str) -> list:
         return [a.user for a in self.assignments if a.role == role]

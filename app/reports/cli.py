@@ -122,7 +122,7 @@ def verify_command(file, lang):
     (exit 0), or not (exit 1). Reads the database, not the network."""
     from flask_babel import force_locale
 
-    from app.i18n import format_number
+    from app.i18n import format_score
     from app.reports.verify import verify_file
 
     with force_locale(lang):
@@ -133,7 +133,7 @@ def verify_command(file, lang):
         facts = verdict.facts
         click.echo(_t(lang, "%(code)s: %(municipality)s, %(cycle)s, score %(score)s (%(band)s), "
                             "%(date)s", code=facts.code, municipality=facts.municipality,
-                      cycle=facts.cycle, score=format_number(facts.score, 1, lang),
+                      cycle=facts.cycle, score=format_score(facts.score, lang),
                       band=facts.band or "—", date=facts.date))
     for check in verdict.signatures:
         state = _t(lang, "valid") if check.valid else _t(lang, "NOT valid")

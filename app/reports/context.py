@@ -17,7 +17,6 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 from flask import current_app
-from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -25,11 +24,13 @@ from app.evaluations.services import rubric_for, scorecard
 from app.extensions import db
 from app.i18n import (
     _,
-    format_number,
+    current_lang,
+    digits,
+    format_percent,
     format_quantity,
+    format_score,
     jalali_date,
     normalise_text,
-    persian_digits,
 )
 from app.models import (
     Evaluation,
@@ -61,10 +62,6 @@ HIGHLIGHTS = 3
 STRONG_FRACTION = 0.75
 
 
-def _lang() -> str:
-    return str(get_locale() or "fa")
-
-
 def shorten(text: str | None, limit: int) -> str:
     """`text` normalised, cut at `limit` characters with a marker saying so."""
     text = normalise_text(text)
@@ -73,23 +70,15 @@ def shorten(text: str | None, limit: int) -> str:
     return text[:limit].rstrip() + " … " + _("[shortened; the full text is in Arzyab]")
 
 
-def _number(value: float | None, decimals: int = 1) -> str:
-    return format_number(value, decimals, _lang())
-
-
-def _digits(value: object) -> str:
-    return persian_digits(value) if _lang() == "fa" else str(value)
-
-
-def _date(value: dt.date | dt.datetime | None) -> str:
-    return jalali_date(value, _lang()) if value else ""
+def _date(value: dt.date | dt.datetime | None, style: str = "numeric") -> str:
+    return jalali_date(value, style=style) if value else ""
 
 
 def signed(value: float | None) -> str:
     """A change such as «+۷٫۳» or «−۲» (empty for None)."""
     if value is None:
         return ""
-    text = _number(abs(value))
+    text = format_score(abs(value))
     if round(value, 1) > 0:
         return "+" + text
     if round(value, 1) < 0:
@@ -125,7 +114,7 @@ def letterhead(province: str, *, number: str | None, date: dt.date | dt.datetime
         "ministry": _("Ministry of the Interior"),
         "authority": _("Governorate of %(province)s", province=province),
         "office": config["OFFICE_NAME"],
-        "number": _digits(number) if number else "",
+        "number": digits(number) if number else "",
         "date": _date(date),
         "attachments": attachments,
     }
@@ -156,8 +145,8 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
              for unit in rubric.units if unit.applies(evaluation.tier_id)]
     annex = _move_long_notes(units, answers)
     title = _("Performance evaluation report of the units of the municipality of %(name)s"
-              " — year %(year)s", name=municipality.name, year=_digits(cycle.year))
-    attachments = _("%(n)s photos", n=_digits(photo_count)) if photo_count else _("no attachment")
+              " — year %(year)s", name=municipality.name, year=digits(cycle.year))
+    attachments = _("%(n)s photos", n=digits(photo_count)) if photo_count else _("no attachment")
     return {
         "kind": "evaluation",
         "evaluation_id": evaluation.id,
@@ -165,6 +154,7 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
         "status": str(evaluation.status),
         "status_title": status_title(evaluation.status),
         "title": title,
+        "issued_on": _date(issued, "long"),
         "letterhead": letterhead(province, number=evaluation.report_number, date=issued,
                                  attachments=attachments),
         "method": _method(evaluation, rubric, card),
@@ -203,7 +193,7 @@ def _move_long_notes(units: list[dict], answers: dict) -> list[dict]:
             cut = full[:size]
             cut = cut[:cut.rfind(" ")] if " " in cut[size // 2:] else cut
             row["note"] = cut.rstrip() + " … " + _(
-                "(the full note is note %(n)s of the annex)", n=_digits(number))
+                "(the full note is note %(n)s of the annex)", n=digits(number))
             annex.append({"number": number, "id": row["id"], "title": row["title"],
                           "unit": unit["title"], "text": shorten(full, longest)})
     return annex
@@ -214,11 +204,12 @@ def _method(evaluation: Evaluation, rubric: Rubric, card) -> dict:
     reference = rubric.tier(rubric.reference_tier)
     return {
         "rubric_title": rubric.title,
-        "rubric_version": _digits(rubric.version),
+        "rubric_version": digits(rubric.version),
         "rubric_sha": evaluation.rubric_version.sha256[:12],
         "cycle_title": cycle.title,
         "visit_window": [_date(cycle.visit_start), _date(cycle.visit_end)],
-        "visit_dates": _digits(shorten(evaluation.visit_dates, NAME_LIMIT)),
+        "visit_dates": digits(shorten(evaluation.visit_dates, NAME_LIMIT)),
+        "visit_date": _date(evaluation.visit_date, "long"),
         "inspectors": _people(evaluation, "inspector"),
         "reviewers": _people(evaluation, "reviewer"),
         "answered": card.answered,
@@ -255,8 +246,8 @@ def _summary(evaluation: Evaluation, card, rubric: Rubric, tier, colours, units)
             "Given the facilities available in the province's towns of the same tier, "
             "«%(tier)s», the performance of the municipality of %(name)s was judged "
             "«%(band)s», with an adjusted score of %(score)s out of 100 (raw score %(raw)s).",
-            tier=tier_title, name=name, band=card.band, score=_number(card.score),
-            raw=_number(card.raw))
+            tier=tier_title, name=name, band=card.band, score=format_score(card.score),
+            raw=format_score(card.raw))
     else:
         statement = _("Too few criteria were answered to judge the performance of the "
                       "municipality of %(name)s.", name=name)
@@ -360,7 +351,7 @@ def _unit(unit, card, answers, photos, colours, tier_id: str) -> dict:
 
 def _criterion(criterion: Criterion, scored, answer, photos: list[dict], tier_id: str) -> dict:
     na = bool(scored and scored.na)
-    kind, lang = criterion.kind, _lang()
+    kind, lang = criterion.kind, current_lang()
     answered = bool(scored and scored.answered)
     return {
         "id": criterion.id, "title": criterion.title, "type": criterion.type,
@@ -409,30 +400,30 @@ def _gates(card, rubric: Rubric) -> dict | None:
     rows = []
     for gate, result in zip(rubric.gates, card.gates, strict=True):
         if gate.cap is not None:
-            effect = _("the overall score is capped at %(cap)s", cap=_number(gate.cap))
+            effect = _("the overall score is capped at %(cap)s", cap=format_score(gate.cap))
         else:
             effect = _("the overall score is multiplied by %(factor)s",
-                       factor=format_quantity(gate.factor, _lang()))
+                       factor=format_quantity(gate.factor, current_lang()))
         rows.append({"id": gate.id, "title": gate.title or gate.id, "met": result.met,
                      "rule": _gate_rule(gate, rubric), "effect": effect})
     return {"rows": rows, "ungated": card.ungated, "score": card.score, "gated": card.gated}
 
 
 def _gate_rule(gate, rubric: Rubric) -> str:
-    lang = _lang()
+    lang = current_lang()
     sep = "، " if lang == "fa" else ", "
     if gate.units is not None:
         names = sep.join(rubric.unit(uid).title for uid in gate.units)
         if gate.count is not None:
             return _("at least %(count)s of these units score %(min)s or more: %(names)s",
-                     count=_digits(gate.count), min=_number(gate.min), names=names)
+                     count=digits(gate.count), min=format_score(gate.min), names=names)
         return _("every one of these units scores %(min)s or more: %(names)s",
-                 min=_number(gate.min), names=names)
-    names = sep.join(f"{_digits(cid)} {rubric.criterion(cid).title}" for cid in gate.criteria)
-    share = format_quantity(gate.min * 100, lang) + "٪"
+                 min=format_score(gate.min), names=names)
+    names = sep.join(f"{digits(cid)} {rubric.criterion(cid).title}" for cid in gate.criteria)
+    share = format_percent(gate.min * 100, lang)
     if gate.count is not None:
         return _("at least %(count)s of these criteria earn %(share)s of their points: "
-                 "%(names)s", count=_digits(gate.count), share=share, names=names)
+                 "%(names)s", count=digits(gate.count), share=share, names=names)
     return _("each of these criteria earns %(share)s of its points: %(names)s",
              share=share, names=names)
 
@@ -564,11 +555,12 @@ def comparison_context(cycle: EvaluationCycle, province, *, today: dt.date | Non
     legend = [{"band": band, "colour": colour, "tint": charts.tint(colour)}
               for band, colour in (rubric_colours(main).items() if main else [])]
     title = _("Comparison of the municipalities of %(province)s province — year %(year)s",
-              province=province.name, year=_digits(cycle.year))
+              province=province.name, year=digits(cycle.year))
     return {
         "kind": "comparison",
         "final": True,
         "title": title,
+        "issued_on": _date(today or utcnow(), "long"),
         "year": cycle.year,
         "province": province.name,
         "cycle_open": bool(cycle.is_open),
@@ -609,7 +601,7 @@ def _tier_rows(evaluations: list[Evaluation], colours: dict) -> list[dict]:
             "previous": before.score if before else None,
             "previous_year": before.cycle.year if before else None,
             "delta": delta, "delta_text": signed(delta),
-            "report_number": _digits(evaluation.report_number or ""),
+            "report_number": digits(evaluation.report_number or ""),
         })
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["name"]))
     return rows

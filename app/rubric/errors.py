@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.i18n import N_, persian_digits, translator
+from app.i18n import N_, digits, translator
 
 # --- the catalogue ----------------------------------------------------------------------------
 
@@ -378,7 +378,7 @@ class Span(tuple):
     def render(self, lang: str) -> str:
         low, high = self
         text = str(low) if low == high else f"{low}–{high}"
-        return persian_digits(text) if lang == "fa" else text
+        return digits(text, lang)
 
 
 @dataclass(frozen=True)
@@ -397,8 +397,7 @@ class Where:
     def render(self, gettext, lang: str) -> str:
         sep = "، " if lang == "fa" else ", "
         parts = [gettext(PLACE_SEGMENTS[kind]) % {
-                     "id": persian_digits(ident) if lang == "fa" and kind.endswith("#")
-                     else _clean(ident)}
+                     "id": digits(_clean(ident), lang)}
                  for kind, ident in self.path]
         place = sep.join(parts)
         if self.key is None:
@@ -427,6 +426,12 @@ class RubricProblem:
 
     def message(self, lang: str = "en") -> str:
         return _render_message(self, lang)[0]
+
+    def advice(self, lang: str = "en") -> str:
+        """The message and, when the entry has one, its hint: what is wrong and how to write
+        it instead (what a form shows beside the field)."""
+        message, hint = _render_message(self, lang)
+        return f"{message} — {hint}" if hint else message
 
 
 class RubricError(Exception):
@@ -469,7 +474,7 @@ def _param(value: object, gettext, lang: str) -> str:
         return str(value).lower()
     if isinstance(value, (int, float)):
         number = int(value) if float(value).is_integer() else value
-        return persian_digits(number) if lang == "fa" else str(number)
+        return digits(number, lang)
     if isinstance(value, (list, tuple)):
         sep = "، " if lang == "fa" else ", "
         items = [f"«{item.render(lang) if isinstance(item, Span) else _clean(item)}»"
@@ -480,8 +485,21 @@ def _param(value: object, gettext, lang: str) -> str:
     return _clean(value)
 
 
-def _render(template: str, params: Mapping[str, object], gettext, lang: str) -> str:
+#: parameters that name an id (a criterion «۱٫۱۰», a unit): said in the reader's digits
+_ID_PARAMS = frozenset({"id"})
+#: parameters of an answer's message that quote what was typed or what may be typed
+_TYPED_PARAMS = frozenset({"value", "levels"})
+
+
+def _render(template: str, params: Mapping[str, object], gettext, lang: str,
+            typed: bool = False) -> str:
+    """`template` translated, with its parameters rendered for `lang`. Ids are said in the
+    reader's digits; so is what an inspector typed (`typed`: the answers' messages), while a
+    rubric's own text (YAML an author wrote and will correct) is quoted as written."""
     rendered = {name: _param(value, gettext, lang) for name, value in params.items()}
+    for name in rendered:
+        if name in _ID_PARAMS or (typed and name in _TYPED_PARAMS):
+            rendered[name] = digits(rendered[name], lang)
     try:
         return gettext(template) % rendered
     except (KeyError, ValueError, TypeError):  # a broken translation must not hide the problem
@@ -495,13 +513,14 @@ def _render_message(problem: RubricProblem, lang: str) -> tuple[str, str | None]
         details = ", ".join(f"{name}={_param(value, gettext, lang)}"
                             for name, value in problem.params.items())
         return details, None
-    message = _render(entry.message, problem.params, gettext, lang)
+    typed = problem.code.startswith("A")
+    message = _render(entry.message, problem.params, gettext, lang, typed)
     hint_template = entry.hints.get(problem.hint)
     hint = None
     if hint_template is not None:
         hint_params = {**problem.params, **problem.hint_params}
         try:
-            hint = _render(hint_template, hint_params, gettext, lang)
+            hint = _render(hint_template, hint_params, gettext, lang, typed)
         except KeyError:  # the hint needs a parameter this problem did not give
             hint = None
     return message, hint

@@ -10,6 +10,12 @@ from dataclasses import dataclass
 
 from app.rubric.errors import RubricProblem
 
+#: the longest text a typed value may be (a number, a level's key), and an N/A reason: the
+#: form's fields, the autosave and the page's script all take these (a note's limit is the
+#: configuration's NOTE_MAX_CHARS)
+VALUE_MAX_CHARS = 50
+REASON_MAX_CHARS = 1000
+
 
 @dataclass(frozen=True)
 class Sample:

@@ -76,11 +76,39 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
         _fill(cards.nth(index))
     _wait_saved(page)
 
+    # values the server refuses: the bar says so, the cards keep them with the reason, also
+    # after a reload; nothing of them is stored
+    percent = page.locator("article[data-type=percent]").first
+    number = page.locator("article[data-type=number]").first
+    percent.locator("input.num").fill("۱۰۵")
+    number.locator("input.num").fill("1,2,3")
+    page.wait_for_selector("#save-state[data-refused='2']", timeout=20_000)
+    _wait_saved(page)
+    assert "۲" in page.locator("#save-state [data-refused]").inner_text()
+    page.reload()
+    cards = page.locator("article.criterion")
+    page.wait_for_selector("#save-state[data-refused='2']", timeout=20_000)
+    for card, typed, words in ((percent, "۱۰۵", "۱۰۰"), (number, "1,2,3", "دو جور خوانده")):
+        assert card.locator("input.num").input_value() == typed
+        assert words in card.locator(".field-error").inner_text()
+        assert "is-refused" in card.get_attribute("class")
+    page.screenshot(path=str(artifacts / "inspector-refused-after-reload.png"), full_page=False)
+    with demo_app.app_context():
+        kept = db.session.scalars(select(Answer.value).where(
+            Answer.evaluation_id == eid, Answer.criterion_id.in_(
+                [percent.get_attribute("data-criterion"),
+                 number.get_attribute("data-criterion")]))).all()
+    assert sorted(kept) == [12.5, 95.0]  # what was typed before, not the refused values
+    _fill(percent)
+    _fill(number)
+    page.wait_for_selector("#save-state[data-refused='0']", timeout=20_000)
+    _wait_saved(page)
+
     # the link drops: answers keep being typed, the indicator says they are not saved
     context.set_offline(True)
     for index in range(half, count):
         _fill(cards.nth(index))
-    page.wait_for_selector("#save-state[data-state=error]", timeout=20_000)
+    page.wait_for_selector("#save-state[data-state=offline]", timeout=20_000)
     page.screenshot(path=str(artifacts / "inspector-offline.png"), full_page=False)
     # the inspector sees what waits on the device
     queue = page.locator("#queue")

@@ -1,6 +1,8 @@
 """Offline-first (issue 8): fill a whole evaluation with photos while the server is down and
 the tablet offline, close and reopen the page, come back online: everything reaches the
-database exactly once, and replaying what was sent changes nothing."""
+database exactly once, and replaying what was sent changes nothing. Two values typed offline
+that the server refuses (issue 13) end on screen, on their cards with the reason, and hold
+nothing else back."""
 
 from __future__ import annotations
 
@@ -70,9 +72,19 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
         path = tmp_path / f"site-{index}.jpg"
         path.write_bytes(_jpeg(colour))
         photo_paths.append(path)
-        cards.nth(index).locator("input.photo-input").set_input_files(str(path))
+        cards.nth(index).locator("input.photo-input[data-source=camera]").set_input_files(
+            str(path))
     page.wait_for_timeout(1500)  # the debounce writes the last batch to the device store
+    # then two corrections the server will refuse, in a batch of their own
+    percent = page.locator("article[data-type=percent]").first
+    number = page.locator("article[data-type=number]").first
+    refused_ids = [percent.get_attribute("data-criterion"), number.get_attribute("data-criterion")]
+    percent.locator("input.num").fill("۱۰۵")
+    number.locator("input.num").fill("12,5")
+    page.wait_for_timeout(1500)
     assert page.locator("#queue").is_visible()
+    # offline is said plainly: kept on this device
+    assert page.locator("#save-state").get_attribute("data-state") in ("offline", "pending")
 
     # close the page and open it again, still offline
     page.close()
@@ -95,10 +107,25 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
     page.wait_for_selector(".thumb.pending", state="detached", timeout=30_000)
     answers, photos, events = _counts(demo_app, eid)
     assert answers == count and photos == 2
+    # the two refusals are on screen: counted by the bar, each card marked with its reason
+    # and the typed value kept; what was typed before them is stored, once
+    assert page.locator("#save-state").get_attribute("data-refused") == "2"
+    for criterion, typed, words in ((refused_ids[0], "۱۰۵", "۱۰۰"),
+                                    (refused_ids[1], "12,5", "دو جور خوانده")):
+        card = page.locator(f"article[data-criterion='{criterion}']")
+        assert "is-refused" in card.get_attribute("class")
+        assert card.locator("input.num").input_value() == typed
+        assert words in card.locator(".field-error").inner_text()
+    with demo_app.app_context():
+        stored = dict(db.session.execute(select(Answer.criterion_id, Answer.value).where(
+            Answer.evaluation_id == eid, Answer.criterion_id.in_(refused_ids))).all())
+    assert stored == {refused_ids[0]: 88.0, refused_ids[1]: 12.5}
 
     # replaying every batch that was sent, and every photo under its device key, stores
     # nothing twice
     saves = [r for r in sent if r.url.endswith("/answers")]
+    assert sum(r.response().status == 422 for r in saves) == 1  # the refused batch, once
+    saves = [r for r in saves if r.response().status == 200]
     assert saves
     for request in saves:
         response = context.request.post(request.url, data=request.post_data_buffer, headers={

@@ -73,8 +73,20 @@ def test_inspector_fills_part2_criteria_and_the_report_shows_them(
     rows.nth(2).locator("[data-part=site]").fill("بازار")
     rows.nth(2).locator("[data-part=value]").select_option(label="کامل")
     _card(page, "3.1").locator("label.choice", has_text="خیر").tap()
-    page.wait_for_selector("#save-state[data-state=error]", timeout=20_000)
+    # offline is said plainly (kept on this device), not as an error
+    page.wait_for_selector("#save-state[data-state=offline]", timeout=20_000)
     page.screenshot(path=str(artifacts / "part2-offline.png"), full_page=False)
+    # the live score is computed in the page, offline too: the gate follows the answer
+    assert page.locator("li[data-gate=permit]").get_attribute("data-met") == "no"
+    offline_no = page.locator("#live [data-live=score]").inner_text()
+    _card(page, "3.1").locator("label.choice", has_text="بله").tap()
+    page.wait_for_function(
+        "document.querySelector('li[data-gate=permit]').dataset.met === 'yes'")
+    assert page.locator("#live [data-live=score]").inner_text() != offline_no
+    _card(page, "3.1").locator("label.choice", has_text="خیر").tap()
+    page.wait_for_function(
+        "document.querySelector('li[data-gate=permit]').dataset.met === 'no'")
+    assert page.locator("#live [data-live=score]").inner_text() == offline_no
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")

@@ -105,13 +105,19 @@ def test_answers_exports_hold_every_answer_of_the_cycle(reviewer, demo_app):
     mine = [r for r in record if r["Municipality"] == "دستجرد"]
     assert len(mine) == dastjerd
     # in the rubric's order, with titles and readable answers
-    assert [r["Criterion number"] for r in mine][:3] == ["1.1", "1.2", "1.3"]
+    # criterion ids as text a spreadsheet keeps («1.10» is not read as 1.1)
+    assert [r["Criterion number"] for r in mine][:3] == ['="1.1"', '="1.2"', '="1.3"']
+    assert all(r["Criterion number"].startswith("=\"") for r in mine)
     assert all(r["Criterion"] and r["Unit"] for r in mine)
     assert {"Yes", "No"} & {r["Answer"] for r in mine}
 
     sheet = _sheet(reviewer.get("/dashboard/export/answers.xlsx?year=1404&county=خلجستان"))
     assert sheet.sheet_view.rightToLeft is True and sheet.freeze_panes == "A2"
     assert sheet.max_row - 1 == dastjerd  # خلجستان county: دستجرد only
+    number = 6  # the criterion number column
+    ids = [row[number] for row in sheet.iter_rows(min_row=2)]
+    assert all(cell.data_type == "s" for cell in ids)  # text cells, "10.1" stays "10.1"
+    assert "10.2" in {cell.value for cell in ids}
 
 
 def test_text_that_looks_like_a_formula_stays_text(reviewer, demo_app):

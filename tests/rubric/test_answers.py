@@ -146,7 +146,7 @@ answers:
     with pytest.raises(RubricError) as info:
         load_answers(text, base_rubric, filename="a.yaml")
     assert [p.code for p in info.value.problems] == ["A003", "A002", "A005", "A001"]
-    assert info.value.lines("fa")[0].startswith("a.yaml:3:10: A003 پاسخ «120» به شاخص «1.1»")
+    assert info.value.lines("fa")[0].startswith("a.yaml:3:10: A003 پاسخ «۱۲۰» به شاخص «۱٫۱»")
 
 
 def test_coerce_answer_errors_are_value_errors(base_rubric):

@@ -96,7 +96,7 @@ def test_persian_message_example():
     text = edit("title: پوشش\n", "title: پوشش\n        wieght: 3\n",
                 edit("        weight: 25\n", ""))
     lines = RubricError(check_rubric(text)[1], "r.yaml").lines("fa")
-    assert "r.yaml:21:9: R108 کلید ناشناخته «wieght» در واحد «waste»، شاخص «1.1» — " \
+    assert "r.yaml:21:9: R108 کلید ناشناخته «wieght» در واحد «waste»، شاخص «۱٫۱» — " \
            "پیشنهاد: منظورتان «weight» است؟" in lines
 
 

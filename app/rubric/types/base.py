@@ -252,12 +252,32 @@ class CriterionType:
             return ""
         return format_quantity(value, lang, grouping=False)
 
-    def client_spec(self, criterion: Criterion, tier_id: str) -> dict:
-        """What the page's script needs to read the card and say its value: plain data."""
-        spec = {"widget": self.form_widget(criterion)}
+    def client_spec(self, criterion: Criterion, tier_id: str,
+                    reference: str | None = None) -> dict:
+        """What the page's script needs to read the card, check what was typed and score it
+        as the engine does (``static/js/scoring.js``), for tier `tier_id`: plain data.
+
+        With `reference` (the rubric's reference tier) the rules of both scores come along:
+        ``score.adjusted`` for the tier, ``score.raw`` for the reference tier (falling back to
+        the tier's own targets where the reference has none, as :meth:`value_fraction`)."""
+        spec: dict = {"widget": self.form_widget(criterion), "type": criterion.type,
+                      "weight": criterion.weight_for(tier_id), "allow_na": criterion.allow_na}
+        if criterion.note_required_below is not None:
+            spec["note_below"] = criterion.note_required_below
         if criterion.samples is not None:
             spec["row"] = self.widget
+            spec["samples"] = {"min": criterion.samples.min,
+                               "aggregate": criterion.samples.aggregate, "max": MAX_SAMPLES,
+                               "site_max": MAX_SITE}
+        if reference is not None:
+            spec["score"] = {"adjusted": self.client_rule(criterion, tier_id, None),
+                             "raw": self.client_rule(criterion, reference, tier_id)}
         return spec
+
+    def client_rule(self, criterion: Criterion, tier_id: str, own_tier: str | None) -> dict:
+        """What :meth:`value_fraction` reads for tier `tier_id` (with `own_tier`'s fallback
+        already applied), as plain data for the page; {} when it reads nothing per tier."""
+        return {}
 
     # --- example answers -------------------------------------------------------------------
 
@@ -277,6 +297,10 @@ class CriterionType:
         return {"value": self.demo_value(criterion, tier_id, q, profile)}
 
     # --- words ------------------------------------------------------------------------------
+
+    def unit_sign(self, criterion: Criterion, lang: str = "fa") -> str:
+        """The unit a typed value is in, as its field's label says it ("" for none)."""
+        return ""
 
     def say_value(self, criterion: Criterion, value, lang: str) -> str:
         """One typed value in words, as a report prints it."""

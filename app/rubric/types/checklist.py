@@ -159,9 +159,10 @@ class ChecklistType(CriterionType):
     def form_data(self, criterion, answer, lang):
         return {"_items": list(answer.items or ()), "_answered": answer.items == ()}
 
-    def client_spec(self, criterion, tier_id):
-        return {**super().client_spec(criterion, tier_id),
-                "items": {item.key: item.points for item in criterion.items},
+    def client_spec(self, criterion, tier_id, reference=None):
+        # a list, not a mapping: the points add up in the rubric's order, as here
+        return {**super().client_spec(criterion, tier_id, reference),
+                "items": [[item.key, item.points] for item in criterion.items],
                 "full_at": criterion.full_at}
 
     # --- words ------------------------------------------------------------------------------

@@ -79,9 +79,12 @@ class ScaleType(CriterionType):
         top = criterion.scale.levels[-1]
         return f"{format_quantity(top.value, lang)} — {top.label}"
 
-    def client_spec(self, criterion, tier_id):
-        return {**super().client_spec(criterion, tier_id),
-                "labels": {key: label for key, label in self.choices(criterion)}}
+    def client_spec(self, criterion, tier_id, reference=None):
+        scale = criterion.scale
+        return {**super().client_spec(criterion, tier_id, reference),
+                "labels": {key: label for key, label in self.choices(criterion)},
+                "levels": [level.value for level in scale.levels],
+                "lowest": scale.lowest, "highest": scale.highest}
 
 
 class YesNoType(CriterionType):
@@ -132,8 +135,8 @@ class YesNoType(CriterionType):
     def target_text(self, criterion, tier_id, lang="fa"):
         return translator(lang).gettext(N_("Yes"))
 
-    def client_spec(self, criterion, tier_id):
-        return {**super().client_spec(criterion, tier_id), "boolean": True}
+    def client_spec(self, criterion, tier_id, reference=None):
+        return {**super().client_spec(criterion, tier_id, reference), "boolean": True}
 
 
 def _kind(raw) -> str:

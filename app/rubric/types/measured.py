@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.i18n import (
     N_,
     NumberError,
+    format_percent,
     format_quantity,
     normalise_text,
     read_number,
@@ -476,22 +477,40 @@ class NumberType(CriterionType):
         return {f"_in_{item.name}": self.field_text(criterion, inputs.get(item.name), lang)
                 for item in criterion.inputs}
 
-    def client_spec(self, criterion, tier_id):
-        spec = super().client_spec(criterion, tier_id)
+    def client_spec(self, criterion, tier_id, reference=None):
+        spec = super().client_spec(criterion, tier_id, reference)
         spec["unit"] = self.unit_sign(criterion)
+        spec["read"] = {"min": criterion.minimum, "max": criterion.maximum,
+                        "percent": self.percent and not criterion.computed,
+                        "largest": LARGEST}
         if criterion.computed:
             spec["inputs"] = [item.name for item in criterion.inputs]
             spec["formula"] = criterion.formula.tree
         return spec
 
+    def client_rule(self, criterion, tier_id, own_tier):
+        if criterion.brackets is not None:
+            steps = criterion.brackets_for(tier_id)
+            if steps is None and own_tier is not None:
+                steps = criterion.brackets_for(own_tier)
+            return {"brackets": [[b.bound, b.fraction] for b in steps or ()],
+                    "kind": criterion.bracket_kind}
+        target = criterion.target_for(tier_id)
+        floor = criterion.floor_for(tier_id)
+        if target is None and own_tier is not None and criterion.target is not None:
+            target, floor = criterion.target_for(own_tier), criterion.floor_for(own_tier)
+        return {"target": target, "floor": floor, "better": criterion.better}
+
     # --- words ------------------------------------------------------------------------------
 
-    def unit_sign(self, criterion) -> str:
+    def unit_sign(self, criterion, lang: str = "fa") -> str:
         return criterion.unit_label
 
     def say_value(self, criterion, value, lang):
         text = format_quantity(value, lang)
-        sign = self.unit_sign(criterion)
+        sign = self.unit_sign(criterion, lang)
+        if sign in ("٪", "%"):  # a percent sign follows its number: «۹۵٪», "95%"
+            return text + sign
         return f"{text} {sign}" if sign else text
 
     def short_text(self, criterion, answer, lang="fa"):
@@ -532,7 +551,7 @@ class NumberType(CriterionType):
             rows.append({"when": self._bound_text(criterion, step.bound,
                                                   criterion.bracket_kind == "max", gettext, lang),
                          "fraction": step.fraction,
-                         "share": format_quantity(step.fraction * 100, lang) + " ٪"})
+                         "share": format_percent(step.fraction * 100, lang)})
         return rows
 
 
@@ -543,8 +562,8 @@ class PercentType(NumberType):
     default_max = 100.0
     percent = True
 
-    def unit_sign(self, criterion):
-        return criterion.unit_label or "٪"
+    def unit_sign(self, criterion, lang="fa"):
+        return criterion.unit_label or ("٪" if lang == "fa" else "%")
 
 
 def _bracket_fraction(kind: str, steps, value: float) -> float:

@@ -1,43 +1,72 @@
 /*
- * The inspector's evaluation form: autosave through a queue kept on the device.
+ * The inspector's evaluation form: the thin layer between the page and the queue.
  *
- * What the inspector types is collected per criterion for a short pause, then written to the
- * device's store (IndexedDB, see store.js) as one queued batch with a key made on the device.
- * Photos are queued the same way, as blobs. The queue is sent in order when the page loads,
- * when the link comes back (`online`), on a timer, and from the "send now" button; an item
- * leaves the queue only once the server confirms it. The server stores a batch once however
- * often it is replayed (the key), and refuses to overwrite an answer another device changed
- * meanwhile (the version this device last saw + its device key): both values are shown and
- * the inspector chooses. Nothing is dropped silently.
+ * It reads and writes the cards (each card says how it asks: data-widget), hands every change
+ * to the queue (sync.js: DOM-free, kept on the device until the server confirms it), keeps
+ * the live score with the page's copy of the scoring rules (scoring.js), and says honestly
+ * what happened: saved, saving, offline but safe on this device, logged out, and which
+ * answers the server did not accept (each marked on its card with the value typed and the
+ * reason, also after a reload, until it is corrected).
  *
- * The last state the server confirmed is kept too, so a page served from the offline cache
- * shows everything entered, not the state of the day the page was cached.
- *
- * Without JavaScript the form still works: it posts as a whole to the same page.
+ * Everything it needs from the server comes in one JSON block (#eval-config): URLs, limits,
+ * messages, the stored answers and the scoring rules. Without JavaScript the form still
+ * works: it posts as a whole to the same page.
  */
 (function () {
   "use strict";
 
   var form = document.getElementById("eval-form");
-  if (!form || !window.ArzyabStore) return;
-  var store = window.ArzyabStore;
-
-  var DEBOUNCE_MS = 800, TIMER_MS = 30000;
-  var RETRY_MS = [2000, 5000, 10000, 20000, 30000];
-  var evaluationId = form.dataset.evaluation;
-  var draftKey = "arzyab:draft:" + evaluationId;
-  var snapshotKey = "snapshot:" + evaluationId;
-  var stateBox = document.getElementById("save-state");
+  var configBox = document.getElementById("eval-config");
+  if (!form || !configBox || !window.ArzyabStore || !window.ArzyabSync || !window.ArzyabScoring) {
+    return;
+  }
+  var Scoring = window.ArzyabScoring;
+  var config = JSON.parse(configBox.textContent);
+  var msg = config.messages, limits = config.limits, rules = config.rules;
+  var fa = config.lang === "fa";
+  var evaluationId = String(config.evaluation);
+  var bar = document.getElementById("save-state");
   var queueBox = document.getElementById("queue");
-  var msg = form.dataset;
-  var version = parseInt(msg.version, 10);
-  var device = deviceKey();
-  var draft = {};          // criterion id -> change, not yet in the store
-  var items = [];          // queued records, oldest first (mirror of the store)
-  var sentLog = [];        // this page's confirmations, newest first
-  var sending = false, wantSubmit = null, timer = null, failures = 0;
+  var cards = {};
+  form.querySelectorAll("article[data-criterion]").forEach(function (card) {
+    cards[card.dataset.criterion] = card;
+  });
+  var order = Object.keys(rules.criteria);
 
-  /* --- keys ----------------------------------------------------------------------------- */
+  /* --- words and numbers in the reader's digits ------------------------------------------ */
+
+  function digits(text) {
+    text = String(text);
+    if (!fa) return text;
+    return text.replace(/(\d)\.(?=\d)/g, "$1٫").replace(/\d/g, function (d) {
+      return "۰۱۲۳۴۵۶۷۸۹"[d];
+    });
+  }
+
+  function grouped(number) {
+    var text = String(number).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return fa ? digits(text).replace(/,/g, "٬") : text;
+  }
+
+  function scoreText(value) {
+    if (value === null || value === undefined) return "—";
+    return digits(Scoring.roundHalfUp(value, 1).toFixed(1));
+  }
+
+  function quantity(value) {
+    if (value === null || value === undefined || !isFinite(value)) return "—";
+    var text = String(Scoring.roundHalfUp(value, 2));
+    return fa ? digits(text) : text;
+  }
+
+  function say(template, params) {
+    return template.replace(/%\((\w+)\)s/g, function (_all, name) {
+      var value = params[name];
+      return typeof value === "number" ? grouped(value) : String(value);
+    });
+  }
+
+  /* --- keys -------------------------------------------------------------------------------- */
 
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -56,22 +85,11 @@
     } catch (e) { return newKey(); }
   }
 
-  /* --- reading and writing one criterion's fields -------------------------------------- */
+  /* --- one card's fields, both ways -------------------------------------------------------- */
 
-  function cardOf(element) { return element.closest("[data-criterion]"); }
-
-  function cardFor(id) {
-    return form.querySelector("[data-criterion='" + cssEscape(id) + "']");
-  }
-
-  /* Each card says how it asks (data-widget: choice, number, inputs, checklist, samples) and
-     what its type needs the page to know (data-spec, made by the criterion type on the
-     server): this script knows ways of asking, never criterion types. */
-
-  function specOf(card) {
-    if (!card._spec) card._spec = JSON.parse(card.dataset.spec || "{}");
-    return card._spec;
-  }
+  function specOf(card) { return rules.criteria[card.dataset.criterion] || {}; }
+  function cardOf(element) { return element.closest("article[data-criterion]"); }
+  function field(card, suffix) { return form.elements[card.dataset.key + suffix]; }
 
   function readCard(card) {
     var key = card.dataset.key, widget = card.dataset.widget, spec = specOf(card), change = {};
@@ -85,42 +103,43 @@
         if (input.value.trim() !== "") { inputs[input.dataset.input] = input.value; any = true; }
       });
       change.inputs = any ? inputs : null;
-      showComputed(card, inputs);
     } else if (widget === "ticks") {
       var ticked = [];
       card.querySelectorAll("input[name='" + key + "_items']:checked").forEach(function (box) {
         ticked.push(box.value);
       });
-      var none = form.elements[key + "_answered"];
+      var none = field(card, "_answered");
       change.value = ticked.length || (none && none.checked) ? ticked : null;
     } else if (widget === "samples") {
       var rows = [];
       card.querySelectorAll("[data-row]").forEach(function (row) {
         var site = row.querySelector("[data-part=site]").value.trim();
         var value = row.querySelector("[data-part=value]").value.trim();
-        if (site || value) rows.push({ site: site, value: value === "" ? null : value });
+        if (site || value) {
+          rows.push({ site: site, value: value === "" ? null
+                      : (spec.boolean ? value === "yes" : value) });
+        }
       });
       change.samples = rows.length ? rows : null;
     } else {
-      var input = form.elements[key];
+      var input = field(card, "");
       change.value = input.value.trim() === "" ? null : input.value;
     }
-    var na = form.elements[key + "_na"];
+    var na = field(card, "_na");
     if (na) {
       change.na = na.checked;
-      change.na_reason = form.elements[key + "_na_reason"].value;
+      change.na_reason = field(card, "_na_reason").value;
     }
-    change.note = form.elements[key + "_note"].value;
+    change.note = field(card, "_note").value;
     return change;
   }
 
-  /* the parts of an answer, whether it is a change of this page or a stored answer */
   function partsOf(answer) {
     var data = answer.data || {};
     return {
       value: answer.value,
       inputs: answer.inputs || data.inputs || null,
-      items: Array.isArray(answer.value) ? answer.value : (data.items || null),
+      items: Array.isArray(answer.value) ? answer.value : (answer.items || data.items || null),
       samples: answer.samples || data.samples || null
     };
   }
@@ -145,13 +164,12 @@
         var v = given[input.dataset.input];
         input.value = v === undefined || v === null ? "" : String(v);
       });
-      showComputed(card, given);
     } else if (widget === "ticks") {
       var items = parts.items || [];
       card.querySelectorAll("input[name='" + key + "_items']").forEach(function (box) {
         box.checked = items.indexOf(box.value) >= 0;
       });
-      var none = form.elements[key + "_answered"];
+      var none = field(card, "_answered");
       if (none) none.checked = parts.items !== null && !items.length;
     } else if (widget === "samples") {
       var rows = parts.samples || [];
@@ -160,69 +178,40 @@
       body.querySelectorAll("[data-row]").forEach(function (row, index) {
         var sample = rows[index] || { site: "", value: null };
         row.querySelector("[data-part=site]").value = sample.site || "";
-        var cell = row.querySelector("[data-part=value]");
-        var v = sample.value;
+        var cell = row.querySelector("[data-part=value]"), v = sample.value;
         cell.value = v === null || v === undefined ? "" : cell.tagName === "SELECT"
-          ? choiceKey({ boolean: !!cell.querySelector("option[value=yes]") }, v) : String(v);
+          ? choiceKey(spec, v) : String(v);
       });
     } else {
-      form.elements[key].value = empty ? "" : String(value);
+      field(card, "").value = empty ? "" : String(value);
     }
-    if (form.elements[key + "_na"]) {
-      form.elements[key + "_na"].checked = !!answer.na;
-      form.elements[key + "_na_reason"].value = answer.na_reason || "";
+    if (field(card, "_na")) {
+      field(card, "_na").checked = !!answer.na;
+      field(card, "_na_reason").value = answer.na_reason || "";
+      showNa(card);
     }
-    if ("note" in answer) form.elements[key + "_note"].value = answer.note || "";
+    if ("note" in answer) {
+      field(card, "_note").value = answer.note || "";
+      count(field(card, "_note"));
+    }
   }
 
-  /* --- computed values and site rows --------------------------------------------------- */
-
-  var profile = JSON.parse(form.dataset.profile || "{}");
-
-  function number(text) {
-    var latin = String(text).replace(/[۰-۹]/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹".indexOf(d); })
-      .replace(/[٠-٩]/g, function (d) { return "٠١٢٣٤٥٦٧٨٩".indexOf(d); })
-      .replace(/[٫]/g, ".").replace(/[٬,،\s]/g, "").replace(/[%٪]$/, "");
-    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(latin)) return null;
-    return parseFloat(latin);
+  /* N/A: the value cannot be given meanwhile; the reason sits with the tick */
+  function showNa(card) {
+    var box = field(card, "_na");
+    if (!box) return;
+    card.classList.toggle("is-na", box.checked);
+    card.querySelectorAll("[data-value-part] input, [data-value-part] select, [data-value-part] button")
+      .forEach(function (input) { input.disabled = box.checked; });
   }
 
-  /* the formula's tree, as the server parsed it: ["num", 2], ["name", "x"], ["+", a, b] … */
-  function evaluate(node, values) {
-    var kind = node[0];
-    if (kind === "num") return node[1];
-    if (kind === "name") {
-      var v = values[node[1]];
-      if (v === null || v === undefined) throw "missing";
-      return v;
-    }
-    if (kind === "neg") return -evaluate(node[1], values);
-    if (kind === "call") {
-      var args = node[2].map(function (arg) { return evaluate(arg, values); });
-      return node[1] === "min" ? Math.min.apply(null, args) : Math.max.apply(null, args);
-    }
-    var a = evaluate(node[1], values), b = evaluate(node[2], values);
-    if (kind === "+") return a + b;
-    if (kind === "-") return a - b;
-    if (kind === "*") return a * b;
-    if (b === 0) throw "division";
-    return a / b;
-  }
-
-  function showComputed(card, inputs) {
-    var spec = specOf(card), out = card.querySelector("[data-computed]");
-    if (!out || !spec.formula) return;
-    var values = Object.assign({}, profile);
-    Object.keys(inputs).forEach(function (name) { values[name] = number(inputs[name]); });
-    try { out.textContent = fmt2(evaluate(spec.formula, values)); }
-    catch (e) { out.textContent = "—"; }
-  }
+  /* --- site rows ---------------------------------------------------------------------------- */
 
   function addRow(card) {
     var body = card.querySelector(".sample-rows tbody");
     var rows = body.querySelectorAll("[data-row]");
     var copy = rows[rows.length - 1].cloneNode(true);
-    copy.querySelectorAll("input, select").forEach(function (field) { field.value = ""; });
+    copy.querySelectorAll("input, select").forEach(function (input) { input.value = ""; });
     body.appendChild(copy);
     renumber(card);
     return copy;
@@ -231,84 +220,151 @@
   function removeRow(card, row) {
     var body = card.querySelector(".sample-rows tbody");
     if (body.querySelectorAll("[data-row]").length > 1) row.remove();
-    else row.querySelectorAll("input, select").forEach(function (field) { field.value = ""; });
+    else row.querySelectorAll("input, select").forEach(function (input) { input.value = ""; });
     renumber(card);
   }
 
   function renumber(card) {
     var prefix = card.querySelector("[data-samples]").dataset.samples;
     card.querySelectorAll("[data-row]").forEach(function (row, index) {
-      row.querySelectorAll("[data-part]").forEach(function (field) {
-        field.name = prefix + "-" + index + "-" + field.dataset.part;
+      row.querySelectorAll("[data-part]").forEach(function (input) {
+        input.name = prefix + "-" + index + "-" + input.dataset.part;
       });
     });
   }
 
-  /* --- collecting changes into the queue ------------------------------------------------ */
+  /* --- the note's counter: the limit said, never a silent cut ------------------------------ */
 
-  function changed(card) {
-    draft[card.dataset.criterion] = readCard(card);
-    try { localStorage.setItem(draftKey, JSON.stringify(draft)); } catch (e) { /* full */ }
-    clearError(card);
-    setState("pending");
-    clearTimeout(timer);
-    timer = setTimeout(flushDraft, DEBOUNCE_MS);
+  function count(textarea) {
+    var box = textarea && textarea.parentNode.parentNode.querySelector("[data-counter]");
+    if (!box) return;
+    var used = textarea.value.length, limit = limits.note;
+    box.textContent = used > limit
+      ? say(msg.noteTooLong, { n: used - limit, limit: limit })
+      : say(msg.noteCount, { n: used, limit: limit });
+    box.classList.toggle("over", used > limit);
   }
 
-  function flushDraft() {
-    var changes = draft;
-    if (!Object.keys(changes).length) return Promise.resolve();
-    draft = {};
-    var item = { key: newKey(), evaluation: evaluationId, kind: "answers", changes: changes,
-                 base: version, created: Date.now(), state: "waiting" };
-    items.push(item);
-    return store.put(item).then(function () {
-      try { localStorage.removeItem(draftKey); } catch (e) { /* ignore */ }
-      render();
-      return send();
+  /* --- the live score: stored answers, then what this page changed ------------------------ */
+
+  var confirmed = {}, local = {};
+  Object.keys(config.answers || {}).forEach(function (id) {
+    var spec = rules.criteria[id];
+    if (spec) confirmed[id] = Scoring.fromStored(spec, config.answers[id]);
+  });
+
+  function reading(id, change) {
+    try { return { ok: true, answer: Scoring.readChange(rules.criteria[id], change, limits) }; }
+    catch (e) { return { ok: false }; }
+  }
+
+  function noteLocal(id, change) {
+    var read = reading(id, change);
+    if (read.ok) local[id] = { change: change, answer: read.answer };
+    else delete local[id];  // the server will say why; meanwhile the stored answer counts
+  }
+
+  function liveAnswers() {
+    var answers = {};
+    order.forEach(function (id) {
+      var answer = local[id] ? local[id].answer : confirmed[id];
+      if (answer) answers[id] = answer;
+    });
+    return answers;
+  }
+
+  var lastSummary = null;
+
+  function recompute() {
+    var answers = liveAnswers();
+    lastSummary = Scoring.score(rules, answers);
+    lastSummary.missing = Scoring.missing(rules, answers);
+    showScores(lastSummary);
+  }
+
+  function setText(selector, text) {
+    document.querySelectorAll(selector).forEach(function (el) { el.textContent = text; });
+  }
+
+  function showScores(summary) {
+    setText("[data-live=score]", scoreText(summary.score));
+    setText("[data-live=raw]", scoreText(summary.raw));
+    setText("[data-live=ungated]", scoreText(summary.ungated));
+    setText("[data-live=band]", summary.band || "");
+    (summary.gates || []).forEach(function (gate) {
+      document.querySelectorAll("[data-gate='" + cssEscape(gate.id) + "']").forEach(function (el) {
+        el.dataset.met = gate.met ? "yes" : "no";
+      });
+    });
+    Object.keys(summary.units).forEach(function (id) {
+      var unit = summary.units[id];
+      setText("[data-unit-score='" + cssEscape(id) + "']", unit.evaluated ? scoreText(unit.score) : "—");
+      setText("[data-unit-raw='" + cssEscape(id) + "']", unit.evaluated ? scoreText(unit.raw) : "—");
+      setText("[data-progress='" + cssEscape(id) + "']",
+              say(msg.progress, { n: unit.answered, total: unit.applicable }));
+    });
+    setText("[data-answered]", say(msg.answered, { n: summary.answered, total: summary.applicable }));
+    var next = document.querySelector("[data-next-unanswered]");
+    if (next) next.hidden = !summary.missing || !summary.missing.length;
+    Object.keys(cards).forEach(function (id) {
+      var computed = cards[id].querySelector("[data-computed]");
+      if (computed) {
+        var value = summary.values[id];
+        computed.textContent = value === undefined ? "—" : quantity(value);
+      }
     });
   }
 
-  /* --- sending -------------------------------------------------------------------------- */
-
-  function send() {
-    if (sending) return Promise.resolve();
-    var item = items.filter(function (i) { return i.state !== "failed"; })[0];
-    if (!item) { done(); return Promise.resolve(); }
-    sending = true;
-    item.state = "sending";
-    setState("saving");
-    render();
-    var request = item.kind === "photo" ? sendPhoto(item) : sendAnswers(item);
-    return request.then(function (result) {
-      sending = false;
-      return handle(item, result);
-    }, function () {
-      sending = false;
-      item.state = "waiting";
-      retryLater(msg.msgOffline, item);
-    });
+  /* the next criterion not answered yet, after the one on screen */
+  function nextUnanswered() {
+    var missing = (lastSummary && lastSummary.missing) || [];
+    if (!missing.length) return;
+    var top = window.innerHeight * 0.25, target = null;
+    for (var i = 0; i < missing.length; i += 1) {
+      var card = cards[missing[i]];
+      if (card && card.getBoundingClientRect().top > top) { target = card; break; }
+    }
+    jump(target || cards[missing[0]]);
   }
 
-  function sendAnswers(item) {
-    return post(msg.saveUrl, JSON.stringify({
-      key: item.key, base_version: item.base, device: device, changes: item.changes
-    }), { "Content-Type": "application/json" });
+  function jump(card) {
+    if (!card) return;
+    card.scrollIntoView({ block: "center" });
+    var first = card.querySelector("input:not([type=hidden]):not([disabled]), select, textarea");
+    if (first) first.focus({ preventScroll: true });
   }
 
-  function sendPhoto(item) {
-    var body = new FormData();
-    body.append("criterion", item.criterion);
-    body.append("key", item.key);
-    body.append("photo", item.blob, item.name);
-    return post(msg.photoUrl, body, {});
-  }
+  /* --- the queue and what it says ---------------------------------------------------------- */
 
-  function post(url, body, headers) {
-    headers["Accept"] = "application/json";
-    headers["X-Arzyab-Save"] = "1";
-    return fetch(url, { method: "POST", credentials: "same-origin", body: body,
-                        headers: headers, redirect: "error" })
+  var draftKey = "arzyab:drafts:" + evaluationId;
+  var queue = window.ArzyabSync.create({
+    evaluation: evaluationId, version: config.version, device: deviceKey(),
+    urls: config.urls, store: window.ArzyabStore, newKey: newKey,
+    debounceMs: limits.debounceMs, retryMs: limits.retryMs,
+    drafts: {
+      read: function () { return JSON.parse(localStorage.getItem(draftKey) || "null"); },
+      write: function (list) {
+        if (list) localStorage.setItem(draftKey, JSON.stringify(list));
+        else localStorage.removeItem(draftKey);
+      }
+    },
+    send: post,
+    listener: onQueue
+  });
+  var conflicts = 0, wantSubmit = null, sentLog = [];
+
+  function post(request) {
+    var body, headers = { "Accept": "application/json", "X-Arzyab-Save": "1" };
+    if (request.json) {
+      body = JSON.stringify(request.json);
+      headers["Content-Type"] = "application/json";
+    } else {
+      body = new FormData();
+      (request.form || []).forEach(function (pair) { body.append(pair[0], pair[1]); });
+      if (request.file) body.append(request.file.field, request.file.blob, request.file.name);
+    }
+    return fetch(request.url, { method: "POST", credentials: "same-origin", body: body,
+                                headers: headers, redirect: "error" })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           return { status: response.status, body: data };
@@ -316,336 +372,159 @@
       });
   }
 
-  function handle(item, result) {
-    var status = result.status, body = result.body;
-    if (status === 200) return confirmed(item, body);
-    if (item.kind === "answers" && status === 409 && body.conflicts) return conflicted(item, body);
-    if (item.kind === "answers" && status === 422 && body.errors) return rejected(item, body);
-    if (status >= 500 || status === 0) {
-      item.state = "waiting";
-      return retryLater(body.error, item);
-    }
-    // refused for good (logged out, no longer editable, not a photo …): kept and shown
-    item.state = "failed";
-    item.error = body.error || String(status);
-    store.put(item);
-    render();
-    setState("error");
-    if (status === 401) return;  // nothing more will pass until the inspector logs in
-    return send();  // the rest of the queue goes on
+  function onQueue(event) {
+    if (event.type === "state") renderBar(event);
+    else if (event.type === "queue") renderQueue();
+    else if (event.type === "saved") saved(event.item, event.body);
+    else if (event.type === "refused") refusedShown(event.refusal);
+    else if (event.type === "conflict") conflicted(event.criterion, event.conflict);
+    else if (event.type === "photo") photoStored(event.item, event.body);
+    else if (event.type === "removed") photoRemoved(event.item, event.body);
   }
 
-  function confirmed(item, body) {
-    failures = 0;
-    drop(item);
+  function renderBar(event) {
+    var state = conflicts && event.state === "saved" ? "conflict" : event.state;
+    bar.dataset.state = state;
+    var refusals = queue.refusals().filter(function (r) { return r.kind === "refusal"; });
+    var photos = queue.refusals().length - refusals.length;
+    var button = bar.querySelector("[data-refused]");
+    var n = refusals.length + photos;
+    bar.dataset.refused = String(n);
+    button.hidden = !n;
+    button.textContent = n === 1 ? msg.refusedOne : say(msg.refusedMany, { n: n });
+    if (state === "saved" && wantSubmit && !n) {
+      var submitter = wantSubmit;
+      wantSubmit = null;
+      form.requestSubmit(submitter);
+    }
+  }
+
+  function saved(item, body) {
     sentLog.unshift({ item: item, at: new Date() });
-    if (item.kind === "answers") {
-      version = Math.max(version, body.version);
-      form.elements.base_version.value = version;
-      showScores(body.score);
-      remember(item.changes, body.version);
+    Object.keys(item.changes).forEach(function (id) {
+      var read = reading(id, item.changes[id]);
+      if (read.ok) confirmed[id] = read.answer;
+      if (local[id] && local[id].change === item.changes[id]) delete local[id];
+    });
+    form.elements.base_version.value = queue.version();
+    recompute();
+    if (queue.idle() && body.score && !Object.keys(local).length) showScores(
+      Object.assign({}, body.score, { missing: lastSummary.missing }));
+  }
+
+  function refusedShown(refusal) {
+    if (refusal.kind === "refusal") {
+      var card = cards[refusal.criterion];
+      delete local[refusal.criterion];
+      if (card) markRefused(card, refusal.message);
+      recompute();
     } else {
-      var card = cardFor(item.criterion);
-      var pendingThumb = card && card.querySelector("[data-pending='" + item.key + "']");
-      if (pendingThumb) pendingThumb.remove();
-      if (card) addThumb(card.querySelector(".photos"), body);
+      showPhotoRefusal(refusal);
     }
-    return store.remove(item.key).then(function () { render(); return send(); });
+    renderQueue();
   }
 
-  function conflicted(item, body) {
-    setState("conflict");
-    Object.keys(body.conflicts).forEach(function (id) {
-      var card = cardFor(id);
-      if (card) showConflict(card, body.conflicts[id]);
-      delete item.changes[id];
-    });
-    return requeue(item, body.version);
+  function markRefused(card, message) {
+    var box = card.querySelector(".field-error");
+    box.textContent = message;
+    box.hidden = false;
+    card.classList.add("has-problem", "is-refused");
   }
 
-  function rejected(item, body) {
-    Object.keys(body.errors).forEach(function (id) {
-      var card = cardFor(id);
-      if (card) showError(card, body.errors[id]);
-      sentLog.unshift({ item: { kind: "answers", changes: {} }, criterion: id,
-                        error: body.errors[id], at: new Date() });
-      delete item.changes[id];  // the text stays in the field for the inspector to correct
-    });
-    return requeue(item, item.base);
+  function clearMark(card) {
+    var box = card.querySelector(".field-error");
+    if (box) { box.hidden = true; box.textContent = ""; }
+    card.classList.remove("has-problem", "is-refused");
+    var old = card.querySelector(".conflict");
+    if (old) { old.remove(); conflicts = Math.max(0, conflicts - 1); }
   }
 
-  function requeue(item, base) {
-    // what the server did not object to goes again, under a new key (the payload changed)
-    var old = item.key;
-    var at = items.indexOf(item);
-    var rest = Object.keys(item.changes).length;
-    var next = rest ? { key: newKey(), evaluation: evaluationId, kind: "answers",
-                        changes: item.changes, base: base, created: item.created,
-                        state: "waiting" } : null;
-    if (next) items.splice(at, 1, next); else drop(item);
-    return store.remove(old)
-      .then(function () { return next ? store.put(next) : null; })
-      .then(function () { render(); return send(); });
+  /* a tap on «n answers were not accepted» goes to the next one */
+  var refusedAt = -1;
+  function nextRefused() {
+    var ids = queue.refusals().map(function (r) { return r.criterion; })
+      .filter(function (id) { return cards[id]; })
+      .sort(function (a, b) { return order.indexOf(a) - order.indexOf(b); });
+    if (!ids.length) return;
+    refusedAt = (refusedAt + 1) % ids.length;
+    jump(cards[ids[refusedAt]]);
   }
-
-  function drop(item) {
-    items = items.filter(function (i) { return i !== item; });
-  }
-
-  function retryLater(reason, item) {
-    setState("error");
-    if (item) item.error = reason || "";
-    render();
-    var delay = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
-    failures += 1;
-    clearTimeout(timer);
-    timer = setTimeout(function () { flushDraft().then(send); }, delay);
-  }
-
-  function done() {
-    var failed = items.some(function (i) { return i.state === "failed"; });
-    if (failed) { setState("error"); return; }
-    if (!Object.keys(draft).length && !items.length) {
-      if (stateBox.dataset.state !== "conflict") setState("saved");
-      if (wantSubmit) {
-        var submitter = wantSubmit;
-        wantSubmit = null;
-        form.requestSubmit(submitter);
-      }
-    }
-  }
-
-  /* --- the last confirmed state, for pages served from the offline cache ----------------- */
-
-  function remember(changes, confirmedVersion) {
-    store.get(snapshotKey).then(function (snapshot) {
-      snapshot = snapshot || { key: snapshotKey, evaluation: evaluationId, kind: "snapshot",
-                               version: 0, answers: {} };
-      Object.keys(changes).forEach(function (id) {
-        snapshot.answers[id] = Object.assign(snapshot.answers[id] || {}, changes[id]);
-      });
-      snapshot.version = Math.max(snapshot.version, confirmedVersion);
-      return store.put(snapshot);
-    });
-  }
-
-  function restore() {
-    var pageVersion = version;
-    return store.byEvaluation(evaluationId).then(function (records) {
-      var snapshot = records.filter(function (r) { return r.kind === "snapshot"; })[0];
-      if (snapshot && snapshot.version > pageVersion) {
-        Object.keys(snapshot.answers).forEach(function (id) {
-          var card = cardFor(id);
-          if (card) writeCard(card, snapshot.answers[id]);
-        });
-        version = snapshot.version;
-        form.elements.base_version.value = version;
-      } else if (snapshot) {
-        store.remove(snapshotKey);  // the page is newer than what we kept
-      }
-      items = records.filter(function (r) { return r.kind !== "snapshot"; })
-        .sort(function (a, b) { return a.created - b.created; });
-      items.forEach(function (item) {
-        if (item.state === "sending") item.state = "waiting";
-        if (item.kind === "answers") {
-          Object.keys(item.changes).forEach(function (id) {
-            var card = cardFor(id);
-            if (card) writeCard(card, item.changes[id]);
-          });
-        } else {
-          var card = cardFor(item.criterion);
-          if (card) addPendingThumb(card, item);
-        }
-      });
-      var saved = null;
-      try { saved = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch (e) { /* */ }
-      if (saved) {
-        Object.keys(saved).forEach(function (id) {
-          var card = cardFor(id);
-          if (card) { writeCard(card, saved[id]); draft[id] = saved[id]; }
-        });
-      }
-      render();
-      return flushDraft().then(send);
-    });
-  }
-
-  /* --- photos ---------------------------------------------------------------------------- */
-
-  function queuePhoto(input, file) {
-    var item = { key: newKey(), evaluation: evaluationId, kind: "photo",
-                 criterion: input.dataset.criterion, blob: file, name: file.name || "photo.jpg",
-                 created: Date.now(), state: "waiting" };
-    items.push(item);
-    addPendingThumb(cardOf(input), item);
-    return store.put(item).then(function () { render(); return send(); });
-  }
-
-  function addPendingThumb(card, item) {
-    var box = card.querySelector(".photos");
-    if (!box) return;
-    var figure = document.createElement("figure");
-    figure.className = "thumb pending";
-    figure.dataset.pending = item.key;
-    var img = document.createElement("img");
-    img.src = URL.createObjectURL(item.blob);
-    img.alt = item.name; img.width = 96; img.height = 96;
-    var caption = document.createElement("figcaption");
-    caption.textContent = item.name + " — " + msg.msgWaiting;
-    figure.appendChild(img); figure.appendChild(caption);
-    box.insertBefore(figure, box.querySelector(".photo-button"));
-  }
-
-  function addThumb(box, photo) {
-    if (!box) return;
-    var figure = document.createElement("figure");
-    figure.className = "thumb";
-    var link = document.createElement("a");
-    link.href = photo.url; link.target = "_blank"; link.rel = "noopener";
-    var img = document.createElement("img");
-    img.src = photo.thumb; img.alt = photo.name; img.width = 96; img.height = 96;
-    link.appendChild(img);
-    var caption = document.createElement("figcaption");
-    caption.textContent = photo.name + " — " + photo.when;
-    figure.appendChild(link); figure.appendChild(caption);
-    box.insertBefore(figure, box.querySelector(".photo-button"));
-  }
-
-  /* --- what the inspector sees ------------------------------------------------------------ */
-
-  function setState(state) { stateBox.dataset.state = state; }
 
   function describeItem(item) {
-    if (item.kind === "photo") return msg.msgPhoto + " " + item.name + " (" + digits(item.criterion) + ")";
-    return msg.msgAnswers + " " + Object.keys(item.changes).map(digits).join("، ");
+    if (item.kind === "photo") return msg.photo + " " + item.name + " (" + digits(item.criterion) + ")";
+    if (item.kind === "remove") return msg.photoRemoval + " (" + digits(item.criterion) + ")";
+    return msg.answersTo + " " + Object.keys(item.changes).map(digits).join(fa ? "، " : ", ");
   }
 
-  function render() {
+  function renderQueue() {
     if (!queueBox) return;
-    var list = queueBox.querySelector("ul");
+    var list = queueBox.querySelector("ul"), items = queue.items();
     list.textContent = "";
-    items.forEach(function (item) {
+    items.forEach(function (item, index) {
       var li = document.createElement("li");
-      li.className = "q-" + item.state;
-      var label = item.state === "failed" ? msg.msgFailed : item.state === "sending"
-        ? msg.msgSending : msg.msgWaiting;
-      li.textContent = describeItem(item) + " — " + label + (item.error ? ": " + item.error : "");
-      if (item.state === "failed") {
-        var drop = document.createElement("button");
-        drop.type = "button"; drop.className = "link"; drop.textContent = msg.msgDiscard;
-        drop.addEventListener("click", function () { discard(item); });
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(drop);
-      }
+      li.className = index === 0 && bar.dataset.state === "saving" ? "q-sending" : "q-waiting";
+      li.textContent = describeItem(item) + " — " + (li.className === "q-sending" ? msg.sending : msg.waiting);
+      list.appendChild(li);
+    });
+    queue.refusals().forEach(function (refusal) {
+      var li = document.createElement("li");
+      li.className = "q-failed";
+      li.textContent = (refusal.kind === "refusal" ? msg.answersTo + " " + digits(refusal.criterion)
+        : msg.photo + " " + refusal.name + " (" + digits(refusal.criterion) + ")") +
+        " — " + msg.failed + ": " + refusal.message;
       list.appendChild(li);
     });
     sentLog.slice(0, 5).forEach(function (entry) {
       var li = document.createElement("li");
-      li.className = entry.error ? "q-failed" : "q-sent";
-      var what = entry.criterion ? msg.msgAnswers + " " + digits(entry.criterion)
-        : describeItem(entry.item);
-      li.textContent = what + " — " + (entry.error ? msg.msgFailed + ": " + entry.error
-        : msg.msgSent + " " + digits(entry.at.toTimeString().slice(0, 5)));
+      li.className = "q-sent";
+      li.textContent = describeItem(entry.item) + " — " + msg.sent + " " +
+        digits(entry.at.toTimeString().slice(0, 5));
       list.appendChild(li);
     });
-    queueBox.querySelector("[data-queue-count]").textContent = digits(String(items.length));
-    queueBox.hidden = !items.length && !sentLog.length;
+    queueBox.querySelector("[data-queue-count]").textContent = grouped(items.length);
+    queueBox.hidden = !items.length && !sentLog.length && !queue.refusals().length;
   }
 
-  function discard(item) {
-    if (!window.confirm(msg.msgConfirmDiscard)) return;
-    items = items.filter(function (i) { return i !== item; });
-    var thumb = form.querySelector("[data-pending='" + item.key + "']");
-    if (thumb) thumb.remove();
-    store.remove(item.key).then(function () { render(); done(); });
-  }
-
-  function digits(text) {
-    if (document.documentElement.lang !== "fa") return text;
-    return String(text).replace(/\d/g, function (d) { return "۰۱۲۳۴۵۶۷۸۹"[d]; });
-  }
-
-  function fmt(value) {
-    if (value === null || value === undefined) return "—";
-    var text = (Math.round(value * 10) / 10).toString();
-    return document.documentElement.lang === "fa" ? digits(text.replace(/\./g, "٫")) : text;
-  }
-
-  function fmt2(value) {
-    if (value === null || value === undefined || !isFinite(value)) return "—";
-    var text = (Math.round(value * 100) / 100).toString();
-    return document.documentElement.lang === "fa" ? digits(text.replace(/\./g, "٫")) : text;
-  }
-
-  function showScores(score) {
-    if (!score) return;
-    setText("[data-live=score]", fmt(score.score));
-    setText("[data-live=raw]", fmt(score.raw));
-    setText("[data-live=ungated]", fmt(score.ungated));
-    (score.gates || []).forEach(function (gate) {
-      document.querySelectorAll("[data-gate='" + gate.id + "']").forEach(function (el) {
-        el.dataset.met = gate.met ? "yes" : "no";
-      });
-    });
-    setText("[data-live=band]", score.band || "");
-    Object.keys(score.units).forEach(function (id) {
-      var unit = score.units[id];
-      setText("[data-unit-score='" + id + "']", unit.evaluated ? fmt(unit.score) : "—");
-      setText("[data-unit-raw='" + id + "']", unit.evaluated ? fmt(unit.raw) : "—");
-      setText("[data-progress='" + id + "']", fmt(unit.answered) + "/" + fmt(unit.applicable));
-    });
-  }
-
-  function setText(selector, text) {
-    document.querySelectorAll(selector).forEach(function (el) { el.textContent = text; });
-  }
-
-  function showError(card, message) {
-    var box = card.querySelector(".field-error");
-    box.textContent = message;
-    box.hidden = false;
-    card.classList.add("has-problem");
-  }
-
-  function clearError(card) {
-    var box = card.querySelector(".field-error");
-    if (box) { box.hidden = true; box.textContent = ""; }
-    card.classList.remove("has-problem");
-    var old = card.querySelector(".conflict");
-    if (old) old.remove();
-  }
+  /* --- conflicts ----------------------------------------------------------------------------- */
 
   function describeAnswer(card, answer) {
     if (answer.na) return answer.na_reason || "—";
     var widget = card.dataset.widget, parts = partsOf(answer), value = parts.value;
     if (widget === "inputs") {
       var given = parts.inputs || {};
-      return Object.keys(given).map(function (k) { return digits(String(given[k])); }).join("، ") || "—";
+      return Object.keys(given).map(function (k) { return digits(String(given[k])); })
+        .join(fa ? "، " : ", ") || "—";
     }
-    if (widget === "ticks") return parts.items ? digits(String(parts.items.length)) : "—";
-    if (widget === "samples") return parts.samples ? digits(String(parts.samples.length)) : "—";
+    if (widget === "ticks") return parts.items ? grouped(parts.items.length) : "—";
+    if (widget === "samples") return parts.samples ? grouped(parts.samples.length) : "—";
     if (value === null || value === undefined || value === "") return "—";
     if (widget === "choice") {
       var radio = card.querySelector("input[value='" + choiceKey(specOf(card), value) + "']");
       if (radio) return radio.nextElementSibling.textContent;
     }
-    return fmt(Number(value));
+    return quantity(Number(value));
   }
 
-  function showConflict(card, conflict) {
-    clearError(card);
+  function conflicted(id, conflict) {
+    var card = cards[id];
+    if (!card) return;
+    clearMark(card);
+    conflicts += 1;
     var box = document.createElement("div");
     box.className = "conflict";
     box.setAttribute("role", "alert");
     var text = document.createElement("p");
-    text.textContent = msg.msgConflict + " «" + describeAnswer(card, conflict.theirs) +
-      "» — " + msg.msgYours + " «" + describeAnswer(card, conflict.yours) + "»";
-    var keep = button(msg.msgKeep, function () {
-      writeCard(card, conflict.yours); box.remove(); changed(card);
+    text.textContent = msg.conflict + " «" + describeAnswer(card, conflict.theirs) +
+      "» — " + msg.yours + " «" + describeAnswer(card, conflict.yours) + "»";
+    var keep = button(msg.keep, function () {
+      writeCard(card, conflict.yours); box.remove(); conflicts -= 1; changed(card);
     });
-    var take = button(msg.msgTake, function () {
-      writeCard(card, conflict.theirs); box.remove();
-      if (!items.length && !Object.keys(draft).length) setState("saved");
+    var take = button(msg.take, function () {
+      writeCard(card, conflict.theirs); box.remove(); conflicts -= 1;
+      confirmed[id] = Scoring.fromStored(specOf(card), conflict.theirs);
+      delete local[id];
+      recompute();
+      renderBar({ state: queue.state() });
     });
     box.appendChild(text); box.appendChild(keep); box.appendChild(take);
     card.appendChild(box);
@@ -658,33 +537,213 @@
     return b;
   }
 
-  function cssEscape(text) {
-    return window.CSS && CSS.escape ? CSS.escape(text) : text.replace(/["'\\]/g, "\\$&");
+  /* --- photos: at once in their card, queued or uploaded, removable until submission -------- */
+
+  function photoBox(criterion) {
+    var card = cards[criterion];
+    return card && card.querySelector(".photos");
   }
 
-  /* --- wiring ---------------------------------------------------------------------------- */
+  function thumb(box, options) {
+    var figure = document.createElement("figure");
+    figure.className = "thumb" + (options.className ? " " + options.className : "");
+    Object.keys(options.data || {}).forEach(function (k) { figure.dataset[k] = options.data[k]; });
+    var img = document.createElement("img");
+    img.src = options.src; img.alt = options.name; img.width = 96; img.height = 96;
+    if (options.href) {
+      var link = document.createElement("a");
+      link.href = options.href; link.target = "_blank"; link.rel = "noopener";
+      link.appendChild(img);
+      figure.appendChild(link);
+    } else {
+      figure.appendChild(img);
+    }
+    var caption = document.createElement("figcaption");
+    var name = document.createElement("bdi");
+    name.textContent = options.name;
+    caption.appendChild(name);
+    caption.appendChild(document.createElement("br"));
+    var when = document.createElement("span");
+    when.className = options.error ? "photo-error" : "muted";
+    when.textContent = options.caption;
+    caption.appendChild(when);
+    figure.appendChild(caption);
+    (options.actions || []).forEach(function (action) {
+      var b = document.createElement("button");
+      b.type = "button"; b.className = "button small"; b.textContent = action[0];
+      b.dataset.photoAction = action[1];
+      figure.appendChild(b);
+    });
+    box.insertBefore(figure, box.querySelector(".photo-buttons"));
+    return figure;
+  }
+
+  function pendingThumb(item) {
+    var box = photoBox(item.criterion);
+    if (!box || box.querySelector("[data-pending='" + item.key + "']")) return;
+    var old = item.replaces && box.querySelector("[data-photo-id='" + item.replaces + "']");
+    if (old) old.hidden = true;
+    thumb(box, { className: "pending", data: { pending: item.key }, src: URL.createObjectURL(item.blob),
+                 name: item.name, caption: msg.photoWaiting, actions: [[msg.removePhoto, "cancel"]] });
+  }
+
+  function storedThumb(box, photo) {
+    return thumb(box, { data: { photoId: String(photo.id) }, src: photo.thumb, href: photo.url,
+                        name: photo.name, caption: photo.when,
+                        actions: [[msg.removePhoto, "remove"], [msg.replacePhoto, "replace"]] });
+  }
+
+  function photoStored(item, body) {
+    var box = photoBox(item.criterion);
+    if (!box) return;
+    var pending = box.querySelector("[data-pending='" + item.key + "']");
+    if (pending) pending.remove();
+    if (body.replaced) {
+      var old = box.querySelector("[data-photo-id='" + body.replaced + "']");
+      if (old) old.remove();
+    }
+    if (!item.cancelled) storedThumb(box, body);
+    renderQueue();
+  }
+
+  function photoRemoved(item) {
+    var box = photoBox(item.criterion);
+    var old = box && box.querySelector("[data-photo-id='" + item.photo + "']");
+    if (old) old.remove();
+  }
+
+  function showPhotoRefusal(refusal) {
+    var box = photoBox(refusal.criterion);
+    if (!box) return;
+    box.querySelectorAll("[data-pending]").forEach(function (figure) {
+      if (!queue.items().some(function (i) { return i.key === figure.dataset.pending; })) figure.remove();
+    });
+    if (refusal.photo) {
+      var old = box.querySelector("[data-photo-id='" + refusal.photo + "']");
+      if (old) old.hidden = false;
+    }
+    if (box.querySelector("[data-refusal='" + cssEscape(refusal.key) + "']")) return;
+    var figure = thumb(box, { className: "refused", data: { refusal: refusal.key },
+                              src: "data:image/gif;base64,R0lGODlhAQABAAAAACw=", name: refusal.name,
+                              caption: msg.photoRefused + ": " + refusal.message, error: true,
+                              actions: [[msg.dismiss, "dismiss"]] });
+    figure.setAttribute("role", "alert");
+    var card = cards[refusal.criterion];
+    if (card) card.classList.add("has-photo-problem");
+  }
+
+  /* photos are made smaller on the tablet before they are sent: longest side at most
+     limits.photoSide, JPEG; what the browser cannot decode goes as it is (the server says) */
+  function downscale(file) {
+    if (!window.createImageBitmap || !file.type || file.type.indexOf("image/") !== 0) {
+      return Promise.resolve({ blob: file, name: file.name || "photo.jpg" });
+    }
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var side = Math.max(bitmap.width, bitmap.height), scale = Math.min(1, limits.photoSide / side);
+      if (scale === 1 && file.type === "image/jpeg" && file.size <= limits.photoBytes) {
+        bitmap.close();
+        return { blob: file, name: file.name || "photo.jpg" };
+      }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          var name = (file.name || "photo").replace(/\.[^.]*$/, "") + ".jpg";
+          resolve(blob ? { blob: blob, name: name } : { blob: file, name: file.name || "photo.jpg" });
+        }, "image/jpeg", limits.photoQuality);
+      });
+    }, function () { return { blob: file, name: file.name || "photo.jpg" }; });
+  }
+
+  function takePhotos(input, files, replaces) {
+    var criterion = input.dataset.criterion;
+    var card = cards[criterion];
+    if (card) card.classList.remove("has-photo-problem");
+    Array.prototype.forEach.call(files, function (file, index) {
+      downscale(file).then(function (photo) {
+        return queue.addPhoto({ criterion: criterion, blob: photo.blob, name: photo.name,
+                                replaces: index === 0 ? replaces : null });
+      }).then(pendingThumb);
+    });
+  }
+
+  var replacing = null;
+  function photoAction(figure, action) {
+    var card = cardOf(figure), criterion = card.dataset.criterion;
+    if (action === "cancel") {
+      queue.cancel(figure.dataset.pending).then(function (done) {
+        if (done) figure.remove();
+        renderQueue();
+      });
+    } else if (action === "remove") {
+      if (!window.confirm(msg.confirmRemove)) return;
+      figure.hidden = true;
+      queue.removePhoto(criterion, Number(figure.dataset.photoId));
+    } else if (action === "replace") {
+      replacing = Number(figure.dataset.photoId);
+      card.querySelector(".photo-input[data-source=gallery]").click();
+    } else if (action === "dismiss") {
+      queue.dismiss(figure.dataset.refusal).then(renderQueue);
+      figure.remove();
+    }
+  }
+
+  function cssEscape(text) {
+    return window.CSS && CSS.escape ? CSS.escape(text) : String(text).replace(/["'\\]/g, "\\$&");
+  }
+
+  /* --- wiring ---------------------------------------------------------------------------------- */
+
+  function changed(card) {
+    var change = readCard(card);
+    clearMark(card);
+    queue.change(card.dataset.criterion, change);
+    noteLocal(card.dataset.criterion, change);
+    recompute();
+  }
 
   function isPhotoInput(target) { return target.classList.contains("photo-input"); }
 
   form.addEventListener("input", function (event) {
     if (isPhotoInput(event.target)) return;
+    if (event.target.matches("textarea[name$=_note]")) count(event.target);
     var card = cardOf(event.target);
     if (card) changed(card);
   });
   form.addEventListener("change", function (event) {
     if (isPhotoInput(event.target)) {
-      Array.prototype.forEach.call(event.target.files, function (file) {
-        queuePhoto(event.target, file);
-      });
+      takePhotos(event.target, event.target.files, replacing);
+      replacing = null;
       event.target.value = "";
       return;
     }
+    /* typed text went to the queue with each "input"; its "change" on leaving the field is
+       no new answer (sending it again would take a refusal off the bar just as it is tapped) */
+    if (event.target.matches("textarea, input:not([type=checkbox]):not([type=radio])")) return;
     var card = cardOf(event.target);
-    if (card) changed(card);
+    if (!card) return;
+    if (card.dataset.widget === "ticks" && event.target.checked) {
+      /* «none of these» and the items of a checklist exclude each other */
+      var key = card.dataset.key;
+      if (event.target.name === key + "_answered") {
+        card.querySelectorAll("input[name='" + key + "_items']").forEach(function (box) {
+          box.checked = false;
+        });
+      } else if (field(card, "_answered")) {
+        field(card, "_answered").checked = false;
+      }
+    }
+    if (event.target.name === card.dataset.key + "_na") showNa(card);
+    changed(card);
   });
   form.addEventListener("click", function (event) {
     var card = cardOf(event.target);
     if (!card) return;
+    var action = event.target.closest("[data-photo-action]");
+    if (action) { photoAction(action.closest("figure"), action.dataset.photoAction); return; }
     if (event.target.closest("[data-add-row]")) {
       addRow(card).querySelector("[data-part=site]").focus();
     } else if (event.target.closest("[data-remove-row]")) {
@@ -692,41 +751,76 @@
       changed(card);
     }
   });
-  form.addEventListener("change", function (event) {
-    /* «none of these» and the items of a checklist exclude each other */
-    var card = cardOf(event.target);
-    if (!card || card.dataset.widget !== "ticks" || !event.target.checked) return;
-    var key = card.dataset.key;
-    if (event.target.name === key + "_answered") {
-      card.querySelectorAll("input[name='" + key + "_items']").forEach(function (box) {
-        box.checked = false;
-      });
-    } else if (form.elements[key + "_answered"]) {
-      form.elements[key + "_answered"].checked = false;
-    }
-  }, true);
   form.addEventListener("submit", function (event) {
+    if (queue.refusals().length) {
+      event.preventDefault();
+      bar.querySelector("[data-submit-blocked]").hidden = false;
+      nextRefused();
+      return;
+    }
     // submit once everything waiting has reached the server; the whole form posts then
-    if (items.length || Object.keys(draft).length) {
+    if (!queue.idle()) {
       event.preventDefault();
       wantSubmit = event.submitter;
-      flushDraft().then(send);
+      queue.sendNow();
     }
   });
-  if (queueBox) {
-    queueBox.querySelector("[data-send-now]").addEventListener("click", function () {
-      failures = 0;
-      items.forEach(function (item) { if (item.state === "failed") item.state = "waiting"; });
-      flushDraft().then(send);
-    });
-  }
-  window.addEventListener("online", function () { failures = 0; flushDraft().then(send); });
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") flushDraft();
+  bar.querySelector("[data-refused]").addEventListener("click", nextRefused);
+  var next = document.querySelector("[data-next-unanswered]");
+  if (next) next.addEventListener("click", nextUnanswered);
+  if (queueBox) queueBox.querySelector("[data-send-now]").addEventListener("click", function () {
+    queue.sendNow();
   });
-  window.addEventListener("pagehide", function () { flushDraft(); });
-  setInterval(function () { if (items.length && !sending) send(); }, TIMER_MS);
+  window.addEventListener("online", function () { queue.online(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") queue.flush();
+  });
+  window.addEventListener("pagehide", function () { queue.flush(); });
+  form.querySelectorAll("textarea[name$=_note]").forEach(count);
+  Object.keys(cards).forEach(function (id) { showNa(cards[id]); });
 
-  store.persist();
-  restore();
+  /* --- what the device kept: written back into the cards, then sent ------------------------- */
+
+  window.ArzyabStore.persist();
+  queue.restore().then(function (kept) {
+    if (kept.snapshot) {
+      Object.keys(kept.snapshot.answers).forEach(function (id) {
+        var card = cards[id];
+        if (!card) return;
+        writeCard(card, kept.snapshot.answers[id]);
+        noteLocal(id, readCard(card));
+      });
+      form.elements.base_version.value = kept.version;
+    }
+    kept.items.forEach(function (item) {
+      if (item.kind === "answers") {
+        Object.keys(item.changes).forEach(function (id) {
+          var card = cards[id];
+          if (!card) return;
+          writeCard(card, item.changes[id]);
+          noteLocal(id, item.changes[id]);
+        });
+      } else if (item.kind === "photo") {
+        pendingThumb(item);
+      } else if (item.kind === "remove") {
+        var box = photoBox(item.criterion);
+        var old = box && box.querySelector("[data-photo-id='" + item.photo + "']");
+        if (old) old.hidden = true;
+      }
+    });
+    kept.refusals.forEach(function (refusal) {
+      if (refusal.kind === "refusal") {
+        var card = cards[refusal.criterion];
+        if (!card) return;
+        if (refusal.change) writeCard(card, refusal.change);
+        markRefused(card, refusal.message);
+      } else {
+        showPhotoRefusal(refusal);
+      }
+    });
+    recompute();
+    renderQueue();
+    queue.start();
+  });
+  recompute();
 })();

@@ -1,0 +1,82 @@
+"""What the inspectors' form page needs besides its fields: the one JSON block its script
+reads (URLs, limits, messages, the stored answers, the scoring rules), and the limits the
+template writes into its fields. Limits live where they are decided (the configuration, the
+answer's parts in app.rubric.values, the photos in app.evidence.services); the template and
+the script only repeat what they are given."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+
+from app.evaluations.services import REVIEW_COMMENT_MAX, REVIEW_MESSAGE_MAX
+from app.evidence.services import CLIENT_MAX_SIDE
+from app.i18n import _, current_lang
+from app.rubric.types.base import MAX_SITE
+from app.rubric.values import REASON_MAX_CHARS, VALUE_MAX_CHARS
+from app.scoring.client import page_rules
+
+#: the pause after typing before a batch is stored and sent, and the retries' back-off
+DEBOUNCE_MS = 800
+#: the longest text a date field takes (۱۴۰۵/۰۹/۱۰ with spaces to spare)
+DATE_MAX_CHARS = 20
+RETRY_MS = (2000, 5000, 10000, 20000, 30000)
+
+
+def limits() -> dict:
+    """The longest text of each field, and the photos' size on the tablet."""
+    config = current_app.config
+    return {"note": config["NOTE_MAX_CHARS"], "reason": REASON_MAX_CHARS,
+            "value": VALUE_MAX_CHARS, "site": MAX_SITE, "date": DATE_MAX_CHARS,
+            "comment": REVIEW_COMMENT_MAX, "message": REVIEW_MESSAGE_MAX,
+            "photoSide": CLIENT_MAX_SIDE,
+            "photoBytes": config["PHOTO_MAX_BYTES"], "photoQuality": 0.85,
+            "debounceMs": DEBOUNCE_MS, "retryMs": list(RETRY_MS)}
+
+
+def messages() -> dict:
+    """Every sentence the script may show, in the reader's language."""
+    return {
+        "answered": _("%(n)s of %(total)s answered"),
+        "progress": _("%(n)s/%(total)s"),
+        "refusedOne": _("1 answer was not accepted — show it"),
+        "refusedMany": _("%(n)s answers were not accepted — show the next"),
+        "noteCount": _("%(n)s of %(limit)s characters"),
+        "noteTooLong": _("Too long by %(n)s characters: at most %(limit)s. Shorten the note; "
+                         "it is not saved until then."),
+        "waiting": _("waiting to be sent"), "sending": _("sending"),
+        "failed": _("not accepted"), "sent": _("sent at"),
+        "photo": _("Photo"), "photoRemoval": _("Removing a photo"),
+        "answersTo": _("Answers to"),
+        "conflict": _("Someone else saved a different answer:"), "yours": _("yours:"),
+        "keep": _("Keep mine"), "take": _("Use theirs"),
+        "photoWaiting": _("on this device, waiting to be sent"),
+        "photoRefused": _("not accepted"), "removePhoto": _("Remove"),
+        "replacePhoto": _("Replace"), "dismiss": _("Dismiss"),
+        "confirmRemove": _("Remove this photo?"),
+    }
+
+
+def answers_state(evaluation) -> dict:
+    """The stored answers as the script reads them (value, structured data, N/A, note)."""
+    return {a.criterion_id: {"value": a.value, "data": a.data, "na": bool(a.na),
+                             "na_reason": a.na_reason or "", "note": a.note or ""}
+            for a in evaluation.answers}
+
+
+def form_config(evaluation, rubric, profile: dict) -> dict:
+    """The JSON block of the inspectors' form (#eval-config)."""
+    eid = evaluation.id
+    photo_base = url_for("evidence.upload", evaluation_id=eid)
+    return {
+        "evaluation": eid,
+        "version": evaluation.version,
+        "lang": current_lang(),
+        "urls": {"save": url_for("evaluations.save_json", evaluation_id=eid),
+                 "photo": photo_base,
+                 "photoRemove": photo_base + "/{id}/delete",
+                 "photoReplace": photo_base + "/{id}/replace"},
+        "limits": limits(),
+        "messages": messages(),
+        "answers": answers_state(evaluation),
+        "rules": page_rules(rubric, evaluation.tier_id, profile),
+    }
