@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.evaluations.views import bp as evaluations_bp
     from app.evidence.views import bp as evidence_bp
     from app.main.views import bp as main_bp
+    from app.paradata.views import bp as paradata_bp
     from app.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
@@ -130,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(paradata_bp)
 
 
 def _register_templates(app: Flask) -> None:

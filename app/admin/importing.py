@@ -53,6 +53,8 @@ class Column:
     #: (low, high) for whole numbers; None for text
     bounds: tuple[int, int] | None = None
     max_chars: int = 100
+    #: for a position in degrees: the largest value either side of 0 (90 or 180)
+    degrees: int | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -74,6 +76,10 @@ COLUMNS = (
            bounds=(0, 1_000_000)),
     Column("area_hectares", _l("Area (hectares)"), "مساحت", ("area", "مساحت هکتار"),
            bounds=(0, 2_000_000_000)),
+    Column("latitude", _l("Latitude of the town centre"), "عرض جغرافیایی",
+           ("lat", "عرض"), degrees=90),
+    Column("longitude", _l("Longitude of the town centre"), "طول جغرافیایی",
+           ("lon", "lng", "طول"), degrees=180),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
 #: the fields that make up a municipality's profile (all but the name and the province)
@@ -301,11 +307,29 @@ def map_header(header: list[str]) -> tuple[dict[int, Column], list[Problem]]:
 
 # --- stage 3: the cells -------------------------------------------------------------------
 
+def _check_degrees(column: Column, raw: object, text: str) -> float:
+    """A latitude or longitude in decimal degrees, such as ۳۴٫۶۴۰۱ or 50.8764."""
+    limit = column.degrees
+    try:
+        if len(text) > 40:
+            raise NumberError("large")
+        number = read_number(raw if isinstance(raw, (int, float)) else text)
+    except NumberError:
+        number = None
+    if number is None or not -limit <= number <= limit:
+        raise ValueError(_("Enter the position in decimal degrees, from %(low)s to %(high)s, "
+                           "such as %(example)s.", low=_num(-limit), high=_num(limit),
+                           example=digits("34.6401" if limit == 90 else "50.8764")))
+    return round(float(number), 6)
+
+
 def check_cell(column: Column, raw: object) -> object:
     """The checked value of one cell (None when blank); raises ValueError with the fix."""
     text = _cell_text(raw)
     if not text:
         return None
+    if column.degrees is not None:
+        return _check_degrees(column, raw, text)
     if column.bounds is None:
         if len(text) > column.max_chars:
             raise ValueError(_("This text is too long. Shorten it to at most %(n)s "

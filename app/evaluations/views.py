@@ -96,8 +96,8 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         reviewable=access.can_review(current_user, evaluation),
         live=services.summary(card, rubric),
         texts_form=texts_form or (_texts_form(evaluation)
-                                  if access.can_review(current_user, evaluation) else None)),\
-        status
+                                  if access.can_review(current_user, evaluation) else None),
+        **paradata_context(current_user, evaluation)), status
 
 
 @bp.route("/<int:evaluation_id>", methods=["POST"])
@@ -144,6 +144,12 @@ def _store_posted_photos(evaluation, rubric) -> None:
                         user=current_user)
 
 
+def paradata_context(user, evaluation) -> dict:
+    from app.paradata.views import page_context
+
+    return page_context(user, evaluation)
+
+
 def describe_photo(evidence):
     from app.evidence.views import describe
 
@@ -182,6 +188,9 @@ def save_json(evaluation_id: int):
             evaluation = db.session.get(Evaluation, evaluation_id)
             result = services.save_answers(evaluation, payload["changes"], user=current_user,
                                            base_version=base, key=key, device=device)
+            if not result.get("replayed"):  # the form's paradata rides with the batch
+                _record_paradata(evaluation, payload.get("paradata"), kind="batch", key=key,
+                                 device=device)
     except ServiceError as error:
         return jsonify(error=error.message, status=error.status, **error.details), error.status
     return jsonify(result)
@@ -195,13 +204,33 @@ def submit(evaluation_id: int):
         abort(403)
     try:
         with writing():
-            services.submit(db.session.get(Evaluation, evaluation_id), user=current_user)
+            evaluation = db.session.get(Evaluation, evaluation_id)
+            services.submit(evaluation, user=current_user)
+            _record_paradata(evaluation, _posted_paradata(), kind="submit",
+                             device=request.form.get("device") or None)
     except ServiceError as error:
         flash(error.message, "error")
         return _render_page(db.session.get(Evaluation, evaluation_id),
                             problems=error.details.get("problems"), status=error.status)
     flash(_("Submitted for review."), "success")
     return redirect(url_for(".index"))
+
+
+def _record_paradata(evaluation, payload, **how) -> None:
+    from app.paradata.views import record_from_request
+
+    record_from_request(evaluation, payload, **how)
+
+
+def _posted_paradata():
+    """The paradata the form put in its hidden field at submission (None if unreadable)."""
+    import json
+
+    text = request.form.get("paradata", "")
+    try:
+        return json.loads(text) if 0 < len(text) <= 256 * 1024 else None
+    except (ValueError, RecursionError):
+        return None
 
 
 @bp.route("/<int:evaluation_id>/return", methods=["POST"])

@@ -12,6 +12,7 @@ from app.models.evaluations import (
     SaveReceipt,
     UnitResult,
 )
+from app.models.paradata import FlagNote, ParadataRecord
 from app.models.places import Municipality, Province
 from app.models.rubrics import RubricVersion
 from app.models.sessions import UserSession
@@ -19,6 +20,6 @@ from app.models.users import ROLES, User
 
 __all__ = [
     "ROLES", "Answer", "Assignment", "AuditEvent", "Evaluation", "EvaluationCycle",
-    "EvaluationStatus", "Evidence", "Municipality", "Province", "Recommendation",
-    "RubricVersion", "SaveReceipt", "UnitResult", "User", "UserSession",
+    "EvaluationStatus", "Evidence", "FlagNote", "Municipality", "ParadataRecord", "Province",
+    "Recommendation", "RubricVersion", "SaveReceipt", "UnitResult", "User", "UserSession",
 ]

@@ -342,3 +342,34 @@ test("a photo taken back before it is sent is never sent", async () => {
   assert.deepEqual(server.requests.map((r) => r.file.name), ["a.jpg", "a.jpg"]);
   assert.equal(first.name, "a.jpg");
 });
+
+test("the paradata taken when a batch is stored travels with that batch, also after a reload",
+  async () => {
+    const store = fakeStore(), server = fakeServer();
+    server.reply("network");
+    const taken = [];
+    const first = setup({ store, server });
+    let n = 0;
+    // a fake paradata module: each take() gives the next report
+    const timersless = Sync.create({
+      evaluation: 7, version: 5, device: "device-key-1",
+      urls: { save: "/evaluations/7/answers" }, store, drafts: fakeDrafts(),
+      timers: first.timers, send: server.send, listener: () => {},
+      newKey: () => `pk-${++n}`, debounceMs: 800, retryMs: [2000],
+      paradata: { take: () => { const r = { device_time: 1000 + n, criteria: { "1.1": { changes: 1 } } };
+                                taken.push(r); return r; } },
+    });
+    await timersless.restore();
+    timersless.change("1.1", { value: "5", note: "" });
+    await first.timers.advance(800);
+    await idle();
+    // the first send failed (offline): the batch waits in the store with its paradata
+    const kept = [...store.records.values()].find((r) => r.kind === "answers");
+    assert.deepEqual(kept.paradata, taken[0]);
+    await first.timers.advance(2000);
+    await idle();
+    const sent = saves(server);
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sent[1].json.paradata, taken[0]);
+    assert.equal(taken.length, 1);
+  });
