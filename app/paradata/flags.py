@@ -205,15 +205,22 @@ def _same_photos(evaluation, photos, bits: int) -> list[Flag]:
 
 # --- answers changed after a return ---------------------------------------------------------
 
+def _answer_differs(details: dict) -> bool:
+    """An audited change of the answer itself (value, structured parts, N/A), not only of
+    its note."""
+    old, new = details.get("old") or {}, details.get("new") or {}
+    return any(old.get(key) != new.get(key) for key in ("value", "data", "na"))
+
+
 def _changed_after_return(evaluation, threshold: int) -> list[Flag]:
     returned = db.session.scalar(select(AuditEvent).where(
         AuditEvent.evaluation_id == evaluation.id, AuditEvent.action == "evaluation.return")
         .order_by(AuditEvent.id.desc()).limit(1))
     if returned is None:
         return []
-    changed = set(db.session.scalars(select(AuditEvent.object_id).where(
+    changed = {event.object_id for event in db.session.scalars(select(AuditEvent).where(
         AuditEvent.evaluation_id == evaluation.id, AuditEvent.action == "answer.change",
-        AuditEvent.id > returned.id)))
+        AuditEvent.id > returned.id)) if _answer_differs(event.details)}
     with_photo = set(db.session.scalars(select(Evidence.criterion_id).where(
         Evidence.evaluation_id == evaluation.id, Evidence.uploaded_at >= returned.at)))
     bare = sorted(changed - with_photo)

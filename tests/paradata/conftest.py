@@ -41,7 +41,8 @@ def make_site(app, name="آزمون‌آباد", centre=CENTRE, record_location=
         province = db.session.scalar(select(Province).where(Province.name == "قم"))
         province.record_location = record_location
         town = Municipality(province=province, name=name, name_key=name, county="قم", grade=2,
-                            population=1500, census_year=1395,
+                            population=1500, census_year=1395, budget_million_rial=150_000,
+                            staff_count=26, area_hectares=120,
                             latitude=centre[0] if centre else None,
                             longitude=centre[1] if centre else None)
         db.session.add(town)
