@@ -77,6 +77,7 @@ def export_rows(user) -> list[dict]:
 def export_table(user):
     """Columns and rows of the paradata export (app.dashboard.exports writes the file)."""
     from app.dashboard.exports import Column
+    from app.dashboard.presentation import status_title
 
     columns = [Column(_("Evaluation"), 10), Column(_("Municipality"), 18), Column(_("Year"), 8),
                Column(_("Status"), 12), Column(_("Visit start (device)"), 18),
@@ -90,7 +91,8 @@ def export_table(user):
         visit = summary["visit"]
         table.append([
             evaluation.id, evaluation.municipality.name, evaluation.cycle.year,
-            evaluation.status, jalali_datetime(visit["start"]) if visit["start"] else "",
+            status_title(evaluation.status),
+            jalali_datetime(visit["start"]) if visit["start"] else "",
             jalali_datetime(visit["end"]) if visit["end"] else "",
             round(sum(summary["units"].values()) / 60, 1), summary["records"],
             len(summary["devices"]), len(summary["locations"]), len(flags),

@@ -343,33 +343,35 @@ test("a photo taken back before it is sent is never sent", async () => {
   assert.equal(first.name, "a.jpg");
 });
 
-test("the paradata taken when a batch is stored travels with that batch, also after a reload",
+test("the paradata taken when a batch is stored travels with that batch, also when it waits",
   async () => {
-    const store = fakeStore(), server = fakeServer();
-    server.reply("network");
+    const store = fakeStore(), server = fakeServer(), timers = fakeTimers();
+    server.reply("network");  // the first send finds no connection
     const taken = [];
-    const first = setup({ store, server });
     let n = 0;
-    // a fake paradata module: each take() gives the next report
-    const timersless = Sync.create({
+    const queue = Sync.create({
       evaluation: 7, version: 5, device: "device-key-1",
-      urls: { save: "/evaluations/7/answers" }, store, drafts: fakeDrafts(),
-      timers: first.timers, send: server.send, listener: () => {},
-      newKey: () => `pk-${++n}`, debounceMs: 800, retryMs: [2000],
-      paradata: { take: () => { const r = { device_time: 1000 + n, criteria: { "1.1": { changes: 1 } } };
-                                taken.push(r); return r; } },
+      urls: { save: "/evaluations/7/answers" }, store, drafts: fakeDrafts(), timers,
+      send: server.send, listener: () => {}, newKey: () => `pk-${++n}`, debounceMs: 800,
+      retryMs: [2000],
+      // a stand-in for paradata.js: each take() gives the next report
+      paradata: { take: () => {
+        const report = { device_time: 1000 + taken.length, criteria: { "1.1": { changes: 1 } } };
+        taken.push(report);
+        return report;
+      } },
     });
-    await timersless.restore();
-    timersless.change("1.1", { value: "5", note: "" });
-    await first.timers.advance(800);
+    await queue.restore();
+    queue.change("1.1", { value: "5", note: "" });
+    await timers.advance(800);
     await idle();
-    // the first send failed (offline): the batch waits in the store with its paradata
+    // offline: the batch waits in the device's store with the paradata of when it was made
     const kept = [...store.records.values()].find((r) => r.kind === "answers");
     assert.deepEqual(kept.paradata, taken[0]);
-    await first.timers.advance(2000);
+    await timers.advance(2000);
     await idle();
     const sent = saves(server);
     assert.equal(sent.length, 2);
     assert.deepEqual(sent[1].json.paradata, taken[0]);
-    assert.equal(taken.length, 1);
+    assert.equal(taken.length, 1, "taken once, when the batch was stored");
   });

@@ -88,3 +88,15 @@ def test_a_photo_without_exif_says_so_to_the_reviewer(client, demo_app, site):
     with demo_app.app_context():
         assert db.session.scalar(select(Evidence.taken_at)) is None
     assert 'class="photo-facts"' in page
+
+
+def test_the_report_says_nothing_of_when_and_where_photos_were_taken(client, demo_app, site):
+    login(client, "inspector")
+    upload(client, site.eid, photo(TAKEN, near(0.6)))
+    from app.models import Evaluation
+    from app.reports import services as reports
+
+    with demo_app.test_request_context():
+        html, context = reports.evaluation_html(db.session.get(Evaluation, site.eid))
+    assert "۱۴۰۵/۰۸/۱۲ ۱۰:۴۰" not in html and "کیلومتر" not in html
+    assert "latitude" not in repr(context) and "taken_at" not in repr(context)
