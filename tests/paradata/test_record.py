@@ -148,3 +148,12 @@ def test_submission_keeps_the_last_report_with_the_submit_kind(client, demo_app)
     kept = rows(demo_app, eid)
     assert [(k[0], k[1]) for k in kept] == [("submit", "device-0009")]
     assert kept[0][5]["locations"][0]["accuracy"] == 15
+
+
+def test_nobody_else_reaches_the_record_of_a_visit(client, demo_app, site):
+    login(client, "inspector")
+    save(client, site.eid, {"1.1": {"value": "80"}}, paradata=report())
+    login(client, "author")  # logged in, but not one who may see the evaluation
+    assert client.get(f"/evaluations/{site.eid}/visit-record").status_code == 404
+    anonymous = demo_app.test_client()
+    assert anonymous.get(f"/evaluations/{site.eid}/visit-record").status_code == 302
