@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from app.extensions import db
 from app.models import AuditEvent
 
@@ -9,15 +11,30 @@ from app.models import AuditEvent
 def record(action: str, object_type: str, object_id: object, *, user=None, evaluation=None,
            municipality_id: int | None = None, **details) -> AuditEvent:
     """Add one audit event to the current transaction (committed with the change itself)."""
+    row = AuditEvent(**event(action, object_type, object_id, user=user, evaluation=evaluation,
+                             municipality_id=municipality_id, **details))
+    db.session.add(row)
+    return row
+
+
+def event(action: str, object_type: str, object_id: object, *, user=None, evaluation=None,
+          municipality_id: int | None = None, **details) -> dict:
+    """One audit event's columns (as :func:`record` takes them), for :func:`write`."""
     if evaluation is not None and municipality_id is None:
         municipality_id = evaluation.municipality_id
-    event = AuditEvent(
-        action=action, object_type=object_type, object_id=str(object_id),
-        user_id=getattr(user, "id", None),
-        evaluation_id=getattr(evaluation, "id", None), municipality_id=municipality_id,
-        details=_plain(details))
-    db.session.add(event)
-    return event
+    return {"action": action, "object_type": object_type, "object_id": str(object_id),
+            "user_id": getattr(user, "id", None),
+            "evaluation_id": getattr(evaluation, "id", None),
+            "municipality_id": municipality_id, "details": _plain(details)}
+
+
+def write(events: list[dict]) -> None:
+    """Insert audit events made by :func:`event` in one statement (same transaction)."""
+    if events:
+        db.session.execute(_INSERT, events)
+
+
+_INSERT = insert(AuditEvent.__table__)
 
 
 def _plain(value):

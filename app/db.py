@@ -9,7 +9,9 @@ transactions from several processes then queue instead of failing with "database
 from __future__ import annotations
 
 import contextvars
+import fcntl
 import logging
+import os
 from collections.abc import Callable
 from contextlib import contextmanager
 
@@ -59,8 +61,9 @@ def writing():
     """
     session = db.session
     if session().in_transaction():
-        session.commit()
+        _end_read_transaction(session())
     session.info.pop(_AFTER_COMMIT, None)  # left by a commit made outside writing()
+    lock = None if _write_intent.get() else _writers_queue(db.engine)
     token = _write_intent.set(True)
     try:
         yield session
@@ -71,11 +74,55 @@ def writing():
         raise
     finally:
         _write_intent.reset(token)
+        if lock is not None:
+            os.close(lock)  # lets the next writer in
     for callback in session.info.pop(_AFTER_COMMIT, []):
         try:
             callback()
         except Exception:  # noqa: BLE001 - the commit stands; the work can be redone later
             log.exception("work after commit failed: %s", callback)
+
+
+def _writers_queue(engine: Engine) -> int | None:
+    """SQLite: wait for this database's write turn; returns the file descriptor that holds it
+    (closing it passes the turn on), or None for other databases.
+
+    SQLite's own wait for its write lock sleeps 1, 2, 5, 10 … ms between tries, so under
+    load a waiting writer keeps missing the moment the lock is free and saves queue for
+    seconds. Writers of this application (every process and thread) queue here instead, on an
+    exclusive ``flock`` of a file beside the database: the kernel wakes the next one the
+    moment the turn is passed on. The turn lasts one writing transaction (released with its
+    commit or rollback, or when the process dies); ``BEGIN IMMEDIATE`` and the busy timeout
+    still guard against writers that do not queue here (migrations, other tools)."""
+    if not is_sqlite(engine) or engine.url.database in (None, "", ":memory:"):
+        return None
+    descriptor = os.open(f"{engine.url.database}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def _end_read_transaction(session) -> None:
+    """Commit what the session did before :func:`writing` began. Everything it loaded is
+    read again inside the writing transaction when next used, except this request's user
+    and session row, which the session check loaded and verified at the start of the
+    request (app.auth.sessions): reloading them would only repeat that check."""
+    from app.models import User, UserSession
+
+    if session.new or session.dirty or session.deleted:
+        session.commit()
+        return
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for obj in list(session.identity_map.values()):
+        if not isinstance(obj, User | UserSession):
+            session.expire(obj)
 
 
 def after_commit(callback: Callable[[], object]) -> None:

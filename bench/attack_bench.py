@@ -29,8 +29,6 @@ import http.cookiejar
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,16 +42,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._server import free_port, start_server, stop_server  # noqa: E402
+
 PASSWORD = "attack-bench-password"
 SECRET = "attack-bench-secret-0123456789"
 PROXY_HOP = "198.51.100.7"
 TOKEN = re.compile(rb'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def prepare(database_url: str, data_dir: Path, users: int) -> None:
@@ -136,21 +130,6 @@ def run_jobs(jobs, clients):
 
 # --- the server -----------------------------------------------------------------------------
 
-def start_server(port, env, workers):
-    command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", "2",
-               "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-               "--log-level", "warning", "app:create_app()"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
-            return process
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
-
-
 def start_redis(work: Path):
     binary = shutil.which("redis-server")
     if not binary:
@@ -161,14 +140,6 @@ def start_redis(work: Path):
                                stdout=subprocess.DEVNULL)
     time.sleep(0.5)
     return process, f"redis://127.0.0.1:{port}/0"
-
-
-def stop(process):
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        process.terminate()
-    process.wait(timeout=30)
 
 
 # --- the scenarios --------------------------------------------------------------------------
@@ -277,11 +248,11 @@ def main() -> None:
             if storage:
                 env["REDIS_URL"] = storage
             port = free_port()
-            server = start_server(port, env, args.workers)
+            server = start_server(port, env, args.workers, threads=2)
             try:
                 report(kind, scenarios(f"http://127.0.0.1:{port}", args), args.workers)
             finally:
-                stop(server)
+                stop_server(server)
     finally:
         if redis is not None:
             redis.terminate()

@@ -1,10 +1,11 @@
-"""Dashboard benchmark at national scale: 1,500 municipalities × 3 cycles × the sample rubric
-(about 200,000 answers) in a temporary SQLite file.
+"""Dashboard benchmark at national scale: 1,500 municipalities × 10 cycles × the sample rubric
+(about 750,000 answers) in a temporary SQLite file, or in an empty PostgreSQL database.
 
-    .venv/bin/python bench/dashboard_bench.py [--municipalities 1500] [--requests 50]
+    .venv/bin/python bench/dashboard_bench.py [--municipalities 1500] [--cycles 10]
+        [--requests 50] [--database-url postgresql+psycopg://arzyab@127.0.0.1:55999/postgres]
 
 1. Seeds the data set with bulk inserts (SQLAlchemy Core ``insert()`` with executemany): the
-   Qom demo first (users, the rubric, cycles ۱۴۰۳ and ۱۴۰۴), then a ۱۴۰۲ cycle and enough
+   Qom demo first (users, the rubric, cycles ۱۴۰۳ and ۱۴۰۴), then earlier cycles and enough
    municipalities in 31 provinces to reach the total, each evaluated in every cycle. Each
    evaluation is scored once with the pure engine (``app.scoring.score``) and its overall and
    unit results stored on ``evaluations`` and ``unit_results``, as ``rescore()`` would.
@@ -15,13 +16,16 @@
 3. Times rescoring one evaluation (score from its stored answers and store the results), and a
    whole one-answer save through the service (which rescores), each committed.
 4. Times the exports once: the national overview (CSV, XLSX), all answers of a cycle
-   nationally (CSV, XLSX) and a province manager's answers of the cycle (XLSX).
+   nationally as the streamed CSV (first bytes, whole file, and the most memory the process
+   held meanwhile) and as the background XLSX (started, then polled until it is ready), and a
+   province manager's answers XLSX.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -47,7 +51,7 @@ GRADES = [1] * 8 + [2] * 8 + [3] * 6 + [4] * 5 + [5] * 4 + [6] * 3 + [7] * 2 + [
     9, 10, 11, 12]
 
 
-def seed(target: int, rng: random.Random) -> dict:
+def seed(target: int, rng: random.Random, cycle_count: int = 10) -> dict:
     """Bulk-insert municipalities, a third cycle, evaluations, answers, unit results and
     assignments until there are `target` municipalities, each evaluated in every cycle."""
     from sqlalchemy import func, insert, select, update
@@ -66,17 +70,19 @@ def seed(target: int, rng: random.Random) -> dict:
         UnitResult,
         User,
     )
-    from app.rubric import AnswerValue
+    from app.rubric import coerce_answer
+    from app.rubric.formula import profile_values
     from app.scoring import score
 
     started = time.perf_counter()
     version = latest_version("municipal-units")
     rubric = rubric_of(version)
     users = {u.username: u.id for u in db.session.scalars(select(User))}
-    if db.session.scalar(select(EvaluationCycle).where(EvaluationCycle.year == 1402)) is None:
-        db.session.add(EvaluationCycle(year=1402, title="ارزیابی عملکرد سال ۱۴۰۲",
-                                       is_open=False))
-        db.session.flush()
+    for year in range(1405 - cycle_count, 1403):
+        if db.session.scalar(select(EvaluationCycle).where(EvaluationCycle.year == year)) is None:
+            db.session.add(EvaluationCycle(year=year, title=f"ارزیابی عملکرد سال {year}",
+                                           is_open=False))
+    db.session.flush()
     cycles = {c.year: c.id for c in db.session.scalars(select(EvaluationCycle))}
 
     provinces = {p.name: p.id for p in db.session.scalars(select(Province))}
@@ -98,18 +104,19 @@ def seed(target: int, rng: random.Random) -> dict:
                       "name_key": search_key(name), "county": f"{province} {index % 7 + 1}",
                       "grade": grade, "population": population, "census_year": 1395,
                       "budget_million_rial": population * 90, "staff_count": population // 180,
-                      "updated_at": now})
+                      "area_hectares": max(50, population // 20), "updated_at": now})
     db.session.execute(insert(Municipality), towns)
-    new_towns = list(db.session.execute(
-        select(Municipality.id, Municipality.grade, Municipality.population)
-        .where(Municipality.id > last_before)))
+    new_towns = list(db.session.scalars(select(Municipality).where(
+        Municipality.id > last_before)))
 
     next_id = (db.session.scalar(select(func.max(Evaluation.id))) or 0) + 1
     evaluations, answers, units, assignments = [], [], [], []
     final_status: dict[int, str] = {}
     cards = 0
-    for town_id, grade, population in new_towns:
-        tier = rubric.tier_for(grade, population).id
+    for town in new_towns:
+        town_id, profile = town.id, town.tier_basis()
+        values_of_profile = profile_values(profile)
+        tier = rubric.tier_for(town.grade, town.population).id
         base = rng.uniform(0.35, 0.85)
         for year, cycle_id in sorted(cycles.items()):
             quality = max(0.05, min(0.98, base + (year - 1402) * 0.04 + rng.gauss(0, 0.05)))
@@ -118,9 +125,12 @@ def seed(target: int, rng: random.Random) -> dict:
             else:
                 status = rng.choices(["approved", "submitted", "returned", "draft"],
                                      [40, 25, 10, 25])[0]
-            given = demo_answers(rubric, tier, quality, partial=status == "draft")
-            values = {cid: AnswerValue(value=a["value"]) for cid, a in given.items()}
-            card = score(rubric, tier, values)
+            given = demo_answers(rubric, tier, quality, partial=status == "draft",
+                                 profile=profile)
+            values = {cid: coerce_answer(rubric.criterion(cid),
+                                         {k: v for k, v in a.items() if k != "note"})
+                      for cid, a in given.items()}
+            card = score(rubric, tier, values, profile)
             cards += 1
             eid = next_id
             next_id += 1
@@ -128,18 +138,20 @@ def seed(target: int, rng: random.Random) -> dict:
             evaluations.append({
                 "id": eid, "municipality_id": town_id, "cycle_id": cycle_id,
                 "rubric_version_id": version.id, "tier_id": tier,
-                "tier_basis": {"grade": grade, "population": population}, "status": "draft",
+                "tier_basis": profile, "status": "draft",
                 "version": 2, "score": card.score, "raw_score": card.raw, "band": card.band,
                 "raw_band": card.raw_band, "complete": card.complete,
+                "ungated_score": card.ungated, "raw_ungated_score": card.raw_ungated,
                 "answered_count": card.answered, "applicable_count": card.applicable,
                 "visit_dates": f"{year}/08/12", "strengths_text": "", "improvements_text": "",
                 "created_at": changed, "updated_at": changed})
             final_status[eid] = status
             for cid, a in given.items():
-                value = a["value"]
+                criterion = rubric.criterion(cid)
+                value, data = criterion.kind.to_storage(criterion, values[cid],
+                                                        values_of_profile)
                 answers.append({
-                    "evaluation_id": eid, "criterion_id": cid,
-                    "value": float(value) if not isinstance(value, bool) else float(value),
+                    "evaluation_id": eid, "criterion_id": cid, "value": value, "data": data,
                     "na": False, "na_reason": "", "note": a.get("note", ""), "revision": 2,
                     "review_comment": "", "updated_at": changed,
                     "updated_by_id": users["inspector"]})
@@ -211,6 +223,9 @@ def main() -> None:
     parser.add_argument("--municipalities", type=int, default=1500)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1404)
+    parser.add_argument("--cycles", type=int, default=10)
+    parser.add_argument("--database-url", default=None,
+                        help="an empty database (default: a temporary SQLite file)")
     args = parser.parse_args()
 
     import sqlalchemy as sa
@@ -223,20 +238,28 @@ def main() -> None:
     from tests.helpers import login
 
     work = Path(tempfile.mkdtemp(prefix="arzyab-dashboard-bench-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.sqlite'}",
+    url = args.database_url or f"sqlite:///{work / 'bench.sqlite'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url,
                       "SECRET_KEY": "bench-secret-key-0123456789", "DATA_DIR": str(work)})
+    print(f"{'PostgreSQL' if url.startswith('postgres') else 'SQLite'}; uptime: "
+          f"{os.getloadavg()}")
     with app.app_context():
         upgrade()
         create_demo()
-        facts = seed(args.municipalities, random.Random(args.seed))
+        facts = seed(args.municipalities, random.Random(args.seed), args.cycles)
         tehran = db.session.scalar(sa.select(Province.id).where(Province.name == "تهران"))
         manager = User(username="tehran-manager", full_name="مدیر تهران", province_id=tehran)
         manager.set_password("arzyab-demo")
         manager.set_roles(["reviewer"])
         db.session.add(manager)
         db.session.commit()
-        db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
+        if url.startswith("postgres"):
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(sa.text("VACUUM ANALYZE"))
+        else:
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
     print(f"seeded {facts['municipalities']:,} municipalities, {facts['evaluations']:,} "
           f"evaluations, {facts['answers']:,} answers, {facts['unit_results']:,} unit results "
           f"({facts['cards']:,} score cards in {facts['score_s']:.1f} s, bulk inserts in "
@@ -245,7 +268,7 @@ def main() -> None:
     admin = app.test_client()
     login(admin, "admin")
     manager = app.test_client()
-    login(manager, "tehran-manager", "arzyab-demo")
+    login(manager, "tehran-manager")
     baseline = app.test_client()
     pages = [
         ("overview, by name", admin, "/dashboard/?year=1404"),
@@ -273,16 +296,16 @@ def main() -> None:
     exports = []
     for name, client, url in [
             ("overview.csv, national", admin, "/dashboard/export/overview.csv?year=1404"),
-            ("overview.xlsx, national", admin, "/dashboard/export/overview.xlsx?year=1404"),
-            ("answers.csv, 1404, national", admin, "/dashboard/export/answers.csv?year=1404"),
-            ("answers.xlsx, 1404, national", admin,
-             "/dashboard/export/answers.xlsx?year=1404"),
-            ("answers.xlsx, 1404, one province", manager,
-             "/dashboard/export/answers.xlsx?year=1404")]:
+            ("overview.xlsx, national", admin, "/dashboard/export/overview.xlsx?year=1404")]:
         start = time.perf_counter()
         response = client.get(url)
         assert response.status_code == 200
-        exports.append((name, (time.perf_counter() - start) * 1000, len(response.data)))
+        exports.append((name, (time.perf_counter() - start) * 1000, len(response.data), ""))
+    exports.append(streamed_csv(admin, "/dashboard/export/answers.csv?year=1404"))
+    for name, client, query in [("answers.xlsx, 1404, national (background)", admin, "year=1404"),
+                                ("answers.xlsx, 1404, one province (background)", manager,
+                                 "year=1404")]:
+        exports.append(background_xlsx(name, client, query))
 
     b50, b95 = statistics.median(base), percentile(base, 0.95)
     print(f"\n{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'p95/base':>9}")
@@ -299,10 +322,68 @@ def main() -> None:
           f"p50 {statistics.median(save_times):.1f} ms, "
           f"p95 {percentile(save_times, 0.95):.1f} ms")
     print()
-    for name, ms, size in exports:
-        print(f"export {name:34} {ms:8.0f} ms  {size / 1024:8.0f} KB")
-    verdict = "met" if worst < 150 else "MISSED"
-    print(f"\nworst dashboard page p95: {worst:.1f} ms — target under 150 ms {verdict}")
+    for name, ms, size, more in exports:
+        print(f"export {name:44} {ms:8.0f} ms  {size / 1024:8.0f} KB  {more}")
+    verdict = "met" if worst <= 60 else "MISSED"
+    print(f"\nworst dashboard page p95: {worst:.1f} ms — target ≤ 60 ms {verdict}; uptime: "
+          f"{os.getloadavg()}")
+
+
+def streamed_csv(client, url: str) -> tuple:
+    """The streamed answers CSV: time to the first piece, to the whole file, and the most
+    memory (RSS) this process held meanwhile above what it held before."""
+    import resource
+
+    before = _rss()
+    start = time.perf_counter()
+    response = client.get(url, buffered=False)
+    assert response.status_code == 200
+    first = None
+    size = 0
+    peak = before
+    for index, chunk in enumerate(response.response):
+        if first is None:
+            first = (time.perf_counter() - start) * 1000
+        size += len(chunk)
+        if index % 20 == 0:
+            peak = max(peak, _rss())
+    response.close()
+    total = (time.perf_counter() - start) * 1000
+    del resource
+    return ("answers.csv, 1404, national (streamed)", total, size,
+            f"first bytes after {first:.0f} ms; memory held +{(peak - before) / 2**20:.0f} MB")
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def background_xlsx(name: str, client, query: str) -> tuple:
+    """Start the background XLSX as the page's button does, poll its page, download it."""
+    import re
+
+    from tests.helpers import csrf_token
+
+    start = time.perf_counter()
+    page = client.get(f"/dashboard/export/answers.xlsx?{query}")
+    posted = client.post(f"/dashboard/export/answers.xlsx?{query}",
+                         data={"csrf_token": csrf_token(page.text)})
+    assert posted.status_code == 302, posted.status_code
+    started = (time.perf_counter() - start) * 1000
+    polls = 0
+    while True:
+        page = client.get(posted.location)
+        polls += 1
+        if 'data-state="done"' in page.text:
+            break
+        assert 'data-state="failed"' not in page.text
+        time.sleep(0.5)
+    link = re.search(r'id="export-download" href="([^"]+)"', page.text).group(1)
+    with client.get(link) as response:
+        size = len(response.get_data())
+    return (name, (time.perf_counter() - start) * 1000, size,
+            f"job started, page answered after {started:.0f} ms; {polls} progress pages")
 
 
 if __name__ == "__main__":

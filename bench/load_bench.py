@@ -1,273 +1,447 @@
-"""Load and fault test: simulated inspectors autosaving against gunicorn, on loopback only.
+"""Autosave under load against gunicorn on loopback, with cheap clients and the server's own CPU.
 
-    .venv/bin/python bench/load_bench.py [--inspectors 50] [--seconds 60] [--kill]
-                                         [--database-url postgresql+psycopg://…/db]
+    # (a) saturation: tablets saving back to back; the bare database commit rate as baseline
+    .venv/bin/python bench/load_bench.py --mode saturation [--tablets 32] [--seconds 20]
+    # (b) a realistic pace: 500 inspectors saving every 2–5 s, one SIGKILL half-way
+    .venv/bin/python bench/load_bench.py --mode realistic [--tablets 500] [--seconds 60] --kill
+    # either, on PostgreSQL
+    ... --database-url postgresql+psycopg://arzyab@127.0.0.1:55999/postgres
 
-Each simulated inspector logs in and saves one answer at a time to their own evaluation,
-with a fresh idempotency key per change; a save that fails (connection refused while the
-server is down, a timeout) is sent again with the SAME key until the server answers. With
---kill the whole gunicorn process group is killed with SIGKILL half-way and started again.
+The clients are coroutines of one separate process (asyncio and aiohttp: one connection pool,
+each tablet its own cookies, device key and last seen version); that process's own CPU time is
+reported, so what it takes from the two CPUs is known. Every tablet saves one criterion of its
+own evaluation at a time, an answer its criterion's type builds (``bench/_autosave.py``), with
+a fresh idempotency key per change and the same key again after a failure (connection refused
+while the server is down, a 5xx, a time-out) until the server answers.
 
-At the end the database is compared with what the clients were told: every acknowledged
-change is there (the last acknowledged value of each criterion is the stored one), no key is
-stored twice, and no answer exists that no client sent. Prints requests per second and
-p50/p99 latency of acknowledged saves. Bounded in time; talks to 127.0.0.1 only.
+The server's CPU is read from /proc: user + system time of the gunicorn master and every worker,
+sampled every 0.2 s (a killed worker keeps its last sample), over the measured window; divided
+by the acknowledged saves it is the server's CPU per save.
+
+Saturation also measures, in the same run and on the same database, the bare commit rate: as
+many processes as gunicorn has workers committing one-row inserts in a loop (SQLite: WAL,
+``BEGIN IMMEDIATE``, ``synchronous=FULL``; PostgreSQL: INSERT + COMMIT), before the server
+starts.
+
+With --kill the whole gunicorn process group is killed with SIGKILL half-way and started
+again. Latencies are reported for saves outside the restart window (those whose first attempt
+was sent before the server answered again and that were still waiting when it was killed are
+counted apart). At the end the database is compared with what every client was told: every
+acknowledged save stored (by its key), no save applied twice (each evaluation's version grew
+by exactly its stored saves), the last stored answer of each criterion is the one stored, no
+answer nobody sent, and every stored score equal to scoring the stored answers from scratch.
+Bounded in time; talks to 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
+import asyncio
 import json
+import multiprocessing
 import os
 import random
-import re
+import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PASSWORD = "load-test-password"
+from bench._autosave import app_config, env, prepare  # noqa: E402
+from bench._server import free_port, start_server, stop_server  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# --- the bare commit rate ------------------------------------------------------------------------
+
+def _bare_sqlite(path: str, seconds: float, queue) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(path, isolation_level=None, timeout=15)
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    count, deadline = 0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO bare (v) VALUES (?)", (count,))
+        connection.execute("COMMIT")
+        count += 1
+    connection.close()
+    queue.put(count)
 
 
-def prepare(database_url: str, data_dir: Path, inspectors: int) -> list[tuple[str, int, list]]:
-    """Migrate, load the demo, add one town, inspector and draft evaluation per client."""
-    from flask_migrate import upgrade
-    from sqlalchemy import select
+def _bare_postgres(url: str, seconds: float, queue) -> None:
+    import psycopg
 
-    from app import create_app
-    from app.authoring.services import latest_version
-    from app.db import writing
-    from app.demo import create_demo
-    from app.evaluations import services
-    from app.extensions import db
-    from app.models import EvaluationCycle, Municipality, Province, User
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DATA_DIR": str(data_dir),
-                      "SECRET_KEY": "load-test-secret-0123456789"})
-    clients = []
-    with app.app_context():
-        upgrade()
-        create_demo()
-        with writing():
-            province = db.session.scalar(select(Province))
-            cycle = db.session.scalar(select(EvaluationCycle).where(EvaluationCycle.year == 1404))
-            version = latest_version("municipal-units")
-            for n in range(inspectors):
-                town = Municipality(province=province, name=f"شهر آزمون {n}", name_key=f"t{n}",
-                                    county="قم", grade=1 + n % 12, population=5000 + n)
-                user = User(username=f"load{n}", full_name=f"بازرس {n}")
-                user.set_password(PASSWORD)
-                user.set_roles(["inspector"])
-                db.session.add_all([town, user])
-                db.session.flush()
-                evaluation = services.create_evaluation(town, cycle, version, inspectors=[user])
-                rubric = services.rubric_for(evaluation)
-                criteria = [(c.id, c.type, c.scale.levels[-1].value if c.scale else None)
-                            for c in rubric.criteria() if c.applies(evaluation.tier_id)]
-                clients.append((user.username, evaluation.id, criteria))
-        db.engine.dispose()
-    return clients
+    with psycopg.connect(url) as connection:
+        count, deadline = 0, time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            connection.execute("INSERT INTO bare (v) VALUES (%s)", (count,))
+            connection.commit()
+            count += 1
+    queue.put(count)
 
 
-def value_for(kind: str, top, rng: random.Random):
-    if kind == "yesno":
-        return rng.choice([True, False])
-    if kind == "scale":
-        return rng.randint(0, int(top))
-    if kind == "percent":
-        return str(rng.randint(0, 100))
-    return f"{rng.randint(0, 500)}.{rng.randint(0, 9)}"
+def bare_commit_rate(database_url: str, processes: int, seconds: float = 4) -> float:
+    """Commits per second of `processes` processes inserting one row per transaction."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        path = database_url.removeprefix("sqlite:///") + "-bare"
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, v)")
+        target, where = _bare_sqlite, path
+    else:
+        import psycopg
+
+        where = database_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(where) as connection:
+            connection.execute("DROP TABLE IF EXISTS bare")
+            connection.execute("CREATE TABLE bare (id SERIAL PRIMARY KEY, v INTEGER)")
+        target = _bare_postgres
+    workers = [context.Process(target=target, args=(where, seconds, queue))
+               for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    total = sum(queue.get(timeout=seconds + 60) for _ in workers)
+    for worker in workers:
+        worker.join()
+    return total / seconds
 
 
-class Inspector(threading.Thread):
-    def __init__(self, base, username, evaluation_id, criteria, deadline, seed):
+# --- the server and its CPU ------------------------------------------------------------------
+
+def _cpu_of(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+class ServerCPU(threading.Thread):
+    """Samples the CPU time of gunicorn's master and workers (every process it ever saw)."""
+
+    def __init__(self):
         super().__init__(daemon=True)
-        self.base, self.username, self.eid = base, username, evaluation_id
-        self.criteria, self.deadline = criteria, deadline
-        self.rng = random.Random(seed)
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.acked: list[tuple[str, str, object]] = []  # (key, criterion, value) in order
-        #: every save sent, acknowledged or not, in order: (key, criterion, value)
-        self.sent: list[tuple[str, str, object]] = []
-        self.latencies: list[float] = []
-        self.retries = 0
-        self.gave_up: list[str] = []
+        self.masters: list[int] = []
+        self.last: dict[int, float] = {}
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()
 
-    def request(self, url, data=None, headers=None, timeout=10):
-        req = urllib.request.Request(self.base + url, data=data, headers=headers or {})
-        with self.opener.open(req, timeout=timeout) as response:
-            return response.status, response.read()
+    def watch(self, master: int) -> None:
+        with self.lock:
+            self.masters.append(master)
 
-    def login(self):
-        while time.monotonic() < self.deadline:
-            try:
-                _, page = self.request("/login")
-                token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
-                if token is None:  # an error page while the server restarts
-                    time.sleep(0.5)
-                    continue
-                body = urllib.parse.urlencode({"username": self.username, "password": PASSWORD,
-                                               "csrf_token": token.group(1).decode()}).encode()
-                self.request("/login", body)
-                return True
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.5)
-        return False
+    def sample(self) -> None:
+        with self.lock:
+            masters = list(self.masters)
+        for master in masters:
+            for pid in [master, *_children(master)]:
+                cpu = _cpu_of(pid)
+                if cpu is not None:
+                    self.last[pid] = max(cpu, self.last.get(pid, 0.0))
 
-    def run(self):
-        if not self.login():
-            return
-        device = uuid.uuid4().hex
-        while time.monotonic() < self.deadline:
-            cid, kind, top = self.rng.choice(self.criteria)
-            value = value_for(kind, top, self.rng)
+    def total(self) -> float:
+        self.sample()
+        return sum(self.last.values())
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            self.sample()
+
+
+# --- the clients (a separate process) ----------------------------------------------------------
+
+def run_clients(base: str, tablets: list[dict], mode: str, seconds: float, warmup: float,
+                out: str) -> None:
+    """The client process: every tablet a coroutine; results written to `out` as JSON."""
+    import aiohttp
+
+    async def main() -> dict:
+        connector = aiohttp.TCPConnector(limit=0, force_close=False)
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(base_url=base, connector=connector,
+                                         cookie_jar=aiohttp.DummyCookieJar(),
+                                         timeout=timeout) as http:
+            start = time.monotonic()
+            measure_from, deadline = start + warmup, start + warmup + seconds
+            results = await asyncio.gather(*[
+                tablet_loop(http, tablet, mode, measure_from, deadline, index)
+                for index, tablet in enumerate(tablets)])
+        return {"tablets": results, "measure_from": measure_from, "deadline": deadline}
+
+    async def tablet_loop(http, tablet, mode, measure_from, deadline, index) -> dict:
+        rng = random.Random(index)
+        cookies = dict(tablet["cookies"])
+        device, version = uuid.uuid4().hex, None
+        sent, acked, refused, retries, gave_up = [], [], [], 0, 0
+        if mode == "realistic":
+            await asyncio.sleep(rng.uniform(0, 5))
+        while time.monotonic() < deadline:
+            choice = rng.randrange(len(tablet["candidates"]))
+            criterion, change = tablet["candidates"][choice][:2]
             key = uuid.uuid4().hex
-            body = json.dumps({"key": key, "device": device,
-                               "changes": {cid: {"value": value}}}).encode()
-            headers = {"Content-Type": "application/json", "X-Arzyab-Save": "1",
-                       "Accept": "application/json"}
-            start = time.perf_counter()
-            self.sent.append((key, cid, value))
+            body = {"key": key, "device": device, "changes": {criterion: change}}
+            if version is not None:
+                body["base_version"] = version
+            data = json.dumps(body)
+            first = time.monotonic()
+            sent.append((key, choice))
             while True:  # the same key until the server answers
                 try:
-                    status, _ = self.request(f"/evaluations/{self.eid}/answers", body, headers)
+                    async with http.post(
+                            f"/evaluations/{tablet['evaluation_id']}/answers", data=data,
+                            headers={"Content-Type": "application/json", "X-Arzyab-Save": "1",
+                                     "Cookie": "; ".join(f"{k}={v}"
+                                                         for k, v in cookies.items())}) as r:
+                        for name, morsel in r.cookies.items():
+                            cookies[name] = morsel.value
+                        answer = await r.read()
+                        status = r.status
                     if status == 200:
-                        self.latencies.append(time.perf_counter() - start)
-                        self.acked.append((key, cid, value))
-                    break
-                except urllib.error.HTTPError as error:
-                    if error.code < 500:
+                        version = json.loads(answer)["version"]
+                        acked.append((key, first, time.monotonic()))
                         break
-                    self.retries += 1
-                except (urllib.error.URLError, OSError):
-                    self.retries += 1
-                if time.monotonic() > self.deadline + 30:
-                    self.gave_up.append(key)
+                    if status < 500:
+                        refused.append((key, status, answer[:200].decode(errors="replace")))
+                        break
+                except (TimeoutError, aiohttp.ClientError, OSError):
+                    pass
+                retries += 1
+                if time.monotonic() > deadline + 30:
+                    gave_up += 1
                     break
-                time.sleep(0.2)
+                await asyncio.sleep(0.2)
+            if mode == "realistic":
+                await asyncio.sleep(rng.uniform(2, 5))
+        return {"evaluation_id": tablet["evaluation_id"], "sent": sent, "acked": acked,
+                "refused": refused, "retries": retries, "gave_up": gave_up}
+
+    result = asyncio.run(main())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["client_cpu"] = usage.ru_utime + usage.ru_stime
+    Path(out).write_text(json.dumps(result))
 
 
-def start_server(port: int, env: dict, workers: int) -> subprocess.Popen:
-    command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", "4",
-               "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-               "--log-level", "warning", "app:create_app()"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2)
-            return process
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+# --- the check ---------------------------------------------------------------------------------
 
-
-def verify(database_url: str, data_dir: Path, inspectors: list[Inspector]) -> dict:
-    from sqlalchemy import select
+def verify(database_url: str, data_dir: Path, tablets: list[dict], results: list[dict],
+           versions: dict[int, int]) -> dict:
+    from sqlalchemy import func, select
 
     from app import create_app
+    from app.evaluations import scorecards, services
     from app.extensions import db
-    from app.models import Answer, SaveReceipt
+    from app.models import Answer, Evaluation, SaveReceipt
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "DATA_DIR": str(data_dir),
-                      "SECRET_KEY": "load-test-secret-0123456789"})
-    lost = wrong = duplicated = unexpected = 0
+    app = create_app(app_config(database_url, data_dir))
+    counts = dict.fromkeys(["lost", "wrong", "duplicated", "answers_nobody_sent",
+                            "stored_but_unacknowledged", "scores_differ"], 0)
     with app.app_context():
-        receipts = db.session.execute(select(SaveReceipt.key, SaveReceipt.evaluation_id)).all()
-        keys = [k for k, _ in receipts]
-        duplicated = len(keys) - len(set(keys))
-        stored_keys = set(keys)
-        for client in inspectors:
-            lost += sum(1 for key, _, _ in client.acked if key not in stored_keys)
-            # the final value of a criterion is that of the last save the server stored
-            expected = {cid: value for key, cid, value in client.sent if key in stored_keys}
+        stored = {key: eid for key, eid in db.session.execute(
+            select(SaveReceipt.key, SaveReceipt.evaluation_id))}
+        per_evaluation = {eid: n for eid, n in db.session.execute(
+            select(SaveReceipt.evaluation_id, func.count()).group_by(SaveReceipt.evaluation_id))}
+        sent_keys = set()
+        for tablet, result in zip(tablets, results, strict=True):
+            eid = tablet["evaluation_id"]
+            acked = {key for key, _first, _last in result["acked"]}
+            sent_keys.update(key for key, _choice in result["sent"])
+            counts["lost"] += len(acked - set(stored))
+            counts["stored_but_unacknowledged"] += sum(
+                1 for key, _choice in result["sent"] if key in stored and key not in acked)
+            evaluation = db.session.get(Evaluation, eid)
+            applied = evaluation.version - versions[eid]
+            counts["duplicated"] += max(0, applied - per_evaluation.get(eid, 0))
+            # the last stored save of each criterion says what must be there now
+            expected = {}
+            for key, choice in result["sent"]:  # in the order sent: the last stored counts
+                if key in stored:
+                    candidate = tablet["candidates"][choice]
+                    expected[candidate[0]] = candidate
             answers = {a.criterion_id: a for a in db.session.scalars(
-                select(Answer).where(Answer.evaluation_id == client.eid))}
-            unexpected += len(set(answers) - set(expected))
-            for cid, value in expected.items():
-                answer = answers.get(cid)
-                want = (1.0 if value else 0.0) if isinstance(value, bool) else float(value)
-                if answer is None or answer.value != want:
-                    wrong += 1
-        sent_keys = {k for c in inspectors for k, _, _ in c.sent}
-        acked_keys = {k for c in inspectors for k, _, _ in c.acked}
-        unacked_stored = len(stored_keys & sent_keys - acked_keys)
-        unexpected += len(stored_keys - sent_keys)
+                select(Answer).where(Answer.evaluation_id == eid))}
+            counts["answers_nobody_sent"] += len(set(answers) - set(expected))
+            for criterion, (_cid, _change, value, data) in expected.items():
+                answer = answers.get(criterion)
+                if answer is None or answer.value != value or answer.data != data:
+                    counts["wrong"] += 1
+            full = scorecards.card_from_rows(
+                services.rubric_for(evaluation), evaluation.rubric_version.sha256,
+                evaluation.tier_id, services.profile_of(evaluation),
+                services.stored_rows(evaluation), services.stored_answer, memo=None)
+            if (full.score, full.raw, full.band, full.answered) != (
+                    evaluation.score, evaluation.raw_score, evaluation.band,
+                    evaluation.answered_count):
+                counts["scores_differ"] += 1
+        counts["answers_nobody_sent"] += len(set(stored) - sent_keys)
+        db.session.remove()
         db.engine.dispose()
-    return {"lost": lost, "wrong": wrong, "duplicated_keys": duplicated,
-            "answers_nobody_sent": unexpected, "stored_but_unacknowledged": unacked_stored}
+    return counts
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--inspectors", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--mode", choices=["saturation", "realistic"], default="saturation")
+    parser.add_argument("--tablets", type=int, default=None,
+                        help="simulated inspectors (default: 32 saturating, 500 realistic)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="measured time (default: 20 saturating, 60 realistic)")
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--kill", action="store_true", help="SIGKILL the server half-way")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--profile", default=None, metavar="FILE",
+                        help="record one worker with py-spy during the measured window "
+                             "(CPU time only, idle excluded) into FILE (speedscope JSON)")
     args = parser.parse_args()
+    tablets_count = args.tablets or (32 if args.mode == "saturation" else 500)
+    seconds = args.seconds or (20 if args.mode == "saturation" else 60)
 
     work = Path(tempfile.mkdtemp(prefix="arzyab-load-"))
     database_url = args.database_url or f"sqlite:///{work / 'load.sqlite'}"
     data_dir = work / "data"
-    clients = prepare(database_url, data_dir, args.inspectors)
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "ARZYAB_DATA_DIR": str(data_dir),
-           "SECRET_KEY": "load-test-secret-0123456789"}
-    server = start_server(port, env, args.workers)
-    deadline = time.monotonic() + args.seconds
-    inspectors = [Inspector(f"http://127.0.0.1:{port}", u, e, c, deadline, seed)
-                  for seed, (u, e, c) in enumerate(clients)]
-    started = time.monotonic()
-    for inspector in inspectors:
-        inspector.start()
-    if args.kill:
-        time.sleep(args.seconds / 2)
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-        time.sleep(1)
-        server = start_server(port, env, args.workers)
-    for inspector in inspectors:
-        inspector.join(timeout=args.seconds + 60)
-    elapsed = time.monotonic() - started
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
-
-    latencies = sorted(x for c in inspectors for x in c.latencies)
-    acked = len(latencies)
-    result = verify(database_url, data_dir, inspectors)
     kind = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
-    print(f"{kind}, {args.inspectors} inspectors, {args.seconds:.0f} s, "
-          f"{args.workers} gunicorn workers × 4 threads{', killed half-way' if args.kill else ''}")
-    print(f"acknowledged saves: {acked} ({acked / elapsed:.0f}/s), retries: "
-          f"{sum(c.retries for c in inspectors)}")
-    if latencies:
-        p50 = statistics.median(latencies) * 1000
-        p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
-        print(f"latency of acknowledged saves: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
-    print("check:", json.dumps(result))
-    ok = result["lost"] == 0 and result["duplicated_keys"] == 0 and \
-        result["answers_nobody_sent"] == 0 and result["wrong"] == 0
-    print("RESULT:", "no acknowledged answer lost or duplicated" if ok else "FAILED")
+    print(f"{kind}, {args.mode}, {tablets_count} tablets, {seconds:.0f} s measured, gunicorn "
+          f"{args.workers} workers × {args.threads} threads"
+          f"{', SIGKILL half-way' if args.kill else ''}; uptime: {os.getloadavg()}")
+    _app, made = prepare(database_url, data_dir, tablets_count)
+    tablets = [{"evaluation_id": t.evaluation_id, "cookies": t.cookies,
+                "candidates": t.candidates} for t in made]
+    versions = _versions(database_url, data_dir)
+
+    bare = None
+    if args.mode == "saturation":
+        bare = {n: bare_commit_rate(database_url, n) for n in sorted({1, args.workers})}
+        print("bare commit rate: " + ", ".join(f"{rate:,.0f}/s with {n} process"
+                                               f"{'es' if n > 1 else ''}"
+                                               for n, rate in bare.items()))
+
+    port = free_port()
+    environment = {**os.environ, **env(database_url, data_dir)}
+    server = start_server(port, environment, args.workers, args.threads)
+    cpu = ServerCPU()
+    cpu.watch(server.pid)
+    cpu.start()
+    out = work / "clients.json"
+    context = multiprocessing.get_context("spawn")
+    clients = context.Process(target=run_clients, args=(
+        f"http://127.0.0.1:{port}", tablets, args.mode, seconds, args.warmup, str(out)))
+    started = time.monotonic()
+    clients.start()
+    time.sleep(args.warmup)
+    cpu_start, wall_start = cpu.total(), time.monotonic()
+    spy = None
+    if args.profile:
+        worker = _children(server.pid)[0]
+        spy = subprocess.Popen([str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(worker),
+                                "--duration", str(int(seconds)), "--rate", "200", "--format",
+                                "raw", "--output", args.profile, "--nonblocking"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed_at = back_at = None
+    if args.kill:
+        time.sleep(seconds / 2)
+        killed_at = time.monotonic()
+        stop_server(server, signal.SIGKILL)
+        server = start_server(port, environment, args.workers, args.threads)
+        back_at = time.monotonic()
+        cpu.watch(server.pid)
+        print(f"killed at {killed_at - wall_start:.1f} s, answering again "
+              f"{back_at - killed_at:.1f} s later")
+    clients.join(timeout=args.warmup + seconds + 120)
+    if spy is not None:
+        spy.wait(timeout=60)
+    cpu_end, wall_end = cpu.total(), time.monotonic()
+    cpu.stopped.set()
+    stop_server(server)
+
+    data = json.loads(out.read_text())
+    # the client process's clock and ours are the same monotonic clock (one machine)
+    measure_from, deadline = data["measure_from"], data["deadline"]
+    results = data["tablets"]
+    acked = [(first, last) for r in results for _key, first, last in r["acked"]]
+    window = [(f, last) for f, last in acked if measure_from <= f <= deadline]
+    in_restart = [(f, last) for f, last in window
+                  if killed_at is not None and f <= back_at and last >= killed_at]
+    outside = [last - f for f, last in window if (f, last) not in set(in_restart)]
+    measured = wall_end - wall_start
+    saves = len(window)
+    server_cpu = cpu_end - cpu_start
+    print(f"acknowledged saves in the measured window: {saves:,} in {measured:.1f} s = "
+          f"{saves / measured:,.0f}/s; retries {sum(r['retries'] for r in results):,}; "
+          f"refused {sum(len(r['refused']) for r in results)}; "
+          f"gave up {sum(r['gave_up'] for r in results)}")
+    if outside:
+        print(f"latency outside the restart window: p50 {statistics.median(outside) * 1000:.1f}"
+              f" ms, p99 {percentile(outside, 0.99) * 1000:.1f} ms, max "
+              f"{max(outside) * 1000:.1f} ms ({len(outside):,} saves)")
+    if in_restart:
+        waits = [last - f for f, last in in_restart]
+        print(f"saves caught by the restart: {len(in_restart)}, waited up to "
+              f"{max(waits):.1f} s")
+    print(f"server CPU: {server_cpu:.1f} s = {server_cpu / max(saves, 1) * 1000:.2f} ms per "
+          f"save; clients' CPU (whole run, {time.monotonic() - started:.0f} s): "
+          f"{data['client_cpu']:.1f} s = {data['client_cpu'] / max(len(acked), 1) * 1000:.2f}"
+          f" ms per save")
+    if bare:
+        best = max(bare.values())
+        print(f"saves/s ÷ bare commit rate: {saves / measured / best * 100:.1f} %")
+    for result in results:
+        for refusal in result["refused"][:1]:
+            print("refused:", refusal)
+    check = verify(database_url, data_dir, tablets, results, versions)
+    print("check:", json.dumps(check))
+    ok = all(value == 0 for name, value in check.items() if name != "stored_but_unacknowledged")
+    print(f"uptime after: {os.getloadavg()}")
+    print("RESULT:", "nothing acknowledged lost, nothing applied twice, scores exact" if ok
+          else "FAILED")
     sys.exit(0 if ok else 1)
+
+
+def _versions(database_url: str, data_dir: Path) -> dict[int, int]:
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Evaluation
+
+    app = create_app(app_config(database_url, data_dir))
+    with app.app_context():
+        found = {eid: version for eid, version in db.session.execute(
+            select(Evaluation.id, Evaluation.version))}
+        db.session.remove()
+        db.engine.dispose()
+    return found
 
 
 if __name__ == "__main__":

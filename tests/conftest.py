@@ -37,6 +37,9 @@ def _make_app(uri: str, data_dir: Path, **extra):
         "SQLALCHEMY_DATABASE_URI": uri,
         "SECRET_KEY": "test-secret-key-0123456789",
         "DATA_DIR": str(data_dir),
+        # each test is a server of its own: the workers' renders never queue for each other's
+        # slots (the lock files are per server, the instance folder by default)
+        "REPORT_LOCK_DIR": str(data_dir / "locks"),
         "RATELIMIT_STORAGE_URI": "bounded-memory://",  # never a REDIS_URL from the shell
         **extra,
     }
@@ -248,6 +251,7 @@ def _app_from(dbs, apps: dict, template: str, tmp_path: Path):
         app.config.clear()
         app.config.update(config)
     app.config["DATA_DIR"] = str(tmp_path / "data")
+    app.config["REPORT_LOCK_DIR"] = str(tmp_path / "data" / "locks")
     _forget_login_counts(app)
     yield app
     with app.app_context():

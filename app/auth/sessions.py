@@ -29,6 +29,7 @@ import secrets
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.auth import cookies
@@ -242,8 +243,8 @@ def check_request() -> None:
     row = None
     token = session.get(TOKEN_KEY)
     if isinstance(token, str) and 20 <= len(token) <= 100:
-        row = db.session.scalar(select(UserSession).where(
-            UserSession.token_hash == _digest(token)))
+        row = db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
+                                .where(UserSession.token_hash == _digest(token)))
         if row is not None and not (
                 row.ended_at is None and str(row.user_id) == str(session.get("_user_id"))
                 and row.last_seen_at > now - _idle() and row.user.active):

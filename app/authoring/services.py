@@ -4,9 +4,9 @@ the look-ups of the authors' pages (versions, the evaluations pinned to them).""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -81,11 +81,24 @@ def latest_version(rubric_id: str) -> RubricVersion | None:
 
 
 def rubric_of(version: RubricVersion) -> Rubric:
-    """The parsed Rubric of a published version (parsed once per process, keyed by sha256)."""
-    return _parse(version.sha256, version.yaml_text)
+    """The parsed Rubric of a published version (parsed once per process, keyed by sha256;
+    its text is read only the first time)."""
+    parsed = _parsed.get(version.sha256)
+    if parsed is None:
+        parsed = _parse(version.sha256, version.yaml_text)
+        with _parsed_lock:
+            while len(_parsed) >= _PARSED_MAX:
+                _parsed.pop(next(iter(_parsed)))
+            _parsed[version.sha256] = parsed
+    return parsed
 
 
-@lru_cache(maxsize=64)
+#: sha256 → parsed rubric, of published versions (immutable: the database refuses changes)
+_parsed: dict[str, Rubric] = {}
+_parsed_lock = threading.Lock()
+_PARSED_MAX = 64
+
+
 def _parse(sha256: str, text: str) -> Rubric:
     try:
         return load_rubric(text, filename=f"rubric-{sha256[:8]}.yaml")

@@ -21,8 +21,10 @@ import io
 import logging
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import IO
 
 from openpyxl import Workbook
@@ -33,7 +35,7 @@ from openpyxl.utils import get_column_letter
 
 from app.dashboard import queries
 from app.dashboard.presentation import status_titles
-from app.i18n import _, current_lang, jalali_date, jalali_datetime, local_time
+from app.i18n import N_, _, current_lang, jalali_date, jalali_datetime, local_time
 from app.reports import services as reports
 from app.reports.render import ReportError
 from app.rubric.values import AnswerValue
@@ -100,12 +102,35 @@ def overview_table(rows: list[dict]) -> tuple[list[Column], list[list]]:
     return columns, table
 
 
-def answers_table(answer_rows: list) -> tuple[list[Column], list[list]]:
-    """Every stored answer, one row each, the criteria in each rubric's order."""
+ANSWER_COLUMNS = (
+    (N_("Province"), 12), (N_("Municipality"), 18), (N_("County"), 14), (N_("Tier"), 24),
+    (N_("Status"), 16), (N_("Unit"), 26), (N_("Criterion number"), 10),
+    (N_("Criterion"), 48), (N_("Value"), 10), (N_("Answer"), 22), (N_("Not applicable"), 10),
+    (N_("Reason"), 30), (N_("Note"), 40), (N_("Last change (Jalali)"), 18),
+    (N_("Last change (date)"), 18),
+)
+
+
+def answer_columns() -> list[Column]:
+    return [Column(_(title), width=width) for title, width in ANSWER_COLUMNS]
+
+
+def answers_table(f, *, progress=None) -> tuple[list[Column], Iterator[list]]:
+    """Every stored answer of the filtered evaluations, one row each: by province,
+    municipality and evaluation, the criteria in each rubric's order. The rows are made as
+    they are read (a chunk of evaluations at a time), so an export of the whole country
+    holds a few hundred evaluations' answers in memory, never all of them.
+
+    `progress(done, total)` is called after each chunk with the evaluations written."""
+    evaluations = queries.answer_evaluations(f)
+    return answer_columns(), _answer_rows(evaluations, progress)
+
+
+def _answer_rows(evaluations: list, progress) -> Iterator[list]:
     lang = current_lang()
     statuses = status_titles()
     not_applicable, yes = _("Not applicable"), _("Yes")
-    rubrics = queries.rubrics_of({row.rubric_version_id for row in answer_rows})
+    rubrics = queries.rubrics_of({row.rubric_version_id for row in evaluations})
     # per rubric version: criterion id → (position, unit title, criterion)
     criteria = {}
     tiers = {}
@@ -115,37 +140,30 @@ def answers_table(answer_rows: list) -> tuple[list[Column], list[list]]:
                              for index, c in enumerate(rubric.criteria())}
         tiers[version] = {t.id: t.title or t.id for t in rubric.tiers}
     unknown = (10**6, "", None)
-
-    def place(row):
-        return (row.province, row.name, row.evaluation_id,
-                criteria.get(row.rubric_version_id, {}).get(row.criterion_id, unknown)[0],
-                row.criterion_id)
-
-    columns = [
-        Column(_("Province"), width=12), Column(_("Municipality"), width=18),
-        Column(_("County"), width=14), Column(_("Tier"), width=24),
-        Column(_("Status"), width=16), Column(_("Unit"), width=26),
-        Column(_("Criterion number"), width=10), Column(_("Criterion"), width=48),
-        Column(_("Value"), width=10), Column(_("Answer"), width=22),
-        Column(_("Not applicable"), width=10), Column(_("Reason"), width=30),
-        Column(_("Note"), width=40), Column(_("Last change (Jalali)"), width=18),
-        Column(_("Last change (date)"), width=18),
-    ]
-    table = []
-    for row in sorted(answer_rows, key=place):
-        _index, unit_title, criterion = criteria.get(row.rubric_version_id, {}).get(
-            row.criterion_id, unknown)
-        text, moment = _when(row.updated_at, lang)
-        table.append([
-            row.province, row.name, row.county,
-            tiers.get(row.rubric_version_id, {}).get(row.tier_id, row.tier_id),
-            statuses.get(row.status, row.status), unit_title,
-            Code(row.criterion_id), criterion.title if criterion else "",
-            None if row.na else row.value,
-            not_applicable if row.na else answer_text(criterion, row.value, row.data, lang),
-            yes if row.na else "", row.na_reason or "", row.note or "", text, moment,
-        ])
-    return columns, table
+    for start in range(0, len(evaluations), queries.ANSWER_CHUNK):
+        chunk = evaluations[start:start + queries.ANSWER_CHUNK]
+        answers = queries.answers_of([e.evaluation_id for e in chunk])
+        for evaluation in chunk:
+            places = criteria.get(evaluation.rubric_version_id, {})
+            tier = tiers.get(evaluation.rubric_version_id, {}).get(evaluation.tier_id,
+                                                                   evaluation.tier_id)
+            status = statuses.get(evaluation.status, evaluation.status)
+            rows = sorted(answers.get(evaluation.evaluation_id, ()),
+                          key=lambda row, places=places: (
+                              places.get(row.criterion_id, unknown)[0], row.criterion_id))
+            for row in rows:
+                _index, unit_title, criterion = places.get(row.criterion_id, unknown)
+                text, moment = _when(row.updated_at, lang)
+                yield [
+                    evaluation.province, evaluation.name, evaluation.county, tier, status,
+                    unit_title, Code(row.criterion_id), criterion.title if criterion else "",
+                    None if row.na else row.value,
+                    not_applicable if row.na else answer_text(criterion, row.value, row.data,
+                                                              lang),
+                    yes if row.na else "", row.na_reason or "", row.note or "", text, moment,
+                ]
+        if progress is not None:
+            progress(start + len(chunk), len(evaluations))
 
 
 @lru_cache(maxsize=65536)
@@ -188,18 +206,35 @@ def _csv_cell(value) -> object:
     return value
 
 
-def to_csv(columns: list[Column], rows: list[list]) -> bytes:
+def to_csv(columns: list[Column], rows: Iterable[list]) -> bytes:
     """UTF-8 with a byte-order mark (Excel then reads Persian), CRLF line ends."""
+    return b"".join(csv_chunks(columns, rows))
+
+
+def csv_chunks(columns: list[Column], rows: Iterable[list], *, every: int = 500
+               ) -> Iterator[bytes]:
+    """The CSV of :func:`to_csv` in pieces of `every` rows, as they are made (a streamed
+    response sends each piece at once)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([c.title for c in columns])
+    first, count = True, 0
     for row in rows:
         writer.writerow([_csv_cell(value) for value in row])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+        count += 1
+        if count % every == 0:
+            yield (b"\xef\xbb\xbf" if first else b"") + out.getvalue().encode("utf-8")
+            first = False
+            out.seek(0)
+            out.truncate()
+    yield (b"\xef\xbb\xbf" if first else b"") + out.getvalue().encode("utf-8")
 
 
-def to_xlsx(columns: list[Column], rows: list[list], title: str) -> bytes:
-    """One right-to-left sheet with a bold, frozen header row."""
+def to_xlsx(columns: list[Column], rows: Iterable[list], title: str,
+            target: str | Path | None = None) -> bytes | None:
+    """One right-to-left sheet with a bold, frozen header row; written to `target` (a path)
+    when given, row by row as they come (openpyxl's write-only mode keeps none of them),
+    else returned as bytes."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     sheet.sheet_view.rightToLeft = True
@@ -216,6 +251,9 @@ def to_xlsx(columns: list[Column], rows: list[list], title: str) -> bytes:
     sheet.append(header)
     for row in rows:
         sheet.append([_xlsx_cell(sheet, value) for value in row])
+    if target is not None:
+        workbook.save(str(target))
+        return None
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -265,25 +303,29 @@ def reports_zip(evaluations: list, *, user) -> tuple[IO[bytes], int, list[str]]:
     facts = [(e.id, e.municipality.province.name, e.municipality.name, e.cycle.year,
               e.report_number, e.score, e.band, e.approved_at, reports.report_filename(e))
              for e in evaluations]
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
-        for evaluation, fact in zip(evaluations, facts, strict=True):
-            eid, province, town, year, number, score, band, approved_at, filename = fact
-            name = filename if filename not in names else f"{eid}-{filename}"
-            names.add(name)
-            try:
-                path = reports.stored_file(reports.final_report(evaluation, user=user))
-                data = path.read_bytes()
-            except (ReportError, OSError) as error:
-                log.error("report of evaluation %s left out of the ZIP: %s", eid, error)
-                failed.append(town)
-                lines.append([_("not available"), province, town, year, number, score, band,
-                              jalali_date(approved_at, lang), ""])
-                continue
-            archive.writestr(_zip_info(name, approved_at), data)
-            count += 1
-            lines.append([name, province, town, year, number, score, band,
-                          jalali_date(approved_at, lang), hashlib.sha256(data).hexdigest()])
-        archive.writestr(_zip_info("manifest.csv", None), to_csv(manifest, lines))
+    try:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+            for evaluation, fact in zip(evaluations, facts, strict=True):
+                eid, province, town, year, number, score, band, approved_at, filename = fact
+                name = filename if filename not in names else f"{eid}-{filename}"
+                names.add(name)
+                try:
+                    path = reports.stored_file(reports.final_report(evaluation, user=user))
+                    data = path.read_bytes()
+                except (ReportError, OSError) as error:
+                    log.error("report of evaluation %s left out of the ZIP: %s", eid, error)
+                    failed.append(town)
+                    lines.append([_("not available"), province, town, year, number, score, band,
+                                  jalali_date(approved_at, lang), ""])
+                    continue
+                archive.writestr(_zip_info(name, approved_at), data)
+                count += 1
+                lines.append([name, province, town, year, number, score, band,
+                              jalali_date(approved_at, lang), hashlib.sha256(data).hexdigest()])
+            archive.writestr(_zip_info("manifest.csv", None), to_csv(manifest, lines))
+    except BaseException:
+        spool.close()  # every render slot stayed taken (RendererBusy), or the client left
+        raise
     spool.seek(0)
     return spool, count, failed
 

@@ -603,24 +603,40 @@ def recommendations(evaluation_id: int) -> list[dict]:
 
 # --- the answers export ----------------------------------------------------------------------
 
-def answers(f: Filters) -> list:
-    """Every stored answer of the cycle's evaluations that pass the filters, with its
-    municipality and evaluation; ordered by province, municipality and evaluation (the
-    criteria are put in the rubric's order by the caller)."""
+#: evaluations whose answers are read in one statement while an export streams
+ANSWER_CHUNK = 50
+
+
+def answer_evaluations(f: Filters) -> list:
+    """The evaluations of the cycle that pass the filters and have answers, in the order the
+    answers export lists them: by province, municipality and evaluation (sorted here, as
+    the export always has, so that every database orders names the same way)."""
     if f.cycle_id is None or f.status == "none":
         return []
+    has_answers = select(Answer.id).where(Answer.evaluation_id == Evaluation.id).exists()
     statement = (
         select(Province.name.label("province"), Municipality.name, Municipality.county,
                Evaluation.id.label("evaluation_id"), Evaluation.rubric_version_id,
-               Evaluation.tier_id, Evaluation.status, Answer.criterion_id, Answer.value,
-               Answer.data, Answer.na, Answer.na_reason, Answer.note, Answer.updated_at)
-        .select_from(Answer)
-        .join(Evaluation, Evaluation.id == Answer.evaluation_id)
+               Evaluation.tier_id, Evaluation.status)
+        .select_from(Evaluation)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .join(Province, Province.id == Municipality.province_id)
-        .where(Evaluation.cycle_id == f.cycle_id, *_place_filters(f), *_evaluation_filters(f))
-        .order_by(Province.name, Municipality.name, Evaluation.id))
-    return list(db.session.execute(statement))
+        .where(Evaluation.cycle_id == f.cycle_id, has_answers, *_place_filters(f),
+               *_evaluation_filters(f)))
+    return sorted(db.session.execute(statement),
+                  key=lambda row: (row.province, row.name, row.evaluation_id))
+
+
+def answers_of(evaluation_ids: list[int]) -> dict[int, list]:
+    """Evaluation id → its stored answers (criterion, value, data, N/A, reason, note, last
+    change), for a chunk of evaluations."""
+    found: dict[int, list] = {}
+    statement = (select(Answer.evaluation_id, Answer.criterion_id, Answer.value, Answer.data,
+                        Answer.na, Answer.na_reason, Answer.note, Answer.updated_at)
+                 .where(Answer.evaluation_id.in_(evaluation_ids)))
+    for row in db.session.execute(statement):
+        found.setdefault(row.evaluation_id, []).append(row)
+    return found
 
 
 def rubrics_of(version_ids: Iterable[int]) -> dict[int, Rubric]:

@@ -18,12 +18,13 @@ from flask import (
     render_template,
     request,
     send_file,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 
 from app.auth.decorators import require_roles
-from app.dashboard import exports, filters, queries, trends
+from app.dashboard import exports, filters, jobs, queries, trends
 from app.dashboard.presentation import (
     band_items,
     colour_class,
@@ -37,9 +38,11 @@ from app.dashboard.presentation import (
     web_chart,
 )
 from app.extensions import db
-from app.i18n import _, local_time
+from app.i18n import _, current_lang, local_time
 from app.models import Municipality
 from app.reports import charts
+from app.reports.render import RendererBusy
+from app.reports.views import not_now
 
 #: registered under /dashboard by the factory
 bp = Blueprint("dashboard", __name__)
@@ -182,12 +185,50 @@ def export_overview(fmt: str):
                    _("Overview %(year)s", year=digits(f.year or "")))
 
 
-@bp.route("/export/answers.<any(csv, xlsx):fmt>")
-def export_answers(fmt: str):
+@bp.route("/export/answers.csv")
+def export_answers_csv():
+    """Every answer of the filtered evaluations, streamed as it is read (constant memory;
+    the download starts at once, even for the whole country)."""
     f, _legend, _choices = _filters()
-    columns, rows = exports.answers_table(queries.answers(f))
-    return _export(columns, rows, fmt, f"arzyab-{f.year or 'none'}-answers",
-                   _("Answers %(year)s", year=digits(f.year or "")))
+    columns, rows = exports.answers_table(f)
+    response = Response(stream_with_context(exports.csv_chunks(columns, rows)),
+                        mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"arzyab-{f.year or 'none'}-answers.csv")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/export/answers.xlsx", methods=["GET", "POST"])
+def export_answers_xlsx():
+    """Every answer as XLSX, built in the background (tens of seconds for the country): GET
+    offers to start it, POST starts it and shows its progress."""
+    f, _legend, _choices = _filters()
+    if request.method == "GET":
+        return render_template("dashboard/export_start.html", f=f)
+    token = jobs.start_answers_xlsx(current_user, request.args.to_dict(flat=True),
+                                    current_lang(),
+                                    f"arzyab-{f.year or 'none'}-answers.xlsx")
+    return redirect(url_for(".export_job", token=token))
+
+
+@bp.route("/exports/<token>")
+def export_job(token: str):
+    job = jobs.state(token, current_user.id)
+    if job is None:
+        abort(404)
+    return render_template("dashboard/export_job.html", job=job, token=token)
+
+
+@bp.route("/exports/<token>/file")
+def export_file(token: str):
+    path = jobs.file_of(token, current_user.id)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=XLSX, as_attachment=True,
+                         download_name=jobs.state(token, current_user.id)["filename"])
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/export/reports.zip")
@@ -198,7 +239,10 @@ def export_reports():
         flash(_("No evaluation of this cycle is approved yet, so there is no report to "
                 "download."), "info")
         return redirect(url_for(".overview", **f.args(page=1)))
-    archive, _count, _failed = exports.reports_zip(evaluations, user=current_user)
+    try:
+        archive, _count, _failed = exports.reports_zip(evaluations, user=current_user)
+    except RendererBusy as error:
+        return not_now(error)
     response = send_file(archive, mimetype="application/zip", as_attachment=True,
                          download_name=f"arzyab-{f.year}-reports.zip")
     response.headers["Cache-Control"] = "no-store"

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.authoring.services import rubric_of
-from app.evaluations import access
+from app.evaluations import access, scorecards
 from app.extensions import db
 from app.i18n import _, current_lang, format_number, local_today, normalise_text
 from app.models import (
@@ -31,7 +35,7 @@ from app.models._types import utcnow
 from app.rubric import AnswerError, AnswerValue, Rubric, coerce_answer
 from app.rubric.formula import profile_values
 from app.rubric.values import REASON_MAX_CHARS, VALUE_MAX_CHARS
-from app.scoring import ScoreCard, score
+from app.scoring import ScoreCard
 
 
 class ServiceError(Exception):
@@ -50,6 +54,30 @@ def rubric_for(evaluation: Evaluation) -> Rubric:
     return rubric_of(evaluation.rubric_version)
 
 
+#: the columns of a stored answer that scoring, conflicts and the audit read
+ANSWER_COLUMNS = (Answer.id, Answer.criterion_id, Answer.value, Answer.data, Answer.na,
+                  Answer.na_reason, Answer.note, Answer.revision, Answer.device_id,
+                  Answer.updated_by_id)
+
+
+_ANSWERS_OF = select(*ANSWER_COLUMNS).where(Answer.evaluation_id == bindparam("evaluation"))
+
+
+def stored_rows(evaluation: Evaluation) -> list:
+    """The evaluation's stored answers as plain rows (the columns above), read in the
+    current transaction: cheaper than loading them as objects, and never stale."""
+    return list(_connection().execute(_ANSWERS_OF, {"evaluation": evaluation.id}))
+
+
+def _connection():
+    """The transaction's connection, for the plain statements of scoring and saving (cheaper
+    than the session's own execute), once the session has flushed what it holds."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
+
+
 def answer_values(evaluation: Evaluation) -> dict[str, AnswerValue]:
     """The stored answers as the scoring engine takes them (each type reads its own)."""
     rubric = rubric_for(evaluation)
@@ -57,8 +85,9 @@ def answer_values(evaluation: Evaluation) -> dict[str, AnswerValue]:
             for answer in evaluation.answers}
 
 
-def stored_answer(criterion, answer: Answer) -> AnswerValue:
-    """One stored answer row as an :class:`AnswerValue` (by its criterion's type)."""
+def stored_answer(criterion, answer) -> AnswerValue:
+    """One stored answer (an :class:`Answer` or a row of its columns) as an
+    :class:`AnswerValue` (by its criterion's type)."""
     common = dict(na=bool(answer.na), na_reason=answer.na_reason or "",
                   note=answer.note or "")
     if criterion is None or answer.na:
@@ -73,9 +102,13 @@ def profile_of(evaluation: Evaluation) -> dict:
     return dict(evaluation.tier_basis or {})
 
 
-def scorecard(evaluation: Evaluation) -> ScoreCard:
-    return score(rubric_for(evaluation), evaluation.tier_id, answer_values(evaluation),
-                 profile_of(evaluation))
+def scorecard(evaluation: Evaluation, rows: list | None = None) -> ScoreCard:
+    """The evaluation's score card from its stored answers (`rows`: as
+    :func:`stored_rows` reads them, when the caller has them already)."""
+    version = evaluation.rubric_version
+    return scorecards.card_from_rows(
+        rubric_of(version), version.sha256, evaluation.tier_id, profile_of(evaluation),
+        stored_rows(evaluation) if rows is None else rows, stored_answer)
 
 
 # --- creating --------------------------------------------------------------------------------
@@ -106,31 +139,118 @@ def create_evaluation(municipality, cycle, rubric_version, *, user=None, inspect
 
 # --- scoring ---------------------------------------------------------------------------------
 
-def rescore(evaluation: Evaluation) -> ScoreCard:
-    """Score the evaluation and store the overall and unit results on it."""
-    card = scorecard(evaluation)
-    evaluation.score, evaluation.raw_score = card.score, card.raw
-    evaluation.band, evaluation.raw_band = card.band, card.raw_band
-    evaluation.ungated_score, evaluation.raw_ungated_score = card.ungated, card.raw_ungated
-    gates = [{"id": g.id, "met": g.met, "raw_met": g.raw_met} for g in card.gates]
-    if gates != (evaluation.gates or []):
-        evaluation.gates = gates or None
-    evaluation.complete = card.complete
-    evaluation.answered_count, evaluation.applicable_count = card.answered, card.applicable
-    existing = {r.unit_id: r for r in evaluation.unit_results}
-    for unit in card.units:
-        row = existing.pop(unit.id, None)
-        if row is None:
-            row = UnitResult(unit_id=unit.id)
-            evaluation.unit_results.append(row)
-        row.score, row.raw_score, row.band = unit.score, unit.raw, unit.band
-        row.evaluated, row.weight = unit.evaluated, unit.weight
-    for stale in existing.values():
-        evaluation.unit_results.remove(stale)
+def rescore(evaluation: Evaluation, rows: list | None = None) -> ScoreCard:
+    """Score the evaluation and store the overall and unit results on it (`rows`: its
+    stored answers, when the caller has just read or written them)."""
+    card = scorecard(evaluation, rows)
+    for name, value in _figures(evaluation, card).items():
+        setattr(evaluation, name, value)
+    _store_unit_results(evaluation, card)
     return card
 
 
+def _figures(evaluation: Evaluation, card: ScoreCard) -> dict:
+    """The columns of ``evaluations`` that hold the card's figures, as they should be now
+    (the gates only when they changed: an equal JSON value is not written again)."""
+    figures = {"score": card.score, "raw_score": card.raw, "band": card.band,
+               "raw_band": card.raw_band, "ungated_score": card.ungated,
+               "raw_ungated_score": card.raw_ungated, "complete": card.complete,
+               "answered_count": card.answered, "applicable_count": card.applicable}
+    gates = [{"id": g.id, "met": g.met, "raw_met": g.raw_met} for g in card.gates]
+    if gates != (evaluation.gates or []):
+        figures["gates"] = gates or None
+    return figures
+
+
+_UPDATE_EVALUATION = Evaluation.__table__.update().where(
+    Evaluation.__table__.c.id == bindparam("evaluation"),
+    Evaluation.__table__.c.version == bindparam("seen"))
+
+
+def _store_saved(evaluation: Evaluation, card: ScoreCard, now) -> None:
+    """The evaluation row after a save, in one UPDATE that bumps its version (the optimistic
+    lock the mapper's ``version_id_col`` keeps: a row changed meanwhile matches nothing and
+    the save fails as a flush would), and the same values on the loaded object."""
+    values = {**_figures(evaluation, card), "updated_at": now,
+              "version": evaluation.version + 1}
+    result = _connection().execute(_UPDATE_EVALUATION, {
+        **values, "evaluation": evaluation.id, "seen": evaluation.version})
+    if result.rowcount != 1:
+        raise StaleDataError(f"evaluation {evaluation.id} changed meanwhile")
+    for name, value in values.items():
+        set_committed_value(evaluation, name, value)
+    _store_unit_results(evaluation, card)
+
+
+_UNIT_RESULTS_OF = select(UnitResult.id, UnitResult.unit_id, UnitResult.score,
+                          UnitResult.raw_score, UnitResult.band, UnitResult.evaluated,
+                          UnitResult.weight).where(
+    UnitResult.evaluation_id == bindparam("evaluation"))
+
+
+def _store_unit_results(evaluation: Evaluation, card: ScoreCard) -> None:
+    """The card's unit results in ``unit_results``: only the rows whose figures changed are
+    written, the updates in one statement."""
+    existing = {row.unit_id: row for row in _connection().execute(
+        _UNIT_RESULTS_OF, {"evaluation": evaluation.id})}
+    inserts, updates = [], []
+    for unit in card.units:
+        figures = {"score": unit.score, "raw_score": unit.raw, "band": unit.band,
+                   "evaluated": unit.evaluated, "weight": unit.weight}
+        row = existing.pop(unit.id, None)
+        if row is None:
+            inserts.append({"evaluation_id": evaluation.id, "unit_id": unit.id, **figures})
+        elif (row.score, row.raw_score, row.band, bool(row.evaluated), row.weight) != tuple(
+                figures.values()):
+            updates.append({"row_id": row.id, **figures})
+    if not (inserts or updates or existing):
+        return
+    if inserts:
+        _connection().execute(_INSERTS[UnitResult], inserts)
+    if updates:
+        _update_rows(UnitResult, updates)
+    if existing:
+        _connection().execute(delete(UnitResult).where(
+            UnitResult.id.in_([row.id for row in existing.values()]))
+            .execution_options(synchronize_session=False))
+    _forget_loaded(evaluation, "unit_results", UnitResult)
+
+
+#: the plain statements of a save, built once
+_INSERTS = {model: insert(model.__table__) for model in (Answer, UnitResult, SaveReceipt)}
+_UPDATES = {model: update(model.__table__).where(model.__table__.c.id == bindparam("row_id"))
+            for model in (Answer, UnitResult)}
+
+
+def _update_rows(model, rows: list[dict]) -> None:
+    """UPDATE rows of `model`'s table by id ("row_id") in one statement, each row setting
+    the columns its dict names."""
+    _connection().execute(_UPDATES[model], rows)
+
+
+def _forget_loaded(evaluation: Evaluation, relationship: str, model) -> None:
+    """After rows of `model` were written with plain statements: objects of them this
+    session may hold for `evaluation` (and the loaded relationship) are read again when
+    next used."""
+    session = db.session()
+    if relationship not in inspect(evaluation).unloaded:
+        session.expire(evaluation, [relationship])
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, model) and obj.evaluation_id == evaluation.id:
+            session.expire(obj)
+
+
 # --- answering -------------------------------------------------------------------------------
+
+#: what a save reads of an evaluation besides its row, loaded with it in one statement
+SAVE_LOADS = (joinedload(Evaluation.cycle, innerjoin=True),
+              joinedload(Evaluation.rubric_version, innerjoin=True),
+              joinedload(Evaluation.assignments))
+
+
+_RECEIPT = select(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id,
+                  SaveReceipt.response).where(SaveReceipt.key == bindparam("key"))
+
 
 def _payload_digest(changes: dict) -> str:
     return hashlib.sha256(json.dumps(changes, sort_keys=True, ensure_ascii=False)
@@ -152,7 +272,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     """
     digest = _payload_digest({"changes": changes, "base": base_version})
     if key:
-        receipt = db.session.scalar(select(SaveReceipt).where(SaveReceipt.key == key))
+        receipt = _connection().execute(_RECEIPT, {"key": key}).first()
         if receipt is not None:
             if receipt.payload_sha256 != digest or receipt.evaluation_id != evaluation.id:
                 raise ServiceError(_("This save key was already used for different changes."),
@@ -173,7 +293,8 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         raise ServiceError(_("You cannot change this evaluation now."), status=403)
 
     rubric = rubric_for(evaluation)
-    stored = {a.criterion_id: a for a in evaluation.answers}
+    rows = stored_rows(evaluation)
+    stored = {row.criterion_id: row for row in rows}
     errors: dict[str, str] = {}
     parsed: dict[str, tuple[AnswerValue, str]] = {}
     for criterion_id, change in changes.items():
@@ -190,9 +311,9 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         raise ServiceError(_("Some answers could not be saved; see the marked fields."),
                            status=422, details={"errors": errors})
 
+    profile = profile_values(profile_of(evaluation))
     conflicts = {}
     if base_version is not None and base_version != evaluation.version:
-        profile = profile_values(profile_of(evaluation))
         for criterion_id, (value, note) in parsed.items():
             current = stored.get(criterion_id)
             changed_elsewhere = (current is not None and (current.revision or 0) > base_version
@@ -207,36 +328,56 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
             status=409, details={"conflicts": conflicts, "version": evaluation.version})
 
     now = utcnow()
-    next_version = evaluation.version + 1  # what the flush below makes it
-    profile = profile_values(profile_of(evaluation))
+    next_version = evaluation.version + 1  # what _store_saved below makes it
+    inserts, updates, events = [], [], []
     for criterion_id, (value, note) in parsed.items():
-        answer = stored.get(criterion_id)
-        old = _as_dict(answer) if answer is not None else None
-        if answer is None:
-            answer = Answer(criterion_id=criterion_id)
-            evaluation.answers.append(answer)
-        criterion = rubric.criterion(criterion_id)
-        stored_value, data = (None, None) if value.na else criterion.kind.to_storage(
-            criterion, value, profile)
-        answer.value = stored_value
-        if data != answer.data:
-            answer.data = data
-        answer.na, answer.na_reason, answer.note = value.na, value.na_reason, note
-        new = _as_dict(answer)
-        if old != new:
-            answer.updated_by_id, answer.updated_at = user.id, now
-            answer.revision, answer.device_id = next_version, device
-            audit.record("answer.change", "answer", criterion_id, user=user,
-                         evaluation=evaluation, old=old, new=new)
-    evaluation.updated_at = now
-    card = rescore(evaluation)
-    db.session.flush()  # bumps evaluation.version
+        current = stored.get(criterion_id)
+        new = _value_dict(value, note, rubric.criterion(criterion_id), profile)
+        old = _as_dict(current) if current is not None else None
+        if old == new:
+            continue
+        fields = {**new, "updated_by_id": user.id, "updated_at": now,
+                  "revision": next_version, "device_id": device}
+        if current is None:
+            inserts.append({"evaluation_id": evaluation.id, "criterion_id": criterion_id,
+                            "review_comment": "", **fields})
+            stored[criterion_id] = StoredAnswer(None, criterion_id, **fields)
+        else:
+            updates.append({"row_id": current.id, **fields})
+            stored[criterion_id] = StoredAnswer(current.id, criterion_id, **fields)
+        events.append(audit.event("answer.change", "answer", criterion_id, user=user,
+                                  evaluation=evaluation, old=old, new=new))
+    if inserts:
+        _connection().execute(_INSERTS[Answer], inserts)
+    if updates:
+        _update_rows(Answer, updates)
+    if inserts or updates:
+        _forget_loaded(evaluation, "answers", Answer)
+    audit.write(events)
+    card = scorecard(evaluation, list(stored.values()))
+    _store_saved(evaluation, card, now)
     response = {"ok": True, "version": evaluation.version, "score": summary(card, rubric)}
     if key:
-        db.session.add(SaveReceipt(key=key, evaluation_id=evaluation.id, payload_sha256=digest,
-                                   response=response))
-        db.session.flush()
+        _connection().execute(_INSERTS[SaveReceipt], [{
+            "key": key, "evaluation_id": evaluation.id, "payload_sha256": digest,
+            "response": response}])
     return response
+
+
+class StoredAnswer(NamedTuple):
+    """An answer as just written, in the shape of a row of :data:`ANSWER_COLUMNS`."""
+
+    id: int | None
+    criterion_id: str
+    value: float | None
+    data: dict | None
+    na: bool
+    na_reason: str
+    note: str
+    updated_by_id: int | None = None
+    updated_at: object = None
+    revision: int = 0
+    device_id: str | None = None
 
 
 #: what a change from the form may hold, and the JSON types each part may have
@@ -286,7 +427,7 @@ def _parse_change(criterion, change: dict, current: Answer | None, rubric: Rubri
                        samples=value.samples, note=note), note
 
 
-def _as_dict(answer: Answer) -> dict:
+def _as_dict(answer) -> dict:
     return {"value": answer.value, "data": answer.data, "na": bool(answer.na),
             "na_reason": answer.na_reason or "", "note": answer.note or ""}
 

@@ -163,8 +163,22 @@ def save_json(evaluation_id: int):
     """Autosave: a batch of changes with the client's key and the version it last saw."""
     if request.headers.get(SAVE_HEADER) != "1" or not request.is_json:
         abort(400)
-    evaluation = load_evaluation(evaluation_id)
-    if not access.can_edit_answers(current_user, evaluation):
+    try:
+        # one transaction from the first read: what is checked is what the save changes
+        with writing():
+            return _autosave(evaluation_id)
+    except ServiceError as error:
+        return jsonify(error=error.message, status=error.status, **error.details), error.status
+
+
+def _autosave(evaluation_id: int):
+    user = current_user._get_current_object()  # once: each use of the proxy costs
+    # its row locked (PostgreSQL) until the save commits: saves of one evaluation queue
+    evaluation = db.session.get(Evaluation, evaluation_id, options=services.SAVE_LOADS,
+                                with_for_update={"of": Evaluation})
+    if evaluation is None or not access.can_view(user, evaluation):
+        abort(404)
+    if not access.can_edit_answers(user, evaluation):
         return jsonify(error=_("You cannot change this evaluation now."), status=403), 403
     try:
         payload = request.get_json(silent=True)
@@ -183,16 +197,11 @@ def save_json(evaluation_id: int):
         return jsonify(error=_("The changes could not be read."), status=400), 400
     if len(payload["changes"]) > 500:
         return jsonify(error=_("Too many changes in one save."), status=413), 413
-    try:
-        with writing():
-            evaluation = db.session.get(Evaluation, evaluation_id)
-            result = services.save_answers(evaluation, payload["changes"], user=current_user,
-                                           base_version=base, key=key, device=device)
-            if not result.get("replayed"):  # the form's paradata rides with the batch
-                _record_paradata(evaluation, payload.get("paradata"), kind="batch", key=key,
-                                 device=device)
-    except ServiceError as error:
-        return jsonify(error=error.message, status=error.status, **error.details), error.status
+    result = services.save_answers(evaluation, payload["changes"], user=user,
+                                   base_version=base, key=key, device=device)
+    if not result.get("replayed"):  # the form's paradata rides with the batch, once
+        _record_paradata(evaluation, payload.get("paradata"), kind="batch", key=key,
+                         device=device)
     return jsonify(result)
 
 

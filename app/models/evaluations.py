@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -56,6 +57,11 @@ class Evaluation(db.Model):
         UniqueConstraint("municipality_id", "cycle_id", name="municipality_cycle"),
         CheckConstraint("status IN ('draft', 'submitted', 'returned', 'approved')",
                         name="status_known"),
+        # what the dashboard's cycle-wide queries (peer groups, counts, the cycle's rubric)
+        # read, so that they scan one cycle's entries of the index and never the table,
+        # whose rows of one cycle lie scattered among the other cycles' (migration 0010)
+        Index("ix_evaluations_cycle_figures", "cycle_id", "status", "tier_id", "score",
+              "raw_score", "municipality_id", "rubric_version_id"),
     )
 
     #: surrogate key

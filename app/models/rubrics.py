@@ -25,8 +25,9 @@ class RubricVersion(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     #: the rubric's title, copied for listings
     title: Mapped[str] = mapped_column(String(300))
-    #: the YAML text exactly as published
-    yaml_text: Mapped[str] = mapped_column(Text)
+    #: the YAML text exactly as published (read when asked for: the parsed rubric is kept
+    #: per process, by sha256, so loading a version for an evaluation need not carry it)
+    yaml_text: Mapped[str] = mapped_column(Text, deferred=True)
     #: when it was published (UTC)
     published_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     #: who published it (None for the command line and the demo)

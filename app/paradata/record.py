@@ -104,13 +104,11 @@ def clean(payload) -> dict:
 
 def record(evaluation, payload, *, user, device: str | None, kind: str = "batch",
            batch_key: str | None = None, user_agent: str = "") -> ParadataRecord | None:
-    """Keep one report from the form (in the caller's transaction). A batch key already
-    recorded records nothing (a replayed batch); a report with nothing readable neither."""
+    """Keep one report from the form (in the caller's transaction); a report with nothing
+    readable records nothing. The caller records a batch only when it was not a replay (the
+    answers' save key says so), so a batch key is recorded once (it is unique, too)."""
     data = clean(payload)
     if not data:
-        return None
-    if batch_key and db.session.scalar(
-            select(ParadataRecord.id).where(ParadataRecord.batch_key == batch_key)):
         return None
     device_ms = payload.get("device_time") if isinstance(payload, dict) else None
     device_time = _time(device_ms)

@@ -43,12 +43,12 @@ def evaluation_pdf(evaluation_id: int):
     try:
         body, filename = services.report_pdf(evaluation, user=current_user)
     except (RendererBusy, ReportTooLong) as error:
-        return _not_now(error)
+        return not_now(error)
     except ReportError as error:
         log.error("report of evaluation %s failed: %s", evaluation_id, error)
         if services.is_final(evaluation) and services.stored_of(evaluation.id) is not None:
             abort(500)  # a stored final that is missing or altered: a fault to look into
-        return _not_now(error)
+        return not_now(error)
     return _pdf(body, filename, final=isinstance(body, Path))
 
 
@@ -70,11 +70,11 @@ def cycle_pdf(year: str):
         body, filename = services.comparison_pdf(cycle, province)
     except ReportError as error:
         log.error("comparison report of %s failed: %s", cycle.year, error)
-        return _not_now(error)
+        return not_now(error)
     return _pdf(body, filename, final=False)
 
 
-def _not_now(error: Exception) -> tuple[str, int, dict]:
+def not_now(error: Exception) -> tuple[str, int, dict]:
     """A translated page instead of a 500: 503 with Retry-After while the renderers are busy
     (or a render failed), 422 when the report is over the page-count guard."""
     if isinstance(error, ReportTooLong):

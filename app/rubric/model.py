@@ -288,10 +288,13 @@ class Rubric:
             yield from unit.criteria
 
     def criterion(self, criterion_id: str) -> Criterion | None:
-        for criterion in self.criteria():
-            if criterion.id == criterion_id:
-                return criterion
-        return None
+        index = self.__dict__.get("_criteria_by_id")
+        if index is None:  # built once: a save looks up every answer's criterion
+            index = {}
+            for criterion in self.criteria():
+                index.setdefault(criterion.id, criterion)
+            object.__setattr__(self, "_criteria_by_id", index)
+        return index.get(criterion_id)
 
     def unit(self, unit_id: str) -> Unit | None:
         for unit in self.units:

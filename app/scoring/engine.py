@@ -214,56 +214,87 @@ def _plain(value: float | None) -> float | int | None:
 # --- the computation -------------------------------------------------------------------------
 
 def score(rubric: Rubric, tier_id: str, answers: Mapping[str, AnswerLike],
-          profile: Mapping[str, object] | None = None) -> ScoreCard:
+          profile: Mapping[str, object] | None = None, *,
+          known: Mapping[str, CriterionScore] | None = None) -> ScoreCard:
     """Score `answers` (criterion id → answer) for a municipality in tier `tier_id`.
 
     `profile` is the municipality's profile (population, grade, budget, staff, area — as
-    formula names or as stored on a municipality); computed criteria read it."""
+    formula names or as stored on a municipality); computed criteria read it.
+
+    `known` is the incremental path: criterion id → the :class:`CriterionScore` an earlier
+    card of the same rubric, tier and profile gave an answer that has not changed since.
+    Those criteria are not measured again (their answers need not be in `answers`); every
+    unit, gate and overall figure is added up again from all the criteria, exactly as the
+    full computation does, so the card is the same as scoring every answer anew."""
     if rubric.tier(tier_id) is None:
         raise ValueError(f"unknown tier {tier_id!r} for rubric {rubric.id!r}")
     reference = rubric.reference_tier
     values = profile_values(profile)
+    known = known or {}
     criteria_scores: list[CriterionScore] = []
+    for unit in rubric.units:
+        unit_applies = unit.applies(tier_id)
+        for criterion in unit.criteria:
+            found = known.get(criterion.id)
+            if found is None:
+                found = score_criterion(criterion, unit.id, unit_applies, tier_id, reference,
+                                        answers.get(criterion.id), values)
+            criteria_scores.append(found)
+    return assemble(rubric, tier_id, criteria_scores)
+
+
+def score_criterion(criterion: Criterion, unit_id: str, unit_applies: bool, tier_id: str,
+                    reference: str, answer: AnswerLike | None,
+                    values: Mapping[str, float]) -> CriterionScore:
+    """One criterion's answer scored for tier `tier_id` (raw: for `reference`); a pure
+    function of its arguments (what an incremental rescore may keep while they hold)."""
+    if not (unit_applies and criterion.applies(tier_id)):
+        return CriterionScore(criterion.id, unit_id, applicable=False)
+    weight = criterion.weight_for(tier_id)
+    if answer is not None and answer.na:
+        return CriterionScore(criterion.id, unit_id, applicable=True, na=True,
+                              na_reason=getattr(answer, "na_reason", ""), max_points=weight)
+    measure = None if answer is None else criterion.kind.measure(
+        criterion, answer, tier_id, reference, values)
+    if measure is None:
+        return CriterionScore(criterion.id, unit_id, applicable=True, max_points=weight)
+    fraction, raw_fraction = measure.fraction, measure.raw_fraction
+    return CriterionScore(
+        criterion.id, unit_id, applicable=True, answered=True, value=measure.value,
+        fraction=fraction, raw_fraction=raw_fraction, max_points=weight,
+        points=weight * fraction, raw_points=weight * raw_fraction,
+        note_required=needs_note(criterion, fraction), details=measure.details)
+
+
+def assemble(rubric: Rubric, tier_id: str,
+             criteria_scores: list[CriterionScore]) -> ScoreCard:
+    """The score card from every criterion's score, in the rubric's order: units (N/A
+    limits), the overall scores, the gates."""
     unit_scores: list[UnitScore] = []
     missing: list[str] = []
-
+    position = 0
     for unit in rubric.units:
         unit_applies = unit.applies(tier_id)
         applicable_weight = na_weight = answered_weight = 0.0
         earned = raw_earned = 0.0
         answered_count = applicable_count = 0
-        for criterion in unit.criteria:
-            if not (unit_applies and criterion.applies(tier_id)):
-                criteria_scores.append(CriterionScore(criterion.id, unit.id, applicable=False))
+        for scored in criteria_scores[position:position + len(unit.criteria)]:
+            if not scored.applicable:
                 continue
+            weight = scored.max_points
             applicable_count += 1
-            weight = criterion.weight_for(tier_id)
             applicable_weight += weight
-            answer = answers.get(criterion.id)
-            if answer is not None and answer.na:
+            if scored.na:
                 na_weight += weight
                 answered_count += 1
-                criteria_scores.append(CriterionScore(
-                    criterion.id, unit.id, applicable=True, na=True,
-                    na_reason=getattr(answer, "na_reason", ""), max_points=weight))
-                continue
-            measure = None if answer is None else criterion.kind.measure(
-                criterion, answer, tier_id, reference, values)
-            if measure is None:
-                missing.append(criterion.id)
-                criteria_scores.append(CriterionScore(
-                    criterion.id, unit.id, applicable=True, max_points=weight))
-                continue
-            fraction, raw_fraction = measure.fraction, measure.raw_fraction
-            answered_count += 1
-            answered_weight += weight
-            earned += weight * fraction
-            raw_earned += weight * raw_fraction
-            criteria_scores.append(CriterionScore(
-                criterion.id, unit.id, applicable=True, answered=True, value=measure.value,
-                fraction=fraction, raw_fraction=raw_fraction, max_points=weight,
-                points=weight * fraction, raw_points=weight * raw_fraction,
-                note_required=needs_note(criterion, fraction), details=measure.details))
+            elif not scored.answered:
+                missing.append(scored.id)
+            else:
+                answered_count += 1
+                answered_weight += weight
+                earned += scored.points
+                raw_earned += scored.raw_points
+        position += len(unit.criteria)
 
         if not unit_applies or applicable_count == 0:
             unit_scores.append(UnitScore(unit.id, applicable=False, weight=None, evaluated=False,

@@ -1,7 +1,7 @@
 """paradata of visits, what photos said of themselves, town centres, flag explanations (issue 18)
 
 Revision ID: 0012_paradata
-Revises: 0008_visit_and_return_message
+Revises: 0010_dashboard_index
 
 - ``paradata_records``: what the form recorded of a visit, one row per report received
   (with answers batches and at submission), append-only in the database itself.
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_paradata"
-down_revision = "0008_visit_and_return_message"
+down_revision = "0010_dashboard_index"
 branch_labels = None
 depends_on = None
 

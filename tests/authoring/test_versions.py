@@ -20,6 +20,7 @@ from app.db import writing
 from app.evaluations import services as evaluations
 from app.extensions import db
 from app.models import AuditEvent, EvaluationCycle, Province, RubricVersion, User
+from app.scoring import score
 
 from .conftest import (
     DEMO_LABEL,
@@ -69,7 +70,7 @@ def test_a_second_version_leaves_started_evaluations_on_the_first(demo_ctx):
             card = evaluations.rescore(db.session.get(type(pinned), pinned.id))
         assert (card.score, card.raw, card.band) == before[pinned.id]
     # the same answers would score differently against the second version: pinning matters
-    moved = evaluations.score(services.rubric_of(second), open_one.tier_id,
+    moved = score(services.rubric_of(second), open_one.tier_id,
                               evaluations.answer_values(open_one))
     assert moved.score != before[open_one.id][0]
 

@@ -7,6 +7,8 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
+import time
 import zipfile
 
 import pytest
@@ -18,6 +20,7 @@ from app.extensions import db
 from app.i18n import jalali_datetime, local_time
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality
 from app.reports.models import StoredReport
+from tests.helpers import csrf_token
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -31,6 +34,30 @@ def _csv(response) -> list[list[str]]:
 def _sheet(response):
     assert response.status_code == 200 and response.mimetype == XLSX
     return load_workbook(io.BytesIO(response.data)).active
+
+
+def answers_xlsx(client, query: str):
+    """The answers XLSX as a manager gets it: the button on the page starts the job, its
+    page shows the progress until the file is ready, then the download (the response)."""
+    start = client.get(f"/dashboard/export/answers.xlsx?{query}")
+    assert start.status_code == 200 and 'id="start-answers-xlsx"' in start.text
+    posted = client.post(f"/dashboard/export/answers.xlsx?{query}",
+                         data={"csrf_token": csrf_token(start.text)})
+    assert posted.status_code == 302 and "/dashboard/exports/" in posted.location
+    deadline = time.monotonic() + 60
+    while True:
+        page = client.get(posted.location)
+        assert page.status_code == 200
+        if 'data-state="done"' in page.text:
+            break
+        assert 'data-state="failed"' not in page.text
+        assert time.monotonic() < deadline, "the export never finished"
+        assert 'http-equiv="refresh"' in page.text and "<progress" in page.text
+        time.sleep(0.05)
+    link = re.search(r'id="export-download" href="([^"]+)"', page.text).group(1)
+    with client.get(link) as response:
+        response.get_data()  # read before the file closes
+    return response
 
 
 def _evaluations(year: int, **where) -> list[Evaluation]:
@@ -111,7 +138,7 @@ def test_answers_exports_hold_every_answer_of_the_cycle(reviewer, demo_app):
     assert all(r["Criterion"] and r["Unit"] for r in mine)
     assert {"Yes", "No"} & {r["Answer"] for r in mine}
 
-    sheet = _sheet(reviewer.get("/dashboard/export/answers.xlsx?year=1404&county=خلجستان"))
+    sheet = _sheet(answers_xlsx(reviewer, "year=1404&county=خلجستان"))
     assert sheet.sheet_view.rightToLeft is True and sheet.freeze_panes == "A2"
     assert sheet.max_row - 1 == dastjerd  # خلجستان county: دستجرد only
     number = 6  # the criterion number column
@@ -127,7 +154,7 @@ def test_text_that_looks_like_a_formula_stays_text(reviewer, demo_app):
         answer.note = '=HYPERLINK("http://example.invalid","click")'
     rows = _csv(reviewer.get("/dashboard/export/answers.csv?year=1404&status=draft"))
     assert "'=HYPERLINK(\"http://example.invalid\",\"click\")" in [c for r in rows for c in r]
-    sheet = _sheet(reviewer.get("/dashboard/export/answers.xlsx?year=1404&status=draft"))
+    sheet = _sheet(answers_xlsx(reviewer, "year=1404&status=draft"))
     cells = [c for row in sheet.iter_rows() for c in row
              if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
     assert cells and all(c.data_type == "s" for c in cells)

@@ -22,6 +22,7 @@ def _routes(app):
     values = {"evaluation_id": evaluation_id(app), "user_id": 1, "municipality_id": 1,
               "cycle_id": 2, "version_id": 1, "photo_id": 1, "year": "1404", "fmt": "csv",
               "session_id": 1, "code": "en", "change": "close",
+              "token": "no-such-export-job-0123",
               "filename": "css/app.css"}
     routes = []
     with app.test_request_context():

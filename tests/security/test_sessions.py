@@ -369,7 +369,8 @@ def _with_temporary_password(demo_app, username):
 def _get_urls(app) -> list[str]:
     values = {"evaluation_id": evaluation_id(app), "user_id": 1, "municipality_id": 1,
               "cycle_id": 2, "version_id": 1, "photo_id": 1, "year": "1404", "fmt": "csv",
-              "session_id": 1, "code": "en", "change": "close"}
+              "session_id": 1, "code": "en", "change": "close",
+              "token": "no-such-export-job-0123"}
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
