@@ -21,7 +21,7 @@ def explain_flag(evaluation: Evaluation, flag_key: str, note: str, *, user) -> F
     """Keep a reviewer's explanation of one of the evaluation's flags (audited). The flag
     must be one the evaluation has now; a later note replaces an earlier one on the page,
     both stay in the database."""
-    if not may_see(user, "flags", evaluation) or not user.has_role("admin", "reviewer"):
+    if not may_see(user, "explain", evaluation):
         raise ServiceError(_("You cannot explain the flags of this evaluation."), 403)
     note = normalise_text(note or "").strip()
     if not note:
@@ -104,7 +104,7 @@ def export_table(user):
 def set_record_location(province, on: bool, *, user) -> bool:
     """Turn the recording of the device's place at the visit's start and submission on or
     off for a province (audited); True when it changed."""
-    if not user.has_role("admin") or (user.province_id not in (None, province.id)):
+    if not user.has_role("admin") or user.province_id not in (None, province.id):
         raise ServiceError(_("Only an administrator of this province can change this."), 403)
     if bool(province.record_location) == bool(on):
         return False

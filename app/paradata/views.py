@@ -47,7 +47,7 @@ def page_context(user, evaluation: Evaluation) -> dict:
     context["visit_record_url"] = url_for("paradata.visit_record", evaluation_id=evaluation.id)
     if may_see(user, "flags", evaluation):
         context["paradata_flags"] = flag_rules.compute(evaluation)
-        context["may_explain"] = user.has_role("admin", "reviewer")
+        context["may_explain"] = may_see(user, "explain", evaluation)
         for evidence in db.session.scalars(select(Evidence).where(
                 Evidence.evaluation_id == evaluation.id)):
             context["photo_facts"][evidence.id] = photo_caption(evidence,
@@ -118,7 +118,7 @@ def explain(evaluation_id: int):
 @login_required
 def dashboard_flags():
     """The evaluations with flags, for reviewers, managers and admins."""
-    if not current_user.has_role("reviewer", "admin"):
+    if not may_see(current_user, "flags"):
         abort(403)
     rows = services.flagged_evaluations(current_user)
     return render_template("paradata/dashboard.html", rows=rows,
