@@ -42,8 +42,9 @@ def register_commands(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(reports_group)
     app.cli.add_command(restore_command)
-    from app.admin.cli import municipalities_group
+    from app.admin.cli import municipalities_group, users_group
     app.cli.add_command(municipalities_group)
+    app.cli.add_command(users_group)
     from app.reports.cli import report_command
     app.cli.add_command(report_command)
 
@@ -181,13 +182,15 @@ def score_command(rubric_file, answers_file, as_json, lang):
 @with_appcontext
 def demo_command():
     """Create the Qom province demo data (idempotent) and print the logins."""
-    from app.demo import DEMO_PASSWORD, DEMO_USERS, create_demo, demo_certificate
+    from app.demo import DEMO_LOGINS, DEMO_PASSWORD, create_demo, demo_certificate
 
     summary = create_demo()
     click.echo(f"Demo data ready: {summary}")
     click.echo(f"Demo signing certificate (self-signed, not for official use): "
                f"{demo_certificate()}")
-    click.echo("Logins (password: {}): {}".format(DEMO_PASSWORD, ", ".join(DEMO_USERS)))
+    click.echo("Logins (password: {}): {}".format(DEMO_PASSWORD, ", ".join(DEMO_LOGINS)))
+    for description in DEMO_LOGINS.values():
+        click.echo(f"  {description}")
 
 
 @click.command("serve")

@@ -32,11 +32,23 @@ from app.rubric import Rubric
 from app.rubric.formula import profile_values
 
 DEMO_PASSWORD = "arzyab-demo"
+#: login → (full name, roles, "province" / a municipality's name / None for national)
 DEMO_USERS = {
-    "inspector": ("inspector", "مریم بختیاری"),
-    "reviewer": ("reviewer", "علیرضا جواهر"),
-    "author": ("author", "حسین ابراهیمی"),
-    "admin": ("admin", "زهرا توحیدی"),
+    "inspector": ("مریم بختیاری", ("inspector",), None),
+    "reviewer": ("علیرضا جواهر", ("reviewer",), "province"),
+    "manager": ("محمدحسین صالحی", ("manager",), "province"),
+    "dastjerd": ("شهرداری دستجرد", ("municipality",), "دستجرد"),
+    "author": ("حسین ابراهیمی", ("author",), None),
+    "admin": ("زهرا توحیدی", ("admin",), None),
+}
+#: what each login is for (README, and the start message)
+DEMO_LOGINS = {
+    "inspector": "inspector (کارشناس ارزیاب): assigned evaluations, the tablet form",
+    "reviewer": "reviewer (کارشناس مسئول): reviews, returns, approves the content",
+    "manager": "manager (مدیر کل، قم): reads all of Qom province, signs finals off",
+    "dastjerd": "municipality of Dastjerd: its self-declaration, finals, recommendations",
+    "author": "rubric author: rubric files, checks, publishing",
+    "admin": "administrator: users, municipalities, cycles, audit",
 }
 
 # name, county, grade, population (census 1395), budget (million rials), staff, area (ha)
@@ -54,15 +66,39 @@ CYCLES = [
     (1404, "ارزیابی عملکرد شهرداری‌های استان قم — سال ۱۴۰۴", "1404/07/01", "1404/09/30", True),
 ]
 
-# recommendations of an approved demo report: (unit, text, responsible, deadline month/day)
-RECOMMENDATIONS = [
-    ("waste", "تعیین محل سایت دفن بهداشتی با همکاری منابع طبیعی و حفاظت محیط زیست",
-     "واحد خدمات شهری", "03/31"),
-    ("revenue", "تهیه پیشنهاد به‌روزرسانی تعرفه عوارض و بهای خدمات برای تصویب شورا",
-     "واحد درآمد", "12/15"),
-    ("welfare", "انعقاد تفاهم‌نامه بیمه تکمیلی کارکنان با همکاری شهرداری قم",
-     "امور اداری و منابع انسانی", "06/31"),
-]
+# each town's own report texts: strengths, areas for improvement, and the recommendations
+# (unit, text, responsible, deadline month/day of the next year)
+REPORT_TEXTS = {
+    "دستجرد": (
+        "همکاری خوب واحدها با تیم ارزیابی و مستندسازی منظم؛ ثبت به‌موقع درآمدها با وجود "
+        "کارکنان اندک.",
+        "مکان‌یابی سایت دفن پسماند و نخاله با منابع طبیعی و حفاظت محیط زیست هنوز به نتیجه "
+        "نرسیده است؛ تعرفه عوارض چند سال است به‌روز نشده.",
+        [("waste", "تعیین محل سایت دفن بهداشتی با همکاری منابع طبیعی و حفاظت محیط زیست",
+          "واحد خدمات شهری", "03/31"),
+         ("revenue", "تهیه پیشنهاد به‌روزرسانی تعرفه عوارض و بهای خدمات برای تصویب شورا",
+          "واحد درآمد", "12/15"),
+         ("welfare", "انعقاد تفاهم‌نامه بیمه تکمیلی کارکنان با همکاری شهرداری قم",
+          "امور اداری و منابع انسانی", "06/31")]),
+    "قم": (
+        "سامانه یکپارچه درآمد و حسابداری تعهدی در همه مناطق برقرار است؛ پاسخ‌گویی سامانه "
+        "۱۳۷ در مهلت مقرر.",
+        "سهم مطالبات معوق عوارض نوسازی در مناطق حاشیه‌ای بالاست و تفکیک پسماند از مبدأ "
+        "هنوز در همه مناطق اجرا نمی‌شود.",
+        [("revenue", "کاهش مطالبات معوق عوارض نوسازی مناطق ۴ و ۷ با تقسیط و اطلاع‌رسانی",
+          "معاونت مالی و اقتصادی", "06/31"),
+         ("waste", "گسترش تفکیک پسماند از مبدأ به همه مناطق شهرداری با مشارکت سازمان "
+          "مدیریت پسماند", "سازمان مدیریت پسماند", "09/30"),
+         ("training", "برگزاری دوره‌های آموزشی فنی برای کارکنان شهرداری‌های کوچک استان "
+          "در قالب تفاهم‌نامه کمک فنی", "معاونت توسعه منابع انسانی", "12/15")]),
+    "قنوات": (
+        "تشکیلات مصوب و ارزشیابی سالانه کارکنان انجام شده است.",
+        "تأخیر در پرداخت حقوق و حق بیمه کارکنان و نبود برنامه آموزش ضمن خدمت.",
+        [("hr", "برنامه‌ریزی پرداخت منظم حقوق کارکنان با اولویت در بودجه جاری",
+          "امور مالی", "03/31"),
+         ("training", "تدوین برنامه سالانه آموزش ضمن خدمت و ثبت ساعات آموزش",
+          "امور اداری", "06/31")]),
+}
 
 # (town, year, quality, final status)
 EVALUATIONS = [
@@ -81,11 +117,13 @@ EVALUATIONS = [
 def create_demo() -> str:
     """Create whatever of the demo is missing; return a one-line summary."""
     with writing():
-        users = {key: _user(username, name, role)
-                 for role, (username, name) in DEMO_USERS.items()
-                 for key in [role]}
         province = _get_or_add(Province, name="قم")
         towns = {row[0]: _municipality(province, *row) for row in MUNICIPALITIES}
+        users = {}
+        for username, (name, roles, place) in DEMO_USERS.items():
+            town = towns.get(place) if place not in (None, "province") else None
+            users[username] = _user(username, name, roles,
+                                    province=province if place else None, town=town)
         cycles = {year: _cycle(*rest, year=year) for year, *rest in CYCLES}
         rubric_path = Path(current_app.config["RUBRICS_DIR"]) / "municipal-units.yaml"
         version, _created = publish_file(rubric_path)
@@ -129,12 +167,14 @@ def _get_or_add(model, **fields):
     return row
 
 
-def _user(username: str, full_name: str, role: str) -> User:
+def _user(username: str, full_name: str, roles, *, province=None, town=None) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = User(username=username, full_name=full_name)
+        user = User(username=username, full_name=full_name,
+                    province_id=province.id if province else None,
+                    municipality_id=town.id if town else None)
         user.set_password(DEMO_PASSWORD)
-        user.set_roles([role])
+        user.set_roles(roles)
         db.session.add(user)
         db.session.flush()
     return user
@@ -169,7 +209,7 @@ def _open_cycle(cycle, is_open: bool) -> None:
 
 
 def _build_evaluation(municipality, cycle, version, users, quality, status) -> Evaluation:
-    inspector, reviewer = users["inspector"], users["reviewer"]
+    inspector, reviewer, manager = users["inspector"], users["reviewer"], users["manager"]
     evaluation = services.create_evaluation(
         municipality, cycle, version, inspectors=[inspector], reviewer=reviewer,
         due_date=cycle.visit_end or dt.date.today())
@@ -181,7 +221,13 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
     answers = demo_answers(rubric, evaluation.tier_id, quality,
                            partial=status == EvaluationStatus.DRAFT,
                            profile=services.profile_of(evaluation))
+    account = next((u for u in users.values() if u.municipality_id == municipality.id), None)
+    if account is not None:
+        _declare(evaluation, rubric, answers, account, quality)
     services.save_answers(evaluation, answers, user=inspector)
+    if account is not None:
+        _verify(evaluation, inspector)
+    _follow_up(evaluation, inspector, account)
     if status == EvaluationStatus.DRAFT:
         return evaluation
     notes = {cid: {"note": "کمبود نیرو و اعتبار؛ در برنامه سال آینده پیگیری می‌شود."}
@@ -195,15 +241,73 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
             evaluation, user=reviewer,
             comments={first: "مستندات این شاخص کامل نیست؛ صورتجلسه را پیوست کنید."})
     elif status == EvaluationStatus.APPROVED:
-        evaluation.strengths_text = "همکاری خوب واحدها با تیم ارزیابی و مستندسازی منظم."
-        evaluation.improvements_text = "پیگیری مکان‌یابی سایت دفن با منابع طبیعی و محیط زیست."
-        for position, (unit, text, responsible, deadline) in enumerate(RECOMMENDATIONS, 1):
+        strengths, improvements, recommendations = REPORT_TEXTS[municipality.name]
+        evaluation.strengths_text, evaluation.improvements_text = strengths, improvements
+        for position, (unit, text, responsible, deadline) in enumerate(recommendations, 1):
             evaluation.recommendations.append(Recommendation(
                 unit_id=unit, text=text, responsible=responsible, position=position,
                 deadline=parse_jalali_date(f"{cycle.year + 1}/{deadline}")))
         db.session.flush()  # entered while the evaluation is still open, as in the app
-        services.approve(evaluation, user=reviewer, at=_approval_time(cycle))
+        moment = _approval_time(cycle)
+        services.approve(evaluation, user=reviewer, at=moment)
+        services.sign_off(evaluation, user=manager,
+                          at=moment + dt.timedelta(days=3) if moment else None)
     return evaluation
+
+
+def _declare(evaluation, rubric, answers: dict, account, quality: float) -> None:
+    """The municipality's self-declaration before the visit: the inspectors' figures for
+    most declared criteria, a rosier one (what a better quality would answer) for every
+    third, as the demo's corrections."""
+    from app.declarations.services import save_declaration
+
+    profile = profile_values(services.profile_of(evaluation))
+    changes = {}
+    for index, criterion in enumerate(rubric.declared(evaluation.tier_id)):
+        answer = answers.get(criterion.id)
+        if answer is None:
+            continue
+        if index % 3 == 1:
+            answer = criterion.kind.demo_answer(criterion, evaluation.tier_id,
+                                                min(1.0, quality + 0.35), profile)
+        raw = {key: value for key, value in answer.items() if key != "note"}
+        changes[criterion.id] = {"raw": raw,
+                                 "note": "از تفریغ بودجه و گزارش سامانه درآمد سال گذشته"}
+    before = (evaluation.cycle.visit_start or dt.date.today()) - dt.timedelta(days=10)
+    save_declaration(evaluation, changes, user=account, today=before,
+                     at=dt.datetime.combine(before, dt.time(9, 0)))
+
+
+def _verify(evaluation, inspector) -> None:
+    """The inspector's reasons for the declared values the answers correct."""
+    from app.declarations.services import CORRECTED, record_correction, rows
+
+    for row in rows(evaluation):
+        if row.verdict == CORRECTED:
+            record_correction(evaluation, row.criterion.id,
+                              "رقم اظهارشده با اسناد مالی و گزارش سامانه نمی‌خواند؛ رقم "
+                              "اسناد ثبت شد.", user=inspector)
+
+
+#: the inspectors' findings on the previous final's recommendations, in turn
+FINDINGS = [("done", ""),
+            ("partly", "مکاتبه انجام شده ولی مصوبه شورا هنوز صادر نشده است."),
+            ("not_done", "اقدامی دیده نشد؛ در برنامه سال آینده پیگیری شود.")]
+
+
+def _follow_up(evaluation, inspector, account) -> None:
+    """The previous final's recommendations: the municipality answers every other one, the
+    inspectors judge each in turn (done, in part, not done)."""
+    from app.recommendations.services import carried_over, respond, set_follow_up
+
+    for index, item in enumerate(carried_over(evaluation)["items"]):
+        recommendation = item["recommendation"]
+        if account is not None and index % 2 == 0:
+            respond(recommendation, user=account, progress=60 + 20 * (index % 3),
+                    action_taken="مکاتبه با دستگاه‌های مسئول و تهیه برنامه اجرایی",
+                    evidence="نامه شماره ۱۲۳/ش مورخ ۱۴۰۴/۰۲/۱۰", acted_on=recommendation.deadline)
+        outcome, note = FINDINGS[index % len(FINDINGS)]
+        set_follow_up(evaluation, recommendation.id, user=inspector, outcome=outcome, note=note)
 
 
 def _approval_time(cycle) -> dt.datetime | None:

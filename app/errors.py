@@ -42,6 +42,16 @@ UNREADABLE = i18n._l("The request holds text that cannot be read (a broken or ha
                      "character). Remove it and try again; nothing was saved.")
 
 
+class ServiceError(Exception):
+    """A use case refused; `message` is translated for the user, `status` the HTTP code."""
+
+    def __init__(self, message: str, status: int = 400, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.details = details or {}
+
+
 class UnreadableText(BadRequest):
     """Bytes that are not UTF-8, or lone surrogates, somewhere in the request."""
 
@@ -66,7 +76,10 @@ def _endpoint() -> str | None:
 
 def wants_json() -> bool:
     """Is this request answered in JSON (see :data:`JSON_ENDPOINTS`)?"""
-    if _endpoint() in JSON_ENDPOINTS or request.headers.get(SAVE_HEADER) == "1":
+    from app.api import is_api_request
+
+    if _endpoint() in JSON_ENDPOINTS or request.headers.get(SAVE_HEADER) == "1" \
+            or is_api_request():
         return True
     return request.is_json or request.accept_mimetypes.best == "application/json"
 

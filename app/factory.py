@@ -78,6 +78,20 @@ class SessionInterface(SecureCookieSessionInterface):
         configured = app.config["SESSION_COOKIE_SECURE"]
         return request.is_secure if configured is None else bool(configured)
 
+    def open_session(self, app, request):
+        from app.api import PREFIX
+
+        if request.path.startswith(PREFIX):  # the API reads no cookie: a token or nothing
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        from app.api import is_api_request
+
+        if is_api_request():  # … and sets none
+            return None
+        return super().save_session(app, session, response)
+
 
 class TrustedProxyFix:
     """Werkzeug's ProxyFix (one hop: the address, scheme and host our proxy adds), applied
@@ -106,6 +120,11 @@ class TrustedProxyFix:
 def _select_locale() -> str:
     if not has_request_context():
         return i18n.DEFAULT_LOCALE
+    from app.api import is_api_request
+
+    if is_api_request():  # the caller's language: ?lang=, else Accept-Language, else fa
+        wanted = request.args.get("lang") or request.accept_languages.best_match(i18n.LOCALES)
+        return wanted if wanted in i18n.LOCALES else i18n.DEFAULT_LOCALE
     wanted = request.args.get("lang") or session.get("lang")
     if not wanted and current_user and current_user.is_authenticated:
         wanted = current_user.locale
@@ -114,13 +133,18 @@ def _select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
+    from app.api.pages import bp as api_tokens_bp
+    from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.authoring.views import bp as authoring_bp
     from app.dashboard.views import bp as dashboard_bp
+    from app.declarations.views import bp as declarations_bp
     from app.evaluations.views import bp as evaluations_bp
     from app.evidence.views import bp as evidence_bp
     from app.main.views import bp as main_bp
     from app.paradata.views import bp as paradata_bp
+    from app.portal.views import bp as portal_bp
+    from app.recommendations.views import bp as recommendations_bp
     from app.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
@@ -130,8 +154,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(declarations_bp)
+    app.register_blueprint(recommendations_bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(paradata_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
 
 
 def _register_templates(app: Flask) -> None:
@@ -150,9 +179,15 @@ def _register_templates(app: Flask) -> None:
         bidi=bidi.isolate,
     )
 
+    from app import access, workflow
     from app.rubric.formula import say_profile
 
     app.jinja_env.globals["say_profile"] = say_profile
+    # the workflow's titles and who may do what, for every page (app/workflow.py, app/access.py)
+    app.jinja_env.globals["state_title"] = workflow.title
+    app.jinja_env.globals["final_state"] = workflow.is_final_state
+    app.jinja_env.globals["may_answer"] = lambda e: access.may_answer(current_user, e)
+    app.jinja_env.globals["may_see_dashboard"] = lambda: access.may_see_dashboard(current_user)
 
     @app.context_processor
     def _globals():

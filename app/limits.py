@@ -73,6 +73,11 @@ DEFAULT_LIMITS = {
     "verify": "30 per minute; 300 per hour",
     # report downloads (per user when applied with key=by_user)
     "report_download": "60 per minute; 600 per hour",
+    # read API requests, per token (app.api.tokens.limit_key): a nightly refresh of a
+    # national cycle is some fifty pages; a runaway script is stopped
+    "api": "120 per minute; 3000 per hour",
+    # API requests with a token that opens nothing, per address (guessing tokens)
+    "api_refused": "20 per 10 minutes; 100 per day",
 }
 
 

@@ -173,7 +173,9 @@ def seed(target: int, rng: random.Random, cycle_count: int = 10) -> dict:
             chunk = ids[start:start + 500]
             values = {"status": status, "submitted_at": now}
             if status == "approved":
-                values.update(approved_at=now, approved_by_id=users["reviewer"])
+                # approved and signed off: finals (app/workflow.py)
+                values.update(approved_at=now, approved_by_id=users["reviewer"],
+                              signed_at=now, signed_by_id=users["manager"])
             db.session.execute(update(Evaluation).where(Evaluation.id.in_(chunk))
                                .values(**values))
     db.session.commit()

@@ -43,7 +43,7 @@ def main() -> None:
     from app import create_app
     from app.db import writing
     from app.demo import create_demo, demo_certificate
-    from app.evaluations.services import approve, rubric_for
+    from app.evaluations.services import approve, rubric_for, sign_off
     from app.extensions import db
     from app.models import Answer, Evaluation, EvaluationCycle, Municipality, User
     from app.reports import finals, services
@@ -107,7 +107,10 @@ def main() -> None:
         with writing():
             approve(db.session.get(Evaluation, heavy_id),
                     user=db.session.scalar(select(User).where(User.username == "reviewer")))
-        # (without REDIS_URL the approval rendered the final in-process right after commit)
+        with writing():
+            sign_off(db.session.get(Evaluation, heavy_id),
+                     user=db.session.scalar(select(User).where(User.username == "manager")))
+        # (without REDIS_URL the sign-off rendered the final in-process right after commit)
         heavy_finals = [final_once(heavy_id) for _ in range(args.rounds)]
         ordinary = [final_once(dastjerd_id) for _ in range(args.rounds)]
         load_after = os.getloadavg()

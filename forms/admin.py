@@ -34,8 +34,12 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-ROLE_CHOICES = choices([("inspector", _l("Inspector")), ("reviewer", _l("Reviewer")),
-                        ("author", _l("Rubric author")), ("admin", _l("Administrator"))])
+def role_choices() -> list[SelectChoice]:
+    """Every role with its name (app.admin.users.services.ROLE_TITLES), in ROLES' order."""
+    from app.admin.users.services import ROLE_TITLES
+    from app.models import ROLES
+
+    return choices((role, _l(ROLE_TITLES[role])) for role in ROLES)
 
 
 #: coerce a select's value: "" (or nothing) is None, anything else an id (bounded, see
@@ -94,9 +98,11 @@ class _UserFields(BaseForm):
     full_name = PersianStringField(_l("Full name"), validators=[
         DataRequired(_l("Write the person's full name.")), Length(max=200),
         no_control_characters])
-    roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES, validators=[
+    roles = MultiCheckboxField(_l("Roles"), choices=role_choices, validators=[
         DataRequired(_l("Choose at least one role."))])
     province = SelectField(_l("Province"), coerce=optional_int, choices=[])
+    municipality = SelectField(_l("Municipality (for a municipality's account)"),
+                               coerce=optional_int, choices=[])
 
 
 class UserCreateForm(_UserFields):
@@ -155,6 +161,15 @@ class ImportConfirmForm(BaseForm):
     province = StringField(validators=[DataRequired(), Length(max=100)])
 
 
+class UserImportForm(BaseForm):
+    file = FileField(_l("File (CSV or XLSX)"), validators=[
+        FileRequired(_l("Choose the file to import."))])
+
+
+class UserImportConfirmForm(BaseForm):
+    token = StringField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
+
+
 # --- cycles and planning ------------------------------------------------------------------
 
 class CycleForm(BaseForm):
@@ -166,15 +181,22 @@ class CycleForm(BaseForm):
         no_control_characters])
     visit_start = JalaliDateField(_l("Visits from"))
     visit_end = JalaliDateField(_l("Visits until"))
+    declaration_deadline = JalaliDateField(_l(
+        "Municipalities declare until (default: the day before the visits)"))
 
     def validate_visit_end(self, field):
         if field.data and self.visit_start.data and field.data < self.visit_start.data:
             raise ValidationError(_l("The visit window ends before it starts."))
 
 
+class DeadlineForm(BaseForm):
+    declaration_deadline = JalaliDateField(_l("Municipalities declare until"))
+
+
 class PlanForm(BaseForm):
     province = SelectField(_l("Province"), coerce=coerce_id, choices=[])
-    rubric_id = SelectField(_l("Rubric"), choices=[])
+    #: the rubric version, chosen by its label («municipal-units 1405.1»)
+    version = SelectField(_l("Rubric version"), coerce=coerce_id, choices=[])
     due_date = JalaliDateField(_l("Due date (default: the end of the visit window)"))
 
 

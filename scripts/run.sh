@@ -15,7 +15,7 @@ server=(--workers "${WORKERS:-0}")
 cat <<MSG
 
   Arzyab is starting at  http://$HOST:$PORT/
-  Demo logins (password arzyab-demo):  inspector, reviewer, author, admin
+  Demo logins (password arzyab-demo):  inspector, reviewer, manager, dastjerd, author, admin
 
 MSG
 exec .venv/bin/arzyab serve --host "$HOST" --port "$PORT" "${server[@]}"

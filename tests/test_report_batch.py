@@ -84,8 +84,10 @@ def test_with_redis_a_worker_renders_the_queued_reports(demo_app, redis_url, mon
 
 
 def _approve_qanavat(app):
+    """The reviewer approves Qanavat's 1404 evaluation and the director-general signs it off
+    (the sign-off issues the final)."""
     from app.db import writing
-    from app.evaluations.services import approve
+    from app.evaluations.services import approve, sign_off
     from app.models import Evaluation, Municipality, User
 
     with app.app_context():
@@ -93,12 +95,15 @@ def _approve_qanavat(app):
             select(Evaluation.id).join(Municipality).where(
                 Municipality.name == "قنوات", Evaluation.cycle_id == _cycle_id()))
         reviewer = db.session.scalar(select(User).where(User.username == "reviewer"))
+        manager = db.session.scalar(select(User).where(User.username == "manager"))
         with writing():
             approve(db.session.get(Evaluation, evaluation_id), user=reviewer)
+        with writing():
+            sign_off(db.session.get(Evaluation, evaluation_id), user=manager)
         return evaluation_id
 
 
-def test_with_redis_an_approval_queues_its_final_for_a_worker(demo_app, redis_url, monkeypatch):
+def test_with_redis_a_sign_off_queues_its_final_for_a_worker(demo_app, redis_url, monkeypatch):
     from redis import Redis
     from rq import Queue, SimpleWorker
 

@@ -7,7 +7,7 @@ server, the moment its row is ended; a copy of the cookie is worth nothing after
 - Logging out ends every session of the user, on every device (:func:`log_out`).
 - Changing one's password ends every other session (:func:`renew_after_password_change`).
 - An admin's password reset, a change of roles, province or active flag ends all of the
-  user's sessions (:func:`end_all`, called by ``app.admin.services``).
+  user's sessions (:func:`end_all`, called by ``app.admin.users.services``).
 - "Keep me logged in" is a cookie ``selector.validator`` tied to one row: valid for
   ``REMEMBER_DAYS`` after its last use, replaced by a new one each time it logs the device
   back in, stored only as a hash. A replaced cookie used again later than a few seconds after
@@ -32,6 +32,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app import audit
+from app.api import is_api_request
 from app.auth import cookies
 from app.db import writing
 from app.extensions import db, login_manager
@@ -235,7 +236,7 @@ def check_request() -> None:
     """before_request: find this request's session row, or log the device back in from its
     remember cookie; a cookie whose row is ended (or missing) logs nobody in."""
     g.arzyab_session = None
-    if request.endpoint in SKIP_ENDPOINTS:
+    if request.endpoint in SKIP_ENDPOINTS or is_api_request():  # the API: tokens only
         return
     if LEGACY_REMEMBER_COOKIE in request.cookies:
         cookies.delete_later(LEGACY_REMEMBER_COOKIE)
@@ -318,7 +319,13 @@ def _load_user(user_id: str):
 
 
 @login_manager.request_loader
-def _load_grace_user(_request):
+def _load_request_user(_request):
+    """An API request's user is its token's (app.api.tokens, checked before its views); a
+    page's, in the moment after its remember cookie was replaced, the grace user."""
+    if is_api_request():
+        from app.api.tokens import request_user
+
+        return request_user()
     return g.get("arzyab_grace_user")
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import audit, errors, limits
+from app import access, audit, errors, limits
 from app.auth import protection, sessions
 from app.db import writing
 from app.extensions import db, login_manager
@@ -61,6 +61,7 @@ def _wait_text(seconds: int) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@access.route("public")
 @limits.limit("login", methods=["POST"], key=protection.flood_key)
 def login():
     if current_user.is_authenticated:
@@ -97,6 +98,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@access.route("public")
 def logout():
     """Log out everywhere: every session and remember cookie of this user ends."""
     sessions.log_out()
@@ -105,6 +107,7 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@access.route("account")
 @login_required
 def change_password():
     form = ChangePasswordForm()
@@ -127,6 +130,7 @@ def change_password():
 
 
 @bp.route("/account/sessions", methods=["GET"])
+@access.route("account")
 @login_required
 def account_sessions():
     """Where the user sees the devices logged in as them, and ends any of them."""
@@ -137,6 +141,7 @@ def account_sessions():
 
 
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@access.route("account")
 @login_required
 def end_session(session_id: int):
     if not ConfirmForm().validate_on_submit():
@@ -155,6 +160,7 @@ def end_session(session_id: int):
 
 
 @bp.route("/account/sessions/end-others", methods=["POST"])
+@access.route("account")
 @login_required
 def end_other_sessions():
     if not ConfirmForm().validate_on_submit():

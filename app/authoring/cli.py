@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from app.i18n import digits, message, translator
+from app.i18n import digits, message
 
 
 def _t(lang: str, text: str, **params) -> str:
@@ -109,11 +109,10 @@ def _list_pinned(old: Path, lang: str) -> None:
         return
     click.echo(_t(lang, "Open evaluations on version %(label)s (they keep it; these changes "
                         "do not reach them):", label=shown_label))
-    gettext = translator(lang).gettext
-    statuses = {"draft": gettext("Draft"), "submitted": gettext("Submitted"),
-                "returned": gettext("Returned for changes")}
+    from app import workflow
+
     for evaluation in pinned:
         year = evaluation.cycle.year
         click.echo(f"  - {evaluation.municipality.name} "
                    f"{digits(year, lang)} "
-                   f"({statuses.get(evaluation.status, evaluation.status)})")
+                   f"({workflow.title(evaluation.state, lang)})")

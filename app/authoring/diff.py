@@ -194,6 +194,10 @@ MESSAGES: dict[str, str] = {
     "criterion.note_required_below": N_("The criterion %(what)s asks for a note when it earns "
                                         "less than %(new)s of its points, instead of %(old)s."),
     "criterion.guidance": N_("The guidance for inspectors on the criterion %(what)s changed."),
+    "criterion.declared.on": N_("The municipality now declares the criterion %(what)s itself "
+                                "before the visit; the inspector verifies it."),
+    "criterion.declared.off": N_("The municipality no longer declares the criterion %(what)s "
+                                 "itself."),
     "criterion.evidence": N_("The evidence listed for the criterion %(what)s changed."),
     "criterion.description": N_("The description of the criterion %(what)s changed."),
     "criterion.brackets": N_("The brackets (step points) of the criterion %(what)s in "
@@ -667,6 +671,9 @@ def _one_criterion(before: Criterion, criterion: Criterion, old: Rubric, new: Ru
             "new": Words(BETTER_NAMES[criterion.better])}))
     if before.allow_na != criterion.allow_na:
         kind = "criterion.allow_na.on" if criterion.allow_na else "criterion.allow_na.off"
+        changes.append(Change(kind, cid, {"what": ref}))
+    if before.declared != criterion.declared:
+        kind = "criterion.declared.on" if criterion.declared else "criterion.declared.off"
         changes.append(Change(kind, cid, {"what": ref}))
     changes += _scale_change(before, criterion, old, new, ref)
     if before.unit_label != criterion.unit_label:

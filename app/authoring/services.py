@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app import audit
+from app import audit, workflow
 from app.extensions import db
-from app.models import Evaluation, EvaluationCycle, EvaluationStatus, RubricVersion, User
+from app.models import Evaluation, EvaluationCycle, RubricVersion, User
 from app.rubric import Rubric, RubricError, load_rubric
 
 
@@ -115,7 +115,9 @@ def _next_label(label: str) -> str:
 
 # --- the authors' pages ----------------------------------------------------------------------
 
-OPEN_STATUSES = (EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED, EvaluationStatus.RETURNED)
+def _open():
+    """Evaluations whose content can still change (app.workflow: not locked)."""
+    return workflow.in_states([s.id for s in workflow.STATES.values() if not s.locked])
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,12 @@ def rubric_listing() -> list[RubricListing]:
     users = {user.id: user.display_name for user in db.session.scalars(select(User).where(
         User.id.in_({v.published_by_id for v in versions if v.published_by_id})))}
     counts: dict[int, dict[bool, int]] = {}
+    state = workflow.state_column()
     for version_id, status, count in db.session.execute(
-            select(Evaluation.rubric_version_id, Evaluation.status, func.count())
-            .group_by(Evaluation.rubric_version_id, Evaluation.status)):
+            select(Evaluation.rubric_version_id, state, func.count())
+            .group_by(Evaluation.rubric_version_id, state)):
         slot = counts.setdefault(version_id, {True: 0, False: 0})
-        slot[status in OPEN_STATUSES] += count
+        slot[not workflow.is_locked_state(status)] += count
     listing: dict[str, list[VersionRow]] = {}
     for version in versions:
         slot = counts.get(version.id, {True: 0, False: 0})
@@ -182,7 +185,7 @@ def open_evaluations(version_ids: Iterable[int]) -> list[Evaluation]:
         return []
     return list(db.session.scalars(
         select(Evaluation).join(EvaluationCycle)
-        .where(Evaluation.rubric_version_id.in_(ids), Evaluation.status.in_(OPEN_STATUSES))
+        .where(Evaluation.rubric_version_id.in_(ids), _open())
         .options(selectinload(Evaluation.municipality), selectinload(Evaluation.cycle),
                  selectinload(Evaluation.rubric_version))
         .order_by(EvaluationCycle.year.desc(), Evaluation.id)))

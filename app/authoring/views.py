@@ -26,8 +26,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
-from app import params
-from app.auth.decorators import require_roles
+from app import access, params
 from app.authoring import bidi, drafts, services
 from app.authoring.diff import describe_all, diff_rubrics
 from app.authoring.forms import DraftForm
@@ -45,9 +44,7 @@ bp.add_app_template_filter(bidi.yaml_line, "yaml_line")
 bp.add_app_template_filter(bidi.sentence, "sentence")
 
 
-@bp.before_request
-def _only_authors():
-    require_roles("author", "admin")
+access.guard(bp, "rubrics")
 
 
 def _version_or_404(version_id: int) -> RubricVersion:

@@ -1,5 +1,5 @@
 """The dashboard's files: the overview and all answers of a cycle as CSV or XLSX, and a ZIP of
-every approved report of a cycle.
+every final report of a cycle.
 
 - CSV is UTF-8 with a byte-order mark, so that Excel reads Persian; numbers keep Latin digits
   and a «.» so that any program can read them back.
@@ -8,7 +8,7 @@ every approved report of a cycle.
   cell (Tehran time) that sorts and filters as a date.
 - Text that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@`` first) is kept
   text: an XLSX cell is typed as a string, a CSV cell gets a leading apostrophe.
-- The ZIP holds the stored final PDF of each approved evaluation, byte for byte as
+- The ZIP holds the stored final PDF of each final (signed-off) evaluation, byte for byte as
   ``app.reports.services`` serves it (rendered once on first request), and a manifest.
 """
 
@@ -115,14 +115,15 @@ def answer_columns() -> list[Column]:
     return [Column(_(title), width=width) for title, width in ANSWER_COLUMNS]
 
 
-def answers_table(f, *, progress=None) -> tuple[list[Column], Iterator[list]]:
-    """Every stored answer of the filtered evaluations, one row each: by province,
+def answers_table(f, user, *, progress=None) -> tuple[list[Column], Iterator[list]]:
+    """Every stored answer of the filtered evaluations `user` may open (app.access), one row
+    each: by province,
     municipality and evaluation, the criteria in each rubric's order. The rows are made as
     they are read (a chunk of evaluations at a time), so an export of the whole country
     holds a few hundred evaluations' answers in memory, never all of them.
 
     `progress(done, total)` is called after each chunk with the evaluations written."""
-    evaluations = queries.answer_evaluations(f)
+    evaluations = queries.answer_evaluations(f, user)
     return answer_columns(), _answer_rows(evaluations, progress)
 
 
@@ -282,11 +283,11 @@ def _sheet_title(title: str) -> str:
     return title[:31] or "Sheet"
 
 
-# --- the ZIP of approved reports ---------------------------------------------------------------
+# --- the ZIP of final reports ------------------------------------------------------------------
 
 def reports_zip(evaluations: list, *, user) -> tuple[IO[bytes], int, list[str]]:
-    """A ZIP of the stored final PDF of each approved evaluation, and ``manifest.csv`` (file,
-    municipality, year, report number, score, band, approval date, the file's sha256).
+    """A ZIP of the stored final PDF of each final evaluation, and ``manifest.csv`` (file,
+    municipality, year, report number, score, band, sign-off date, the file's sha256).
 
     Returns the file (positioned at its start), how many reports it holds, and the names of
     the municipalities whose report could not be produced (logged; listed in the manifest).
@@ -295,13 +296,13 @@ def reports_zip(evaluations: list, *, user) -> tuple[IO[bytes], int, list[str]]:
     spool = tempfile.SpooledTemporaryFile(max_size=64 * 1024 * 1024)
     manifest = [Column(_("File")), Column(_("Province")), Column(_("Municipality")),
                 Column(_("Year")), Column(_("Report number")), Column(_("Adjusted score")),
-                Column(_("Band")), Column(_("Approved on")), Column("sha256")]
+                Column(_("Band")), Column(_("Signed off on")), Column("sha256")]
     lines: list[list] = []
     names: set[str] = set()
     failed: list[str] = []
     count = 0
     facts = [(e.id, e.municipality.province.name, e.municipality.name, e.cycle.year,
-              e.report_number, e.score, e.band, e.approved_at, reports.report_filename(e))
+              e.report_number, e.score, e.band, e.signed_at, reports.report_filename(e))
              for e in evaluations]
     try:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:

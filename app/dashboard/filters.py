@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from app import workflow
 from app.i18n import normalise_text, search_key
 from app.params import ID_MAX, to_int
 
-#: the evaluation statuses a manager can filter by; "none" is a municipality not yet planned
-STATUSES = ("none", "draft", "returned", "submitted", "approved")
+#: the states a manager can filter by (app.workflow's), and a municipality not yet planned
+STATUSES = (workflow.NOT_PLANNED, *workflow.ordered())
 #: the overview's sortable columns (the whitelist; see ``queries.sort_key``)
 SORTS = ("name", "county", "province", "grade", "population", "status", "score", "raw",
          "band", "tier", "inspectors", "updated")

@@ -138,7 +138,7 @@ def _build(token: str, user_id: int, query: dict, lang: str, data_dir: str) -> s
                 job.update(done=done, total=total)
                 _write(path, job)
 
-            columns, rows = exports.answers_table(f, progress=progress)
+            columns, rows = exports.answers_table(f, user, progress=progress)
             partial = folder(data_dir) / f"{token}.xlsx.partial"
             title = _("Answers %(year)s", year=digits(f.year or ""))
             exports.to_xlsx(columns, rows, title, target=partial)

@@ -14,11 +14,10 @@ from functools import lru_cache
 
 from flask import g
 
+from app import workflow
 from app.i18n import _, current_lang, format_score
 from app.i18n import digits as digits
 from app.reports import charts
-
-STATUS_NONE = "none"
 
 
 def colour_class(colour: str | None) -> str:
@@ -75,19 +74,18 @@ def heat_row(units: dict, unit_ids, colours: dict[str, str]) -> list[tuple]:
 
 
 def status_titles() -> dict[str, str]:
-    """Status → its title, translated once per request (a list repeats them on every row)."""
+    """State → its title (app.workflow's), translated once per request (a list repeats them
+    on every row)."""
     language = lang()
     cached = g.get("_dashboard_status_titles")
     if cached is None or cached[0] != language:
-        cached = (language, {
-            "none": _("Not planned"), "draft": _("Draft"), "submitted": _("Submitted"),
-            "returned": _("Returned for changes"), "approved": _("Approved")})
+        cached = (language, workflow.titles(language))
         g._dashboard_status_titles = cached
     return cached[1]
 
 
 def status_title(status: str | None) -> str:
-    return status_titles().get(status or "none", status or "")
+    return status_titles().get(status or workflow.NOT_PLANNED, status or "")
 
 
 def signed(value: float | None) -> str:

@@ -22,16 +22,15 @@ from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from app import access, workflow
 from app.authoring.services import rubric_of
 from app.dashboard.filters import PER_PAGE, Filters
-from app.evaluations import access
 from app.extensions import db
 from app.models import (
     Answer,
     Assignment,
     Evaluation,
     EvaluationCycle,
-    EvaluationStatus,
     Municipality,
     Province,
     Recommendation,
@@ -42,20 +41,15 @@ from app.models import (
 from app.reports import charts
 from app.rubric import Rubric
 
-#: the workflow order used when sorting by status (not planned first, approved last)
-STATUS_ORDER = {"draft": 1, "returned": 2, "submitted": 3, "approved": 4}
 #: at most this many ids in one IN (…) list
 CHUNK = 500
 
 
-# --- who sees what ---------------------------------------------------------------------------
+# --- who sees what (app.access decides) ------------------------------------------------------
 
 def province_scope(user) -> tuple[int, ...] | None:
-    """The provinces `user` may see on the dashboard: an admin, or a manager with no province
-    of their own, sees every province (None); anyone else their own province."""
-    if user.has_role("admin") or not getattr(user, "province_id", None):
-        return None
-    return (user.province_id,)
+    """The provinces whose rows `user` sees on the dashboard (None: every province)."""
+    return access.dashboard_provinces(user)
 
 
 def in_scope(scope: tuple[int, ...] | None, province_id: int) -> bool:
@@ -63,13 +57,8 @@ def in_scope(scope: tuple[int, ...] | None, province_id: int) -> bool:
 
 
 def viewable(user, evaluation_ids: Iterable[int]) -> set[int]:
-    """The evaluations among `evaluation_ids` whose page (and PDF) `user` may open, as
-    ``evaluations.access`` decides."""
-    found: set[int] = set()
-    for chunk in _chunks(evaluation_ids):
-        query = access.visible_evaluations_query(user).with_only_columns(Evaluation.id)
-        found.update(db.session.scalars(query.where(Evaluation.id.in_(chunk))))
-    return found
+    """The evaluations among `evaluation_ids` whose page (and PDF) `user` may open."""
+    return access.visible_ids(user, evaluation_ids)
 
 
 def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
@@ -179,10 +168,6 @@ def legend(cycle_id: int | None) -> Legend:
 
 # --- shared pieces of SQL --------------------------------------------------------------------
 
-def _status_rank(column):
-    return case(STATUS_ORDER, value=column, else_=0)
-
-
 def _band_rank(column, legend: Legend):
     """A band as its lower bound, so that sorting by band sorts from worst to best."""
     if not legend.band_mins:
@@ -229,10 +214,10 @@ def _evaluation_filters(f: Filters) -> list:
         conditions.append(Evaluation.tier_id == f.tier)
     if f.band:
         conditions.append(Evaluation.band == f.band)
-    if f.status == "none":
+    if f.status == workflow.NOT_PLANNED:
         conditions.append(Evaluation.id.is_(None))
     elif f.status:
-        conditions.append(Evaluation.status == f.status)
+        conditions.append(workflow.in_states([f.status]))
     return conditions
 
 
@@ -267,8 +252,9 @@ def _page_number(f: Filters, total: int, per_page: int) -> int:
 OVERVIEW_COLUMNS = (
     Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
     Municipality.grade, Municipality.population, Municipality.province_id,
-    Province.name.label("province"), Evaluation.id.label("evaluation_id"), Evaluation.status,
-    Evaluation.score, Evaluation.raw_score, Evaluation.band, Evaluation.tier_id,
+    Province.name.label("province"), Evaluation.id.label("evaluation_id"),
+    workflow.state_column().label("status"), Evaluation.score, Evaluation.raw_score,
+    Evaluation.band, Evaluation.tier_id,
     Evaluation.updated_at, Evaluation.answered_count, Evaluation.applicable_count,
     Evaluation.report_number, Evaluation.ungated_score, Evaluation.raw_ungated_score,
 )
@@ -290,7 +276,7 @@ def sort_key(f: Filters, legend: Legend) -> list:
         "name": [Municipality.name], "county": [Municipality.county],
         "province": [Province.name], "grade": [Municipality.grade],
         "population": [Municipality.population],
-        "status": [_status_rank(Evaluation.status)],
+        "status": [workflow.order_column()],
         "score": [Evaluation.score], "raw": [Evaluation.raw_score],
         "band": [_band_rank(Evaluation.band, legend), Evaluation.score],
         "tier": [_tier_rank(Evaluation.tier_id, legend)],
@@ -359,7 +345,7 @@ def status_counts(f: Filters) -> dict[str, int]:
     the status filter itself is left out so that every status is counted."""
     if f.cycle_id is None:
         return {}
-    status = func.coalesce(Evaluation.status, "none")
+    status = func.coalesce(workflow.state_column(), workflow.NOT_PLANNED)
     unfiltered = replace(f, status="")
     statement = (_overview_base(unfiltered, [status.label("status"), func.count()])
                  .group_by(status))
@@ -378,17 +364,18 @@ def previous_cycle(f: Filters) -> tuple[int, int] | None:
     return tuple(row) if row else None
 
 
-def _ranked_statuses(f: Filters) -> list[str]:
+def _ranked(f: Filters, evaluation=Evaluation):
+    """Finals (signed off) are ranked; with `f.pending`, every evaluation."""
     if f.pending:
-        return [s.value for s in EvaluationStatus]
-    return [EvaluationStatus.APPROVED.value]
+        return evaluation.id.is_not(None)
+    return workflow.final_condition(evaluation)
 
 
 def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality) -> list:
-    """Which evaluations are ranked: scored, in the cycle, approved (or any status with
+    """Which evaluations are ranked: scored, in the cycle, final (or any state with
     `f.pending`), in the provinces and tier asked for."""
     conditions = [evaluation.cycle_id == f.cycle_id, evaluation.score.is_not(None),
-                  evaluation.status.in_(_ranked_statuses(f))]
+                  _ranked(f, evaluation)]
     if f.provinces is not None:
         conditions.append(town.province_id.in_(f.provinces))
     if f.tier:
@@ -482,8 +469,8 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
     province's averages, and the previous cycle's score.
 
     Ranks and averages are computed over every peer before the county, band and search
-    filters pick the rows shown (a filter never changes anyone's rank). Only approved
-    evaluations are ranked unless `f.pending`.
+    filters pick the rows shown (a filter never changes anyone's rank). Only finals (signed
+    off) are ranked unless `f.pending`.
 
     The rows are ordered by province, tier and score (the rank order) and cut to the page in
     SQL; the averages come from one GROUP BY over the peer groups (:func:`peer_statistics`)
@@ -505,8 +492,9 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
         select(
             Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
             Municipality.province_id, Province.name.label("province"),
-            Evaluation.id.label("evaluation_id"), Evaluation.status, Evaluation.tier_id,
-            Evaluation.score, Evaluation.raw_score, Evaluation.band, Evaluation.report_number,
+            Evaluation.id.label("evaluation_id"), workflow.state_column().label("status"),
+            Evaluation.tier_id, Evaluation.score, Evaluation.raw_score, Evaluation.band,
+            Evaluation.report_number,
             Evaluation.ungated_score, Evaluation.complete, Evaluation.answered_count,
             Evaluation.applicable_count, before.score.label("previous_score"))
         .select_from(Evaluation)
@@ -514,7 +502,7 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
         .join(Province, Province.id == Municipality.province_id)
         .outerjoin(before, and_(before.municipality_id == Evaluation.municipality_id,
                                 before.cycle_id == (previous[0] if previous else -1),
-                                before.status.in_(_ranked_statuses(f)),
+                                _ranked(f, before),
                                 before.score.is_not(None)))
         .where(*_ranked_conditions(f), *_ranking_filters(f))
         .order_by(Province.name, _tier_rank(Evaluation.tier_id, legend),
@@ -535,6 +523,36 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
         data["change"] = (None if data["previous_score"] is None
                           else round(data["score"] - data["previous_score"], 1))
     return Page(rows, total, page, per_page)
+
+
+def ranked_by_id(f: Filters, after_id: int, size: int) -> list[dict]:
+    """The ranked evaluations of the cycle (as :func:`ranking` ranks them, with the same
+    peers, ranks and averages) with an id above `after_id`, in id order, at most `size`: the
+    read API pages the ranking by id, so rows signed off meanwhile come on a later page."""
+    if f.cycle_id is None:
+        return []
+    statement = (
+        select(Municipality.id.label("municipality_id"), Municipality.name,
+               Municipality.province_id, Province.name.label("province"),
+               Evaluation.id.label("evaluation_id"), Evaluation.tier_id, Evaluation.score,
+               Evaluation.raw_score, Evaluation.band)
+        .select_from(Evaluation)
+        .join(Municipality, Municipality.id == Evaluation.municipality_id)
+        .join(Province, Province.id == Municipality.province_id)
+        .where(*_ranked_conditions(f), Evaluation.id > after_id)
+        .order_by(Evaluation.id).limit(size))
+    rows = [dict(row._mapping) for row in db.session.execute(statement)]
+    if not rows:
+        return rows
+    statistics = peer_statistics(f)
+    ranks = _ranks(f, [row["evaluation_id"] for row in rows])
+    for data in rows:
+        group = statistics.groups.get((data["province_id"], data["tier_id"]), {})
+        data["rank"], data["raw_rank"] = ranks[data["evaluation_id"]]
+        data["peers"] = group.get("peers", 0)
+        data["tier_average"] = group.get("average")
+        data["tier_raw_average"] = group.get("raw_average")
+    return rows
 
 
 def _one_decimal(value: float | None) -> float | None:
@@ -583,7 +601,8 @@ def history(municipality_id: int) -> list[dict]:
     """Every evaluation of the municipality, oldest cycle first."""
     statement = (
         select(Evaluation.id.label("evaluation_id"), EvaluationCycle.year,
-               Evaluation.cycle_id, Evaluation.status, Evaluation.score, Evaluation.raw_score,
+               Evaluation.cycle_id, workflow.state_column().label("status"),
+               Evaluation.score, Evaluation.raw_score,
                Evaluation.band, Evaluation.tier_id, Evaluation.rubric_version_id,
                Evaluation.report_number, Evaluation.approved_at, Evaluation.updated_at,
                Evaluation.answered_count, Evaluation.applicable_count)
@@ -607,22 +626,23 @@ def recommendations(evaluation_id: int) -> list[dict]:
 ANSWER_CHUNK = 50
 
 
-def answer_evaluations(f: Filters) -> list:
-    """The evaluations of the cycle that pass the filters and have answers, in the order the
-    answers export lists them: by province, municipality and evaluation (sorted here, as
-    the export always has, so that every database orders names the same way)."""
-    if f.cycle_id is None or f.status == "none":
+def answer_evaluations(f: Filters, user) -> list:
+    """The evaluations of the cycle that pass the filters, have answers and that `user` may
+    open (app.access: an unassigned reviewer gets none of them), in the order the answers
+    export lists them: by province, municipality and evaluation (sorted here, as the export
+    always has, so that every database orders names the same way)."""
+    if f.cycle_id is None or f.status == workflow.NOT_PLANNED:
         return []
     has_answers = select(Answer.id).where(Answer.evaluation_id == Evaluation.id).exists()
     statement = (
         select(Province.name.label("province"), Municipality.name, Municipality.county,
                Evaluation.id.label("evaluation_id"), Evaluation.rubric_version_id,
-               Evaluation.tier_id, Evaluation.status)
+               Evaluation.tier_id, workflow.state_column().label("status"))
         .select_from(Evaluation)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .join(Province, Province.id == Municipality.province_id)
         .where(Evaluation.cycle_id == f.cycle_id, has_answers, *_place_filters(f),
-               *_evaluation_filters(f)))
+               *_evaluation_filters(f), access.export_condition(user, "answers")))
     return sorted(db.session.execute(statement),
                   key=lambda row: (row.province, row.name, row.evaluation_id))
 
@@ -648,15 +668,16 @@ def rubrics_of(version_ids: Iterable[int]) -> dict[int, Rubric]:
     return found
 
 
-def approved_evaluations(f: Filters) -> list[Evaluation]:
-    """The approved evaluations of the cycle that pass the filters (for the ZIP of reports)."""
-    if f.cycle_id is None or f.status not in ("", EvaluationStatus.APPROVED):
+def final_evaluations(f: Filters, user) -> list[Evaluation]:
+    """The finals of the cycle that pass the filters and that `user` may open (for the ZIP
+    of reports; app.access decides)."""
+    if f.cycle_id is None or (f.status and not workflow.is_final_state(f.status)):
         return []
     statement = (select(Evaluation).join(Municipality, Municipality.id ==
                                          Evaluation.municipality_id)
                  .join(Province, Province.id == Municipality.province_id)
                  .where(Evaluation.cycle_id == f.cycle_id,
-                        Evaluation.status == EvaluationStatus.APPROVED,
+                        access.export_condition(user, "finals"),
                         *_place_filters(f), *_evaluation_filters(f))
                  .order_by(Province.name, Municipality.name))
     return list(db.session.scalars(statement))

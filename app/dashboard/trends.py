@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app import workflow
 from app.dashboard.presentation import digits, heat, lang, web_chart
 from app.dashboard.queries import Legend, UnitFigures
 from app.i18n import _, format_score
@@ -101,8 +102,9 @@ def movers(history: list[dict], units_by_evaluation: dict[int, dict], legend: Le
 
 
 def last_report(history: list[dict]) -> dict | None:
-    approved = [h for h in history if h["status"] == "approved"]
-    return approved[-1] if approved else None
+    """The latest final (signed off) in the history."""
+    finals = [h for h in history if workflow.is_final_state(h["status"])]
+    return finals[-1] if finals else None
 
 
 def next_evaluation(history: list[dict], report: dict) -> dict | None:
@@ -124,9 +126,9 @@ def follow_up(recommendations: list[dict], report: dict, following: dict | None,
         unit_id = rec["unit_id"] or ""
         state, words = _judge(unit_id, titles.get(unit_id, unit_id), at_report.get(unit_id),
                               later.get(unit_id), following)
-        if following is not None and following["status"] != "approved" and state not in (
-                "open", "no_unit"):
-            words += " " + _("(The %(year)s evaluation is not approved yet.)",
+        if following is not None and not workflow.is_final_state(following["status"]) \
+                and state not in ("open", "no_unit"):
+            words += " " + _("(The %(year)s evaluation is not signed off yet.)",
                              year=digits(following["year"]))
         deadline = rec["deadline"]
         items.append({**rec, "unit_title": titles.get(unit_id, unit_id) if unit_id else "",

@@ -1,8 +1,10 @@
-"""The managers' dashboard pages and exports. Thin: read the filters, ask ``queries``, render.
+"""The dashboard pages and exports. Thin: read the filters, ask ``queries``, render.
 
-Reviewers (the managers) and admins only: the guard sits on the whole blueprint. A manager
-with a province sees that province; an admin, or a manager with none, every province.
-Everything is a plain GET form that works without JavaScript.
+Who reaches them and what each row, export and file holds is app.access's: reviewers,
+directors-general (managers) and admins, the guard on the whole blueprint; a user with a
+province sees that province's rows, one with none every province; the answers export and the
+ZIP of finals hold only the evaluations the user may open. Everything is a plain GET form
+that works without JavaScript.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from app.auth.decorators import require_roles
-from app.dashboard import exports, filters, jobs, queries, trends
+from app import access, workflow
+from app.dashboard import exports, filters, jobs, organisation, queries, trends
 from app.dashboard.presentation import (
     band_items,
     colour_class,
@@ -50,9 +52,7 @@ bp = Blueprint("dashboard", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.before_request
-def _only_managers():
-    require_roles("reviewer", "admin")
+access.guard(bp, "dashboard")
 
 
 @bp.context_processor
@@ -95,11 +95,13 @@ def overview():
         row["raw_text"] = number(row["raw_score"])
         row["progress"] = (answered % {"n": digits(row["answered_count"]),
                                        "total": digits(row["applicable_count"])}
-                           if row["evaluation_id"] and row["status"] != "approved"
-                           and row["applicable_count"] else "")
+                           if row["evaluation_id"] and not workflow.is_locked_state(
+                               row["status"]) and row["applicable_count"] else "")
     counts = queries.status_counts(f)
     return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
-                           counts=counts, total=sum(counts.values()), legend=legend)
+                           counts=counts, total=sum(counts.values()), legend=legend,
+                           organisation=organisation.table(
+                               queries.province_scope(current_user)))
 
 
 @bp.route("/ranking")
@@ -129,8 +131,7 @@ def ranking():
 @bp.route("/municipalities/<int:municipality_id>")
 def municipality(municipality_id: int):
     town = db.session.get(Municipality, municipality_id)
-    scope = queries.province_scope(current_user)
-    if town is None or not queries.in_scope(scope, town.province_id):
+    if town is None or not access.may_see_province(current_user, town.province_id):
         abort(404)
     history = queries.history(town.id)
     latest_cycle = history[-1]["cycle_id"] if history else None
@@ -154,7 +155,8 @@ def municipality(municipality_id: int):
     return render_template(
         "dashboard/municipality.html", town=town, history=history, legend=legend,
         tier=tier, trend=trends.trend(history, units, legend),
-        movers=trends.movers(history, units, legend), follow=follow)
+        movers=trends.movers(history, units, legend), follow=follow,
+        organisation=organisation.of_municipality(town.id, town.province_id))
 
 
 def _today() -> dt.date:
@@ -190,7 +192,7 @@ def export_answers_csv():
     """Every answer of the filtered evaluations, streamed as it is read (constant memory;
     the download starts at once, even for the whole country)."""
     f, _legend, _choices = _filters()
-    columns, rows = exports.answers_table(f)
+    columns, rows = exports.answers_table(f, current_user)
     response = Response(stream_with_context(exports.csv_chunks(columns, rows)),
                         mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment",
@@ -234,10 +236,10 @@ def export_file(token: str):
 @bp.route("/export/reports.zip")
 def export_reports():
     f, _legend, _choices = _filters()
-    evaluations = queries.approved_evaluations(f)
+    evaluations = queries.final_evaluations(f, current_user)
     if not evaluations:
-        flash(_("No evaluation of this cycle is approved yet, so there is no report to "
-                "download."), "info")
+        flash(_("No final report of this cycle that you may open is issued yet, so there is "
+                "nothing to download."), "info")
         return redirect(url_for(".overview", **f.args(page=1)))
     try:
         archive, _count, _failed = exports.reports_zip(evaluations, user=current_user)

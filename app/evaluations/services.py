@@ -17,16 +17,16 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import audit
+from app import access, audit, workflow
 from app.authoring.services import rubric_of
-from app.evaluations import access, scorecards
+from app.errors import ServiceError
+from app.evaluations import scorecards
 from app.extensions import db
 from app.i18n import _, current_lang, format_number, local_today, normalise_text
 from app.models import (
     Answer,
     Assignment,
     Evaluation,
-    EvaluationStatus,
     Recommendation,
     SaveReceipt,
     UnitResult,
@@ -36,17 +36,6 @@ from app.rubric import AnswerError, AnswerValue, Rubric, coerce_answer
 from app.rubric.formula import profile_values
 from app.rubric.values import REASON_MAX_CHARS, VALUE_MAX_CHARS
 from app.scoring import ScoreCard
-
-
-class ServiceError(Exception):
-    """A use case refused; `message` is translated for the user, `status` the HTTP code."""
-
-    def __init__(self, message: str, status: int = 400, details: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.details = details or {}
-
 
 # --- reading ---------------------------------------------------------------------------------
 
@@ -280,16 +269,10 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
             return {**receipt.response, "replayed": True}
     # checked again here, inside the writing transaction: a save racing a submit or an
     # approval sees the state that transaction holds, never the one a view read earlier
-    if evaluation.is_locked:
-        raise ServiceError(_("This evaluation is approved and can no longer be changed."),
-                           status=409)
-    if not evaluation.cycle.is_open:
-        raise ServiceError(_("The evaluation cycle is closed; no answers can be changed."),
-                           status=409)
-    if evaluation.status not in (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED):
-        raise ServiceError(_("This evaluation was submitted; it can be changed again only "
-                             "if the reviewer returns it."), status=409)
-    if not access.can_edit_answers(user, evaluation):
+    refused = workflow.refusal(evaluation, workflow.ANSWER)
+    if refused:
+        raise ServiceError(refused, status=409)
+    if not access.may_answer(user, evaluation):
         raise ServiceError(_("You cannot change this evaluation now."), status=403)
 
     rubric = rubric_for(evaluation)
@@ -458,6 +441,8 @@ def summary(card: ScoreCard, rubric: Rubric) -> dict:
 
 
 # --- workflow --------------------------------------------------------------------------------
+# The states and the moves between them are app.workflow's; who may make each move is
+# app.access's. These are the use cases that make them, with what each needs.
 
 def submission_problems(evaluation: Evaluation) -> dict[str, str]:
     """What stops the evaluation from being submitted, by criterion id (empty: nothing)."""
@@ -468,31 +453,35 @@ def submission_problems(evaluation: Evaluation) -> dict[str, str]:
         answer = values.get(crit.id)
         if crit.note_required and not (answer and answer.note):
             problems[crit.id] = _("This answer scores low: write a note explaining it.")
+    from app.declarations.services import verification_problems
+
+    for cid, message in verification_problems(evaluation).items():
+        problems.setdefault(cid, message)
     return problems
 
 
 def submit(evaluation: Evaluation, *, user) -> None:
-    if evaluation.status not in (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED):
-        raise ServiceError(_("Only a draft or returned evaluation can be submitted."), 409)
-    if not access.can_edit_answers(user, evaluation):
+    """The inspector sends a complete evaluation to the reviewer."""
+    if not workflow.can_move(evaluation, "submit"):
+        raise ServiceError(_(workflow.transition("submit").refusal), 409)
+    if not access.may_move(user, evaluation, "submit"):
         raise ServiceError(_("You cannot change this evaluation now."), status=403)
     problems = submission_problems(evaluation)
     if problems:
         raise ServiceError(_("The evaluation is not complete yet."), 422,
                            details={"problems": problems})
-    old = evaluation.status
-    evaluation.status = EvaluationStatus.SUBMITTED
-    evaluation.submitted_at = utcnow()
-    audit.record("evaluation.submit", "evaluation", evaluation.id, user=user,
-                 evaluation=evaluation, old=old, new=evaluation.status)
+    from app.declarations.services import settle
+
+    settle(evaluation)  # the declarations' verdicts, as the answers now stand
+    workflow.move(evaluation, "submit", user=user)
     db.session.flush()
 
 
 def return_for_changes(evaluation: Evaluation, *, user, comments: dict[str, str],
                        message: str = "") -> None:
     """Send a submitted evaluation back to its inspectors with per-criterion comments."""
-    if evaluation.status != EvaluationStatus.SUBMITTED:
-        raise ServiceError(_("Only a submitted evaluation can be returned."), 409)
+    if not workflow.can_move(evaluation, "return"):
+        raise ServiceError(_(workflow.transition("return").refusal), 409)
     comments = {cid: normalise_text(text) for cid, text in comments.items()
                 if normalise_text(text)}
     if not comments and not normalise_text(message):
@@ -509,12 +498,9 @@ def return_for_changes(evaluation: Evaluation, *, user, comments: dict[str, str]
             answer = Answer(criterion_id=cid)
             evaluation.answers.append(answer)
         answer.review_comment = text
-    evaluation.status = EvaluationStatus.RETURNED
     evaluation.review_message = normalise_text(message)
-    audit.record("evaluation.return", "evaluation", evaluation.id, user=user,
-                 evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
-                 new=EvaluationStatus.RETURNED, comments=comments,
-                 message=normalise_text(message))
+    workflow.move(evaluation, "return", user=user, comments=comments,
+                  message=normalise_text(message))
     db.session.flush()
 
 
@@ -528,7 +514,7 @@ def returned_notes(evaluation: Evaluation, rubric: Rubric) -> dict | None:
     """What the reviewer said when returning the evaluation, for the top of the inspectors'
     form: the overall message and the criteria with a comment, in the rubric's order; None
     when the evaluation is not returned."""
-    if evaluation.status != EvaluationStatus.RETURNED:
+    if workflow.state_of(evaluation) != workflow.RETURNED:
         return None
     comments = {a.criterion_id: a.review_comment for a in evaluation.answers
                 if a.review_comment}
@@ -540,7 +526,7 @@ def returned_notes(evaluation: Evaluation, rubric: Rubric) -> dict | None:
 def set_visit_date(evaluation: Evaluation, *, user, visit_date) -> None:
     """Record the day of the site visit (a date; None clears it) while the inspectors may
     still change the evaluation; the report prints it."""
-    if not access.can_edit_answers(user, evaluation):
+    if not access.may_answer(user, evaluation):
         raise ServiceError(_("You cannot change this evaluation now."), status=403)
     if visit_date is not None and visit_date > local_today():
         raise ServiceError(_("The visit date cannot be later than today."), status=422)
@@ -558,10 +544,11 @@ def set_visit_date(evaluation: Evaluation, *, user, visit_date) -> None:
 def set_report_texts(evaluation: Evaluation, *, user, strengths: str, improvements: str,
                      recommendations: list[dict]) -> None:
     """The reviewer's own texts for the report, written before approving: strengths, areas
-    for improvement and the recommendations (text, responsible party, deadline)."""
-    if evaluation.status != EvaluationStatus.SUBMITTED:
-        raise ServiceError(_("The report texts can be written while the evaluation waits for "
-                             "review."), 409)
+    for improvement and the recommendations (unit, text, responsible party, deadline)."""
+    refused = workflow.refusal(evaluation, workflow.REVIEW)
+    if refused:
+        raise ServiceError(refused, 409)
+    rubric = rubric_for(evaluation)
     old = {"strengths": evaluation.strengths_text, "improvements": evaluation.improvements_text,
            "recommendations": [r.text for r in evaluation.recommendations]}
     evaluation.strengths_text = normalise_text(strengths)
@@ -569,9 +556,13 @@ def set_report_texts(evaluation: Evaluation, *, user, strengths: str, improvemen
     evaluation.recommendations.clear()
     db.session.flush()
     for position, row in enumerate(recommendations, 1):
+        unit_id = row.get("unit_id") or ""
+        if unit_id and rubric.unit(unit_id) is None:
+            raise ServiceError(_("Unknown unit. Choose one of the rubric's units."), 422)
         evaluation.recommendations.append(Recommendation(
-            text=normalise_text(row["text"]), responsible=normalise_text(row["responsible"]),
-            deadline=row["deadline"], position=position))
+            unit_id=unit_id, text=normalise_text(row["text"]),
+            responsible=normalise_text(row["responsible"]), deadline=row["deadline"],
+            position=position))
     audit.record("evaluation.report_texts", "evaluation", evaluation.id, user=user,
                  evaluation=evaluation, old=old,
                  new={"strengths": evaluation.strengths_text,
@@ -581,23 +572,64 @@ def set_report_texts(evaluation: Evaluation, *, user, strengths: str, improvemen
 
 
 def approve(evaluation: Evaluation, *, user, at=None) -> None:
-    """Approve a submitted evaluation; it is locked for good from here on (the database
-    refuses any later change). `at` backdates the approval (the demo data only)."""
-    if evaluation.status != EvaluationStatus.SUBMITTED:
-        raise ServiceError(_("Only a submitted evaluation can be approved."), 409)
+    """The reviewer approves the content of a submitted evaluation: it is locked for good
+    from here on (the database refuses any later change of its content) and waits for the
+    director-general's sign-off (:func:`sign_off`), which issues the final. `at` backdates
+    the approval (the demo data only)."""
+    if not workflow.can_move(evaluation, "approve"):
+        raise ServiceError(_(workflow.transition("approve").refusal), 409)
     rescore(evaluation)
-    # read everything first: once the status says approved, the database refuses any change
-    reviewer_id = user.id
-    number = evaluation.report_number or f"{evaluation.cycle.year}/{evaluation.id:04d}"
+    # read everything first: once the state says approved, the database refuses changes
     with db.session.no_autoflush:
-        evaluation.approved_at = at or utcnow()
-        evaluation.approved_by_id = reviewer_id
+        workflow.move(evaluation, "approve", user=user, at=at, score=evaluation.score,
+                      band=evaluation.band)
+    db.session.flush()
+
+
+def report_number(evaluation: Evaluation) -> str:
+    """The official number of a final: «year/id»."""
+    return evaluation.report_number or f"{evaluation.cycle.year}/{evaluation.id:04d}"
+
+
+def sign_off(evaluation: Evaluation, *, user, at=None) -> None:
+    """The province's director-general signs an approved evaluation off: only now is the
+    final report issued — numbered, frozen and signed by the reviewer and the
+    director-general (``app.reports.finals.issue_final``). `at` backdates it (demo data)."""
+    if not workflow.can_move(evaluation, "sign"):
+        raise ServiceError(_(workflow.transition("sign").refusal), 409)
+    if not access.may_sign(user, evaluation):
+        raise ServiceError(_("Only the province's director-general, who did not approve it "
+                             "himself, can sign this evaluation off."), 403)
+    number = report_number(evaluation)
+    with db.session.no_autoflush:
         evaluation.report_number = number
-        evaluation.status = EvaluationStatus.APPROVED
-        audit.record("evaluation.approve", "evaluation", evaluation.id, user=user,
-                     evaluation=evaluation, old=EvaluationStatus.SUBMITTED,
-                     new=EvaluationStatus.APPROVED, score=evaluation.score, band=evaluation.band)
+        workflow.move(evaluation, "sign", user=user, at=at, number=number)
     db.session.flush()
     from app.reports.services import issue_final  # the final report, frozen from here on
 
     issue_final(evaluation, user=user)
+
+
+def what_locks(evaluation: Evaluation) -> dict:
+    """What an irreversible step (approve, sign) locks or issues, for its confirmation page:
+    the counts of what becomes unchangeable and the report texts that are still empty."""
+    from sqlalchemy import func
+
+    from app.models import Declaration, Evidence
+
+    def count(model) -> int:
+        return db.session.scalar(select(func.count(model.id)).where(
+            model.evaluation_id == evaluation.id)) or 0
+
+    empty = []
+    if not (evaluation.strengths_text or "").strip():
+        empty.append(_("Strengths"))
+    if not (evaluation.improvements_text or "").strip():
+        empty.append(_("Areas for improvement"))
+    if not evaluation.recommendations:
+        empty.append(_("Recommendations"))
+    return {"answers": evaluation.answered_count, "applicable": evaluation.applicable_count,
+            "photos": count(Evidence), "declarations": count(Declaration),
+            "recommendations": len(evaluation.recommendations),
+            "score": evaluation.score, "band": evaluation.band, "empty_texts": empty,
+            "number": report_number(evaluation)}

@@ -18,42 +18,49 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import access, workflow
 from app.db import writing
-from app.evaluations import access, page, services
+from app.declarations import services as declarations
+from app.evaluations import page, services
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
 from app.i18n import _, format_number, jalali_date, local_today, normalise_text
-from app.models import Evaluation, EvaluationStatus, Evidence
+from app.models import Evaluation, Evidence
+from app.recommendations import services as recommendations
 from app.rubric.formula import profile_values
+from forms.base import ConfirmForm
 from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
 from forms.review import ReportTextsForm, VisitDateForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
 SAVE_HEADER = "X-Arzyab-Save"
-STATUS_ORDER = [EvaluationStatus.RETURNED, EvaluationStatus.DRAFT, EvaluationStatus.SUBMITTED,
-                EvaluationStatus.APPROVED]
 
 
-def load_evaluation(evaluation_id: int) -> Evaluation:
-    """The evaluation if the current user may see it; 404 otherwise (no hint it exists)."""
+def load_evaluation(evaluation_id: int, may=access.may_view) -> Evaluation:
+    """The evaluation if the current user may see it (`may` decides: app.access); 404
+    otherwise (no hint it exists)."""
     evaluation = db.session.get(Evaluation, evaluation_id)
-    if evaluation is None or not access.can_view(current_user, evaluation):
+    if evaluation is None or not may(current_user, evaluation):
         abort(404)
     return evaluation
 
 
 @bp.route("/")
+@access.route("account")
 @login_required
 def index():
-    query = access.visible_evaluations_query(current_user).options(
+    query = access.visible_evaluations(current_user).options(
         selectinload(Evaluation.municipality), selectinload(Evaluation.cycle))
     evaluations = db.session.scalars(query.order_by(Evaluation.updated_at.desc())).all()
-    groups = {status: [e for e in evaluations if e.status == status] for status in STATUS_ORDER}
+    # what waits for this user's own hand first, then the rest in the workflow's order
+    order = [workflow.RETURNED] + [s for s in workflow.ordered() if s != workflow.RETURNED]
+    groups = {state: [e for e in evaluations if e.state == state] for state in order}
     return render_template("evaluations/index.html", groups=groups, today=local_today())
 
 
 @bp.route("/<int:evaluation_id>", methods=["GET"])
+@access.route("evaluation")
 @login_required
 def show(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id)
@@ -61,12 +68,14 @@ def show(evaluation_id: int):
 
 
 def _texts_form(evaluation) -> ReportTextsForm:
-    rows = [{"text": r.text, "responsible": r.responsible,
+    rows = [{"unit_id": r.unit_id or "", "text": r.text, "responsible": r.responsible,
              "deadline": jalali_date(r.deadline) if r.deadline else ""}
             for r in evaluation.recommendations]
-    return ReportTextsForm(data={"strengths": evaluation.strengths_text,
+    form = ReportTextsForm(data={"strengths": evaluation.strengths_text,
                                  "improvements": evaluation.improvements_text,
                                  "recommendations": rows})
+    form.set_units(services.rubric_for(evaluation), evaluation.tier_id)
+    return form
 
 
 def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
@@ -78,7 +87,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     if form is None:
         form = form_class(data=form_data_from_answers(form_class, values))
     card = services.scorecard(evaluation)
-    editable = access.can_edit_answers(current_user, evaluation)
+    editable = access.may_answer(current_user, evaluation)
     profile = profile_values(services.profile_of(evaluation))
     photos: dict[str, list] = {}
     for evidence in db.session.scalars(select(Evidence).where(
@@ -93,19 +102,27 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         returned=services.returned_notes(evaluation, rubric),
         visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
                                   if editable else None),
-        reviewable=access.can_review(current_user, evaluation),
+        reviewable=access.may_review(current_user, evaluation),
+        may_approve=access.may_move(current_user, evaluation, "approve"),
+        may_sign=access.may_sign(current_user, evaluation),
+        cycle_closed=None if evaluation.cycle.is_open else _(workflow.CYCLE_CLOSED),
+        # the municipality's declared values beside their fields, and the previous final's
+        # recommendations on their units (templates/evaluations/_organisation.html)
+        declared=declarations.form_boxes(evaluation, field_key),
+        carried=recommendations.carried_over(evaluation),
         live=services.summary(card, rubric),
         texts_form=texts_form or (_texts_form(evaluation)
-                                  if access.can_review(current_user, evaluation) else None),
+                                  if access.may_review(current_user, evaluation) else None),
         **paradata_context(current_user, evaluation)), status
 
 
 @bp.route("/<int:evaluation_id>", methods=["POST"])
+@access.route("evaluation")
 @login_required
 def save_form(evaluation_id: int):
     """The plain (no JavaScript) path: the whole form posted at once."""
     evaluation = load_evaluation(evaluation_id)
-    if not access.can_edit_answers(current_user, evaluation):
+    if not access.may_answer(current_user, evaluation):
         abort(403)
     rubric = services.rubric_for(evaluation)
     form = build_evaluation_form(rubric, evaluation.tier_id)()
@@ -157,6 +174,7 @@ def describe_photo(evidence):
 
 
 @bp.route("/<int:evaluation_id>/answers", methods=["POST"])
+@access.route("evaluation")
 @csrf.exempt  # guarded by SameSite cookies and the custom header below (see README: security)
 @login_required
 def save_json(evaluation_id: int):
@@ -176,9 +194,9 @@ def _autosave(evaluation_id: int):
     # its row locked (PostgreSQL) until the save commits: saves of one evaluation queue
     evaluation = db.session.get(Evaluation, evaluation_id, options=services.SAVE_LOADS,
                                 with_for_update={"of": Evaluation})
-    if evaluation is None or not access.can_view(user, evaluation):
+    if evaluation is None or not access.may_view(user, evaluation):
         abort(404)
-    if not access.can_edit_answers(user, evaluation):
+    if not access.may_answer(user, evaluation):
         return jsonify(error=_("You cannot change this evaluation now."), status=403), 403
     try:
         payload = request.get_json(silent=True)
@@ -206,10 +224,11 @@ def _autosave(evaluation_id: int):
 
 
 @bp.route("/<int:evaluation_id>/submit", methods=["POST"])
+@access.route("evaluation")
 @login_required
 def submit(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id)
-    if not access.can_edit_answers(current_user, evaluation):
+    if not access.may_move(current_user, evaluation, "submit"):
         abort(403)
     try:
         with writing():
@@ -243,10 +262,11 @@ def _posted_paradata():
 
 
 @bp.route("/<int:evaluation_id>/return", methods=["POST"])
+@access.route("evaluation")
 @login_required
 def return_for_changes(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id)
-    if not access.can_review(current_user, evaluation):
+    if not access.may_move(current_user, evaluation, "return"):
         abort(403)
     rubric = services.rubric_for(evaluation)
     comments = {}
@@ -273,11 +293,12 @@ def return_for_changes(evaluation_id: int):
 
 
 @bp.route("/<int:evaluation_id>/visit-date", methods=["POST"])
+@access.route("evaluation")
 @login_required
 def visit_date(evaluation_id: int):
     """The day of the site visit, typed in the Jalali calendar."""
     evaluation = load_evaluation(evaluation_id)
-    if not access.can_edit_answers(current_user, evaluation):
+    if not access.may_answer(current_user, evaluation):
         abort(403)
     form = VisitDateForm()
     if not form.validate():
@@ -297,13 +318,15 @@ def visit_date(evaluation_id: int):
 
 
 @bp.route("/<int:evaluation_id>/report-texts", methods=["POST"])
+@access.route("evaluation")
 @login_required
 def report_texts(evaluation_id: int):
     """The reviewer's strengths, areas for improvement and recommendations."""
     evaluation = load_evaluation(evaluation_id)
-    if not access.can_review(current_user, evaluation):
+    if not access.may_review(current_user, evaluation):
         abort(403)
     form = ReportTextsForm()
+    form.set_units(services.rubric_for(evaluation), evaluation.tier_id)
     if not form.validate():
         flash(_("Some report texts need correcting; see the marked fields."), "error")
         return _render_page(evaluation, texts_form=form, status=422)
@@ -320,23 +343,79 @@ def report_texts(evaluation_id: int):
     return redirect(url_for(".show", evaluation_id=evaluation_id) + "#report-texts")
 
 
+# --- the irreversible steps: a page shows what will be locked, then the step --------------
+
+def _confirm_page(evaluation, step: str, status: int = 200):
+    return render_template("evaluations/confirm.html", evaluation=evaluation,
+                           step=workflow.transition(step), form=ConfirmForm(),
+                           locked=services.what_locks(evaluation)), status
+
+
+@bp.route("/<int:evaluation_id>/approve", methods=["GET"])
+@access.route("evaluation")
+@login_required
+def approve_page(evaluation_id: int):
+    """What approving locks, and the report texts still empty, before the reviewer
+    approves."""
+    evaluation = load_evaluation(evaluation_id)
+    if not access.may_move(current_user, evaluation, "approve"):
+        abort(403)
+    return _confirm_page(evaluation, "approve")
+
+
 @bp.route("/<int:evaluation_id>/approve", methods=["POST"])
+@access.route("evaluation")
 @login_required
 def approve(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id)
-    if not access.can_review(current_user, evaluation):
+    if not access.may_move(current_user, evaluation, "approve"):
         abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     try:
         with writing():
             services.approve(db.session.get(Evaluation, evaluation_id), user=current_user)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for(".show", evaluation_id=evaluation_id))
-    flash(_("Approved. The evaluation is now locked."), "success")
+    flash(_("Approved. The evaluation is now locked and waits for the director-general's "
+            "sign-off."), "success")
+    return redirect(url_for(".show", evaluation_id=evaluation_id))
+
+
+@bp.route("/<int:evaluation_id>/sign", methods=["GET"])
+@access.route("evaluation")
+@login_required
+def sign_page(evaluation_id: int):
+    """What the sign-off issues, before the director-general signs."""
+    evaluation = load_evaluation(evaluation_id)
+    if not access.may_sign(current_user, evaluation):
+        abort(403)
+    return _confirm_page(evaluation, "sign")
+
+
+@bp.route("/<int:evaluation_id>/sign", methods=["POST"])
+@access.route("evaluation")
+@login_required
+def sign(evaluation_id: int):
+    """The director-general signs the approved evaluation off: the final is issued."""
+    evaluation = load_evaluation(evaluation_id)
+    if not access.may_sign(current_user, evaluation):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        with writing():
+            services.sign_off(db.session.get(Evaluation, evaluation_id), user=current_user)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", evaluation_id=evaluation_id))
+    flash(_("Signed off. The final report is issued."), "success")
     return redirect(url_for(".show", evaluation_id=evaluation_id))
 
 
 @bp.route("/<int:evaluation_id>/state")
+@access.route("evaluation")
 @login_required
 def state(evaluation_id: int):
     """The stored answers and version, for the form to restore after a reload."""
@@ -345,5 +424,5 @@ def state(evaluation_id: int):
                                 "na_reason": a.na_reason, "note": a.note}
                for a in evaluation.answers}
     card = services.scorecard(evaluation)
-    return jsonify(version=evaluation.version, status=evaluation.status, answers=answers,
+    return jsonify(version=evaluation.version, status=evaluation.state, answers=answers,
                    score=services.summary(card, services.rubric_for(evaluation)))

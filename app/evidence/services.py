@@ -34,8 +34,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.evaluations import access
+from app import access, audit, workflow
 from app.evaluations.services import ServiceError, rubric_for
 from app.extensions import db
 from app.i18n import _, format_number, normalise_text
@@ -62,34 +61,39 @@ def photo_path(evidence: Evidence, thumb: bool = False) -> Path:
 
 # --- use cases -------------------------------------------------------------------------------
 
-def _locked_evaluation(evaluation_id: int, user) -> Evaluation:
-    """The evaluation, locked for this transaction, if `user` may see it (404 otherwise)."""
+def _locked_evaluation(evaluation_id: int, user, source: str = "inspection") -> Evaluation:
+    """The evaluation, locked for this transaction, if `user` may see it (or, for a
+    declaration's document, its declaration); 404 otherwise."""
     evaluation = db.session.get(Evaluation, evaluation_id, with_for_update=True,
                                 populate_existing=True)
-    if evaluation is None or not access.can_view(user, evaluation):
+    seen = access.may_see_declaration if source == "declaration" else access.may_view
+    if evaluation is None or not seen(user, evaluation):
         raise ServiceError(_("This page does not exist, or you do not have access to it."),
                            404)
     return evaluation
 
 
-def _check_editable(evaluation: Evaluation, user) -> None:
-    if evaluation.is_locked:
+def _check_editable(evaluation: Evaluation, user, source: str) -> None:
+    if workflow.is_locked(evaluation):
         raise ServiceError(_("This evaluation is approved and can no longer be changed."), 409)
-    if not access.can_edit_answers(user, evaluation):
+    if not access.may_add_photo(user, evaluation, source):
         raise ServiceError(_("You cannot change this evaluation now."), 403)
 
 
 def add_photo(evaluation_id: int, criterion_id: str, data: bytes, filename: str, *, user,
-              client_key: str | None = None, exif: bytes | None = None) -> Evidence:
+              client_key: str | None = None, source: str = "inspection",
+              exif: bytes | None = None) -> Evidence:
     """Add one photo to a criterion of an evaluation the user may edit (in the caller's
-    writing transaction): load and lock, check, re-encode, store."""
-    evaluation = _locked_evaluation(evaluation_id, user)
+    writing transaction): load and lock, check, re-encode, store. `source` "declaration":
+    a document of the municipality's self-declaration."""
+    evaluation = _locked_evaluation(evaluation_id, user, source)
     return store_photo(evaluation, criterion_id, data, filename, user=user,
-                       client_key=client_key, exif=exif)
+                       client_key=client_key, source=source, exif=exif)
 
 
 def store_photo(evaluation, criterion_id: str, data: bytes, filename: str, *, user,
-                client_key: str | None = None, exif: bytes | None = None) -> Evidence:
+                client_key: str | None = None, source: str = "inspection",
+                exif: bytes | None = None) -> Evidence:
     """Check, re-encode and store one photo for a criterion of `evaluation`, loaded in the
     caller's writing transaction (see :func:`add_photo`). `exif`: the original's EXIF block,
     sent beside a photo the tablet made smaller (which dropped it); read, never stored."""
@@ -97,7 +101,7 @@ def store_photo(evaluation, criterion_id: str, data: bytes, filename: str, *, us
         existing = db.session.scalar(select(Evidence).where(Evidence.client_key == client_key))
         if existing is not None:
             return _replayed(existing, evaluation, criterion_id, data)
-    _check_editable(evaluation, user)
+    _check_editable(evaluation, user, source)
     criterion = rubric_for(evaluation).criterion(criterion_id)
     if criterion is None or not criterion.applies(evaluation.tier_id):
         raise ServiceError(_("This criterion is not part of this evaluation."), 422)
@@ -122,7 +126,8 @@ def store_photo(evaluation, criterion_id: str, data: bytes, filename: str, *, us
         evaluation_id=evaluation.id, criterion_id=criterion.id,
         original_name=normalise_text(Path(filename or "photo").name)[:200],
         stored_name=stored, sha256=hashlib.sha256(image).hexdigest(), width=width,
-        height=height, size_bytes=len(image), client_key=client_key, uploaded_by_id=user.id)
+        height=height, size_bytes=len(image), client_key=client_key, uploaded_by_id=user.id,
+        source=source)
     photo_facts.keep(evidence, upload, exif)  # capture time, GPS, hash: read, then dropped
     db.session.add(evidence)
     db.session.flush()
@@ -151,12 +156,12 @@ def _replayed(existing: Evidence, evaluation, criterion_id: str, data: bytes) ->
 def remove_photo(evaluation_id: int, photo_id: int, *, user) -> None:
     """Remove a photo of an evaluation the user may edit (in the caller's writing
     transaction); its files go once the removal is committed."""
-    evaluation = _locked_evaluation(evaluation_id, user)
+    evaluation = _locked_evaluation(evaluation_id, user, "declaration")  # the widest sight
     evidence = db.session.get(Evidence, photo_id)
     if evidence is None or evidence.evaluation_id != evaluation.id:
         raise ServiceError(_("This page does not exist, or you do not have access to it."),
                            404)
-    _check_editable(evaluation, user)
+    _check_editable(evaluation, user, evidence.source)
     delete_photo(evidence, evaluation, user=user)
 
 
@@ -165,15 +170,16 @@ def replace_photo(evaluation_id: int, photo_id: int, data: bytes, filename: str,
     """Put a new photo in the place of photo `photo_id` (same criterion), in the caller's
     one writing transaction: the old one goes only if the new one is stored. A replay of the
     same upload key answers with the photo already stored under it."""
-    evaluation = _locked_evaluation(evaluation_id, user)
+    evaluation = _locked_evaluation(evaluation_id, user, "declaration")  # the widest sight
+    evidence = db.session.get(Evidence, photo_id)
     if client_key:
         existing = db.session.scalar(select(Evidence).where(Evidence.client_key == client_key))
         if existing is not None:
+            _check_editable(evaluation, user, existing.source)
             return _replayed(existing, evaluation, existing.criterion_id, data)
-    evidence = db.session.get(Evidence, photo_id)
     if evidence is None or evidence.evaluation_id != evaluation.id:
         raise ServiceError(_("This photo is no longer there; it may have been removed."), 404)
-    _check_editable(evaluation, user)
+    _check_editable(evaluation, user, evidence.source)
     criterion_id = evidence.criterion_id
     delete_photo(evidence, evaluation, user=user)
     return store_photo(evaluation, criterion_id, data, filename, user=user,
@@ -181,7 +187,7 @@ def replace_photo(evaluation_id: int, photo_id: int, data: bytes, filename: str,
 
 
 def delete_photo(evidence: Evidence, evaluation, *, user) -> None:
-    if evaluation.is_locked:
+    if workflow.is_locked(evaluation):
         raise ServiceError(_("This evaluation is approved and can no longer be changed."), 409)
     audit.record("evidence.remove", "evidence", evidence.id, user=user, evaluation=evaluation,
                  criterion=evidence.criterion_id, name=evidence.original_name)

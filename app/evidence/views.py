@@ -15,9 +15,10 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from app import access
 from app.db import writing
 from app.evaluations.services import ServiceError
-from app.evaluations.views import SAVE_HEADER, load_evaluation
+from app.evaluations.views import SAVE_HEADER
 from app.evidence import services
 from app.extensions import csrf, db
 from app.i18n import _, jalali_datetime
@@ -29,9 +30,10 @@ EXIF_MAX_BYTES = 64 * 1024
 
 
 def _evidence(evaluation_id: int, photo_id: int) -> tuple[Evaluation, Evidence]:
-    evaluation = load_evaluation(evaluation_id)
+    evaluation = db.session.get(Evaluation, evaluation_id)
     evidence = db.session.get(Evidence, photo_id)
-    if evidence is None or evidence.evaluation_id != evaluation.id:
+    if evaluation is None or evidence is None \
+            or not access.may_view_photo(current_user, evidence, evaluation):
         abort(404)
     return evaluation, evidence
 
@@ -52,6 +54,7 @@ def describe(evidence: Evidence, lang: str | None = None) -> dict:
 
 
 @bp.route("", methods=["POST"])
+@access.route("evaluation")
 @csrf.exempt  # checked below: the CSRF token for forms, or the autosave header for fetch()
 @login_required
 def upload(evaluation_id: int):
@@ -100,6 +103,7 @@ def _fail(by_script: bool, message: str, status: int, evaluation_id: int):
 
 
 @bp.route("/<int:photo_id>")
+@access.route("evaluation")
 @login_required
 def photo(evaluation_id: int, photo_id: int):
     _, evidence = _evidence(evaluation_id, photo_id)
@@ -107,6 +111,7 @@ def photo(evaluation_id: int, photo_id: int):
 
 
 @bp.route("/<int:photo_id>/thumb")
+@access.route("evaluation")
 @login_required
 def thumb(evaluation_id: int, photo_id: int):
     _, evidence = _evidence(evaluation_id, photo_id)
@@ -122,6 +127,7 @@ def _send(path):
 
 
 @bp.route("/<int:photo_id>/delete", methods=["POST"])
+@access.route("evaluation")
 @csrf.exempt  # checked below: the CSRF token for forms, or the autosave header for fetch()
 @login_required
 def delete(evaluation_id: int, photo_id: int):
@@ -145,6 +151,7 @@ def delete(evaluation_id: int, photo_id: int):
 
 
 @bp.route("/<int:photo_id>/replace", methods=["POST"])
+@access.route("evaluation")
 @csrf.exempt  # checked below, as for uploads
 @login_required
 def replace(evaluation_id: int, photo_id: int):

@@ -5,6 +5,7 @@ import json
 from flask import Blueprint, current_app, redirect, request, send_from_directory, session, url_for
 from flask_login import current_user, login_required
 
+from app import access
 from app.i18n import LOCALES, _
 from app.redirects import redirect_to_next
 
@@ -12,10 +13,13 @@ bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
+@access.route("account")
 @login_required
 def home():
     """Each role starts where its work is."""
-    if current_user.has_role("inspector", "reviewer"):
+    if current_user.has_role("municipality"):
+        return redirect(url_for("portal.home"))
+    if current_user.has_role("inspector", "reviewer", "manager"):
         return redirect(url_for("evaluations.index"))
     if current_user.has_role("admin"):
         return redirect(url_for("admin.index"))
@@ -25,6 +29,7 @@ def home():
 
 
 @bp.route("/lang/<code>", methods=["POST"])
+@access.route("public")
 def set_language(code: str):
     if code in LOCALES:
         session["lang"] = code
@@ -33,6 +38,7 @@ def set_language(code: str):
 
 
 @bp.route("/sw.js")
+@access.route("public")
 def service_worker():
     """The service worker, served from the root so its scope covers every page."""
     response = send_from_directory(current_app.static_folder, "js/sw.js",
@@ -43,6 +49,7 @@ def service_worker():
 
 
 @bp.route("/manifest.webmanifest")
+@access.route("public")
 def manifest():
     """Lets an inspector add Arzyab to the tablet's home screen."""
     icons = [{"src": url_for("static", filename=f"icon-{size}.png"),

@@ -4,11 +4,14 @@ from app.models.audit import AuditEvent
 from app.models.evaluations import (
     Answer,
     Assignment,
+    Declaration,
     Evaluation,
     EvaluationCycle,
     EvaluationStatus,
     Evidence,
+    FollowUp,
     Recommendation,
+    RecommendationResponse,
     SaveReceipt,
     UnitResult,
 )
@@ -16,10 +19,14 @@ from app.models.paradata import FlagNote, ParadataRecord
 from app.models.places import Municipality, Province
 from app.models.rubrics import RubricVersion
 from app.models.sessions import UserSession
-from app.models.users import ROLES, User
+from app.models.tokens import ApiToken
+from app.models.users import MUNICIPALITY_ROLES, PROVINCE_ROLES, ROLES, User
 
 __all__ = [
-    "ROLES", "Answer", "Assignment", "AuditEvent", "Evaluation", "EvaluationCycle",
-    "EvaluationStatus", "Evidence", "FlagNote", "Municipality", "ParadataRecord", "Province",
-    "Recommendation", "RubricVersion", "SaveReceipt", "UnitResult", "User", "UserSession",
+    "MUNICIPALITY_ROLES", "PROVINCE_ROLES", "ROLES", "Answer", "ApiToken", "Assignment",
+    "AuditEvent",
+    "Declaration", "Evaluation", "EvaluationCycle", "EvaluationStatus", "Evidence", "FlagNote",
+    "FollowUp", "Municipality", "ParadataRecord", "Province", "Recommendation",
+    "RecommendationResponse", "RubricVersion", "SaveReceipt", "UnitResult", "User",
+    "UserSession",
 ]

@@ -24,6 +24,8 @@ from app.models._types import UTCDateTime, utcnow
 
 
 class EvaluationStatus(enum.StrEnum):
+    """What the status column stores (the workflow's states and rules: app/workflow.py)."""
+
     DRAFT = "draft"
     SUBMITTED = "submitted"
     RETURNED = "returned"
@@ -47,6 +49,8 @@ class EvaluationCycle(db.Model):
     visit_end: Mapped[object | None] = mapped_column(Date)
     #: a closed cycle accepts no new answers
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the last day municipalities may declare their own figures (None: until the visit)
+    declaration_deadline: Mapped[object | None] = mapped_column(Date)
 
 
 class Evaluation(db.Model):
@@ -76,7 +80,8 @@ class Evaluation(db.Model):
     tier_id: Mapped[str] = mapped_column(String(20))
     #: the municipality attributes the tier was derived from (grade, population, …)
     tier_basis: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: draft → submitted → returned → submitted … → approved
+    #: draft → submitted → returned → submitted … → approved (+ signed_at: signed); the
+    #: workflow (app/workflow.py) is the one reader of this column and signed_at
     status: Mapped[str] = mapped_column(String(20), default=EvaluationStatus.DRAFT, index=True)
     #: optimistic lock: bumped on every change; a writer holding an older number gets a conflict
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -105,20 +110,24 @@ class Evaluation(db.Model):
     #: the reviewer's own texts for the report
     strengths_text: Mapped[str] = mapped_column(Text, default="")
     improvements_text: Mapped[str] = mapped_column(Text, default="")
-    #: official report number (شماره), given at approval
+    #: official report number (شماره), given when the final is issued (at the sign-off)
     report_number: Mapped[str | None] = mapped_column(String(50))
     #: timestamps (UTC)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[object | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[object | None] = mapped_column(UTCDateTime)
-    #: the reviewer who approved it
+    #: the reviewer who approved its content
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: when and by whom (the province's director-general) it was signed off: the final
+    signed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     municipality = relationship("Municipality")
     cycle = relationship("EvaluationCycle")
     rubric_version = relationship("RubricVersion")
     approved_by = relationship("User", foreign_keys=[approved_by_id])
+    signed_by = relationship("User", foreign_keys=[signed_by_id])
     answers: Mapped[list[Answer]] = relationship(back_populates="evaluation",
                                                  cascade="all, delete-orphan")
     assignments: Mapped[list[Assignment]] = relationship(back_populates="evaluation",
@@ -126,7 +135,8 @@ class Evaluation(db.Model):
     unit_results: Mapped[list[UnitResult]] = relationship(back_populates="evaluation",
                                                           cascade="all, delete-orphan")
     recommendations: Mapped[list[Recommendation]] = relationship(
-        cascade="all, delete-orphan", order_by="Recommendation.position")
+        back_populates="evaluation", cascade="all, delete-orphan",
+        order_by="Recommendation.position")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -136,13 +146,18 @@ class Evaluation(db.Model):
         return self.ungated_score is not None and self.ungated_score != self.score
 
     @property
-    def is_locked(self) -> bool:
-        return self.status == EvaluationStatus.APPROVED
+    def state(self) -> str:
+        """The workflow state (app/workflow.py decides it)."""
+        from app.workflow import state_of
+
+        return state_of(self)
 
     def is_overdue(self, today) -> bool:
         """Due before `today` and still with the inspectors (draft or returned)."""
+        from app import workflow
+
         return (self.due_date is not None and self.due_date < today
-                and self.status in (EvaluationStatus.DRAFT, EvaluationStatus.RETURNED))
+                and workflow.ANSWER in workflow.state(self).allows)
 
     def users_in_role(self, role: str) -> list:
         return [a.user for a in self.assignments if a.role == role]
@@ -244,6 +259,9 @@ class Evidence(db.Model):
     original_name: Mapped[str] = mapped_column(String(255), default="")
     #: our own file name under DATA_DIR/evidence (a random token + .jpg)
     stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: who brought it: "inspection" (the inspector) or "declaration" (the municipality, as
+    #: a document of its self-declaration)
+    source: Mapped[str] = mapped_column(String(20), default="inspection")
     #: sha256 of the stored (re-encoded) JPEG
     sha256: Mapped[str] = mapped_column(String(64))
     width: Mapped[int] = mapped_column(Integer)
@@ -281,6 +299,99 @@ class Recommendation(db.Model):
     deadline: Mapped[object | None] = mapped_column(Date)
     #: order on the report
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="recommendations")
+
+
+class RecommendationResponse(db.Model):
+    """The municipality's answer to a recommendation of a final report: what it did, how far
+    it got, its evidence. Appended, never changed: the latest is the current one."""
+
+    __tablename__ = "recommendation_responses"
+    __table_args__ = (CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),)
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"),
+                                                   index=True)
+    #: what was done (اقدام انجام‌شده)
+    action_taken: Mapped[str] = mapped_column(Text)
+    #: how far it got, in percent (0–100; 100: carried out)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    #: the evidence: documents, letters, minutes (their numbers and dates, as text)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    #: the day the action was taken (Gregorian, shown in Jalali)
+    acted_on: Mapped[object | None] = mapped_column(Date)
+    #: when and by whom it was written
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    recommendation = relationship("Recommendation")
+    created_by = relationship("User")
+
+
+class FollowUp(db.Model):
+    """The next cycle's inspector's finding on a recommendation of the previous final:
+    done, done in part, or not done, with a note. A child of the new evaluation (locked with
+    it)."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "recommendation_id", name="evaluation_recommendation"),
+        CheckConstraint("outcome IN ('done', 'partly', 'not_done')", name="outcome_known"),
+    )
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the evaluation (of the later cycle) whose inspector judged it
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    #: the recommendation of the earlier final
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"),
+                                                   index=True)
+    #: "done", "partly" or "not_done"
+    outcome: Mapped[str] = mapped_column(String(20))
+    #: the inspector's note
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: last change (UTC) and by whom
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    recommendation = relationship("Recommendation")
+
+
+class Declaration(db.Model):
+    """A value the municipality declared itself (خوداظهاری) for a criterion the rubric marks
+    ``declared``, before the visit; the inspector verifies it (راستی‌آزمایی). Scores use the
+    inspector's (verified) answer, never this. A child of the evaluation (locked with it)."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "criterion_id", name="evaluation_criterion"),
+        CheckConstraint("verdict IS NULL OR verdict IN ('confirmed', 'corrected')",
+                        name="verdict_known"),
+    )
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"), index=True)
+    #: the criterion's id in the pinned rubric version
+    criterion_id: Mapped[str] = mapped_column(String(50))
+    #: the declared answer as its criterion type stores it (as Answer.value and Answer.data)
+    value: Mapped[float | None] = mapped_column(Float)
+    data: Mapped[dict | None] = mapped_column(JSON)
+    #: the municipality's explanation (where the figure comes from)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: the inspector's reason when the verified value differs from the declared one
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
+    #: "confirmed" (the verified answer is the declared one) or "corrected", settled when the
+    #: evaluation is submitted (app.declarations.services.settle); None before
+    verdict: Mapped[str | None] = mapped_column(String(20))
+    #: last change by the municipality (UTC) and by whom
+    declared_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: when the inspector confirmed or corrected it, and who
+    verified_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class SaveReceipt(db.Model):

@@ -7,15 +7,21 @@ import secrets
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models._types import UTCDateTime, utcnow
 
-#: inspector fills evaluations; reviewer reviews, approves and reads reports; author edits
-#: rubrics; admin runs users, municipalities and cycles
-ROLES = ("inspector", "reviewer", "author", "admin")
+#: inspector fills evaluations; reviewer reviews and approves their content; manager (a
+#: province's director-general) reads everything of the province and signs finals off;
+#: municipality is the account of one municipality (its self-declaration, its issued reports,
+#: its answers to the recommendations); author edits rubrics; admin runs users,
+#: municipalities and cycles. Who sees what is decided in app/access.py alone.
+ROLES = ("inspector", "reviewer", "manager", "municipality", "author", "admin")
+#: roles that need a province (a director-general's) or a municipality (its own account)
+PROVINCE_ROLES = ("manager",)
+MUNICIPALITY_ROLES = ("municipality",)
 
 
 _DUMMY: dict[object, str] = {}
@@ -47,6 +53,8 @@ class User(UserMixin, db.Model):
     roles: Mapped[str] = mapped_column(String(100), default="")
     #: the province the user works for (None: every province)
     province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
+    #: the municipality a municipality account speaks for (None for everyone else)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
     #: a deactivated user cannot log in; users are never deleted (audits point at them)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: set when an admin resets the password: the user must choose a new one at next login
@@ -89,6 +97,8 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return bool(self.active)
+
+    municipality = relationship("Municipality")
 
     @property
     def display_name(self) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import selectinload
 
-from app import audit
-from app.evaluations import access
+from app import access, audit
 from app.evaluations.services import ServiceError
 from app.extensions import db
 from app.i18n import _, format_number, jalali_datetime, normalise_text
@@ -43,7 +42,7 @@ def flagged_evaluations(user, *, limit: int = 50) -> list[dict]:
     """The evaluations the user may see flags of that have open (unexplained) flags, the most
     flagged first: for the dashboard."""
     rows = []
-    query = access.visible_evaluations_query(user).options(
+    query = access.visible_evaluations(user).options(
         selectinload(Evaluation.municipality), selectinload(Evaluation.cycle),
         selectinload(Evaluation.answers))
     for evaluation in db.session.scalars(query.order_by(Evaluation.id)):
@@ -62,7 +61,7 @@ def export_rows(user) -> list[dict]:
     rows = []
     if not may_see(user, "export"):
         return rows
-    query = access.visible_evaluations_query(user).options(
+    query = access.visible_evaluations(user).options(
         selectinload(Evaluation.municipality), selectinload(Evaluation.cycle),
         selectinload(Evaluation.answers))
     for evaluation in db.session.scalars(query.order_by(Evaluation.id)):
@@ -104,7 +103,7 @@ def export_table(user):
 def set_record_location(province, on: bool, *, user) -> bool:
     """Turn the recording of the device's place at the visit's start and submission on or
     off for a province (audited); True when it changed."""
-    if not user.has_role("admin") or user.province_id not in (None, province.id):
+    if not access.may_administer_province(user, province.id):
         raise ServiceError(_("Only an administrator of this province can change this."), 403)
     if bool(province.record_location) == bool(on):
         return False

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import access
 from app.db import writing
 from app.evaluations.services import ServiceError, rubric_for
 from app.evaluations.views import load_evaluation
@@ -72,6 +73,7 @@ def record_from_request(evaluation, payload, *, kind: str, key: str | None = Non
 
 
 @bp.route("/evaluations/<int:evaluation_id>/visit-record")
+@access.route("evaluation")
 @login_required
 def visit_record(evaluation_id: int):
     """What is recorded about the visit: shown to the inspectors whose visit it is, too."""
@@ -96,6 +98,7 @@ def visit_record(evaluation_id: int):
 
 
 @bp.route("/evaluations/<int:evaluation_id>/flags/explain", methods=["POST"])
+@access.route("evaluation")
 @login_required
 def explain(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id)
@@ -115,6 +118,7 @@ def explain(evaluation_id: int):
 
 
 @bp.route("/dashboard/flags")
+@access.route("dashboard")
 @login_required
 def dashboard_flags():
     """The evaluations with flags, for reviewers, managers and admins."""
@@ -126,6 +130,7 @@ def dashboard_flags():
 
 
 @bp.route("/dashboard/flags.<any(csv, xlsx):fmt>")
+@access.route("dashboard")
 @login_required
 def export(fmt: str):
     """The paradata and flags of every evaluation the user may export (managers, admins)."""
@@ -145,13 +150,12 @@ def export(fmt: str):
 
 
 @bp.route("/admin/record-location", methods=["GET", "POST"])
+@access.route("admin")
 @login_required
 def record_location():
     """Per province: whether the form records the device's place (off by default)."""
-    if not current_user.has_role("admin"):
-        abort(403)
     provinces = [p for p in db.session.scalars(select(Province).order_by(Province.name))
-                 if current_user.province_id in (None, p.id)]
+                 if access.may_administer_province(current_user, p.id)]
     if request.method == "POST":
         from flask_wtf.csrf import validate_csrf
         from wtforms import ValidationError

@@ -12,21 +12,22 @@ import os
 
 from sqlalchemy import select
 
+from app import workflow
 from app.extensions import db
-from app.models import Evaluation, EvaluationStatus
+from app.models import Evaluation
 
 QUEUE = "arzyab-reports"
 JOB_TIMEOUT = 600
 
 
 def missing_final_reports(cycle_id: int) -> list[int]:
-    """Ids of the cycle's approved evaluations that have no stored final report yet."""
+    """Ids of the cycle's finals (signed off) that have no stored final report yet."""
     from app.reports.models import StoredReport
 
     stored = select(StoredReport.evaluation_id)
     return list(db.session.scalars(
         select(Evaluation.id).where(Evaluation.cycle_id == cycle_id,
-                                    Evaluation.status == EvaluationStatus.APPROVED,
+                                    workflow.final_condition(),
                                     Evaluation.id.not_in(stored)).order_by(Evaluation.id)))
 
 

@@ -97,7 +97,7 @@ def write_command(evaluation_id, year, province, output, lang):
             click.echo(_t(lang, "No province named %(name)s.", name=province or ""), err=True)
             sys.exit(1)
         written = 0
-        for evaluation in services.approved_evaluations(cycle, place):
+        for evaluation in services.final_evaluations(cycle, place):
             body, filename = services.report_pdf(evaluation)
             _write(output / filename, _bytes(body))
             click.echo(_t(lang, "Wrote %(file)s.", file=output / filename))
@@ -105,7 +105,7 @@ def write_command(evaluation_id, year, province, output, lang):
         body, filename = services.comparison_pdf(cycle, place)
         _write(output / filename, body)
         click.echo(_t(lang, "Wrote %(file)s.", file=output / filename))
-        click.echo(_t(lang, "%(n)s approved reports and the comparison written to %(dir)s.",
+        click.echo(_t(lang, "%(n)s final reports and the comparison written to %(dir)s.",
                       n=written, dir=output))
     except services.ReportError as error:
         click.echo(_t(lang, "The report could not be rendered: %(error)s", error=str(error)),

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import workflow
 from app.evaluations.services import rubric_for, scorecard
 from app.extensions import db
 from app.i18n import (
@@ -35,7 +36,6 @@ from app.i18n import (
 from app.models import (
     Evaluation,
     EvaluationCycle,
-    EvaluationStatus,
     Evidence,
     Municipality,
     Recommendation,
@@ -92,12 +92,6 @@ def _delta(now: float | None, before: float | None) -> float | None:
     return round(now - before, 1)
 
 
-def status_title(status: str) -> str:
-    return {EvaluationStatus.DRAFT: _("Draft"), EvaluationStatus.SUBMITTED: _("Submitted"),
-            EvaluationStatus.RETURNED: _("Returned for changes"),
-            EvaluationStatus.APPROVED: _("Approved")}.get(status, str(status))
-
-
 def rubric_colours(rubric: Rubric) -> dict[str, str]:
     return charts.band_colours((band.min, band.label) for band in rubric.bands)
 
@@ -134,9 +128,9 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
     colours = rubric_colours(rubric)
     municipality, cycle = evaluation.municipality, evaluation.cycle
     province = municipality.province.name
-    final = evaluation.status == EvaluationStatus.APPROVED
-    # a final is dated the day it was approved; a draft the day it is printed (Tehran time)
-    issued = evaluation.approved_at if final and evaluation.approved_at else (today or utcnow())
+    final = workflow.is_final(evaluation)
+    # a final is dated the day it was signed off; a draft the day it is printed (Tehran time)
+    issued = evaluation.signed_at if final and evaluation.signed_at else (today or utcnow())
     photos = _photos(evaluation)
     photo_count = sum(len(items) for items in photos.values())
     answers = {answer.criterion_id: answer for answer in evaluation.answers}
@@ -151,8 +145,8 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
         "kind": "evaluation",
         "evaluation_id": evaluation.id,
         "final": final,
-        "status": str(evaluation.status),
-        "status_title": status_title(evaluation.status),
+        "status": workflow.state_of(evaluation),
+        "status_title": workflow.title(workflow.state_of(evaluation)),
         "title": title,
         "issued_on": _date(issued, "long"),
         "letterhead": letterhead(province, number=evaluation.report_number, date=issued,
@@ -168,6 +162,8 @@ def evaluation_context(evaluation: Evaluation, *, today: dt.date | None = None) 
         "gates": _gates(card, rubric),
         "highlights": _highlights(card, rubric, evaluation),
         "recommendations": _recommendations(evaluation, rubric),
+        "declarations": _declarations(evaluation),
+        "follow_up": _follow_up(evaluation),
         "signatures": _signatures(evaluation, final),
         "copies": _copies(municipality, province),
         "annex": annex,
@@ -264,7 +260,7 @@ def _summary(evaluation: Evaluation, card, rubric: Rubric, tier, colours, units)
 
 
 def _rank(evaluation: Evaluation, score: float | None, tier_title: str) -> dict | None:
-    """Place among the province's approved evaluations of the same tier in the cycle."""
+    """Place among the province's finals of the same tier in the cycle."""
     if score is None:
         return None
     rows = db.session.execute(
@@ -272,7 +268,7 @@ def _rank(evaluation: Evaluation, score: float | None, tier_title: str) -> dict 
             Evaluation.cycle_id == evaluation.cycle_id,
             Municipality.province_id == evaluation.municipality.province_id,
             Evaluation.tier_id == evaluation.tier_id,
-            Evaluation.status == EvaluationStatus.APPROVED,
+            workflow.final_condition(),
             Evaluation.score.is_not(None))).all()
     scores = {row.id: row.score for row in rows}
     scores[evaluation.id] = score
@@ -281,12 +277,12 @@ def _rank(evaluation: Evaluation, score: float | None, tier_title: str) -> dict 
 
 
 def previous_evaluation(evaluation: Evaluation) -> Evaluation | None:
-    """The same municipality's latest approved evaluation of an earlier cycle."""
+    """The same municipality's latest final of an earlier cycle."""
     return db.session.scalar(
         select(Evaluation).join(EvaluationCycle).where(
             Evaluation.municipality_id == evaluation.municipality_id,
             EvaluationCycle.year < evaluation.cycle.year,
-            Evaluation.status == EvaluationStatus.APPROVED)
+            workflow.final_condition())
         .order_by(EvaluationCycle.year.desc()).limit(1))
 
 
@@ -462,14 +458,84 @@ def _recommendations(evaluation: Evaluation, rubric: Rubric) -> list[dict]:
     return items
 
 
+def _declarations(evaluation: Evaluation) -> dict | None:
+    """The municipality's self-declaration beside the inspectors' verified values, and the
+    share confirmed; None when the rubric has the municipality declare nothing here."""
+    from app.declarations import services as declarations
+
+    rows = declarations.rows(evaluation, current_lang())
+    if not rows:
+        return None
+    summary = declarations.summary(evaluation)
+    verdicts = {declarations.CONFIRMED: _("Confirmed"), declarations.CORRECTED: _("Corrected"),
+                declarations.PENDING: _("Not verified"),
+                declarations.MISSING: _("Not declared")}
+    items = [{"id": row.criterion.id, "title": row.criterion.title,
+              "declared": shorten(row.declared_text, NAME_LIMIT) or "—",
+              "verified": shorten(row.verified_text, NAME_LIMIT) or "—",
+              "verdict": row.verdict, "verdict_title": verdicts[row.verdict],
+              "reason": shorten(row.declaration.correction_reason
+                                if row.declaration is not None
+                                and row.verdict == declarations.CORRECTED else "", NOTE_LIMIT)}
+             for row in rows]
+    share = (_("%(share)s%% confirmed", share=format_score(summary["share"]))
+             if summary["share"] is not None else "")
+    return {"rows": items, "criteria": summary["criteria"], "declared": summary["declared"],
+            "verified": summary["verified"], "confirmed": summary["confirmed"],
+            "corrected": summary["corrected"], "share": summary["share"],
+            "share_text": share,
+            "counts": _("%(confirmed)s of %(verified)s verified values",
+                        confirmed=digits(summary["confirmed"]),
+                        verified=digits(summary["verified"]))}
+
+
+def _follow_up(evaluation: Evaluation) -> dict | None:
+    """«پیگیری توصیه‌های دوره پیشین»: the previous final's recommendations, the municipality's
+    latest answer on each and this evaluation's inspectors' finding; None without an earlier
+    final."""
+    from app.recommendations import services as recommendations
+
+    carried = recommendations.carried_over(evaluation)
+    before = carried["previous"]
+    if before is None or not carried["items"]:
+        return None
+    items = []
+    for item in carried["items"][:MAX_RECOMMENDATIONS]:
+        recommendation, response, finding = (item["recommendation"], item["response"],
+                                             item["finding"])
+        items.append({
+            "text": shorten(recommendation.text, RECOMMENDATION_LIMIT), "unit": item["unit"],
+            "responsible": shorten(recommendation.responsible, NAME_LIMIT),
+            "deadline": _date(recommendation.deadline),
+            "answer": shorten(response.action_taken, NOTE_LIMIT) if response else "",
+            "progress": digits(response.progress) if response else "",
+            "acted_on": _date(response.acted_on) if response and response.acted_on else "",
+            "outcome": item["outcome"] or "", "outcome_title": item["outcome_title"]
+            or _("Not followed up yet"),
+            "note": shorten(finding.note, NOTE_LIMIT) if finding else "",
+            "overdue": item["overdue"]})
+    done = sum(1 for i in items if i["outcome"] == "done")
+    return {"year": digits(before.cycle.year), "number": before.report_number or "",
+            "rows": items,
+            "done": _("%(n)s of %(total)s carried out", n=digits(done),
+                      total=digits(len(items)))}
+
+
 def _signatures(evaluation: Evaluation, final: bool) -> list[dict]:
+    """Inspectors, the reviewer who approved the content, and the director-general who
+    signed it off (names only on a final; blank lines to sign on a draft)."""
     signatures = [{"role": _("Inspector"), "name": name}
                   for name in _people(evaluation, "inspector")]
-    signatures += [{"role": _("Reviewer"), "name": name}
-                   for name in _people(evaluation, "reviewer")]
     approver = evaluation.approved_by if final else None
+    if approver is not None:
+        signatures.append({"role": _("Content approved by the reviewer"),
+                           "name": shorten(approver.display_name, NAME_LIMIT)})
+    else:
+        signatures += [{"role": _("Reviewer"), "name": name}
+                       for name in _people(evaluation, "reviewer")]
+    signer = evaluation.signed_by if final else None
     signatures.append({"role": _("Approved by the Director-General of Urban Affairs"),
-                       "name": shorten(approver.display_name, NAME_LIMIT) if approver else ""})
+                       "name": shorten(signer.display_name, NAME_LIMIT) if signer else ""})
     return signatures
 
 
@@ -496,16 +562,16 @@ def comparison_context(cycle: EvaluationCycle, province, *, today: dt.date | Non
                        ) -> dict:
     """Ranking within each tier, municipality × unit scores, change since the previous cycle.
 
-    Only approved evaluations are compared; the others are listed as pending.
+    Only finals (signed off) are compared; the others are listed as pending.
     """
     evaluations = list(db.session.scalars(
         select(Evaluation).join(Municipality).where(
             Evaluation.cycle_id == cycle.id, Municipality.province_id == province.id)
         .options(selectinload(Evaluation.municipality), selectinload(Evaluation.unit_results))
         .order_by(Municipality.name)))
-    approved = [e for e in evaluations if e.status == EvaluationStatus.APPROVED]
-    pending = [{"name": e.municipality.name, "status": status_title(e.status)}
-               for e in evaluations if e.status != EvaluationStatus.APPROVED]
+    approved = [e for e in evaluations if workflow.is_final(e)]
+    pending = [{"name": e.municipality.name, "status": workflow.title(e.state)}
+               for e in evaluations if not workflow.is_final(e)]
     evaluated_towns = {e.municipality_id for e in evaluations}
     missing = [m.name for m in province.municipalities if m.id not in evaluated_towns]
 

@@ -2,7 +2,8 @@
 signed, archival (PDF/A-3b with the score card embedded) and verifiable by anyone.
 
 :func:`issue_final` is the one entry point of the workflow: the step that makes an evaluation
-final calls it (today the reviewer's approval) inside its own transaction. It captures the
+final calls it (the director-general's sign-off, after the reviewer's approval) inside its own
+transaction. It captures the
 report context — every name, number, text, rank and date the report prints — as plain JSON,
 stores it immutably (``report_snapshots``, guarded by database triggers) with its sha256 and a
 short verification code, and arranges for the PDF to be rendered from that snapshot once the
@@ -102,10 +103,12 @@ def verify_url(code: str) -> str:
 # --- freezing ----------------------------------------------------------------------------------
 
 def is_final(evaluation: Evaluation) -> bool:
-    """Whether the evaluation's report is its final: the one place that says so. Today an
-    approved (locked) evaluation; once a sign-off step follows the approval, this becomes
-    "signed off" and that step calls :func:`issue_final`."""
-    return evaluation.is_locked
+    """Whether the evaluation's report is its final: signed off by the director-general
+    (app.workflow says so). An approved evaluation waiting for the sign-off is not: a
+    download then is a draft, and never freezes the final early."""
+    from app import workflow
+
+    return workflow.is_final(evaluation)
 
 
 def canonical_json(data: dict) -> str:
@@ -129,14 +132,18 @@ def scorecard_document(evaluation: Evaluation) -> dict:
 
 
 def signers_of(evaluation: Evaluation) -> list[dict]:
-    """Who signs the final, in order: the reviewer who approved it. (A later sign-off step
-    adds its signer here.)"""
-    approver = evaluation.approved_by
-    if approver is None:
-        return []
-    return [{"role": "approval", "title": _("Approved by the reviewer"),
-             "name": approver.display_name,
-             "at": evaluation.approved_at.isoformat() if evaluation.approved_at else ""}]
+    """Who signs the final, in order: the reviewer who approved its content, then the
+    province's director-general who signed it off."""
+    signers = []
+    for role, title, person, moment in (
+            ("approval", _("Approved by the reviewer"), evaluation.approved_by,
+             evaluation.approved_at),
+            ("sign_off", _("Signed off by the Director-General of Urban Affairs"),
+             evaluation.signed_by, evaluation.signed_at)):
+        if person is not None:
+            signers.append({"role": role, "title": title, "name": person.display_name,
+                            "at": moment.isoformat() if moment else ""})
+    return signers
 
 
 def issue_final(evaluation: Evaluation, *, user=None) -> ReportSnapshot:
@@ -153,7 +160,7 @@ def issue_final(evaluation: Evaluation, *, user=None) -> ReportSnapshot:
     from app.reports.context import evaluation_context
     from app.reports.services import report_locale
 
-    db.session.expire(evaluation, ["approved_by"])  # set by the caller's step just now
+    db.session.expire(evaluation, ["approved_by", "signed_by"])  # set by the caller's step
     code = new_code()
     while db.session.scalar(select(ReportSnapshot.id).where(ReportSnapshot.code == code)):
         code = new_code()

@@ -25,10 +25,11 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from app import workflow
 from app.config import ROOT
 from app.extensions import db
 from app.i18n import normalise_text, to_latin_digits
-from app.models import Evaluation, EvaluationCycle, EvaluationStatus, Municipality, Province
+from app.models import Evaluation, EvaluationCycle, Municipality, Province
 from app.reports.context import comparison_context, evaluation_context, evidence_files
 from app.reports.finals import (
     canonical_json,
@@ -124,7 +125,7 @@ def _safe_name(text: str) -> str:
 
 
 def report_filename(evaluation: Evaluation) -> str:
-    suffix = "" if evaluation.status == EvaluationStatus.APPROVED else "-draft"
+    suffix = "" if is_final(evaluation) else "-draft"
     return f"arzyab-{evaluation.cycle.year}-{_safe_name(evaluation.municipality.name)}" \
            f"{suffix}.pdf"
 
@@ -236,8 +237,9 @@ def comparison_pdf(cycle: EvaluationCycle, province: Province) -> tuple[bytes, s
     return pdf, f"arzyab-{cycle.year}-{_safe_name(province.name)}-comparison.pdf"
 
 
-def approved_evaluations(cycle: EvaluationCycle, province: Province) -> list[Evaluation]:
+def final_evaluations(cycle: EvaluationCycle, province: Province) -> list[Evaluation]:
+    """The cycle's finals (signed off) in the province."""
     return list(db.session.scalars(
         select(Evaluation).join(Municipality).where(
             Evaluation.cycle_id == cycle.id, Municipality.province_id == province.id,
-            Evaluation.status == EvaluationStatus.APPROVED).order_by(Municipality.name)))
+            workflow.final_condition()).order_by(Municipality.name)))

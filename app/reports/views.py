@@ -24,7 +24,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from app import limits
+from app import access, limits
 from app.evaluations.views import load_evaluation
 from app.i18n import _, current_lang, format_number
 from app.reports import services, verify
@@ -35,11 +35,13 @@ log = logging.getLogger(__name__)
 
 
 @bp.route("/evaluations/<int:evaluation_id>/report.pdf")
+@access.route("evaluation")
 @login_required
 @limits.limit("report_download", key=limits.by_user)
 def evaluation_pdf(evaluation_id: int):
-    """Whoever may see the evaluation may download its report (404 for anyone else)."""
-    evaluation = load_evaluation(evaluation_id)
+    """Whoever may read the evaluation's report (app.access) downloads it; 404 for anyone
+    else. Until the sign-off it is a watermarked draft."""
+    evaluation = load_evaluation(evaluation_id, access.may_read_report)
     try:
         body, filename = services.report_pdf(evaluation, user=current_user)
     except (RendererBusy, ReportTooLong) as error:
@@ -53,18 +55,17 @@ def evaluation_pdf(evaluation_id: int):
 
 
 @bp.route("/reports/cycle/<year>.pdf")
+@access.route("comparison")
 @login_required
 @limits.limit("report_download", key=limits.by_user)
 def cycle_pdf(year: str):
-    """The province comparison of a cycle, for reviewers and admins."""
-    if not current_user.has_role("reviewer", "admin"):
-        abort(403)
+    """The province comparison of a cycle's finals, for whoever sees the province's
+    dashboard rows (app.access)."""
     cycle = services.find_cycle(year)
     province = services.find_province(request.args.get("province"), user=current_user)
     if cycle is None or province is None:
         abort(404)
-    if current_user.province_id and province.id != current_user.province_id \
-            and not current_user.has_role("admin"):
+    if not access.may_see_province(current_user, province.id):
         abort(404)
     try:
         body, filename = services.comparison_pdf(cycle, province)
@@ -104,6 +105,7 @@ def _pdf(body: Path | bytes, filename: str, *, final: bool) -> Response:
 # --- public verification -----------------------------------------------------------------------
 
 @bp.route("/verify")
+@access.route("public")
 @limits.limit("verify")
 def verify_start():
     """Type the code printed on a report (no login)."""
@@ -119,6 +121,7 @@ def verify_start():
 
 
 @bp.route("/verify/<code>", methods=["GET", "POST"])
+@access.route("public")
 @limits.limit("verify")
 def verify_report(code: str):
     """What a final says (no login), and whether an uploaded PDF is the issued file."""

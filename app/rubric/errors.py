@@ -166,6 +166,10 @@ CATALOGUE: dict[str, Entry] = _entries(
     Entry("R322", N_("%(where)s has both «samples» and «inputs»; a computed value cannot be "
                      "observed at several sites"),
           {"default": N_("remove «samples», or split the criterion in two")}),
+    Entry("R340", N_("%(where)s is declared by the municipality, but it is observed at several "
+                     "sites («samples»): only the inspector observes sites"),
+          {"default": N_("remove «declared» (or write «declared: false» on the criterion when "
+                         "its unit is declared), or remove «samples»")}),
     Entry("R330", N_("%(where)s is %(value)s; an item's points must be greater than 0"),
           {"default": N_("use a positive number, or remove the item")}),
     Entry("R331", N_("%(where)s is %(value)s; it must be more than 0 and at most the %(total)s "

@@ -53,12 +53,12 @@ TIER_KEYS = ("id", "title", "description", "grades", "population")
 BAND_KEYS = ("min", "label")
 #: the longest «expected_minutes» a unit may give (a working day)
 MAX_EXPECTED_MINUTES = 600
-UNIT_KEYS = ("id", "title", "description", "weight", "applies_to", "na_limit", "expected_minutes",
-             "criteria")
+UNIT_KEYS = ("id", "title", "description", "weight", "applies_to", "na_limit", "declared",
+             "expected_minutes", "criteria")
 UNIT_REQUIRED = ("id", "title", "weight", "criteria")
 #: the keys every criterion may have; each type adds its own (app.rubric.types)
 CRITERION_KEYS = ("id", "title", "description", "type", "weight", "applies_to", "allow_na",
-                  "evidence", "guidance", "unit_label", "note_required_below")
+                  "evidence", "guidance", "unit_label", "note_required_below", "declared")
 CRITERION_REQUIRED = ("id", "title", "type", "weight")
 SAMPLES_KEYS = ("min", "aggregate")
 GATE_KEYS = ("id", "title", "units", "criteria", "min", "count", "cap", "factor")
@@ -486,6 +486,9 @@ class _RubricBuilder(Checker):
         na_limit = None
         if "na_limit" in fields:
             na_limit = self._na_limit(fields["na_limit"], where.at("na_limit"))
+        declared = False
+        if "declared" in fields:
+            declared = bool(self.boolean(fields["declared"], where.at("declared")))
         expected = None
         if "expected_minutes" in fields:
             expected = self._expected_minutes(fields["expected_minutes"],
@@ -494,13 +497,15 @@ class _RubricBuilder(Checker):
         if "criteria" in fields:
             items = self.sequence(fields["criteria"], where.at("criteria")) or []
             for index, node in enumerate(items, start=1):
-                criterion = self._criterion(node, index, where, unit_id or "", applies)
+                criterion = self._criterion(node, index, where, unit_id or "", applies,
+                                            unit_declared=declared)
                 if criterion is not None:
                     criteria.append(criterion)
         if unit_id is None or title is None:
             return None
         return Unit(unit_id, title, weight, tuple(criteria), applies, description,
-                    line=position(item)[0], na_limit=na_limit, expected_minutes=expected)
+                    line=position(item)[0], na_limit=na_limit, declared=declared,
+                    expected_minutes=expected)
 
     def _expected_minutes(self, field: Field, where: Where) -> float | None:
         """How long an inspector on site usually needs for the unit (flags, never scores)."""
@@ -522,7 +527,8 @@ class _RubricBuilder(Checker):
                 if value > 0 and tier in applies}
 
     def _criterion(self, item: Node, index: int, unit_where: Where, unit_id: str,
-                   unit_applies: frozenset[str]) -> Criterion | None:
+                   unit_applies: frozenset[str], unit_declared: bool = False
+                   ) -> Criterion | None:
         where = unit_where / _named("criterion", item, "id", index)
         fields = self.mapping(item, where, CRITERION_KEYS + types.all_keys(),
                               CRITERION_REQUIRED)
@@ -589,6 +595,13 @@ class _RubricBuilder(Checker):
                     own_keys = None
                 else:
                     own_keys["samples"] = sampling
+        declared = unit_declared
+        if "declared" in fields:
+            declared = bool(self.boolean(fields["declared"], where.at("declared")))
+        if declared and own_keys is not None and own_keys.get("samples") is not None:
+            at = fields["declared"].key_node if "declared" in fields else fields["samples"].key_node
+            self.add("R340", at, where=where)
+            own_keys = None
         if criterion_id is None or title is None or kind is None or own_keys is None:
             return None
         return Criterion(
@@ -596,7 +609,7 @@ class _RubricBuilder(Checker):
             applies_to=applies, allow_na=allow_na, evidence=texts["evidence"],
             guidance=texts["guidance"], unit_label=texts["unit_label"],
             note_required_below=note_below, line=position(item)[0],
-            description=texts["description"], **own_keys)
+            description=texts["description"], declared=declared, **own_keys)
 
     def _sampling(self, field: Field, where: Where, *, computed: bool) -> Sampling | None:
         """``samples: {min: 3, aggregate: mean}`` (observations at several sites)."""

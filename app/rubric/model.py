@@ -179,6 +179,9 @@ class Criterion:
     #: bounds of a typed value (number/percent), None for no bound
     minimum: float | None = None
     maximum: float | None = None
+    #: the municipality declares its value before the visit (self-declaration); the
+    #: inspector verifies it, and only the verified value is scored
+    declared: bool = False
 
     @property
     def kind(self) -> CriterionType:
@@ -224,6 +227,12 @@ class Unit:
     #: the minutes an inspector on site usually needs for the unit; None: not said. Only
     #: the paradata flags read it (far less active time than this), never the scores
     expected_minutes: float | None = None
+    #: every criterion of the unit is declared by the municipality (unless it says otherwise)
+    declared: bool = False
+
+    @property
+    def declared_criteria(self) -> tuple[Criterion, ...]:
+        return tuple(c for c in self.criteria if c.declared)
 
     def applies(self, tier_id: str) -> bool:
         return tier_id in self.applies_to
@@ -301,3 +310,8 @@ class Rubric:
             if unit.id == unit_id:
                 return unit
         return None
+
+    def declared(self, tier_id: str | None = None) -> list[Criterion]:
+        """The criteria the municipality declares (those that apply to `tier_id`, if given)."""
+        return [c for c in self.criteria()
+                if c.declared and (tier_id is None or c.applies(tier_id))]

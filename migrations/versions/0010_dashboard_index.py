@@ -1,13 +1,13 @@
 """an index holding what the dashboard's cycle-wide queries read of an evaluation
 
 Revision ID: 0010_dashboard_index
-Revises: 0007_report_snapshots
+Revises: 0009_organisation
 """
 
 from alembic import op
 
 revision = "0010_dashboard_index"
-down_revision = "0008_visit_and_return_message"
+down_revision = "0009_organisation"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """paradata of visits, what photos said of themselves, town centres, flag explanations (issue 18)
 
 Revision ID: 0012_paradata
-Revises: 0010_dashboard_index
+Revises: 0011_api_tokens
 
 - ``paradata_records``: what the form recorded of a visit, one row per report received
   (with answers batches and at submission), append-only in the database itself.
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_paradata"
-down_revision = "0010_dashboard_index"
+down_revision = "0011_api_tokens"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,9 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from app.admin import importing, services
+from app.admin import tables
+from app.admin.places import importing
+from app.admin.places import services as places
 from app.db import writing
 from app.extensions import db
 from app.models import AuditEvent, Municipality, Province
@@ -52,14 +54,16 @@ def _plan(data: bytes, filename="towns.csv", existing=()):
     ("کاركنان", "staff_count"), ("area_hectares", "area_hectares"), ("مساحت", "area_hectares"),
 ])
 def test_headers_in_english_or_persian(ctx, header, key):
-    mapping, problems = importing.map_header([header, "نام" if key != "name" else "درجه"])
+    mapping, problems = importing.map_header([header, "نام" if key != "name" else "درجه"],
+                                             importing.COLUMNS)
     assert not problems
     assert mapping[0].key == key
 
 
 def test_unknown_and_repeated_headers_are_named(ctx):
     with force_locale("en"):
-        _mapping, problems = importing.map_header(["name", "grade", "درجه", "notes"])
+        _mapping, problems = importing.map_header(["name", "grade", "درجه", "notes"],
+                                                  importing.COLUMNS)
     assert [(p.row, p.column) for p in problems] == [(1, "درجه"), (1, "notes")]
     assert "Keep only one" in problems[0].message
     assert "Rename it to one of" in problems[1].message and "census_year" in problems[1].message
@@ -153,7 +157,7 @@ def test_xlsx_numbers_and_text(ctx):
 
 
 def test_xlsx_zip_bomb_is_refused(ctx, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(tables, "MAX_UNPACKED_BYTES", 1000)
     plan = _plan(xlsx_bytes([["name", "grade"], ["الف", 2]]), "t.xlsx")
     assert "too large when unpacked" in plan.problems[0].message
 
@@ -168,13 +172,13 @@ def test_bad_row_imports_nothing_then_fixed_file_imports(demo_ctx):
     admin = user("admin")
     before = _count(Municipality), _count(AuditEvent)
     with writing():
-        plan = services.import_municipalities("towns.csv", BAD_CSV.encode(), "قم", actor=admin)
+        plan = places.import_municipalities("towns.csv", BAD_CSV.encode(), "قم", actor=admin)
     assert not plan.ok and not plan.applied
     assert (_count(Municipality), _count(AuditEvent)) == before
     assert town("قنوات").population == 9903
 
     with writing():
-        plan = services.import_municipalities("towns.csv", GOOD_CSV.encode(), "قم",
+        plan = places.import_municipalities("towns.csv", GOOD_CSV.encode(), "قم",
                                               actor=admin)
     assert plan.applied
     assert {r.name: r.status for r in plan.rows} == {
@@ -199,7 +203,7 @@ def test_bad_row_imports_nothing_then_fixed_file_imports(demo_ctx):
 def test_dry_run_writes_nothing(demo_ctx):
     before = _count(Municipality), _count(AuditEvent)
     with writing():
-        plan = services.import_municipalities("towns.csv", GOOD_CSV.encode(), "قم",
+        plan = places.import_municipalities("towns.csv", GOOD_CSV.encode(), "قم",
                                               dry_run=True)
     assert plan.ok and not plan.applied and plan.count("new") == 1
     assert (_count(Municipality), _count(AuditEvent)) == before
@@ -208,13 +212,13 @@ def test_dry_run_writes_nothing(demo_ctx):
 def test_rows_of_another_province_are_refused(demo_ctx):
     data = "name,province,grade\nالف,قم,2\nب,تهران,3\n".encode()
     with force_locale("en"), writing():
-        plan = services.import_municipalities("t.csv", data, "قم")
+        plan = places.import_municipalities("t.csv", data, "قم")
     assert [(p.row, p.column, p.value) for p in plan.problems] == [(3, "province", "تهران")]
 
 
 def test_import_into_a_new_province_on_an_empty_database(ctx):
     with writing():
-        plan = services.import_municipalities("t.csv", "name,grade\nقم,12\n".encode(), "قم")
+        plan = places.import_municipalities("t.csv", "name,grade\nقم,12\n".encode(), "قم")
     assert plan.applied
     province = db.session.scalar(select(Province))
     assert province.name == "قم" and [m.name for m in province.municipalities] == ["قم"]

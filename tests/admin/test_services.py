@@ -8,10 +8,16 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from app.admin import services
-from app.admin.services import AuditFilter, ServiceError
+from app import access
+from app.admin.audit import services as audit_trail
+from app.admin.audit.services import AuditFilter
+from app.admin.cycles import services as cycles
+from app.admin.places import services as places
+from app.admin.planning import services as planning
+from app.admin.users import services as users
 from app.db import writing
-from app.evaluations import access
+from app.demo import DEMO_USERS
+from app.errors import ServiceError
 from app.evaluations import services as evaluation_services
 from app.extensions import db
 from app.i18n import local_time, parse_jalali_date
@@ -36,7 +42,7 @@ def _events(action: str) -> list[AuditEvent]:
 def test_create_user_with_a_temporary_password(demo_ctx):
     admin = user("admin")
     with writing():
-        created, password = services.create_user(
+        created, password = users.create_user(
             username=" Sara.K ", full_name="سارا كريمي", roles=["inspector", "reviewer"],
             province_id=None, actor=admin)
     fresh = user("sara.k")
@@ -58,15 +64,15 @@ def test_create_user_with_a_temporary_password(demo_ctx):
 ])
 def test_create_user_refusals(demo_ctx, username, roles, message):
     with pytest.raises(ServiceError, match=message), writing():
-        services.create_user(username=username, full_name="x", roles=roles)
-    assert db.session.scalar(select(func.count(User.id))) == 4
+        users.create_user(username=username, full_name="x", roles=roles)
+    assert db.session.scalar(select(func.count(User.id))) == len(DEMO_USERS)
 
 
 def test_update_user_audits_old_and_new(demo_ctx):
     admin, inspector = user("admin"), user("inspector")
     province = db.session.scalar(select(Province))
     with writing():
-        changes = services.update_user(inspector, full_name="مریم بختیاری",
+        changes = users.update_user(inspector, full_name="مریم بختیاری",
                                        roles=["inspector", "reviewer"],
                                        province_id=province.id, active=True, actor=admin)
     assert changes == {"roles": [["inspector"], ["inspector", "reviewer"]],
@@ -75,7 +81,7 @@ def test_update_user_audits_old_and_new(demo_ctx):
     assert event.details["old"] == {"roles": ["inspector"], "province_id": None}
     assert event.details["new"]["province_id"] == province.id
     with writing():
-        assert services.update_user(user("inspector"), full_name="مریم بختیاری",
+        assert users.update_user(user("inspector"), full_name="مریم بختیاری",
                                     roles=["inspector", "reviewer"], province_id=province.id,
                                     active=True, actor=admin) == {}
     assert len(_events("user.update")) == 1
@@ -83,29 +89,29 @@ def test_update_user_audits_old_and_new(demo_ctx):
 
 def test_deactivate_never_deletes_and_blocks_login(demo_ctx):
     with writing():
-        assert services.deactivate_user(user("reviewer"), actor=user("admin"))
+        assert users.deactivate_user(user("reviewer"), actor=user("admin"))
     reviewer = user("reviewer")
     assert reviewer is not None and not reviewer.active and not reviewer.is_active
     with writing():
-        assert not services.deactivate_user(user("reviewer"), actor=user("admin"))
+        assert not users.deactivate_user(user("reviewer"), actor=user("admin"))
     assert len(_events("user.deactivate")) == 1
 
 
 def test_admin_cannot_lock_themselves_or_everyone_out(demo_ctx):
     admin = user("admin")
     with pytest.raises(ServiceError, match="your own"), writing():
-        services.deactivate_user(user("admin"), actor=admin)
+        users.deactivate_user(user("admin"), actor=admin)
     with pytest.raises(ServiceError, match="your own"), writing():
-        services.update_user(user("admin"), full_name="x", roles=["reviewer"],
+        users.update_user(user("admin"), full_name="x", roles=["reviewer"],
                              province_id=None, active=True, actor=admin)
     with pytest.raises(ServiceError, match="last active administrator"), writing():
-        services.deactivate_user(user("admin"), actor=None)  # the command line
+        users.deactivate_user(user("admin"), actor=None)  # the command line
     assert user("admin").active and user("admin").has_role("admin")
 
 
 def test_reset_password(demo_ctx):
     with writing():
-        password = services.reset_password(user("inspector"), actor=user("admin"))
+        password = users.reset_password(user("inspector"), actor=user("admin"))
     inspector = user("inspector")
     assert inspector.check_password(password) and not inspector.check_password("arzyab-demo")
     assert inspector.must_change_password
@@ -117,12 +123,12 @@ def test_reset_password(demo_ctx):
 
 def test_search_with_persian_normalisation(demo_ctx):
     def names(query):
-        return [m.name for m in services.find_municipalities(query)]
+        return [m.name for m in places.find_municipalities(query)]
 
     assert names("كهك") == ["کهک"]                 # Arabic kaf
     assert set(names("قم")) == {"قم", "قنوات", "سلفچگان"}   # by name or county
     assert names("خلجستان") == ["دستجرد"]           # by county
-    assert names("") == [m.name for m in services.find_municipalities()]
+    assert names("") == [m.name for m in places.find_municipalities()]
     assert names("تهران") == []
 
 
@@ -130,7 +136,7 @@ def test_update_municipality_is_audited_with_old_and_new(demo_ctx):
     admin = user("admin")
     dastjerd = town("دستجرد")
     with writing():
-        changes = services.update_municipality(
+        changes = places.update_municipality(
             dastjerd, {"grade": "۳", "population": "۱٬۷۰۰", "county": "خلجستان",
                        "census_year": 1395, "area_hectares": "۲۵۰"}, actor=admin)
     assert changes == {"grade": [2, 3], "population": [1600, 1700], "area_hectares": [120, 250]}
@@ -147,7 +153,7 @@ def test_update_municipality_is_audited_with_old_and_new(demo_ctx):
                                     {"census_year": 2016}, {"name": "x"}])
 def test_update_municipality_refuses_bad_values(demo_ctx, values):
     with pytest.raises(ServiceError), writing():
-        services.update_municipality(town("کهک"), values)
+        places.update_municipality(town("کهک"), values)
     assert town("کهک").grade == 3
 
 
@@ -157,12 +163,12 @@ def test_create_cycle_open_and_close(demo_ctx):
     admin = user("admin")
     start, end = parse_jalali_date("۱۴۰۵/۰۷/۰۱"), parse_jalali_date("۱۴۰۵/۰۹/۳۰")
     with writing():
-        created = services.create_cycle(year=1405, title="ارزیابی ۱۴۰۵", visit_start=start,
+        created = cycles.create_cycle(year=1405, title="ارزیابی ۱۴۰۵", visit_start=start,
                                         visit_end=end, actor=admin)
     assert created.is_open and created.visit_start == dt.date(2026, 9, 23)
     with writing():
-        assert services.set_cycle_open(cycle(1405), False, actor=admin)
-        assert not services.set_cycle_open(cycle(1405), False, actor=admin)
+        assert cycles.set_cycle_open(cycle(1405), False, actor=admin)
+        assert not cycles.set_cycle_open(cycle(1405), False, actor=admin)
     assert not cycle(1405).is_open
     assert [e.action for e in db.session.scalars(
         select(AuditEvent).where(AuditEvent.object_type == "cycle"))] == ["cycle.create",
@@ -176,25 +182,25 @@ def test_create_cycle_open_and_close(demo_ctx):
 ])
 def test_create_cycle_refusals(demo_ctx, year, start, end, message):
     with pytest.raises(ServiceError, match=message), writing():
-        services.create_cycle(year=year, title="x", visit_start=parse_jalali_date(start),
+        cycles.create_cycle(year=year, title="x", visit_start=parse_jalali_date(start),
                               visit_end=parse_jalali_date(end))
 
 
 def test_closed_cycle_accepts_no_answers(demo_ctx):
     with writing():
-        services.set_cycle_open(cycle(1404), False)
+        cycles.set_cycle_open(cycle(1404), False)
     draft = evaluation("کهک", 1404)
     with pytest.raises(evaluation_services.ServiceError, match="closed"), writing():
         evaluation_services.save_answers(draft, {"1.1": {"value": "50"}},
                                          user=user("inspector"))
-    assert not access.can_edit_answers(user("inspector"), evaluation("کهک", 1404))
+    assert not access.may_answer(user("inspector"), evaluation("کهک", 1404))
 
 
 # --- planning ------------------------------------------------------------------------------
 
 def _new_cycle(year=1405):
     with writing():
-        return services.create_cycle(year=year, title=f"ارزیابی {year}",
+        return cycles.create_cycle(year=year, title=f"ارزیابی {year}",
                                      visit_start=parse_jalali_date(f"{year}/07/01"),
                                      visit_end=parse_jalali_date(f"{year}/09/30")).id
 
@@ -206,7 +212,7 @@ def test_plan_all_evaluations_pinned_and_snapshotted(demo_ctx):
         town_ = town("دستجرد")
         town_.grade = 5  # changed before planning: the snapshot takes it
     with writing():
-        created, skipped = services.plan_evaluations(
+        created, skipped = planning.plan_evaluations(
             db.session.get(type(cycle(1405)), cycle_id), province, "municipal-units",
             actor=user("admin"))
     assert (len(created), skipped) == (6, 0)
@@ -218,7 +224,7 @@ def test_plan_all_evaluations_pinned_and_snapshotted(demo_ctx):
     assert evaluation("قم", 1405).tier_id == "L"
     # again: nothing new
     with writing():
-        created, skipped = services.plan_evaluations(cycle(1405), province, "municipal-units")
+        created, skipped = planning.plan_evaluations(cycle(1405), province, "municipal-units")
     assert (created, skipped) == ([], 6)
     assert len(_events("cycle.plan")) == 1
     assert len(_events("evaluation.create")) == 9 + 6
@@ -227,26 +233,26 @@ def test_plan_all_evaluations_pinned_and_snapshotted(demo_ctx):
 def test_plan_skips_existing_and_refuses_closed_cycles_and_unknown_rubrics(demo_ctx):
     province = db.session.scalar(select(Province))
     with writing():
-        created, skipped = services.plan_evaluations(cycle(1404), province, "municipal-units")
+        created, skipped = planning.plan_evaluations(cycle(1404), province, "municipal-units")
     assert (created, skipped) == ([], 6)
     with pytest.raises(ServiceError, match="closed"), writing():
-        services.plan_evaluations(cycle(1403), province, "municipal-units")
+        planning.plan_evaluations(cycle(1403), province, "municipal-units")
     _new_cycle()
     with pytest.raises(ServiceError, match="no published version"), writing():
-        services.plan_evaluations(cycle(1405), province, "no-such-rubric")
+        planning.plan_evaluations(cycle(1405), province, "no-such-rubric")
 
 
 def test_bulk_assign_replaces_inspectors_and_sets_due_dates(demo_ctx):
     _new_cycle()
     province = db.session.scalar(select(Province))
     with writing():
-        services.plan_evaluations(cycle(1405), province, "municipal-units")
-        colleague, _password = services.create_user(username="hamid", full_name="حمید",
+        planning.plan_evaluations(cycle(1405), province, "municipal-units")
+        colleague, _password = users.create_user(username="hamid", full_name="حمید",
                                                     roles=["inspector"])
     due = parse_jalali_date("1405/08/15")
     with writing():
         chosen = [evaluation("کهک", 1405), evaluation("دستجرد", 1405)]
-        changed = services.assign(chosen, inspectors=[user("inspector"), user("hamid")],
+        changed = planning.assign(chosen, inspectors=[user("inspector"), user("hamid")],
                                   reviewer=user("reviewer"), due_date=due, actor=user("admin"))
     assert changed == 2
     kahak = evaluation("کهک", 1405)
@@ -255,11 +261,11 @@ def test_bulk_assign_replaces_inspectors_and_sets_due_dates(demo_ctx):
     assert kahak.due_date == due
     assert evaluation("قم", 1405).assignments == []
     # the inspector now sees them
-    visible = db.session.scalars(access.visible_evaluations_query(user("inspector"))).all()
+    visible = db.session.scalars(access.visible_evaluations(user("inspector"))).all()
     assert kahak in visible and evaluation("قم", 1405) not in visible
     # replacing leaves only the chosen, and keeps the rest as it is
     with writing():
-        services.assign([evaluation("کهک", 1405)], inspectors=[user("hamid")])
+        planning.assign([evaluation("کهک", 1405)], inspectors=[user("hamid")])
     kahak = evaluation("کهک", 1405)
     assert [u.username for u in kahak.users_in_role("inspector")] == ["hamid"]
     assert [u.username for u in kahak.users_in_role("reviewer")] == ["reviewer"]
@@ -272,15 +278,15 @@ def test_bulk_assign_replaces_inspectors_and_sets_due_dates(demo_ctx):
 def test_assign_refusals(demo_ctx):
     approved = evaluation("دستجرد", 1404)
     with pytest.raises(ServiceError, match="Approved evaluations"), writing():
-        services.assign([approved], due_date=dt.date(2026, 1, 1))
+        planning.assign([approved], due_date=dt.date(2026, 1, 1))
     with pytest.raises(ServiceError, match="role"), writing():
-        services.assign([evaluation("کهک", 1404)], inspectors=[user("author")])
+        planning.assign([evaluation("کهک", 1404)], inspectors=[user("author")])
     with pytest.raises(ServiceError, match="Select at least one"), writing():
-        services.assign([], due_date=dt.date(2026, 1, 1))
+        planning.assign([], due_date=dt.date(2026, 1, 1))
     with writing():
-        services.deactivate_user(user("reviewer"))
+        users.deactivate_user(user("reviewer"))
     with pytest.raises(ServiceError, match="active user"), writing():
-        services.assign([evaluation("کهک", 1404)], reviewer=user("reviewer"))
+        planning.assign([evaluation("کهک", 1404)], reviewer=user("reviewer"))
 
 
 def test_retier_needs_a_reason_and_is_audited(demo_ctx):
@@ -289,9 +295,9 @@ def test_retier_needs_a_reason_and_is_audited(demo_ctx):
     with writing():
         town("کهک").grade = 6
     with pytest.raises(ServiceError, match="reason"), writing():
-        services.retier(evaluation("کهک", 1404), "M", "  ")
+        planning.retier(evaluation("کهک", 1404), "M", "  ")
     with writing():
-        services.retier(evaluation("کهک", 1404), "M", "درجه شهرداری به ۶ ارتقا یافت",
+        planning.retier(evaluation("کهک", 1404), "M", "درجه شهرداری به ۶ ارتقا یافت",
                         actor=user("admin"))
     draft = evaluation("کهک", 1404)
     assert draft.tier_id == "M" and draft.tier_basis["grade"] == 6
@@ -300,13 +306,13 @@ def test_retier_needs_a_reason_and_is_audited(demo_ctx):
     assert event.details["reason"] == "درجه شهرداری به ۶ ارتقا یافت"
     assert event.evaluation_id == draft.id
     with pytest.raises(ServiceError, match="approved"), writing():
-        services.retier(evaluation("دستجرد", 1404), "M", "x")
+        planning.retier(evaluation("دستجرد", 1404), "M", "x")
     with pytest.raises(ServiceError, match="Unknown tier"), writing():
-        services.retier(evaluation("جعفریه", 1404), "XL", "x")
+        planning.retier(evaluation("جعفریه", 1404), "XL", "x")
 
 
 def test_plan_table_rows(demo_ctx):
-    table = services.plan_table(cycle(1404))
+    table = planning.plan_table(cycle(1404))
     assert [row["municipality"] for row in table["rows"]] == sorted(
         row["municipality"] for row in table["rows"])
     kahak = next(r for r in table["rows"] if r["municipality"] == "کهک")
@@ -317,27 +323,33 @@ def test_plan_table_rows(demo_ctx):
 
 # --- the audit trail -----------------------------------------------------------------------
 
+def _page(*args, **kwargs):
+    """(events, total) of one page of the audit trail (Flask-SQLAlchemy's Pagination)."""
+    page = audit_trail.audit_page(*args, **kwargs)
+    return page.items, page.total
+
+
 def test_audit_filters(demo_ctx):
     admin = user("admin")
     with writing():
-        services.update_municipality(town("کهک"), {"population": 3000}, actor=admin)
-        services.reset_password(user("inspector"), actor=admin)
+        places.update_municipality(town("کهک"), {"population": 3000}, actor=admin)
+        users.reset_password(user("inspector"), actor=admin)
     kahak = town("کهک")
-    events, total = services.audit_page(AuditFilter(municipality_id=kahak.id,
+    events, total = _page(AuditFilter(municipality_id=kahak.id,
                                                     action="municipality.update"))
     assert total == 1 and events[0].details["new"] == {"population": 3000}
-    _events_, total = services.audit_page(AuditFilter(user_id=admin.id))
+    _events_, total = _page(AuditFilter(user_id=admin.id))
     assert total == 2
     draft = evaluation("کهک", 1404)
-    events, total = services.audit_page(AuditFilter(evaluation_id=draft.id))
+    events, total = _page(AuditFilter(evaluation_id=draft.id))
     assert total > 0 and all(e.evaluation_id == draft.id for e in events)
     today = local_time(db.session.scalar(select(func.max(AuditEvent.at)))).date()
-    _e, today_total = services.audit_page(AuditFilter(date_from=today, date_to=today))
-    _e, all_total = services.audit_page(AuditFilter())
+    _e, today_total = _page(AuditFilter(date_from=today, date_to=today))
+    _e, all_total = _page(AuditFilter())
     assert today_total == all_total  # the demo was made today
-    _e, none = services.audit_page(AuditFilter(date_to=today - dt.timedelta(days=1)))
+    _e, none = _page(AuditFilter(date_to=today - dt.timedelta(days=1)))
     assert none == 0
-    page2, _t = services.audit_page(AuditFilter(), page=2, per_page=5)
+    page2, _t = _page(AuditFilter(), page=2, per_page=5)
     assert len(page2) == 5
 
 
@@ -347,19 +359,19 @@ def test_audit_days_are_office_local(demo_ctx):
         db.session.add(AuditEvent(at=dt.datetime(2026, 9, 22, 21, 0), action="test.event",
                                   object_type="x", object_id="1", details={}))
     day = parse_jalali_date("1405/07/01")
-    _e, total = services.audit_page(AuditFilter(action="test.event", date_from=day,
+    _e, total = _page(AuditFilter(action="test.event", date_from=day,
                                                 date_to=day))
     assert total == 1
 
 
 def test_audit_csv_has_bom_and_defuses_formulas(demo_ctx):
     with writing():
-        services.update_municipality(town("کهک"), {"county": "=HYPERLINK(\"x\")"},
+        places.update_municipality(town("کهک"), {"county": "=HYPERLINK(\"x\")"},
                                      actor=user("admin"))
-    text = services.audit_csv(AuditFilter(action="municipality.update"))
+    text = audit_trail.audit_csv(AuditFilter(action="municipality.update"))
     assert text.startswith("\ufeffid,")
     lines = text.strip().split("\r\n")
     assert len(lines) == 2
     assert "کهک" in lines[1] and "admin" in lines[1]
     assert ",'=HYPERLINK" not in lines[1]  # the details cell is JSON, starting with «{»
-    assert services._safe_cell("=1+1") == "'=1+1" and services._safe_cell("-2") == "'-2"
+    assert audit_trail._safe_cell("=1+1") == "'=1+1" and audit_trail._safe_cell("-2") == "'-2"

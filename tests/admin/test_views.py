@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.authoring.services import latest_version
 from app.extensions import db
 from app.i18n import parse_jalali_date
 from app.models import AuditEvent, Evaluation, Municipality, User
@@ -115,11 +116,11 @@ def test_confirm_refuses_unknown_and_foreign_tokens(admin_client, demo_app):
     assert bad.status_code == 400
     # another administrator cannot use it
     with demo_app.app_context():
-        from app.admin import services
+        from app.admin.users import services as users
         from app.db import writing
 
         with writing():
-            _user, _password = services.create_user(username="admin2", full_name="دوم",
+            _user, _password = users.create_user(username="admin2", full_name="دوم",
                                                    roles=["admin"])
         with writing():
             db.session.scalar(select(User).where(User.username == "admin2")) \
@@ -212,10 +213,14 @@ def _plan_and_assign(client, app):
         cycle_id = cycle(1405).id
         province_id = town("قم").province_id
         inspector_id, reviewer_id = user("inspector").id, user("reviewer").id
+        version_id = latest_version("municipal-units").id
     plan_url = f"/admin/cycles/{cycle_id}/plan"
+    page = client.get(plan_url).text  # the version is chosen by its label
+    assert f'<option selected value="{version_id}">\u2066municipal-units 1405.2' in page \
+        or f'<option value="{version_id}" selected>\u2066municipal-units 1405.2' in page, page
     response = client.post(plan_url, data={
         "plan-csrf_token": _token(client, plan_url), "plan-province": province_id,
-        "plan-rubric_id": "municipal-units", "plan-due_date": ""})
+        "plan-version": version_id, "plan-due_date": ""})
     assert response.status_code == 302, response.text[:3000]
     with app.app_context():
         ids = {e.municipality.name: e.id for e in db.session.scalars(
@@ -258,9 +263,10 @@ def test_planning_again_skips_existing(admin_client, demo_app):
     plan_url = f"/admin/cycles/{cycle_id}/plan"
     with demo_app.app_context():
         province_id = town("قم").province_id
+        version_id = latest_version("municipal-units").id
     response = admin_client.post(plan_url + "?lang=en", data={
         "plan-csrf_token": _token(admin_client, plan_url), "plan-province": province_id,
-        "plan-rubric_id": "municipal-units"})
+        "plan-version": version_id})
     assert response.status_code == 302
     page = admin_client.get(response.headers["Location"])
     assert "Evaluations created: 0. Municipalities that already had one: 6." in page.text
@@ -436,8 +442,9 @@ def test_audit_filter_paginate_and_csv(admin_client, demo_app):
     query = f"user={admin_id}&municipality={kahak_id}&action=municipality.update"
     page = admin_client.get(f"/admin/audit?{query}&lang=en")
     assert page.status_code == 200
-    assert "Events found: 1" in page.text and "municipality.update" in page.text
-    assert "&#34;population&#34;: 3000" in page.text or '"population": 3000' in page.text
+    assert "Events found: 1" in page.text and "Municipality changed" in page.text
+    # in plain words: the field, its old and its new value, never JSON
+    assert "Population: 2,891 → 3,000" in page.text and "&#34;" not in page.text
     today = admin_client.get("/admin/audit?date_from=1300/01/01&date_to=1499/12/29&lang=en")
     assert "Page 1 of" in today.text
 
@@ -461,7 +468,7 @@ def test_audit_pagination(admin_client, demo_app):
     assert total > 50
     first = admin_client.get("/admin/audit?lang=en")
     second = admin_client.get("/admin/audit?page=2&lang=en")
-    assert "Older" in first.text and "Newer" in second.text
+    assert "Next page" in first.text and "Previous page" in second.text
     beyond = admin_client.get("/admin/audit?page=99999&lang=en")
     assert beyond.status_code == 200 and "No event matches." in beyond.text
 
@@ -490,8 +497,8 @@ def test_bad_audit_filters_are_told_not_crashed(admin_client, query):
 # --- no 500 on bad input -------------------------------------------------------------------
 
 @pytest.mark.parametrize("url, data", [
-    ("/admin/cycles/2/plan", {"plan-province": "abc", "plan-rubric_id": "x"}),
-    ("/admin/cycles/2/plan", {"plan-province": "1", "plan-rubric_id": "municipal-units",
+    ("/admin/cycles/2/plan", {"plan-province": "abc", "plan-version": "x"}),
+    ("/admin/cycles/2/plan", {"plan-province": "1", "plan-version": "1",
                               "plan-due_date": "۱۴۰۵/۰۲/۳۵"}),
     ("/admin/cycles/2/assign", {"assign-evaluations": ["x"]}),
     ("/admin/cycles/2/assign", {"assign-evaluations": ["999"], "assign-due_date": "1405/01/01"}),

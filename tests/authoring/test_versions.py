@@ -76,7 +76,7 @@ def test_a_second_version_leaves_started_evaluations_on_the_first(demo_ctx):
 
 
 def test_new_evaluations_use_the_latest_version(demo_ctx):
-    from app.admin.services import plan_evaluations
+    from app.admin.planning.services import plan_evaluations
 
     with writing():
         second, _created = publish_rubric(demo_v2(), user=_author())
@@ -179,7 +179,7 @@ def test_cli_diff_with_the_open_evaluations_on_the_old_version(demo_app, tmp_pat
     english = _cli(demo_app, "rubric", "diff", old, new, "--lang", "en")
     assert DEMO_V2_CHANGE_EN + " [affects scores]" in english.output
     assert f"Open evaluations on version {DEMO_LABEL}" in english.output
-    assert "- قنوات 1404 (Submitted)" in english.output
+    assert "- قنوات 1404 (Waiting for review)" in english.output
     # NEW is not a published version: nothing is pinned to it
     backwards = _cli(demo_app, "rubric", "diff", new, old, "--lang", "en")
     assert "No published version has exactly the text of" in backwards.output

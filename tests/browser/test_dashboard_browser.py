@@ -61,10 +61,10 @@ def test_manager_filters_sorts_opens_and_exports(live_server, sized, demo_app, a
     assert "۱۴۰۴" in page.locator("h1").inner_text()
     assert _fits_the_width(page)
 
-    # filter: approved evaluations only (a plain GET form)
-    page.select_option("select[name=status]", "approved")
+    # filter: signed-off (final) evaluations only (a plain GET form)
+    page.select_option("select[name=status]", "signed")
     page.click("form.dash-filters button[type=submit]")
-    page.wait_for_url("**status=approved**")
+    page.wait_for_url("**status=signed**")
     assert sorted(_names(page)) == sorted(["قم", "دستجرد"])
 
     # sort by the adjusted score: the first click puts the best first

@@ -157,7 +157,10 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     page.wait_for_url(f"{base}/evaluations/")
 
     rpage.goto(f"{base}/evaluations/{eid}")
-    rpage.get_by_role("button", name="تأیید").click()
+    # approving is irreversible: a page first shows what it locks
+    rpage.locator("[data-approve]").click()
+    rpage.wait_for_url(f"{base}/evaluations/{eid}/approve")
+    rpage.locator("[data-confirm-step=approve]").click()
     rpage.wait_for_url(f"{base}/evaluations/{eid}")
     assert "تأییدشده" in rpage.content()
     rpage.screenshot(path=str(artifacts / "reviewer-approved.png"), full_page=False)

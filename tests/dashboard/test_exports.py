@@ -77,14 +77,14 @@ def test_overview_csv(reviewer):
     assert header[:3] == ["Province", "Municipality", "County"]
     assert [row[1] for row in body] == ["قم", "قنوات", "دستجرد", "کهک", "سلفچگان", "جعفریه"]
     qom = dict(zip(header, body[0], strict=True))
-    assert qom["Adjusted score"] == "82.9" and qom["Status"] == "Approved"
+    assert qom["Adjusted score"] == "82.9" and qom["Status"] == "Signed off (final)"
     assert qom["Inspectors"] == "مریم بختیاری"
     assert qom["Last change (Jalali)"].startswith("14")
     assert dt.datetime.strptime(qom["Last change (date)"], "%Y-%m-%d %H:%M")
 
 
 def test_overview_export_follows_the_filters(reviewer):
-    rows = _csv(reviewer.get("/dashboard/export/overview.csv?year=1404&status=approved"))
+    rows = _csv(reviewer.get("/dashboard/export/overview.csv?year=1404&status=signed"))
     assert sorted(row[1] for row in rows[1:]) == ["دستجرد", "قم"]
     rows = _csv(reviewer.get("/dashboard/export/overview.csv?year=1403&status=none"))
     assert sorted(row[1] for row in rows[1:]) == sorted(["کهک", "جعفریه", "سلفچگان"])

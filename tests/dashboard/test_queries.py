@@ -122,7 +122,7 @@ def test_overview_lists_every_municipality_with_its_evaluation(read):
     page = queries.overview(f, legend)
     assert page.total == 6
     rows = {row["name"]: row for row in page.rows}
-    assert rows["دستجرد"]["status"] == "approved" and rows["دستجرد"]["tier_id"] == "S"
+    assert rows["دستجرد"]["status"] == "signed" and rows["دستجرد"]["tier_id"] == "S"
     assert rows["دستجرد"]["tier_title"] == legend.tier_title("S") != "S"
     assert rows["دستجرد"]["inspectors"] == ["مریم بختیاری"]
     assert rows["جعفریه"]["score"] is None
@@ -134,7 +134,8 @@ def test_overview_lists_every_municipality_with_its_evaluation(read):
 
 @pytest.mark.parametrize("args, expected", [
     ({"status": "draft"}, {"کهک", "جعفریه"}),
-    ({"status": "approved"}, {"دستجرد", "قم"}),
+    ({"status": "signed"}, {"دستجرد", "قم"}),
+    ({"status": "approved"}, set()),  # approved, waiting for the sign-off: none in the demo
     ({"status": "none", "year": "1403"}, {"کهک", "جعفریه", "سلفچگان"}),
     ({"tier": "L"}, {"قم"}),
     ({"county": "قم"}, {"قم", "قنوات", "سلفچگان"}),
@@ -178,7 +179,7 @@ def test_every_whitelisted_sort_runs_both_ways(read, sort):
 def test_status_sort_follows_the_workflow(read):
     f, legend = read({"sort": "status"})
     statuses = [row["status"] for row in queries.overview(f, legend).rows]
-    assert statuses == ["draft", "draft", "returned", "submitted", "approved", "approved"]
+    assert statuses == ["draft", "draft", "returned", "submitted", "signed", "signed"]
 
 
 @pytest.mark.parametrize("args", [
@@ -207,7 +208,7 @@ def test_pages(read):
 
 def test_status_counts_count_every_status(read):
     f, _legend = read({"status": "draft"})
-    assert queries.status_counts(f) == {"approved": 2, "submitted": 1, "returned": 1,
+    assert queries.status_counts(f) == {"signed": 2, "submitted": 1, "returned": 1,
                                         "draft": 2}
 
 

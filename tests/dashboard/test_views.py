@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.dashboard.trends import ADDRESSED_GAIN
 from app.db import writing
-from app.demo import RECOMMENDATIONS
+from app.demo import REPORT_TEXTS
 from app.extensions import db
 from app.models import Evaluation, EvaluationCycle, Municipality, Province, UnitResult, User
 from app.reports import charts
@@ -141,7 +141,7 @@ def test_recommendations_followed_up_by_the_next_evaluation(reviewer, demo_app):
         units = {(r.evaluation_id, r.unit_id): r.score for r in db.session.scalars(
             select(UnitResult).where(UnitResult.evaluation_id.in_([before, after])))}
     expected = []
-    for unit_id, _text, _who, _deadline in RECOMMENDATIONS:
+    for unit_id, _text, _who, _deadline in REPORT_TEXTS["قنوات"][2]:
         gain = units[(after, unit_id)] - units[(before, unit_id)]
         expected.append("addressed" if gain >= ADDRESSED_GAIN else
                         "partly" if gain > 0 else "not_addressed")
@@ -149,7 +149,7 @@ def test_recommendations_followed_up_by_the_next_evaluation(reviewer, demo_app):
     section = page.split('id="recommendations"')[1]
     assert re.findall(r'<li class="rec-(\w+)">', section) == expected
     assert "Followed up with the evaluation of 1404" in section
-    assert "(The 1404 evaluation is not approved yet.)" in section
+    assert "(The 1404 evaluation is not signed off yet.)" in section
     assert "rose from" in section or "went from" in section
 
 

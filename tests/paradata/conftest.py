@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,7 +26,9 @@ FAR = (35.6892, 51.3890)
 
 def rubric_text() -> str:
     text = (Path(__file__).resolve().parents[2] / "rubrics" / "municipal-units.yaml").read_text()
-    text = text.replace('version: "1405.1"', 'version: "1405.1-paradata"', 1)
+    text, count = re.subn(r'^version: "([^"]+)"', r'version: "\1-paradata"', text, count=1,
+                          flags=re.M)
+    assert count == 1
     unit_weight = "    weight: {S: 14, M: 12, L: 10}\n"
     assert unit_weight in text
     return text.replace(unit_weight, unit_weight + "    expected_minutes: 40\n", 1)

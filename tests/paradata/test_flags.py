@@ -160,17 +160,47 @@ def test_the_inspector_may_not_explain_or_export(client, demo_app, site):
     assert client.get("/dashboard/flags").status_code == 403
 
 
-def test_the_dashboard_lists_flagged_evaluations_and_exports_them(client, demo_app, site):
+def test_the_dashboard_lists_flagged_evaluations_and_managers_export_them(client, demo_app,
+                                                                          site):
     login(client, "inspector")
     save(client, site.eid, {"1.1": {"value": "80"}}, paradata=visit(units={"waste": 60}))
+    # the assigned reviewer: the list and the flags, not the export
     login(client, "reviewer")
     listing = client.get("/dashboard/flags")
     assert listing.status_code == 200
     assert f'data-evaluation="{site.eid}"' in listing.text and "آزمون‌آباد" in listing.text
+    assert 'id="export-paradata-csv"' not in listing.text
+    assert client.get("/dashboard/flags.csv").status_code == 403
     assert 'id="nav-flags"' in client.get("/dashboard/").text
+    # the province's manager: every evaluation of the province, and the export
+    login(client, "manager")
+    listing = client.get("/dashboard/flags")
+    assert f'data-evaluation="{site.eid}"' in listing.text
+    assert 'id="export-paradata-csv"' in listing.text
+    assert 'data-flag="fast:waste"' in client.get(f"/evaluations/{site.eid}").text
     exported = client.get("/dashboard/flags.csv")
     assert exported.status_code == 200
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     mine = [r for r in rows[1:] if r[0] == str(site.eid)]
     assert mine and mine[0][1] == "آزمون‌آباد" and mine[0][10] == "1"
     assert client.get("/dashboard/flags.xlsx").status_code == 200
+    # the manager reads the flags but explaining them is the reviewer's
+    page = client.get(f"/evaluations/{site.eid}")
+    assert "flags/explain" not in page.text
+
+
+def test_a_municipality_never_sees_paradata_not_even_of_its_own_final(client, demo_app):
+    """Dastjerd's account and its issued final of 1404: the page opens, nothing of the
+    paradata does."""
+    with demo_app.app_context():
+        eid = db.session.scalar(select(Evaluation.id).join(Municipality).join(EvaluationCycle)
+                                .where(Municipality.name == "دستجرد",
+                                       EvaluationCycle.year == 1404))
+    login(client, "dastjerd")
+    page = client.get(f"/evaluations/{eid}")
+    assert page.status_code == 200  # its issued final
+    assert 'id="flags"' not in page.text and "visit-record" not in page.text
+    assert 'class="photo-facts"' not in page.text
+    assert client.get(f"/evaluations/{eid}/visit-record").status_code == 404
+    assert client.get("/dashboard/flags").status_code == 403
+    assert client.get("/dashboard/flags.csv").status_code == 403

@@ -74,8 +74,10 @@ def test_context_is_plain_json_with_every_section(dastjerd):
     assert context["highlights"]["best"] and context["highlights"]["weakest"]
     assert context["highlights"]["strengths_text"].startswith("همکاری خوب")
     roles = [s["role"] for s in context["signatures"]]
-    assert roles == ["کارشناس ارزیاب", "بررسی‌کننده", "تأیید: مدیرکل دفتر امور شهری و شوراها"]
-    assert context["signatures"][-1]["name"] == "علیرضا جواهر"
+    assert roles == ["کارشناس ارزیاب", "تأیید محتوا: کارشناس مسئول",
+                     "تأیید: مدیرکل دفتر امور شهری و شوراها"]
+    # the reviewer approved the content, the director-general (another person) signed it off
+    assert [s["name"] for s in context["signatures"][1:]] == ["علیرضا جواهر", "محمدحسین صالحی"]
     assert context["copies"][0].startswith("شهرداری دستجرد")
 
 

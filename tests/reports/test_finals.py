@@ -44,13 +44,23 @@ def signed_app(demo_app):
 
 
 def _approve(client, app, town="قنوات"):
-    """The reviewer approves the submitted evaluation of `town` through the web, like a person."""
+    """The two-step finish through the web, like people: the reviewer approves the submitted
+    evaluation of `town` (on its confirmation page), then the province's director-general
+    signs it off, which issues the final."""
     with app.app_context():
         evaluation_id = evaluation_of(town, 1404).id
     login(client, "reviewer")
-    page = client.get(f"/evaluations/{evaluation_id}")
+    page = client.get(f"/evaluations/{evaluation_id}/approve")
     with client.post(f"/evaluations/{evaluation_id}/approve",
                      data={"csrf_token": csrf_token(page.text)}) as response:
+        assert response.status_code == 302, response.text[:300]
+    with app.app_context():
+        assert finals.snapshot_of(evaluation_id) is None  # approved is not final yet
+    manager = app.test_client()
+    login(manager, "manager")
+    page = manager.get(f"/evaluations/{evaluation_id}/sign")
+    with manager.post(f"/evaluations/{evaluation_id}/sign",
+                      data={"csrf_token": csrf_token(page.text)}) as response:
         assert response.status_code == 302, response.text[:300]
     # closing the response ran what follows it: the final rendered in-process
     return evaluation_id
@@ -192,14 +202,17 @@ def test_the_signature_the_archive_and_the_metadata(client, signed_app, tmp_path
         town = evaluation.municipality.name
 
     reader = PdfFileReader(io.BytesIO(issued))
-    (signature,) = reader.embedded_signatures
+    # signed by both, in turn: the reviewer who approved it, then the director-general
+    approval, signature = reader.embedded_signatures
+    assert str(approval.sig_object["/Name"]) == "علیرضا جواهر"
     # (pyHanko's synchronous API runs its own event loop: outside_event_loop gives it a
     # thread of its own when the browser tests' Playwright loop is running in this one)
-    status = outside_event_loop(validate_pdf_signature, signature,
-                                ValidationContext(trust_roots=[root]))
-    assert status.intact and status.valid and status.trusted and status.bottom_line
-    assert status.coverage.name == "ENTIRE_FILE"
-    assert str(signature.sig_object["/Name"]) == "علیرضا جواهر"
+    for each, coverage in ((approval, "ENTIRE_REVISION"), (signature, "ENTIRE_FILE")):
+        status = outside_event_loop(validate_pdf_signature, each,
+                                    ValidationContext(trust_roots=[root]))
+        assert status.intact and status.valid and status.trusted and status.bottom_line
+        assert status.coverage.name == coverage
+    assert str(signature.sig_object["/Name"]) == "محمدحسین صالحی"
     # pyHanko's validator trusts nothing it is not told to: another root fails the file
     untrusted = outside_event_loop(validate_pdf_signature, signature,
                                    ValidationContext(trust_roots=[]))
@@ -260,13 +273,17 @@ def test_a_second_signer_signs_in_turn_and_both_signatures_stay_valid(signed_app
             .read_bytes()
         key = finals.signing_key()
         root = trust_root(key)
-    twice = sign_in_turn(once, [SignerIdentity("مدیر کل دفتر", "امضای نهایی", "قم")], key)
-    assert twice.startswith(once)  # incremental: the bytes signed first are untouched
-    first, second = check_signatures(twice, [root])
+    # a final is signed by the reviewer who approved it, then by the director-general
+    first, second = check_signatures(once, [root])
     assert (first.field, first.name, second.field, second.name) == \
-        ("Signature1", "علیرضا جواهر", "Signature2", "مدیر کل دفتر")
-    assert first.valid and second.valid and first.trusted and second.trusted
+        ("Signature1", "علیرضا جواهر", "Signature2", "محمدحسین صالحی")
     assert (first.coverage, second.coverage) == ("ENTIRE_REVISION", "ENTIRE_FILE")
+    twice = sign_in_turn(once, [SignerIdentity("دبیرخانه", "بایگانی", "قم")], key)
+    assert twice.startswith(once)  # incremental: the bytes signed first are untouched
+    first, second, third = check_signatures(twice, [root])
+    assert third.field == "Signature3" and third.name == "دبیرخانه"
+    assert all(s.valid and s.trusted for s in (first, second, third))
+    assert (second.coverage, third.coverage) == ("ENTIRE_REVISION", "ENTIRE_FILE")
     reader = PdfFileReader(io.BytesIO(twice))
     xmp = reader.root["/Metadata"].get_object().data.decode("utf-8")
     assert 'pdfaid:part="3"' in xmp and str(reader.trailer["/Info"]["/Producer"]) in xmp
@@ -327,16 +344,19 @@ def test_a_final_issued_before_snapshots_keeps_its_stored_file(demo_app, monkeyp
     import hashlib
 
     from app.db import writing
-    from app.evaluations.services import approve
+    from app.evaluations.services import approve, sign_off
     from app.reports.context import evaluation_context
     from app.reports.verify import facts_for_code, verify_file
 
     monkeypatch.setattr(services, "issue_final", lambda evaluation, user=None: None)
     with demo_app.app_context():
         reviewer = db.session.scalar(select(User).where(User.username == "reviewer"))
+        manager = db.session.scalar(select(User).where(User.username == "manager"))
         evaluation_id = evaluation_of("قنوات", 1404).id
         with writing():
             approve(db.session.get(Evaluation, evaluation_id), user=reviewer)
+        with writing():
+            sign_off(db.session.get(Evaluation, evaluation_id), user=manager)
         assert finals.snapshot_of(evaluation_id) is None
         evaluation = db.session.get(Evaluation, evaluation_id)
         with services.report_locale():
@@ -357,7 +377,7 @@ def test_a_final_issued_before_snapshots_keeps_its_stored_file(demo_app, monkeyp
         facts = facts_for_code(code.upper())
         assert facts.municipality == "قنوات" and facts.sha256 == hashlib.sha256(legacy).hexdigest()
         assert facts.signers == [{"title": "تأیید: مدیرکل دفتر امور شهری و شوراها",
-                                  "name": "علیرضا جواهر"}]
+                                  "name": "محمدحسین صالحی"}]
         assert verify_file(legacy).issued and verify_file(legacy, code).issued
         assert not verify_file(legacy + b" ").issued
     page = demo_app.test_client().get(f"/verify/{code}")
@@ -409,17 +429,29 @@ def test_arzyab_demo_makes_a_private_self_signed_certificate_once(app):
     assert Path(key.p12_path).read_bytes() == before  # made once
 
 
-def test_the_approval_answers_first_and_the_final_renders_after_the_response(client, demo_app):
+def test_the_sign_off_answers_first_and_the_final_renders_after_the_response(client, demo_app):
+    """Approving freezes nothing (a download before the sign-off is a draft); the
+    director-general's sign-off freezes the final and renders it once the answer is sent."""
     with demo_app.app_context():
         evaluation_id = evaluation_of("قنوات", 1404).id
     login(client, "reviewer")
-    page = client.get(f"/evaluations/{evaluation_id}")
-    response = client.post(f"/evaluations/{evaluation_id}/approve",
-                           data={"csrf_token": csrf_token(page.text)})
+    page = client.get(f"/evaluations/{evaluation_id}/approve")
+    with client.post(f"/evaluations/{evaluation_id}/approve",
+                     data={"csrf_token": csrf_token(page.text)}) as response:
+        assert response.status_code == 302
+    with client.get(f"/evaluations/{evaluation_id}/report.pdf") as draft:
+        assert draft.status_code == 200 and "-draft.pdf" in draft.headers["Content-Disposition"]
+    with demo_app.app_context():
+        assert finals.snapshot_of(evaluation_id) is None  # the download froze nothing
+    manager = demo_app.test_client()
+    login(manager, "manager")
+    page = manager.get(f"/evaluations/{evaluation_id}/sign")
+    response = manager.post(f"/evaluations/{evaluation_id}/sign",
+                            data={"csrf_token": csrf_token(page.text)})
     assert response.status_code == 302
     with demo_app.app_context():
-        assert finals.snapshot_of(evaluation_id) is not None  # frozen with the approval
-        assert finals.stored_of(evaluation_id) is None  # not rendered while the reviewer waits
+        assert finals.snapshot_of(evaluation_id) is not None  # frozen with the sign-off
+        assert finals.stored_of(evaluation_id) is None  # not rendered while the manager waits
     response.close()  # the server has sent the response
     with demo_app.app_context():
         assert finals.stored_of(evaluation_id) is not None

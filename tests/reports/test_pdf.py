@@ -209,7 +209,7 @@ def test_cli_writes_every_approved_report_of_a_cycle_and_the_comparison(demo_app
     files = sorted(p.name for p in out.iterdir())
     assert files == ["arzyab-1404-دستجرد.pdf", "arzyab-1404-قم-comparison.pdf",
                      "arzyab-1404-قم.pdf"]
-    assert "2 approved reports and the comparison" in result.output
+    assert "2 final reports and the comparison" in result.output
     assert pdf_pages(out / "arzyab-1404-قم-comparison.pdf") == 2
     assert "مقایسه عملکرد شهرداری‌های استان قم".replace("\u200c", "") in \
         pdf_text(out / "arzyab-1404-قم-comparison.pdf")

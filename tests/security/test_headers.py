@@ -15,14 +15,16 @@ ROLES = [None, "inspector", "reviewer", "author", "admin"]
 #: answers that may be cached like any file
 PUBLIC = {"static", "font", "admin.static", "main.service_worker", "main.manifest"}
 #: views that chose private caching on purpose: photos, final reports (never change)
-PRIVATE_OK = {"evidence.photo", "evidence.thumb", "reports.evaluation_pdf"}
+PRIVATE_OK = {"evidence.photo", "evidence.thumb", "reports.evaluation_pdf",
+              # the API's answers carry an ETag and are revalidated (private, no-cache)
+              "api.openapi"}
 
 
 def _routes(app):
     values = {"evaluation_id": evaluation_id(app), "user_id": 1, "municipality_id": 1,
               "cycle_id": 2, "version_id": 1, "photo_id": 1, "year": "1404", "fmt": "csv",
-              "session_id": 1, "code": "en", "change": "close",
-              "token": "no-such-export-job-0123",
+              "session_id": 1, "code": "en", "change": "close", "criterion_id": "2.1",
+              "recommendation_id": 1, "token": "no-such-export-job-0123", "token_id": 1,
               "filename": "css/app.css"}
     routes = []
     with app.test_request_context():

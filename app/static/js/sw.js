@@ -10,12 +10,13 @@
  */
 "use strict";
 
-var VERSION = "arzyab-v2";
+var VERSION = "arzyab-v3";
 var SHELL = "shell-" + VERSION;
 var PAGES = "pages-" + VERSION;
 var SHELL_FILES = [
   "/static/css/app.css", "/static/js/app.js", "/static/js/store.js",
   "/static/js/scoring.js", "/static/js/sync.js", "/static/js/evaluation.js",
+  "/static/js/organisation.js",
   "/static/icon.svg", "/assets/fonts/Vazirmatn[wght].woff2"
 ];
 var NETWORK_TIMEOUT_MS = 4000;

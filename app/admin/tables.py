@@ -1,17 +1,16 @@
-"""Municipality profiles from a CSV or XLSX file: read, check every row, compare, plan.
+r"""Tables from a CSV or XLSX file, for the imports of the administration (municipalities,
+users): read, map the header, check cells, keep a previewed file for its import.
 
 The stages, each collecting every problem before anything is refused:
 
 1. read the file into a header and rows of cells (CSV in UTF-8 with or without a BOM, or the
    first sheet of an XLSX workbook), within size limits;
-2. map the header names, English or Persian, to profile fields;
-3. check and convert every cell (Persian and Arabic-Indic digits, Arabic ي/ك, separators);
-4. compare each row with the municipality of the same name in the province: new, changed or
-   unchanged, with the changes.
+2. map the header names, English or Persian, to the fields of the import's :class:`Column`\ s;
+3. check and convert every cell (Persian and Arabic-Indic digits, Arabic ي/ك, separators).
 
-Nothing here writes: :func:`app.admin.services.import_municipalities` writes a plan that has
-no problems, all of it in one transaction. A problem names the row as a spreadsheet shows it
-(the header is row 1), the column as written in the file, the value, and what to fix.
+Each import (``places.importing``, ``users.importing``) compares the rows with what exists and
+plans the changes; nothing here writes. A problem names the row as a spreadsheet shows it (the
+header is row 1), the column as written in the file, the value, and what to fix.
 """
 
 from __future__ import annotations
@@ -25,12 +24,12 @@ import secrets
 import time
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from app.i18n import NumberError, _, _l, digits, normalise_text, read_number, search_key
+from app.i18n import NumberError, _, digits, normalise_text, read_number, search_key
 
-#: upload limits (the page and the command alike)
+#: upload limits (the pages and the commands alike)
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 30
@@ -42,7 +41,7 @@ STASH_SECONDS = 24 * 3600
 
 @dataclass(frozen=True)
 class Column:
-    """A profile field a file may carry, and the header names accepted for it."""
+    """A field a file may carry, and the header names accepted for it."""
 
     key: str
     label: object
@@ -53,6 +52,11 @@ class Column:
     #: (low, high) for whole numbers; None for text
     bounds: tuple[int, int] | None = None
     max_chars: int = 100
+    #: the number an error message gives as an example (default: the lower bound)
+    example: int | None = None
+    #: the message (an English id with %(low)s, %(high)s, %(example)s) for a number out of
+    #: bounds, when the plain one does not say enough
+    out_of_bounds: str | None = None
     #: for a position in degrees: the largest value either side of 0 (90 or 180)
     degrees: int | None = None
 
@@ -61,40 +65,12 @@ class Column:
         return (self.key, self.fa, *self.aliases)
 
 
-COLUMNS = (
-    Column("name", _l("Name"), "نام", ("municipality", "نام شهرداری", "شهرداری", "نام شهر",
-                                       "شهر")),
-    Column("province", _l("Province"), "استان"),
-    Column("county", _l("County"), "شهرستان"),
-    Column("grade", _l("Grade"), "درجه", ("درجه شهرداری",), bounds=(1, 12)),
-    Column("population", _l("Population"), "جمعیت", bounds=(0, 50_000_000)),
-    Column("census_year", _l("Census year"), "سال سرشماری", ("census", "سرشماری"),
-           bounds=(1300, 1500)),
-    Column("budget_million_rial", _l("Budget (million rials)"), "بودجه",
-           ("budget", "بودجه میلیون ریال"), bounds=(0, 2_000_000_000)),
-    Column("staff_count", _l("Staff"), "کارکنان", ("staff", "تعداد کارکنان"),
-           bounds=(0, 1_000_000)),
-    Column("area_hectares", _l("Area (hectares)"), "مساحت", ("area", "مساحت هکتار"),
-           bounds=(0, 2_000_000_000)),
-    Column("latitude", _l("Latitude of the town centre"), "عرض جغرافیایی",
-           ("lat", "عرض"), degrees=90),
-    Column("longitude", _l("Longitude of the town centre"), "طول جغرافیایی",
-           ("lon", "lng", "طول"), degrees=180),
-)
-BY_KEY = {column.key: column for column in COLUMNS}
-#: the fields that make up a municipality's profile (all but the name and the province)
-PROFILE_FIELDS = tuple(c.key for c in COLUMNS if c.key not in ("name", "province"))
-
-
 def header_key(text: object) -> str:
     """A header folded for matching: Persian-normalised, lower case, «_», «-» and brackets
     as spaces, spaces collapsed."""
     folded = search_key(str(text or ""))
     folded = re.sub(r"[_\-()\[\]{}:.]", " ", folded)
     return " ".join(folded.split())
-
-
-_ALIASES = {header_key(name): column for column in COLUMNS for name in column.names}
 
 
 class ImportFileError(Exception):
@@ -115,45 +91,9 @@ class Problem:
     message: str
 
 
-@dataclass
-class RowPlan:
-    """What importing one row will do."""
-
-    row: int
-    name: str
-    #: "new", "changed" or "unchanged"
-    status: str
-    #: the checked values of the cells given (blank cells mean "leave as it is")
-    values: dict = field(default_factory=dict)
-    #: field → (old, new) for a changed row
-    changes: dict = field(default_factory=dict)
-    municipality_id: int | None = None
-
-
-@dataclass
-class ImportPlan:
-    """A checked file: every row's plan, or the problems that stop the import."""
-
-    filename: str
-    province_name: str
-    rows: list[RowPlan] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    #: the columns found, in file order (field keys)
-    columns: list[str] = field(default_factory=list)
-    #: set once written
-    applied: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def count(self, status: str) -> int:
-        return sum(1 for row in self.rows if row.status == status)
-
-
 # --- numbers in messages ------------------------------------------------------------------
 
-def _num(value: object) -> str:
+def num(value: object) -> str:
     """A number in the digits of the language messages are being made in (a request's, or
     the one a command forced)."""
     return digits(value)
@@ -161,18 +101,20 @@ def _num(value: object) -> str:
 
 # --- stage 1: reading ---------------------------------------------------------------------
 
-def read_table(filename: str, data: bytes, max_bytes: int = MAX_BYTES
-               ) -> tuple[list[str], list[tuple[int, list]]]:
-    """The header and the data rows (row number, cells) of a CSV or XLSX file.
+def read_table(filename: str, data: bytes, max_bytes: int = MAX_BYTES, *,
+               empty: str | None = None) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header and the data rows (row number, cells) of a CSV or XLSX file; `empty` is
+    the message for a file with nothing in it (it says what one row is).
 
     Wholly blank rows are left out (their numbers are not reused). Raises ImportFileError.
     """
+    empty = empty or _("The file is empty. Upload a CSV or XLSX file with a header row and "
+                       "one row per municipality.")
     if len(data) > max_bytes:
         raise ImportFileError(_("The file is larger than %(limit)s KB. Split it into smaller "
-                                "files.", limit=_num(max_bytes // 1024)))
+                                "files.", limit=num(max_bytes // 1024)))
     if not data.strip():
-        raise ImportFileError(_("The file is empty. Upload a CSV or XLSX file with a header "
-                                "row and one row per municipality."))
+        raise ImportFileError(empty)
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if suffix in ("xls", "ods", "numbers"):
         raise ImportFileError(_("This kind of spreadsheet cannot be read. Save it as an Excel "
@@ -182,21 +124,20 @@ def read_table(filename: str, data: bytes, max_bytes: int = MAX_BYTES
     else:
         table = _read_csv(data)
     if not table:
-        raise ImportFileError(_("The file is empty. Upload a CSV or XLSX file with a header "
-                                "row and one row per municipality."))
-    header = [_cell_text(cell) for cell in table[0][1]]
+        raise ImportFileError(empty)
+    header = [cell_text(cell) for cell in table[0][1]]
     while header and not header[-1]:
         header.pop()
     if len(header) > MAX_COLUMNS:
         raise ImportFileError(_("The file has %(n)s columns; at most %(limit)s are read. "
-                                "Remove the extra columns.", n=_num(len(header)),
-                                limit=_num(MAX_COLUMNS)))
+                                "Remove the extra columns.", n=num(len(header)),
+                                limit=num(MAX_COLUMNS)))
     rows = [(number, cells) for number, cells in table[1:]
-            if any(_cell_text(cell) for cell in cells)]
+            if any(cell_text(cell) for cell in cells)]
     if len(rows) > MAX_ROWS:
         raise ImportFileError(_("The file has %(n)s rows; at most %(limit)s can be imported "
-                                "at once. Split it into smaller files.", n=_num(len(rows)),
-                                limit=_num(MAX_ROWS)))
+                                "at once. Split it into smaller files.", n=num(len(rows)),
+                                limit=num(MAX_ROWS)))
     return header, rows
 
 
@@ -219,7 +160,7 @@ def _read_csv(data: bytes) -> list[tuple[int, list]]:
             if number > MAX_ROWS + 1:
                 raise ImportFileError(_(
                     "The file has more than %(limit)s rows. Split it into smaller files.",
-                    limit=_num(MAX_ROWS)))
+                    limit=num(MAX_ROWS)))
             table.append((number, cells[:MAX_COLUMNS + 1]))
     except csv.Error:
         raise ImportFileError(_("The CSV file could not be read (a quotation mark may be "
@@ -253,7 +194,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
                     if number > MAX_ROWS + 1:
                         raise ImportFileError(_(
                             "The file has more than %(limit)s rows. Split it into smaller "
-                            "files.", limit=_num(MAX_ROWS)))
+                            "files.", limit=num(MAX_ROWS)))
                     table.append((number, list(cells)))
             finally:
                 workbook.close()
@@ -264,7 +205,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
     return table
 
 
-def _cell_text(cell: object) -> str:
+def cell_text(cell: object) -> str:
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -274,19 +215,22 @@ def _cell_text(cell: object) -> str:
 
 # --- stage 2: the header ------------------------------------------------------------------
 
-def map_header(header: list[str]) -> tuple[dict[int, Column], list[Problem]]:
-    """Which column index holds which field; problems for unknown, repeated or missing ones."""
+def map_header(header: list[str], columns: tuple[Column, ...], *, required: str = "name",
+               missing: str | None = None) -> tuple[dict[int, Column], list[Problem]]:
+    """Which column index holds which of `columns`; problems for unknown, repeated or missing
+    ones (the `required` column must be there; `missing` says so)."""
+    aliases = {header_key(name): column for column in columns for name in column.names}
     mapping: dict[int, Column] = {}
     seen: dict[str, str] = {}
     problems = []
-    accepted = "، ".join(f"{c.key}/{c.fa}" for c in COLUMNS)
+    accepted = "، ".join(f"{c.key}/{c.fa}" for c in columns)
     for index, name in enumerate(header):
         if not name:
             problems.append(Problem(1, "", "", _(
                 "Column %(n)s has no name. Give it one of the accepted names, or delete the "
-                "column.", n=_num(index + 1))))
+                "column.", n=num(index + 1))))
             continue
-        column = _ALIASES.get(header_key(name))
+        column = aliases.get(header_key(name))
         if column is None:
             problems.append(Problem(1, name, name, _(
                 "Unknown column. Rename it to one of: %(names)s; or delete the column.",
@@ -299,8 +243,8 @@ def map_header(header: list[str]) -> tuple[dict[int, Column], list[Problem]]:
             continue
         seen[column.key] = name
         mapping[index] = column
-    if header and "name" not in seen:
-        problems.append(Problem(1, "", "", _(
+    if header and required not in seen:
+        problems.append(Problem(1, "", "", missing or _(
             "No column holds the municipality's name. Add a column named «name» or «نام».")))
     return mapping, problems
 
@@ -318,14 +262,14 @@ def _check_degrees(column: Column, raw: object, text: str) -> float:
         number = None
     if number is None or not -limit <= number <= limit:
         raise ValueError(_("Enter the position in decimal degrees, from %(low)s to %(high)s, "
-                           "such as %(example)s.", low=_num(-limit), high=_num(limit),
+                           "such as %(example)s.", low=num(-limit), high=num(limit),
                            example=digits("34.6401" if limit == 90 else "50.8764")))
     return round(float(number), 6)
 
 
 def check_cell(column: Column, raw: object) -> object:
     """The checked value of one cell (None when blank); raises ValueError with the fix."""
-    text = _cell_text(raw)
+    text = cell_text(raw)
     if not text:
         return None
     if column.degrees is not None:
@@ -333,13 +277,13 @@ def check_cell(column: Column, raw: object) -> object:
     if column.bounds is None:
         if len(text) > column.max_chars:
             raise ValueError(_("This text is too long. Shorten it to at most %(n)s "
-                               "characters.", n=_num(column.max_chars)))
+                               "characters.", n=num(column.max_chars)))
         if any(ord(ch) < 32 for ch in text):
             raise ValueError(_("Remove the line breaks and control characters from this "
                                "cell."))
         return text
     low, high = column.bounds
-    example = _num(low if column.key != "census_year" else 1395)
+    example = num(column.example if column.example is not None else low)
     try:
         if len(text) > 40:
             raise NumberError("large")
@@ -351,7 +295,7 @@ def check_cell(column: Column, raw: object) -> object:
                                "decimal mark as «٫» or «.».")) from None
         if error.reason == "large":
             raise ValueError(_("This number is too large. Enter a whole number from "
-                               "%(low)s to %(high)s.", low=_num(low), high=_num(high)))\
+                               "%(low)s to %(high)s.", low=num(low), high=num(high)))\
                 from None
         raise ValueError(_("Enter a number with digits only, such as %(example)s.",
                            example=example)) from None
@@ -359,102 +303,17 @@ def check_cell(column: Column, raw: object) -> object:
         raise ValueError(_("Enter a whole number, without a decimal point."))
     number = int(number)
     if not low <= number <= high:
-        if column.key == "census_year":
-            raise ValueError(_("Enter the census year in the Jalali calendar, from %(low)s to "
-                               "%(high)s (for example %(example)s).", low=_num(low),
-                               high=_num(high), example=_num(1395)))
-        raise ValueError(_("Enter a whole number from %(low)s to %(high)s.", low=_num(low),
-                           high=_num(high)))
+        if column.out_of_bounds:
+            raise ValueError(_(column.out_of_bounds, low=num(low), high=num(high),
+                               example=num(example)))
+        raise ValueError(_("Enter a whole number from %(low)s to %(high)s.", low=num(low),
+                           high=num(high)))
     return number
 
 
-def _display(raw: object) -> str:
-    text = _cell_text(raw)
+def display(raw: object) -> str:
+    text = cell_text(raw)
     return text if len(text) <= 60 else text[:57] + "…"
-
-
-# --- stage 4: the plan --------------------------------------------------------------------
-
-def plan_import(filename: str, data: bytes, province_name: str, existing: list,
-                max_bytes: int = MAX_BYTES) -> ImportPlan:
-    """Check a file and compare it with `existing` (the province's municipalities).
-
-    Never raises for a bad file: file-level problems are returned with ``row`` None (or 1 for
-    the header row).
-    """
-    province_name = normalise_text(province_name)
-    plan = ImportPlan(filename=filename, province_name=province_name)
-    try:
-        header, rows = read_table(filename, data, max_bytes=max_bytes)
-    except ImportFileError as error:
-        plan.problems.append(Problem(None, "", "", error.message))
-        return plan
-    mapping, plan.problems = map_header(header)
-    plan.columns = [column.key for column in mapping.values()]
-    if not rows and not plan.problems:
-        plan.problems.append(Problem(None, "", "", _(
-            "The file has a header but no municipalities. Add one row per municipality.")))
-    if plan.problems:
-        return plan
-
-    by_key = {m.name_key or search_key(m.name): m for m in existing}
-    first_row_of: dict[str, int] = {}
-    province_key = search_key(province_name)
-    for number, cells in rows:
-        values, row_problems = {}, []
-        for index in range(len(header), len(cells)):
-            if _cell_text(cells[index]):
-                row_problems.append(Problem(number, "", _display(cells[index]), _(
-                    "This cell is in column %(n)s, which has no name in the header row. Name "
-                    "the column or empty the cell.", n=_num(index + 1))))
-        for index, column in mapping.items():
-            raw = cells[index] if index < len(cells) else None
-            try:
-                value = check_cell(column, raw)
-            except ValueError as error:
-                row_problems.append(Problem(number, header[index], _display(raw), str(error)))
-                continue
-            if value is not None:
-                values[column.key] = value
-        name_header = next(header[i] for i, c in mapping.items() if c.key == "name")
-        name = values.get("name")
-        if name is None and not any(p.column == name_header for p in row_problems):
-            row_problems.append(Problem(number, name_header, "", _(
-                "Every row needs the municipality's name. Fill it in or delete the row.")))
-        province = values.pop("province", None)
-        if province is not None and search_key(province) != province_key:
-            column_name = next(header[i] for i, c in mapping.items() if c.key == "province")
-            row_problems.append(Problem(number, column_name, province, _(
-                "This file is being imported into province %(chosen)s. Move this row to a "
-                "file of its own province, or choose that province.", chosen=province_name)))
-        if name is not None:
-            key = search_key(name)
-            if key in first_row_of:
-                row_problems.append(Problem(number, name_header, name, _(
-                    "This municipality is already in row %(row)s. Keep only one row for it.",
-                    row=_num(first_row_of[key]))))
-            else:
-                first_row_of[key] = number
-        if row_problems:
-            plan.problems.extend(row_problems)
-            continue
-        current = by_key.get(search_key(name))
-        if current is None:
-            if "grade" not in values:
-                grade_header = next((header[i] for i, c in mapping.items()
-                                     if c.key == "grade"), "grade")
-                plan.problems.append(Problem(number, grade_header, "", _(
-                    "%(name)s is a new municipality: fill in its grade (1 to 12).",
-                    name=name)))
-                continue
-            plan.rows.append(RowPlan(row=number, name=name, status="new", values=values))
-            continue
-        changes = {key: (getattr(current, key), value) for key, value in values.items()
-                   if key in PROFILE_FIELDS and getattr(current, key) != value}
-        plan.rows.append(RowPlan(row=number, name=current.name,
-                                 status="changed" if changes else "unchanged", values=values,
-                                 changes=changes, municipality_id=current.id))
-    return plan
 
 
 # --- a checked file kept between the preview and the import --------------------------------

@@ -1,0 +1,1 @@
+"""audit of the administration: views and services."""

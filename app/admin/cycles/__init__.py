@@ -1,0 +1,1 @@
+"""cycles of the administration: views and services."""

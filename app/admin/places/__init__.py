@@ -1,0 +1,1 @@
+"""places of the administration: views and services."""

@@ -1,0 +1,1 @@
+"""planning of the administration: views and services."""

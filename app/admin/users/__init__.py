@@ -1,0 +1,1 @@
+"""users of the administration: views and services."""

@@ -1,0 +1,62 @@
+"""Users imported from CSV or XLSX, like municipalities: headers in English or Persian, roles
+by key or name, a municipality's account bound to its town, all or nothing, a temporary
+password shown once per new account."""
+
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from app.admin.users.services import import_users
+from app.db import writing
+from app.extensions import db
+from app.models import Municipality, User
+
+
+def _user(name):
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def test_csv_creates_and_changes_accounts_with_one_time_passwords(demo_ctx):
+    admin = _user("admin")
+    data = ("\ufeffنام کاربری,نام و نام خانوادگی,نقش‌ها,استان,شهرداری\n"
+            "hamid,حمید رضایی,inspector,قم,\n"
+            "kahak,شهرداری کهک,municipality,قم,کهک\n"
+            "reviewer,علیرضا جواهر,\"reviewer, manager\",قم,\n").encode("utf-8")
+    with writing():
+        plan = import_users("users.csv", data, actor=admin)
+    assert plan.ok and plan.applied, [p.message for p in plan.problems]
+    assert (plan.count("new"), plan.count("changed")) == (2, 1)
+    assert set(plan.passwords) == {"hamid", "kahak"}
+    kahak = _user("kahak")
+    assert kahak.has_role("municipality") and not kahak.has_role("inspector")
+    assert kahak.check_password(plan.passwords["kahak"])
+    assert kahak.municipality_id == db.session.scalar(
+        select(Municipality.id).where(Municipality.name == "کهک"))
+    assert kahak.must_change_password
+    assert _user("reviewer").has_role("reviewer") and _user("reviewer").has_role("manager")
+
+
+def test_one_bad_row_imports_nothing(demo_ctx):
+    data = ("username,full_name,roles,province,municipality\n"
+            "hamid,حمید,inspector,قم,\n"
+            "town,شهرداری,municipality,قم,\n"          # a municipality's account needs its town
+            "nobody,کسی,wizard,قم,\n").encode()   # no such role
+    with writing():
+        plan = import_users("users.csv", data, actor=_user("admin"))
+    assert not plan.applied and len(plan.problems) >= 2
+    assert {p.row for p in plan.problems} >= {3, 4}
+    assert _user("hamid") is None and not plan.passwords
+
+
+def test_xlsx_dry_run_writes_nothing(demo_ctx):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["username", "full_name", "roles"])
+    sheet.append(["sara", "سارا", "author"])
+    out = io.BytesIO()
+    book.save(out)
+    with writing():
+        plan = import_users("users.xlsx", out.getvalue(), actor=_user("admin"), dry_run=True)
+    assert plan.ok and not plan.applied and plan.count("new") == 1
+    assert _user("sara") is None
