@@ -104,6 +104,8 @@ def explain(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id)
     if not may_see(current_user, "flags", evaluation):
         abort(404)
+    if not may_see(current_user, "explain", evaluation):
+        abort(403)
     flag = request.form.get("flag", "")[:100]
     note = request.form.get("note", "")
     try:
