@@ -67,6 +67,18 @@ DEFAULTS = {
     "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
     "PHOTO_MAX_PIXELS": 40_000_000,
     "NOTE_MAX_CHARS": 4000,
+    # flags of desk-filled evaluations (app.paradata.flags): signs shown to reviewers, never
+    # blocks. A unit flagged when its active time on the form is below this share of the
+    # rubric's «expected_minutes»
+    "FLAG_FAST_SHARE": 0.25,
+    #: a recorded place or a photo farther than this from the town centre (km)
+    "FLAG_FAR_KM": 5.0,
+    #: a photo taken more than this many minutes before the visit's start or after its end
+    "FLAG_PHOTO_SLACK_MINUTES": 60,
+    #: two photos whose perceptual hashes differ in at most this many of 64 bits are the same
+    "FLAG_SAME_PHOTO_BITS": 4,
+    #: this many answers or more changed after a return, with no new photo for them
+    "FLAG_CHANGED_AFTER_RETURN": 5,
     # report rendering: a child process per report, stopped past these limits
     "REPORT_TIMEOUT": 60,
     "REPORT_MEMORY_MB": 1536,
@@ -169,6 +181,7 @@ def validate_config(config) -> None:
         if not isinstance(config[key], int) or isinstance(config[key], bool) \
                 or config[key] <= 0:
             raise ConfigError(f"{key} must be a positive whole number")
+    _check_flags(config)
     if not isinstance(config["REPORT_QUEUE_SECONDS"], int | float) \
             or config["REPORT_QUEUE_SECONDS"] < 0:
         raise ConfigError("REPORT_QUEUE_SECONDS must be a number of seconds (0 or more)")
@@ -179,6 +192,25 @@ def validate_config(config) -> None:
         raise ConfigError("LIMITS must map limit names to strings such as '5 per minute'")
     _check_limits(config["LIMITS"])
     _check_proxies(config["TRUSTED_PROXIES"])
+
+
+def _check_flags(config) -> None:
+    def number(key):
+        value = config[key]
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    share = number("FLAG_FAST_SHARE")
+    if share is None or not 0 < share <= 1:
+        raise ConfigError("FLAG_FAST_SHARE must be a share above 0 and at most 1, such as 0.25")
+    far = number("FLAG_FAR_KM")
+    if far is None or far <= 0:
+        raise ConfigError("FLAG_FAR_KM must be a positive number of kilometres")
+    for key, low, top in (("FLAG_PHOTO_SLACK_MINUTES", 0, 24 * 60),
+                          ("FLAG_SAME_PHOTO_BITS", 0, 32),
+                          ("FLAG_CHANGED_AFTER_RETURN", 1, 10_000)):
+        value = number(key)
+        if value is None or not float(value).is_integer() or not low <= value <= top:
+            raise ConfigError(f"{key} must be a whole number from {low} to {top}")
 
 
 def _check_limits(limits: dict) -> None:

@@ -142,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.evaluations.views import bp as evaluations_bp
     from app.evidence.views import bp as evidence_bp
     from app.main.views import bp as main_bp
+    from app.paradata.views import bp as paradata_bp
     from app.portal.views import bp as portal_bp
     from app.recommendations.views import bp as recommendations_bp
     from app.reports.views import bp as reports_bp
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(recommendations_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(paradata_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)
 

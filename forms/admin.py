@@ -65,6 +65,17 @@ class WholeNumberField(PersianNumberField):
         return str(int(self.data)) if float(self.data).is_integer() else str(self.data)
 
 
+def degrees(limit: int):
+    """Validator: a position in decimal degrees from -`limit` to `limit` (blank passes)."""
+
+    def check(form, field):
+        if field.data is not None and not -limit <= field.data <= limit:
+            raise ValidationError(_("Enter the position in decimal degrees, from %(low)s to "
+                                    "%(high)s.", low=digits(-limit), high=digits(limit)))
+
+    return check
+
+
 def whole_number(low: int, high: int):
     """Validator: a whole number from `low` to `high` (blank passes; add DataRequired)."""
 
@@ -124,9 +135,14 @@ class MunicipalityForm(BaseForm):
                                                               whole_number(0, 1_000_000)])
     area_hectares = WholeNumberField(_l("Area (hectares)"), validators=[
         Optional(), whole_number(0, 2_000_000_000)])
+    #: the town centre, from which the distances of visits and photos are measured
+    latitude = PersianNumberField(_l("Latitude of the town centre"),
+                                  validators=[Optional(), degrees(90)])
+    longitude = PersianNumberField(_l("Longitude of the town centre"),
+                                   validators=[Optional(), degrees(180)])
 
     PROFILE = ("county", "grade", "population", "census_year", "budget_million_rial",
-               "staff_count", "area_hectares")
+               "staff_count", "area_hectares", "latitude", "longitude")
 
     def profile(self) -> dict:
         return {name: getattr(self, name).data for name in self.PROFILE}

@@ -191,6 +191,15 @@ GETS = [
     ("/admin/evaluations/{draft}/retier", {"admin", "admin_q"}, {200}),
     ("/admin/audit", ADMINS, {200}),
     ("/admin/audit.csv", ADMINS, {200}),
+    # paradata (issue 18): the visit's record for whoever may open the evaluation, never the
+    # municipality (not even of its final); flags on the dashboard; exports for managers and
+    # admins; the province's location setting for its admins
+    ("/evaluations/{draft}/visit-record", QOM, {200}),
+    ("/evaluations/{final}/visit-record", QOM, {200}),
+    ("/dashboard/flags", DASH, {200}),
+    ("/dashboard/flags.csv", {"manager", "manager_x"} | ADMINS, {200}),
+    ("/dashboard/flags.xlsx", {"manager", "manager_x"} | ADMINS, {200}),
+    ("/admin/record-location", ADMINS, {200}),
 ]
 
 
@@ -251,6 +260,10 @@ CHANGES = [
     ("/admin/cycles/{cycle}/deadline", "form", {"admin"}),
     ("/admin/cycles/{cycle}/plan", "form", ADMINS),
     ("/admin/cycles/{cycle}/assign", "form", ADMINS),
+    # explaining a flag: the assigned reviewer and the admins who may open it (the manager
+    # reads flags, the reviewer explains them)
+    ("/evaluations/{draft}/flags/explain", "form", {"reviewer", "admin", "admin_q"}),
+    ("/admin/record-location", "form", ADMINS),
 ]
 
 

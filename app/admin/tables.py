@@ -57,6 +57,8 @@ class Column:
     #: the message (an English id with %(low)s, %(high)s, %(example)s) for a number out of
     #: bounds, when the plain one does not say enough
     out_of_bounds: str | None = None
+    #: for a position in degrees: the largest value either side of 0 (90 or 180)
+    degrees: int | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -249,11 +251,29 @@ def map_header(header: list[str], columns: tuple[Column, ...], *, required: str 
 
 # --- stage 3: the cells -------------------------------------------------------------------
 
+def _check_degrees(column: Column, raw: object, text: str) -> float:
+    """A latitude or longitude in decimal degrees, such as ۳۴٫۶۴۰۱ or 50.8764."""
+    limit = column.degrees
+    try:
+        if len(text) > 40:
+            raise NumberError("large")
+        number = read_number(raw if isinstance(raw, (int, float)) else text)
+    except NumberError:
+        number = None
+    if number is None or not -limit <= number <= limit:
+        raise ValueError(_("Enter the position in decimal degrees, from %(low)s to %(high)s, "
+                           "such as %(example)s.", low=num(-limit), high=num(limit),
+                           example=digits("34.6401" if limit == 90 else "50.8764")))
+    return round(float(number), 6)
+
+
 def check_cell(column: Column, raw: object) -> object:
     """The checked value of one cell (None when blank); raises ValueError with the fix."""
     text = cell_text(raw)
     if not text:
         return None
+    if column.degrees is not None:
+        return _check_degrees(column, raw, text)
     if column.bounds is None:
         if len(text) > column.max_chars:
             raise ValueError(_("This text is too long. Shorten it to at most %(n)s "

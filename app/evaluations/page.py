@@ -79,4 +79,11 @@ def form_config(evaluation, rubric, profile: dict) -> dict:
         "messages": messages(),
         "answers": answers_state(evaluation),
         "rules": page_rules(rubric, evaluation.tier_id, profile),
+        "paradata": paradata_config(evaluation),
     }
+
+
+def paradata_config(evaluation) -> dict:
+    from app.paradata.views import form_config
+
+    return form_config(evaluation)

@@ -112,8 +112,8 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         carried=recommendations.carried_over(evaluation),
         live=services.summary(card, rubric),
         texts_form=texts_form or (_texts_form(evaluation)
-                                  if access.may_review(current_user, evaluation) else None)),\
-        status
+                                  if access.may_review(current_user, evaluation) else None),
+        **paradata_context(current_user, evaluation)), status
 
 
 @bp.route("/<int:evaluation_id>", methods=["POST"])
@@ -159,6 +159,12 @@ def _store_posted_photos(evaluation, rubric) -> None:
         if file is not None and file.filename:
             store_photo(evaluation, criterion.id, file.stream.read(limit + 1), file.filename,
                         user=current_user)
+
+
+def paradata_context(user, evaluation) -> dict:
+    from app.paradata.views import page_context
+
+    return page_context(user, evaluation)
 
 
 def describe_photo(evidence):
@@ -211,6 +217,9 @@ def _autosave(evaluation_id: int):
         return jsonify(error=_("Too many changes in one save."), status=413), 413
     result = services.save_answers(evaluation, payload["changes"], user=user,
                                    base_version=base, key=key, device=device)
+    if not result.get("replayed"):  # the form's paradata rides with the batch, once
+        _record_paradata(evaluation, payload.get("paradata"), kind="batch", key=key,
+                         device=device)
     return jsonify(result)
 
 
@@ -223,13 +232,33 @@ def submit(evaluation_id: int):
         abort(403)
     try:
         with writing():
-            services.submit(db.session.get(Evaluation, evaluation_id), user=current_user)
+            evaluation = db.session.get(Evaluation, evaluation_id)
+            services.submit(evaluation, user=current_user)
+            _record_paradata(evaluation, _posted_paradata(), kind="submit",
+                             device=request.form.get("device") or None)
     except ServiceError as error:
         flash(error.message, "error")
         return _render_page(db.session.get(Evaluation, evaluation_id),
                             problems=error.details.get("problems"), status=error.status)
     flash(_("Submitted for review."), "success")
     return redirect(url_for(".index"))
+
+
+def _record_paradata(evaluation, payload, **how) -> None:
+    from app.paradata.views import record_from_request
+
+    record_from_request(evaluation, payload, **how)
+
+
+def _posted_paradata():
+    """The paradata the form put in its hidden field at submission (None if unreadable)."""
+    import json
+
+    text = request.form.get("paradata", "")
+    try:
+        return json.loads(text) if 0 < len(text) <= 256 * 1024 else None
+    except (ValueError, RecursionError):
+        return None
 
 
 @bp.route("/<int:evaluation_id>/return", methods=["POST"])

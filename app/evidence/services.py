@@ -39,6 +39,7 @@ from app.evaluations.services import ServiceError, rubric_for
 from app.extensions import db
 from app.i18n import _, format_number, normalise_text
 from app.models import Evaluation, Evidence
+from app.paradata import photos as photo_facts
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
 MAX_SIDE, THUMB_SIDE = 2000, 320
@@ -80,19 +81,22 @@ def _check_editable(evaluation: Evaluation, user, source: str) -> None:
 
 
 def add_photo(evaluation_id: int, criterion_id: str, data: bytes, filename: str, *, user,
-              client_key: str | None = None, source: str = "inspection") -> Evidence:
+              client_key: str | None = None, source: str = "inspection",
+              exif: bytes | None = None) -> Evidence:
     """Add one photo to a criterion of an evaluation the user may edit (in the caller's
     writing transaction): load and lock, check, re-encode, store. `source` "declaration":
     a document of the municipality's self-declaration."""
     evaluation = _locked_evaluation(evaluation_id, user, source)
     return store_photo(evaluation, criterion_id, data, filename, user=user,
-                       client_key=client_key, source=source)
+                       client_key=client_key, source=source, exif=exif)
 
 
 def store_photo(evaluation, criterion_id: str, data: bytes, filename: str, *, user,
-                client_key: str | None = None, source: str = "inspection") -> Evidence:
+                client_key: str | None = None, source: str = "inspection",
+                exif: bytes | None = None) -> Evidence:
     """Check, re-encode and store one photo for a criterion of `evaluation`, loaded in the
-    caller's writing transaction (see :func:`add_photo`)."""
+    caller's writing transaction (see :func:`add_photo`). `exif`: the original's EXIF block,
+    sent beside a photo the tablet made smaller (which dropped it); read, never stored."""
     if client_key:
         existing = db.session.scalar(select(Evidence).where(Evidence.client_key == client_key))
         if existing is not None:
@@ -124,6 +128,7 @@ def store_photo(evaluation, criterion_id: str, data: bytes, filename: str, *, us
         stored_name=stored, sha256=hashlib.sha256(image).hexdigest(), width=width,
         height=height, size_bytes=len(image), client_key=client_key, uploaded_by_id=user.id,
         source=source)
+    photo_facts.keep(evidence, upload, exif)  # capture time, GPS, hash: read, then dropped
     db.session.add(evidence)
     db.session.flush()
     audit.record("evidence.add", "evidence", evidence.id, user=user, evaluation=evaluation,
@@ -161,7 +166,7 @@ def remove_photo(evaluation_id: int, photo_id: int, *, user) -> None:
 
 
 def replace_photo(evaluation_id: int, photo_id: int, data: bytes, filename: str, *, user,
-                  client_key: str | None = None) -> Evidence:
+                  client_key: str | None = None, exif: bytes | None = None) -> Evidence:
     """Put a new photo in the place of photo `photo_id` (same criterion), in the caller's
     one writing transaction: the old one goes only if the new one is stored. A replay of the
     same upload key answers with the photo already stored under it."""
@@ -178,7 +183,7 @@ def replace_photo(evaluation_id: int, photo_id: int, data: bytes, filename: str,
     criterion_id = evidence.criterion_id
     delete_photo(evidence, evaluation, user=user)
     return store_photo(evaluation, criterion_id, data, filename, user=user,
-                       client_key=client_key)
+                       client_key=client_key, exif=exif)
 
 
 def delete_photo(evidence: Evidence, evaluation, *, user) -> None:

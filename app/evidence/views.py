@@ -25,6 +25,8 @@ from app.i18n import _, jalali_datetime
 from app.models import Evaluation, Evidence
 
 bp = Blueprint("evidence", __name__, url_prefix="/evaluations/<int:evaluation_id>/photos")
+#: an EXIF block is at most 64 KB (one JPEG APP1 segment)
+EXIF_MAX_BYTES = 64 * 1024
 
 
 def _evidence(evaluation_id: int, photo_id: int) -> tuple[Evaluation, Evidence]:
@@ -71,7 +73,8 @@ def upload(evaluation_id: int):
     try:
         with writing():
             evidence = services.add_photo(evaluation_id, criterion_id, data, file.filename,
-                                          user=current_user, client_key=key)
+                                          user=current_user, client_key=key,
+                                          exif=_exif_block())
             described = describe(evidence)
     except ServiceError as error:
         if error.status == 404 and not by_script:
@@ -81,6 +84,15 @@ def upload(evaluation_id: int):
         return jsonify(described)
     flash(_("Photo added."), "success")
     return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))
+
+
+def _exif_block() -> bytes | None:
+    """The original photo's EXIF block the tablet sends beside a photo it made smaller."""
+    file = request.files.get("exif")
+    if file is None:
+        return None
+    data = file.stream.read(EXIF_MAX_BYTES + 1)
+    return data if 0 < len(data) <= EXIF_MAX_BYTES else None
 
 
 def _fail(by_script: bool, message: str, status: int, evaluation_id: int):
@@ -157,7 +169,8 @@ def replace(evaluation_id: int, photo_id: int):
     try:
         with writing():
             evidence = services.replace_photo(evaluation_id, photo_id, data, file.filename,
-                                              user=current_user, client_key=key)
+                                              user=current_user, client_key=key,
+                                              exif=_exif_block())
             described = {**describe(evidence), "replaced": photo_id}
     except ServiceError as error:
         if error.status == 404 and not by_script:

@@ -15,6 +15,7 @@ from app.models.evaluations import (
     SaveReceipt,
     UnitResult,
 )
+from app.models.paradata import FlagNote, ParadataRecord
 from app.models.places import Municipality, Province
 from app.models.rubrics import RubricVersion
 from app.models.sessions import UserSession
@@ -24,7 +25,8 @@ from app.models.users import MUNICIPALITY_ROLES, PROVINCE_ROLES, ROLES, User
 __all__ = [
     "MUNICIPALITY_ROLES", "PROVINCE_ROLES", "ROLES", "Answer", "ApiToken", "Assignment",
     "AuditEvent",
-    "Declaration", "Evaluation", "EvaluationCycle", "EvaluationStatus", "Evidence", "FollowUp",
-    "Municipality", "Province", "Recommendation", "RecommendationResponse", "RubricVersion",
-    "SaveReceipt", "UnitResult", "User", "UserSession",
+    "Declaration", "Evaluation", "EvaluationCycle", "EvaluationStatus", "Evidence", "FlagNote",
+    "FollowUp", "Municipality", "ParadataRecord", "Province", "Recommendation",
+    "RecommendationResponse", "RubricVersion", "SaveReceipt", "UnitResult", "User",
+    "UserSession",
 ]

@@ -272,6 +272,13 @@ class Evidence(db.Model):
     #: when it was uploaded (UTC) and by whom
     uploaded_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: what the upload's EXIF said, read before it was stripped (app.paradata.photos); kept
+    #: privately with the photo: never served, never in a report. Capture time as the camera
+    #: wrote it (naive local time), its GPS position, and a perceptual hash of the pixels
+    taken_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    phash: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class Recommendation(db.Model):

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -16,6 +25,10 @@ class Province(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Persian name, e.g. «قم»
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: the form records the device's place at the visit's start and at submission, with the
+    #: inspectors' consent: off unless an admin turns it on for the province
+    record_location: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
 
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="province", order_by="Municipality.name")
@@ -51,6 +64,10 @@ class Municipality(db.Model):
     staff_count: Mapped[int | None] = mapped_column(Integer)
     #: area of the town in hectares
     area_hectares: Mapped[int | None] = mapped_column(Integer)
+    #: the town centre (WGS84 degrees), optional: distances of visits and photos are
+    #: measured from it
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     #: last change of the profile
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -155,6 +155,10 @@ CATALOGUE: dict[str, Entry] = _entries(
           {"default": N_("give every bracket its own bound")}),
     Entry("R315", N_("in %(where)s «min» %(low)s is not below «max» %(high)s"),
           {"default": N_("make «min» smaller than «max», or remove one of them")}),
+    Entry("R316", N_("%(where)s is %(value)s; it must be more than 0 and at most %(limit)s "
+                     "minutes"),
+          {"default": N_("write how many minutes an inspector on site usually needs for the "
+                         "unit, such as «45»")}),
     Entry("R320", N_("«aggregate» in %(where)s is «%(value)s»; it must be one of %(known)s"),
           {"default": _DID_YOU_MEAN}),
     Entry("R321", N_("%(where)s is %(value)s; at least one site is needed"),

@@ -51,8 +51,10 @@ TOP_KEYS = ("id", "version", "title", "description", "reference_tier", "na_limit
 TOP_REQUIRED = ("id", "version", "title", "tiers", "bands", "units")
 TIER_KEYS = ("id", "title", "description", "grades", "population")
 BAND_KEYS = ("min", "label")
+#: the longest «expected_minutes» a unit may give (a working day)
+MAX_EXPECTED_MINUTES = 600
 UNIT_KEYS = ("id", "title", "description", "weight", "applies_to", "na_limit", "declared",
-             "criteria")
+             "expected_minutes", "criteria")
 UNIT_REQUIRED = ("id", "title", "weight", "criteria")
 #: the keys every criterion may have; each type adds its own (app.rubric.types)
 CRITERION_KEYS = ("id", "title", "description", "type", "weight", "applies_to", "allow_na",
@@ -487,6 +489,10 @@ class _RubricBuilder(Checker):
         declared = False
         if "declared" in fields:
             declared = bool(self.boolean(fields["declared"], where.at("declared")))
+        expected = None
+        if "expected_minutes" in fields:
+            expected = self._expected_minutes(fields["expected_minutes"],
+                                              where.at("expected_minutes"))
         criteria: list[Criterion] = []
         if "criteria" in fields:
             items = self.sequence(fields["criteria"], where.at("criteria")) or []
@@ -498,7 +504,17 @@ class _RubricBuilder(Checker):
         if unit_id is None or title is None:
             return None
         return Unit(unit_id, title, weight, tuple(criteria), applies, description,
-                    line=position(item)[0], na_limit=na_limit, declared=declared)
+                    line=position(item)[0], na_limit=na_limit, declared=declared,
+                    expected_minutes=expected)
+
+    def _expected_minutes(self, field: Field, where: Where) -> float | None:
+        """How long an inspector on site usually needs for the unit (flags, never scores)."""
+        value = self.number(field, where)
+        if value is not None and not 0 < value <= MAX_EXPECTED_MINUTES:
+            self.add("R316", field, where=where, value=describe(field.node),
+                     limit=MAX_EXPECTED_MINUTES)
+            return None
+        return value
 
     def _weights(self, field: Field, where: Where, applies: frozenset[str]
                  ) -> dict[str, float]:

@@ -224,6 +224,9 @@ class Unit:
     line: int = 0
     #: the unit's own limit of N/A weight, replacing the rubric's; None: the rubric's
     na_limit: float | None = None
+    #: the minutes an inspector on site usually needs for the unit; None: not said. Only
+    #: the paradata flags read it (far less active time than this), never the scores
+    expected_minutes: float | None = None
     #: every criterion of the unit is declared by the municipality (unless it says otherwise)
     declared: bool = False
 

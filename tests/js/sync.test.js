@@ -342,3 +342,36 @@ test("a photo taken back before it is sent is never sent", async () => {
   assert.deepEqual(server.requests.map((r) => r.file.name), ["a.jpg", "a.jpg"]);
   assert.equal(first.name, "a.jpg");
 });
+
+test("the paradata taken when a batch is stored travels with that batch, also when it waits",
+  async () => {
+    const store = fakeStore(), server = fakeServer(), timers = fakeTimers();
+    server.reply("network");  // the first send finds no connection
+    const taken = [];
+    let n = 0;
+    const queue = Sync.create({
+      evaluation: 7, version: 5, device: "device-key-1",
+      urls: { save: "/evaluations/7/answers" }, store, drafts: fakeDrafts(), timers,
+      send: server.send, listener: () => {}, newKey: () => `pk-${++n}`, debounceMs: 800,
+      retryMs: [2000],
+      // a stand-in for paradata.js: each take() gives the next report
+      paradata: { take: () => {
+        const report = { device_time: 1000 + taken.length, criteria: { "1.1": { changes: 1 } } };
+        taken.push(report);
+        return report;
+      } },
+    });
+    await queue.restore();
+    queue.change("1.1", { value: "5", note: "" });
+    await timers.advance(800);
+    await idle();
+    // offline: the batch waits in the device's store with the paradata of when it was made
+    const kept = [...store.records.values()].find((r) => r.kind === "answers");
+    assert.deepEqual(kept.paradata, taken[0]);
+    await timers.advance(2000);
+    await idle();
+    const sent = saves(server);
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sent[1].json.paradata, taken[0]);
+    assert.equal(taken.length, 1, "taken once, when the batch was stored");
+  });

@@ -56,6 +56,8 @@ CASES = [
     ("R308", edit("type: yesno\n", "type: yesno\n        note_required_below: 150\n"), 40, 30,
      "«150»"),
     ("R309", edit("title: نمونه\n", "title: نمونه\nna_limit: 0\n"), 4, 11, "at most 1"),
+    ("R316", edit("    weight: {S: 14, L: 10}\n",
+                  "    weight: {S: 14, L: 10}\n    expected_minutes: 0\n"), 18, 23, "at most 600"),
     ("R401", edit("grades: [1, 4]", "grades: [1, 4, 6]"), 6, 13, "a pair [from, to]"),
     ("R402", edit("grades: [5, 12]", "grades: [5, 13]"), 8, 17, "«13»"),
     ("R403", edit("grades: [5, 12]", "grades: [12, 5]"), 8, 13, "swap them: [5, 12]"),

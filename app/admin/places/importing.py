@@ -45,6 +45,11 @@ COLUMNS = (
            bounds=(0, 1_000_000)),
     Column("area_hectares", _l("Area (hectares)"), "مساحت", ("area", "مساحت هکتار"),
            bounds=(0, 2_000_000_000)),
+    # the town centre (not part of the tier profile): distances of visits and photos
+    Column("latitude", _l("Latitude of the town centre"), "عرض جغرافیایی",
+           ("lat", "عرض"), degrees=90),
+    Column("longitude", _l("Longitude of the town centre"), "طول جغرافیایی",
+           ("lon", "lng", "طول"), degrees=180),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
 #: the fields that make up a municipality's profile (all but the name and the province)

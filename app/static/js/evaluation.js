@@ -336,9 +336,34 @@
 
   /* --- the queue and what it says ---------------------------------------------------------- */
 
+  /* --- paradata: what the device saw of the visit (paradata.js), sent with each batch ----- */
+
+  var seenConfig = config.paradata || { units: {}, location: false };
+  var paradata = window.ArzyabParadata
+    ? window.ArzyabParadata.create({ units: seenConfig.units, idleMs: seenConfig.idleMs })
+    : null;
+  var askedPlace = {};
+
+  /* the device's place at `moment`, when the province records it; resolves either way */
+  function locate(moment) {
+    if (!paradata || !seenConfig.location || askedPlace[moment]) return Promise.resolve();
+    askedPlace[moment] = true;
+    if (!navigator.geolocation) { paradata.located(moment, null, "unavailable"); return Promise.resolve(); }
+    return new Promise(function (resolve) {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        paradata.located(moment, position);
+        resolve();
+      }, function (error) {
+        paradata.located(moment, null, error && error.code === 1 ? "denied" : "unavailable");
+        resolve();
+      }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+  }
+
+  var device = deviceKey();
   var draftKey = "arzyab:drafts:" + evaluationId;
   var queue = window.ArzyabSync.create({
-    evaluation: evaluationId, version: config.version, device: deviceKey(),
+    evaluation: evaluationId, version: config.version, device: device,
     urls: config.urls, store: window.ArzyabStore, newKey: newKey,
     debounceMs: limits.debounceMs, retryMs: limits.retryMs,
     drafts: {
@@ -349,7 +374,8 @@
       }
     },
     send: post,
-    listener: onQueue
+    listener: onQueue,
+    paradata: paradata
   });
   var conflicts = 0, wantSubmit = null, sentLog = [];
 
@@ -362,6 +388,7 @@
       body = new FormData();
       (request.form || []).forEach(function (pair) { body.append(pair[0], pair[1]); });
       if (request.file) body.append(request.file.field, request.file.blob, request.file.name);
+      if (request.exif) body.append("exif", new Blob([request.exif]), "exif.bin");
     }
     return fetch(request.url, { method: "POST", credentials: "same-origin", body: body,
                                 headers: headers, redirect: "error" })
@@ -658,14 +685,35 @@
     }, function () { return { blob: file, name: file.name || "photo.jpg" }; });
   }
 
+  /* the photo's own EXIF block (capture time, GPS), which making it smaller drops: sent beside
+     the photo for the server to read; the stored photo never keeps it */
+  function exifOf(file) {
+    if (!file.slice || !window.DataView) return Promise.resolve(null);
+    return file.slice(0, 256 * 1024).arrayBuffer().then(function (buffer) {
+      var view = new DataView(buffer), at = 2;
+      if (buffer.byteLength < 4 || view.getUint16(0) !== 0xFFD8) return null;
+      while (at + 4 <= buffer.byteLength) {
+        var marker = view.getUint16(at), size = view.getUint16(at + 2);
+        if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) return null;
+        if (marker === 0xFFE1 && at + 10 <= buffer.byteLength &&
+            String.fromCharCode.apply(null, new Uint8Array(buffer, at + 4, 4)) === "Exif") {
+          return at + 2 + size <= buffer.byteLength ? buffer.slice(at + 4, at + 2 + size) : null;
+        }
+        at += 2 + size;
+      }
+      return null;
+    }).catch(function () { return null; });
+  }
+
   function takePhotos(input, files, replaces) {
     var criterion = input.dataset.criterion;
     var card = cards[criterion];
     if (card) card.classList.remove("has-photo-problem");
     Array.prototype.forEach.call(files, function (file, index) {
-      downscale(file).then(function (photo) {
+      Promise.all([downscale(file), exifOf(file)]).then(function (both) {
+        var photo = both[0];
         return queue.addPhoto({ criterion: criterion, blob: photo.blob, name: photo.name,
-                                replaces: index === 0 ? replaces : null });
+                                exif: both[1], replaces: index === 0 ? replaces : null });
       }).then(pendingThumb);
     });
   }
@@ -698,6 +746,7 @@
   /* --- wiring ---------------------------------------------------------------------------------- */
 
   function changed(card) {
+    if (paradata) paradata.changed(card.dataset.criterion);
     var change = readCard(card);
     clearMark(card);
     queue.change(card.dataset.criterion, change);
@@ -751,7 +800,19 @@
       changed(card);
     }
   });
+  form.addEventListener("focusin", function (event) {
+    var card = cardOf(event.target);
+    if (card && paradata) paradata.active(seenConfig.units[card.dataset.criterion]);
+  });
   form.addEventListener("submit", function (event) {
+    var submitting = event.submitter && event.submitter.value === "submit";
+    if (submitting && paradata && seenConfig.location && !askedPlace.submit) {
+      // the place at submission first (asked once), then the submission as usual
+      event.preventDefault();
+      var submitter = event.submitter;
+      locate("submit").then(function () { form.requestSubmit(submitter); });
+      return;
+    }
     if (queue.refusals().length) {
       event.preventDefault();
       bar.querySelector("[data-submit-blocked]").hidden = false;
@@ -763,6 +824,11 @@
       event.preventDefault();
       wantSubmit = event.submitter;
       queue.sendNow();
+      return;
+    }
+    if (submitting && paradata) {  // the form posts now: what is left of the paradata goes with it
+      form.elements.paradata.value = JSON.stringify(paradata.take() || {});
+      form.elements.device.value = device;
     }
   });
   bar.querySelector("[data-refused]").addEventListener("click", nextRefused);
@@ -782,6 +848,7 @@
   /* --- what the device kept: written back into the cards, then sent ------------------------- */
 
   window.ArzyabStore.persist();
+  locate("start");
   queue.restore().then(function (kept) {
     if (kept.snapshot) {
       Object.keys(kept.snapshot.answers).forEach(function (id) {

@@ -26,7 +26,9 @@
  * options: evaluation, version, device, urls {save, photo, photoRemove, photoReplace ("{id}"
  * in the last two)}, store {put, remove, byEvaluation} (Promises), drafts {read, write}
  * (synchronous), send(request) -> Promise<{status, body}> (rejects when the network fails),
- * listener(event), newKey(), timers {setTimeout, clearTimeout, now}, debounceMs, retryMs.
+ * listener(event), newKey(), timers {setTimeout, clearTimeout, now}, debounceMs, retryMs,
+ * paradata (optional: {take()}, app/static/js/paradata.js): what it gives when a batch goes
+ * into the store travels with that batch, offline or not.
  *
  * Events: {type: "state"}; "queue"; "saved" {item, body}; "photo" {item, body}; "removed"
  * {item, body}; "refused" {refusal}; "conflict" {criterion, conflict}; "login".
@@ -111,6 +113,8 @@
       storing.push(saved);
       writeDrafts();
       var item = itemOf(saved);
+      var seen = options.paradata ? options.paradata.take() : null;
+      if (seen) item.paradata = seen;
       queue.push(item);
       return store.put(item).then(function () {
         storing = storing.filter(function (d) { return d !== saved; });
@@ -152,15 +156,18 @@
 
     function request(item) {
       if (item.kind === "answers") {
-        return { url: urls.save, json: { key: item.key, base_version: item.base,
-                                         device: device, changes: item.changes } };
+        var json = { key: item.key, base_version: item.base, device: device,
+                     changes: item.changes };
+        if (item.paradata) json.paradata = item.paradata;
+        return { url: urls.save, json: json };
       }
       if (item.kind === "remove") {
         return { url: urls.photoRemove.replace("{id}", item.photo), json: {} };
       }
       var url = item.replaces ? urls.photoReplace.replace("{id}", item.replaces) : urls.photo;
       return { url: url, form: [["criterion", item.criterion], ["key", item.key]],
-               file: { field: "photo", blob: item.blob, name: item.name } };
+               file: { field: "photo", blob: item.blob, name: item.name },
+               exif: item.exif || null };
     }
 
     function pump() {
@@ -243,7 +250,7 @@
       var at = queue.indexOf(item);
       var rest = Object.keys(item.changes).length ? {
         key: newKey(), evaluation: evaluation, kind: "answers", changes: item.changes,
-        base: base, created: item.created } : null;
+        base: base, created: item.created, paradata: item.paradata } : null;
       if (rest) queue.splice(at, 1, rest); else queue.splice(at, 1);
       return store.remove(item.key)
         .then(function () { return rest ? store.put(rest) : null; })
@@ -286,6 +293,7 @@
     function addPhoto(photo) {
       var item = { key: newKey(), evaluation: evaluation, kind: "photo",
                    criterion: photo.criterion, blob: photo.blob, name: photo.name || "photo.jpg",
+                   exif: photo.exif || null,
                    replaces: photo.replaces || null, created: timers.now() };
       queue.push(item);
       return store.put(item).then(function () { emit({ type: "queue" }); pump(); return item; });
