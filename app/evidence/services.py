@@ -180,10 +180,12 @@ def replace_photo(evaluation_id: int, photo_id: int, data: bytes, filename: str,
     if evidence is None or evidence.evaluation_id != evaluation.id:
         raise ServiceError(_("This photo is no longer there; it may have been removed."), 404)
     _check_editable(evaluation, user, evidence.source)
-    criterion_id = evidence.criterion_id
+    criterion_id, source = evidence.criterion_id, evidence.source
     delete_photo(evidence, evaluation, user=user)
+    # the new one takes the old one's place: the same criterion and the same kind (a
+    # declaration's document stays a declaration's document)
     return store_photo(evaluation, criterion_id, data, filename, user=user,
-                       client_key=client_key, exif=exif)
+                       client_key=client_key, source=source, exif=exif)
 
 
 def delete_photo(evidence: Evidence, evaluation, *, user) -> None:
