@@ -10,6 +10,7 @@ view), so a body too large answers 413 in JSON before any view runs.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_to_bytes
 
 from flask import abort, current_app, render_template, request
@@ -147,6 +148,11 @@ def _lone_surrogate(value) -> bool:
     return False
 
 
+#: a JSON body can hold a surrogate only as an escape \uD800–\uDFFF (raw UTF-8 surrogates are
+#: refused as undecodable): a body without one needs no walk through its parsed values
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def check_request_text() -> None:
     """Refuse (400) a request holding text that cannot be stored; see the module doc."""
     path = request.environ.get("PATH_INFO", "")
@@ -168,7 +174,7 @@ def check_request_text() -> None:
             payload = request.get_json(silent=True)  # cached for the view
         except RecursionError:  # absurdly deep nesting: the view sees "could not be read"
             abort(400)
-        if _lone_surrogate(payload):
+        if _SURROGATE_ESCAPE.search(request.get_data(cache=True)) and _lone_surrogate(payload):
             raise UnreadableText()
 
 

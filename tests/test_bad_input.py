@@ -264,6 +264,7 @@ def test_hostile_next_targets_never_leave_the_site(client, target):
 SURROGATES = [
     ("value", '{"changes": {"1.1": {"value": "\\ud800"}}}'),
     ("note", '{"changes": {"1.1": {"value": "5", "note": "\\udfff"}}}'),
+    ("upper-case escape", '{"changes": {"1.1": {"value": "5", "note": "a\\uDC01"}}}'),
     ("N/A reason", '{"changes": {"13.4": {"na": true, "na_reason": "\\udbff"}}}'),
     ("key", '{"key": "\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800", '
             '"changes": {}}'),

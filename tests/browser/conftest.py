@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.demo import DEMO_PASSWORD
 from tests.conftest import fresh_app
@@ -22,19 +22,62 @@ TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mob
           "device_scale_factor": 1, "locale": "fa-IR"}
 
 
+class _Handler(WSGIRequestHandler):
+    """Werkzeug's request handler, closing the response when the browser drops the connection
+    midway: Werkzeug's own clean-up then fails before it closes the response, the static file
+    being sent stays open, and its ResourceWarning (an error under ``-W error``) failed
+    whichever test was running when it was collected."""
+
+    def connection_dropped(self, error, environ=None):
+        response = (environ or {}).get("tests.response")
+        if response is not None:
+            response.close()
+        super().connection_dropped(error, environ)
+
+
+class _Response:
+    """A WSGI response closed at most once, by whichever of Werkzeug and :class:`_Handler`
+    comes first."""
+
+    def __init__(self, inner):
+        self.inner, self.closed = inner, False
+
+    def __iter__(self):
+        return iter(self.inner)
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            if hasattr(self.inner, "close"):
+                self.inner.close()
+
+
+def _remembering_response(app):
+    """The WSGI app, leaving its response in the environ for :class:`_Handler`."""
+    def serve(environ, start_response):
+        response = environ["tests.response"] = _Response(app(environ, start_response))
+        return response
+    return serve
+
+
+def _serve(app, port: int):
+    return make_server("127.0.0.1", port, _remembering_response(app), threaded=True,
+                       request_handler=_Handler)
+
+
 class LiveServer:
     """The app served by Werkzeug in a thread; can be stopped and started again."""
 
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = _serve(app, 0)
         self.port = self.server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = None
 
     def start(self):
         if self.thread is None:
-            self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+            self.server = _serve(self.app, self.port)
             self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
             self.thread.start()
 
