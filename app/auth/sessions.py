@@ -28,7 +28,7 @@ import secrets
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -232,6 +232,11 @@ def _forget() -> None:
         session.pop(key, None)
 
 
+#: the session row of a token's hash, with its user (built once: every request runs it)
+_SESSION_OF_TOKEN = select(UserSession).options(joinedload(UserSession.user)).where(
+    UserSession.token_hash == bindparam("token_hash"))
+
+
 def check_request() -> None:
     """before_request: find this request's session row, or log the device back in from its
     remember cookie; a cookie whose row is ended (or missing) logs nobody in."""
@@ -244,8 +249,7 @@ def check_request() -> None:
     row = None
     token = session.get(TOKEN_KEY)
     if isinstance(token, str) and 20 <= len(token) <= 100:
-        row = db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
-                                .where(UserSession.token_hash == _digest(token)))
+        row = db.session.scalar(_SESSION_OF_TOKEN, {"token_hash": _digest(token)})
         if row is not None and not (
                 row.ended_at is None and str(row.user_id) == str(session.get("_user_id"))
                 and row.last_seen_at > now - _idle() and row.user.active):

@@ -231,10 +231,22 @@ def _forget_loaded(evaluation: Evaluation, relationship: str, model) -> None:
 
 # --- answering -------------------------------------------------------------------------------
 
-#: what a save reads of an evaluation besides its row, loaded with it in one statement
-SAVE_LOADS = (joinedload(Evaluation.cycle, innerjoin=True),
-              joinedload(Evaluation.rubric_version, innerjoin=True),
-              joinedload(Evaluation.assignments))
+#: an evaluation as a save reads it: with its cycle, rubric version and assignments, in one
+#: statement built once, and its row locked (PostgreSQL) until the save commits, so saves of
+#: one evaluation queue
+_FOR_SAVE = (select(Evaluation)
+             .options(joinedload(Evaluation.cycle, innerjoin=True),
+                      joinedload(Evaluation.rubric_version, innerjoin=True),
+                      joinedload(Evaluation.assignments))
+             .where(Evaluation.id == bindparam("evaluation"))
+             .with_for_update(of=Evaluation))
+
+
+def evaluation_for_save(evaluation_id: int) -> Evaluation | None:
+    """The evaluation `evaluation_id` read for a save, first thing in its writing
+    transaction (None if there is none)."""
+    return db.session.execute(_FOR_SAVE, {"evaluation": evaluation_id}).unique() \
+        .scalar_one_or_none()
 
 
 _RECEIPT = select(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id,

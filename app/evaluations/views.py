@@ -191,9 +191,7 @@ def save_json(evaluation_id: int):
 
 def _autosave(evaluation_id: int):
     user = current_user._get_current_object()  # once: each use of the proxy costs
-    # its row locked (PostgreSQL) until the save commits: saves of one evaluation queue
-    evaluation = db.session.get(Evaluation, evaluation_id, options=services.SAVE_LOADS,
-                                with_for_update={"of": Evaluation})
+    evaluation = services.evaluation_for_save(evaluation_id)
     if evaluation is None or not access.may_view(user, evaluation):
         abort(404)
     if not access.may_answer(user, evaluation):
