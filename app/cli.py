@@ -12,7 +12,7 @@ import click
 from flask.cli import FlaskGroup, with_appcontext
 
 from app.cli_options import LANG_OPTION
-from app.i18n import criterion_id, digits, format_score
+from app.i18n import criterion_id, digits, format_score, list_separator
 from app.i18n import message as _message
 
 
@@ -169,9 +169,9 @@ def score_command(rubric_file, answers_file, as_json, lang):
                   score=format_score(card.score, lang),
                   raw=format_score(card.raw, lang), band=card.band or "—"))
     if card.missing:
-        comma = "، " if lang == "fa" else ", "
         click.echo(_t(lang, "Not answered yet: %(ids)s",
-                      ids=comma.join(criterion_id(cid, lang) for cid in card.missing)))
+                      ids=list_separator(lang).join(criterion_id(cid, lang)
+                                                    for cid in card.missing)))
 
 
 # --- demo and serve ----------------------------------------------------------------------------

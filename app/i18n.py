@@ -147,8 +147,17 @@ def format_percent(value: float | None, lang: str | None = None, decimals: int =
     """A percentage with its sign: «۹۵٪», «۱۲٫۵٪» in fa, "95%" in en; "—" for None."""
     if value is None:
         return "—"
-    return format_quantity(value, lang, decimals=decimals) + ("٪" if _lang(lang) == "fa"
-                                                               else "%")
+    return format_quantity(value, lang, decimals=decimals) + percent_sign(lang)
+
+
+def percent_sign(lang: str | None = None) -> str:
+    """«٪» in Persian, "%" in English: always after its number."""
+    return "٪" if _lang(lang) == "fa" else "%"
+
+
+def list_separator(lang: str | None = None) -> str:
+    """What separates the items of a list in running text: «، » in Persian, ", " in English."""
+    return "، " if _lang(lang) == "fa" else ", "
 
 
 def _localised(text: str, lang: str | None) -> str:

@@ -27,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.i18n import NumberError, _, digits, normalise_text, read_number, search_key
+from app.i18n import NumberError, _, digits, list_separator, normalise_text, read_number, search_key
 
 #: upload limits (the pages and the commands alike)
 MAX_BYTES = 2 * 1024 * 1024
@@ -223,7 +223,7 @@ def map_header(header: list[str], columns: tuple[Column, ...], *, required: str 
     mapping: dict[int, Column] = {}
     seen: dict[str, str] = {}
     problems = []
-    accepted = "، ".join(f"{c.key}/{c.fa}" for c in columns)
+    accepted = list_separator().join(f"{c.key}/{c.fa}" for c in columns)
     for index, name in enumerate(header):
         if not name:
             problems.append(Problem(1, "", "", _(

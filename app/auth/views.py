@@ -14,7 +14,7 @@ from app import access, audit, errors, limits
 from app.auth import protection, sessions
 from app.db import writing
 from app.extensions import db, login_manager
-from app.i18n import _, current_lang, digits
+from app.i18n import _, digits, list_separator
 from app.models import User
 from app.models._types import utcnow
 from app.redirects import redirect_to_next
@@ -183,5 +183,4 @@ def describe_device(user_agent: str) -> str:
         ("Android", "Android"), ("iPad", "iPad"), ("iPhone", "iPhone"), ("Windows", "Windows"),
         ("Mac OS", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux")) if key in agent), None)
     parts = [p for p in (browser, system) if p]
-    return "، ".join(parts) if parts and current_lang() == "fa" else (
-        ", ".join(parts) if parts else _("Unknown device"))
+    return list_separator().join(parts) if parts else _("Unknown device")

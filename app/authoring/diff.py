@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.i18n import N_, digits, translator
+from app.i18n import N_, digits, format_percent, list_separator, translator
 from app.rubric.model import Criterion, Gate, Rubric, Sampling, Scale, Unit
 from app.rubric.types.base import CriterionType
 
@@ -310,7 +310,7 @@ def describe_all(changes: Iterable[Change], lang: str = "fa") -> list[str]:
 
 
 def _sep(lang: str) -> str:
-    return "، " if lang == "fa" else ", "
+    return list_separator(lang)
 
 
 def _number(value: float, lang: str) -> str:
@@ -322,7 +322,7 @@ def _show(value: object, gettext, lang: str) -> str:
     if value is None:
         return gettext(NOT_SET)
     if isinstance(value, Percent):
-        return _number(value, lang) + ("٪" if lang == "fa" else "%")
+        return format_percent(float(value), lang, decimals=4)
     if isinstance(value, Num):
         return _number(value, lang)
     if isinstance(value, Words):
@@ -367,7 +367,7 @@ def _show(value: object, gettext, lang: str) -> str:
 
 
 def _percent(fraction: float, lang: str) -> str:
-    return _number(round(fraction * 100, 4), lang) + ("٪" if lang == "fa" else "%")
+    return format_percent(fraction * 100, lang, decimals=4)
 
 
 def _steps_text(value: Steps, gettext, lang: str) -> str:

@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter
 
 from app.dashboard import queries
 from app.dashboard.presentation import status_titles
-from app.i18n import N_, _, current_lang, jalali_date, jalali_datetime, local_time
+from app.i18n import N_, _, current_lang, jalali_date, jalali_datetime, list_separator, local_time
 from app.reports import services as reports
 from app.reports.render import ReportError
 from app.rubric.values import AnswerValue
@@ -86,7 +86,7 @@ def overview_table(rows: list[dict]) -> tuple[list[Column], list[list]]:
         Column(_("Last change (date)"), width=18),
     ]
     statuses = status_titles()
-    comma = "، " if lang == "fa" else ", "
+    comma = list_separator(lang)
     table = []
     for row in rows:
         planned = row["evaluation_id"] is not None

@@ -59,20 +59,12 @@ def describe(evidence: Evidence, lang: str | None = None) -> dict:
 @login_required
 def upload(evaluation_id: int):
     """Thin: read the request, let the service load, check and store in one transaction."""
-    by_script = request.headers.get(SAVE_HEADER) == "1"
-    if not by_script:
-        csrf.protect()
-    file = request.files.get("photo")
+    by_script = _by_script()
     criterion_id = request.form.get("criterion", "")[:50]
-    key = request.form.get("key") or None
-    if file is None or not file.filename:
-        return _fail(by_script, _("Choose a photo first."), 422, evaluation_id)
-    if key is not None and not 8 <= len(key) <= 64:
-        return _fail(by_script, _("The upload could not be read."), 400, evaluation_id)
-    data = file.stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
     try:
+        data, filename, key = _posted_photo()
         with writing():
-            evidence = services.add_photo(evaluation_id, criterion_id, data, file.filename,
+            evidence = services.add_photo(evaluation_id, criterion_id, data, filename,
                                           user=current_user, client_key=key,
                                           exif=_exif_block())
             described = describe(evidence)
@@ -84,6 +76,27 @@ def upload(evaluation_id: int):
         return jsonify(described)
     flash(_("Photo added."), "success")
     return redirect(url_for("evaluations.show", evaluation_id=evaluation_id))
+
+
+def _by_script() -> bool:
+    """Was the request sent by the page's script (with the autosave header)? Otherwise it is
+    a plain form, and its CSRF token is checked here (a refusal ends the request)."""
+    if request.headers.get(SAVE_HEADER) == "1":
+        return True
+    csrf.protect()
+    return False
+
+
+def _posted_photo() -> tuple[bytes, str, str | None]:
+    """The photo of an upload or a replacement: its bytes (read up to one past the limit, for
+    the service to refuse), file name and the client's key for the upload."""
+    file = request.files.get("photo")
+    key = request.form.get("key") or None
+    if file is None or not file.filename:
+        raise ServiceError(_("Choose a photo first."), status=422)
+    if key is not None and not 8 <= len(key) <= 64:
+        raise ServiceError(_("The upload could not be read."), status=400)
+    return file.stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1), file.filename, key
 
 
 def _exif_block() -> bytes | None:
@@ -131,9 +144,7 @@ def _send(path):
 @csrf.exempt  # checked below: the CSRF token for forms, or the autosave header for fetch()
 @login_required
 def delete(evaluation_id: int, photo_id: int):
-    by_script = request.headers.get(SAVE_HEADER) == "1"
-    if not by_script:
-        csrf.protect()
+    by_script = _by_script()
     try:
         with writing():
             services.remove_photo(evaluation_id, photo_id, user=current_user)
@@ -156,19 +167,11 @@ def delete(evaluation_id: int, photo_id: int):
 @login_required
 def replace(evaluation_id: int, photo_id: int):
     """A new photo in the place of an old one (same criterion), both in one transaction."""
-    by_script = request.headers.get(SAVE_HEADER) == "1"
-    if not by_script:
-        csrf.protect()
-    file = request.files.get("photo")
-    key = request.form.get("key") or None
-    if file is None or not file.filename:
-        return _fail(by_script, _("Choose a photo first."), 422, evaluation_id)
-    if key is not None and not 8 <= len(key) <= 64:
-        return _fail(by_script, _("The upload could not be read."), 400, evaluation_id)
-    data = file.stream.read(current_app.config["PHOTO_MAX_BYTES"] + 1)
+    by_script = _by_script()
     try:
+        data, filename, key = _posted_photo()
         with writing():
-            evidence = services.replace_photo(evaluation_id, photo_id, data, file.filename,
+            evidence = services.replace_photo(evaluation_id, photo_id, data, filename,
                                               user=current_user, client_key=key,
                                               exif=_exif_block())
             described = {**describe(evidence), "replaced": photo_id}

@@ -31,6 +31,7 @@ from app.i18n import (
     format_quantity,
     format_score,
     jalali_date,
+    list_separator,
     normalise_text,
 )
 from app.models import (
@@ -406,8 +407,7 @@ def _gates(card, rubric: Rubric) -> dict | None:
 
 
 def _gate_rule(gate, rubric: Rubric) -> str:
-    lang = current_lang()
-    sep = "، " if lang == "fa" else ", "
+    sep = list_separator()
     if gate.units is not None:
         names = sep.join(rubric.unit(uid).title for uid in gate.units)
         if gate.count is not None:
@@ -416,7 +416,7 @@ def _gate_rule(gate, rubric: Rubric) -> str:
         return _("every one of these units scores %(min)s or more: %(names)s",
                  min=format_score(gate.min), names=names)
     names = sep.join(f"{digits(cid)} {rubric.criterion(cid).title}" for cid in gate.criteria)
-    share = format_percent(gate.min * 100, lang)
+    share = format_percent(gate.min * 100)
     if gate.count is not None:
         return _("at least %(count)s of these criteria earn %(share)s of their points: "
                  "%(names)s", count=digits(gate.count), share=share, names=names)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.i18n import N_, digits, translator
+from app.i18n import N_, digits, list_separator, translator
 
 # --- the catalogue ----------------------------------------------------------------------------
 
@@ -403,7 +403,7 @@ class Where:
         return Where(self.path, key)
 
     def render(self, gettext, lang: str) -> str:
-        sep = "، " if lang == "fa" else ", "
+        sep = list_separator(lang)
         parts = [gettext(PLACE_SEGMENTS[kind]) % {
                      "id": digits(_clean(ident), lang)}
                  for kind, ident in self.path]
@@ -484,7 +484,7 @@ def _param(value: object, gettext, lang: str) -> str:
         number = int(value) if float(value).is_integer() else value
         return digits(number, lang)
     if isinstance(value, (list, tuple)):
-        sep = "، " if lang == "fa" else ", "
+        sep = list_separator(lang)
         items = [f"«{item.render(lang) if isinstance(item, Span) else _clean(item)}»"
                  for item in value[:12]]
         if not items:

@@ -125,6 +125,16 @@ def test_an_admin_lists_and_revokes_every_token(demo_app):
     assert "test inspector" in client.get("/admin/tokens?all=1&lang=en").text
 
 
+def test_the_administration_menu_leads_to_the_tokens(demo_app):
+    client = demo_app.test_client()
+    login(client, "admin")
+    menu = re.search(r'<nav class="admin-nav".*?</nav>', client.get("/admin/?lang=en").text,
+                     re.S).group(0)
+    assert re.search(r'<a href="/admin/tokens">API tokens</a>', menu), menu
+    listing = client.get("/admin/tokens?lang=en").text
+    assert re.search(r'<a href="/admin/tokens" aria-current="page">API tokens</a>', listing)
+
+
 def test_expired_tokens_and_deactivated_users_are_refused(demo_app):
     token = make_token(demo_app, "reviewer", days=30)
     api = ApiClient(demo_app, token)

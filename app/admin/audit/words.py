@@ -11,7 +11,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from app import workflow
-from app.i18n import N_, _, current_lang, digits, format_quantity, jalali_date, persian_digits
+from app.i18n import (
+    N_,
+    _,
+    current_lang,
+    digits,
+    format_quantity,
+    jalali_date,
+    list_separator,
+    persian_digits,
+)
 
 #: what each action is called (an English message id)
 ACTIONS = {
@@ -122,13 +131,11 @@ def say(value, key: str = "", names: Names | None = None) -> str:
     if key == "roles" and isinstance(value, list):
         from app.admin.users.services import role_label
 
-        return "، ".join(role_label(str(r)) for r in value) if lang == "fa" else \
-            ", ".join(role_label(str(r)) for r in value)
+        return list_separator(lang).join(role_label(str(r)) for r in value)
     if isinstance(value, (int, float)):
         return format_quantity(value, lang)
     if isinstance(value, list):
-        sep = "، " if lang == "fa" else ", "
-        return sep.join(say(item, key, names) for item in value)
+        return list_separator(lang).join(say(item, key, names) for item in value)
     if isinstance(value, dict):
         return "؛ ".join(f"{_field_title(k)}: {say(v, k, names)}" for k, v in value.items()
                          if k not in _HIDDEN)

@@ -15,7 +15,7 @@ from app.authoring.services import latest_version, rubric_of
 from app.errors import ServiceError
 from app.evaluations.services import create_evaluation, rescore
 from app.extensions import db
-from app.i18n import _, normalise_text, search_key
+from app.i18n import _, list_separator, normalise_text, search_key
 from app.models import (
     Assignment,
     Evaluation,
@@ -91,7 +91,7 @@ def plan_evaluations(cycle: EvaluationCycle, province: Province, rubric_id: str 
     misfits = [m.name for m in todo if rubric.tier_for(m.grade, m.population) is None]
     if misfits:
         raise ServiceError(_("No tier of the rubric fits %(names)s. Correct their grade or "
-                             "population first.", names="، ".join(misfits)), 422)
+                             "population first.", names=list_separator().join(misfits)), 422)
     due = due_date or cycle.visit_end
     created = [create_evaluation(m, cycle, version, user=actor, due_date=due) for m in todo]
     if created:
@@ -124,7 +124,7 @@ def assign(evaluations, *, inspectors=None, reviewer: User | None = None,
     locked = [e.municipality.name for e in evaluations if workflow.is_locked(e)]
     if locked:
         raise ServiceError(_("Approved evaluations cannot be reassigned: %(names)s.",
-                             names="، ".join(locked)), 409)
+                             names=list_separator().join(locked)), 409)
     for person, role in [(u, "inspector") for u in inspectors or ()] + \
             ([(reviewer, "reviewer")] if reviewer is not None else []):
         if not person.active or not person.has_role(role):

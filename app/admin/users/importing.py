@@ -26,7 +26,7 @@ from app.admin.tables import (
     num,
     read_table,
 )
-from app.i18n import _, _l, normalise_text, search_key, translator
+from app.i18n import _, _l, list_separator, normalise_text, search_key, translator
 from app.models import MUNICIPALITY_ROLES, PROVINCE_ROLES, ROLES
 
 COLUMNS = (
@@ -99,7 +99,7 @@ def read_roles(text: str) -> list[str]:
         role = names.get(word)
         if role is None:
             raise ValueError(_("«%(word)s» is no role. Write one or more of: %(roles)s.",
-                               word=word, roles="، ".join(ROLES)))
+                               word=word, roles=list_separator().join(ROLES)))
         if role not in roles:
             roles.append(role)
     return roles

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from app.i18n import N_, format_quantity, normalise_text, translator
+from app.i18n import N_, format_quantity, list_separator, normalise_text, translator
 from app.rubric.model import ChecklistItem
 from app.rubric.nodes import describe, plain_num, suggest
 from app.rubric.reader import ScalarNode, kind_of
@@ -184,8 +184,8 @@ class ChecklistType(CriterionType):
         items = getattr(answer, "items", None)
         if items is None:
             return ""
-        sep = "، " if lang == "fa" else ", "
-        return sep.join(item.title for item in criterion.items if item.key in items)
+        return list_separator(lang).join(item.title for item in criterion.items
+                                         if item.key in items)
 
     def target_text(self, criterion, tier_id, lang="fa"):
         gettext = translator(lang).gettext

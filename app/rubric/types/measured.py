@@ -10,6 +10,7 @@ from app.i18n import (
     format_percent,
     format_quantity,
     normalise_text,
+    percent_sign,
     read_number,
     translator,
 )
@@ -563,7 +564,7 @@ class PercentType(NumberType):
     percent = True
 
     def unit_sign(self, criterion, lang="fa"):
-        return criterion.unit_label or ("٪" if lang == "fa" else "%")
+        return criterion.unit_label or percent_sign(lang)
 
 
 def _bracket_fraction(kind: str, steps, value: float) -> float:
