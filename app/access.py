@@ -86,6 +86,18 @@ def may_view(user, evaluation) -> bool:
     return _own_municipality(user, evaluation) and workflow.is_final(evaluation)
 
 
+def load_evaluation(evaluation_id: int, may=None):
+    """For views: the evaluation `evaluation_id` if the current user may see it (`may`
+    decides, :func:`may_view` by default); 404 otherwise (no hint that it exists)."""
+    from app.extensions import db
+    from app.models import Evaluation
+
+    evaluation = db.session.get(Evaluation, evaluation_id)
+    if evaluation is None or not (may or may_view)(current_user, evaluation):
+        abort(404)
+    return evaluation
+
+
 def may_answer(user, evaluation) -> bool:
     """Answers, photos, verifying declarations, following up recommendations: the assigned
     inspectors, while the state and the cycle allow it."""

@@ -18,11 +18,12 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app import access, workflow
+from app.access import load_evaluation
 from app.db import writing
 from app.declarations import services
 from app.errors import SAVE_HEADER, ServiceError
 from app.evaluations.services import rubric_for
-from app.evaluations.views import describe_photo, load_evaluation
+from app.evaluations.views import describe_photo
 from app.extensions import csrf, db
 from app.i18n import _
 from app.models import Evaluation, Evidence

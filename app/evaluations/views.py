@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import access, workflow
+from app.access import load_evaluation
 from app.db import writing
 from app.declarations import services as declarations
 from app.errors import SAVE_HEADER
@@ -35,15 +36,6 @@ from forms.review import ReportTextsForm, VisitDateForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
-
-
-def load_evaluation(evaluation_id: int, may=access.may_view) -> Evaluation:
-    """The evaluation if the current user may see it (`may` decides: app.access); 404
-    otherwise (no hint it exists)."""
-    evaluation = db.session.get(Evaluation, evaluation_id)
-    if evaluation is None or not may(current_user, evaluation):
-        abort(404)
-    return evaluation
 
 
 @bp.route("/")

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import access
+from app.access import load_evaluation
 from app.db import writing
 from app.evaluations.services import ServiceError, rubric_for
-from app.evaluations.views import load_evaluation
 from app.extensions import db
 from app.i18n import _, format_number, jalali_datetime
 from app.models import Evaluation, Evidence, Province

@@ -17,10 +17,10 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app import access, params
+from app.access import load_evaluation
 from app.db import writing
 from app.errors import SAVE_HEADER, ServiceError
 from app.evaluations.services import rubric_for
-from app.evaluations.views import load_evaluation
 from app.extensions import csrf, db
 from app.i18n import _
 from app.models import Evaluation, Recommendation

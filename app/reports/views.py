@@ -25,7 +25,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from app import access, limits
-from app.evaluations.views import load_evaluation
+from app.access import load_evaluation
 from app.i18n import _, current_lang, format_number
 from app.reports import services, verify
 from app.reports.render import RendererBusy, ReportError, ReportTooLong
