@@ -59,10 +59,16 @@ def _user():
     return current_user._get_current_object()
 
 
-def _page_response(kind: str, filters: dict, rows: list, size: int, item, key=None):
-    rows, next_cursor = paging.page(kind, filters, rows, size,
-                                    **({"key": key} if key else {}))
-    return paging.conditional({"data": [item(row) for row in rows], "next": next_cursor})
+def _one_page(kind: str, filters: dict, statement, id_column, updated_column=None):
+    """(the rows of this page, the next page's cursor): `statement`'s rows after the cursor in
+    `id_column` order, one more fetched than the page holds to tell whether another follows;
+    only those changed since ``updated_since`` when `updated_column` is given."""
+    size = paging.limit()
+    statement = statement.where(id_column > paging.after(kind, filters))
+    if updated_column is not None and filters["updated_since"] is not None:
+        statement = statement.where(updated_column >= filters["updated_since"])
+    rows = list(db.session.scalars(statement.order_by(id_column).limit(size + 1)))
+    return paging.page(kind, filters, rows, size)
 
 
 def _province():
@@ -122,17 +128,11 @@ def _municipality_items(user, rows):
 def municipalities():
     user = _user()
     filters = {"province": _province(), "updated_since": paging.updated_since()}
-    size = paging.limit()
-    after = paging.after("municipalities", filters)
-    statement = (select(Municipality)
-                 .where(access.visible_municipalities_condition(user), Municipality.id > after)
-                 .order_by(Municipality.id).limit(size + 1))
+    statement = select(Municipality).where(access.visible_municipalities_condition(user))
     if filters["province"] is not None:
         statement = statement.where(Municipality.province_id == filters["province"])
-    if filters["updated_since"] is not None:
-        statement = statement.where(Municipality.updated_at >= filters["updated_since"])
-    rows, next_cursor = paging.page("municipalities", filters,
-                                    list(db.session.scalars(statement)), size)
+    rows, next_cursor = _one_page("municipalities", filters, statement, Municipality.id,
+                                  Municipality.updated_at)
     return paging.conditional({"data": _municipality_items(user, rows), "next": next_cursor})
 
 
@@ -204,15 +204,11 @@ def evaluations():
     """The evaluations the API lists for the token's user (``access``: the dashboard's rows
     and those they may open), in id order, one page."""
     filters = _evaluation_filters()
-    size = paging.limit()
-    after = paging.after("evaluations", filters)
-    statement = _filtered(select(Evaluation).where(access.api_evaluations_condition(_user()),
-                                                   Evaluation.id > after), filters)
-    statement = (statement.order_by(Evaluation.id).limit(size + 1)
-                 .options(selectinload(Evaluation.municipality).selectinload(
-                     Municipality.province), selectinload(Evaluation.cycle)))
-    rows, next_cursor = paging.page("evaluations", filters, list(db.session.scalars(statement)),
-                                    size)
+    statement = _filtered(select(Evaluation).where(access.api_evaluations_condition(_user())),
+                          filters).options(
+        selectinload(Evaluation.municipality).selectinload(Municipality.province),
+        selectinload(Evaluation.cycle))
+    rows, next_cursor = _one_page("evaluations", filters, statement, Evaluation.id)
     return paging.conditional({"data": _evaluation_items(rows), "next": next_cursor})
 
 
@@ -228,16 +224,13 @@ def answers(evaluation_id: int):
     """The stored answers of one evaluation (whoever may open it), in id order, one page."""
     e = _openable_evaluation(evaluation_id)
     filters = {"evaluation": e.id, "updated_since": paging.updated_since()}
-    size = paging.limit()
-    after = paging.after("answers", filters)
-    statement = (select(Answer).where(Answer.evaluation_id == e.id, Answer.id > after)
-                 .order_by(Answer.id).limit(size + 1))
-    if filters["updated_since"] is not None:
-        statement = statement.where(Answer.updated_at >= filters["updated_since"])
+    rows, next_cursor = _one_page("answers", filters,
+                                  select(Answer).where(Answer.evaluation_id == e.id), Answer.id,
+                                  Answer.updated_at)
     rubric = resources.Rubrics().rubric(e.rubric_version_id)
     lang = current_lang()
-    return _page_response("answers", filters, list(db.session.scalars(statement)), size,
-                          lambda row: resources.answer(row, rubric, lang))
+    return paging.conditional({"data": [resources.answer(row, rubric, lang) for row in rows],
+                               "next": next_cursor})
 
 
 # --- recommendations ---------------------------------------------------------------------------
@@ -251,11 +244,9 @@ def recommendations():
     filters = {"province": _province(), "cycle": _cycle_year(),
                "evaluation": params.query_int("evaluation", kind=params.ID),
                "updated_since": paging.updated_since()}
-    size = paging.limit()
-    after = paging.after("recommendations", filters)
     statement = (select(Recommendation).join(Evaluation,
                                              Evaluation.id == Recommendation.evaluation_id)
-                 .where(access.recommendations_condition(user), Recommendation.id > after))
+                 .where(access.recommendations_condition(user)))
     if filters["province"] is not None:
         statement = statement.where(Evaluation.municipality_id.in_(
             select(Municipality.id).where(Municipality.province_id == filters["province"])))
@@ -272,9 +263,7 @@ def recommendations():
                            RecommendationResponse.created_at >= since),
             exists().where(and_(FollowUp.recommendation_id == Recommendation.id,
                                 FollowUp.updated_at >= since))))
-    rows, next_cursor = paging.page(
-        "recommendations", filters,
-        list(db.session.scalars(statement.order_by(Recommendation.id).limit(size + 1))), size)
+    rows, next_cursor = _one_page("recommendations", filters, statement, Recommendation.id)
     ids = [r.id for r in rows]
     responses: dict[int, list] = {}
     follow_ups: dict[int, list] = {}
