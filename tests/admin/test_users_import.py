@@ -60,3 +60,31 @@ def test_xlsx_dry_run_writes_nothing(demo_ctx):
         plan = import_users("users.xlsx", out.getvalue(), actor=_user("admin"), dry_run=True)
     assert plan.ok and not plan.applied and plan.count("new") == 1
     assert _user("sara") is None
+
+
+def test_the_command_checks_dry_runs_and_imports_printing_each_password_once(demo_app,
+                                                                            tmp_path):
+    runner = demo_app.test_cli_runner()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("username,full name,roles,province,municipality\n"
+                   "hamid,حمید رضایی,chief,قم,\n", encoding="utf-8")
+    result = runner.invoke(args=["users", "import", str(bad), "--lang", "en"])
+    assert result.exit_code == 1
+    assert "row 2" in result.output and "Nothing was imported" in result.output
+    assert "Traceback" not in result.output
+    refused = runner.invoke(args=["users", "import", str(bad), "--user", "inspector"])
+    assert refused.exit_code == 2 and "inspector" in refused.output
+    good = tmp_path / "good.csv"
+    good.write_text("username,full name,roles,province,municipality\n"
+                    "hamid,حمید رضایی,inspector,قم,\n", encoding="utf-8")
+    dry = runner.invoke(args=["users", "import", str(good), "--dry-run", "--lang", "en"])
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run, nothing written: 1 new, 0 changed, 0 unchanged." in dry.output
+    with demo_app.app_context():
+        assert _user("hamid") is None
+    done = runner.invoke(args=["users", "import", str(good), "--user", "admin", "--lang", "en"])
+    assert done.exit_code == 0, done.output
+    row, username, status, password = done.output.splitlines()[0].split("\t")
+    assert (row, username, status) == ("2", "hamid", "new")
+    with demo_app.app_context():
+        assert _user("hamid").check_password(password)
