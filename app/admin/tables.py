@@ -311,6 +311,28 @@ def check_cell(column: Column, raw: object) -> object:
     return number
 
 
+def row_values(number: int, cells: list, header: list[str], mapping: dict[int, Column]
+               ) -> tuple[dict, list[Problem]]:
+    """Row `number`'s checked cells by field key (blank cells left out) and its problems: a
+    cell its column refuses, or a filled cell in a column the header row does not name."""
+    values, problems = {}, []
+    for index in range(len(header), len(cells)):
+        if cell_text(cells[index]):
+            problems.append(Problem(number, "", display(cells[index]), _(
+                "This cell is in column %(n)s, which has no name in the header row. Name "
+                "the column or empty the cell.", n=num(index + 1))))
+    for index, column in mapping.items():
+        raw = cells[index] if index < len(cells) else None
+        try:
+            value = check_cell(column, raw)
+        except ValueError as error:
+            problems.append(Problem(number, header[index], display(raw), str(error)))
+            continue
+        if value is not None:
+            values[column.key] = value
+    return values, problems
+
+
 def display(raw: object) -> str:
     text = cell_text(raw)
     return text if len(text) <= 60 else text[:57] + "…"

@@ -88,3 +88,15 @@ def test_the_command_checks_dry_runs_and_imports_printing_each_password_once(dem
     assert (row, username, status) == ("2", "hamid", "new")
     with demo_app.app_context():
         assert _user("hamid").check_password(password)
+
+
+def test_a_filled_cell_in_a_column_without_a_name_is_refused_as_for_municipalities(demo_ctx):
+    data = ("username,full name,roles,province,municipality\n"
+            "hamid,حمید رضایی,inspector,قم,,09121234567\n").encode()
+    with writing():
+        plan = import_users("users.csv", data, actor=_user("admin"))
+    assert not plan.ok and not plan.applied
+    (problem,) = plan.problems
+    assert (problem.row, problem.value) == (2, "09121234567")
+    assert "۶" in problem.message  # the column's number, said in Persian
+    assert _user("hamid") is None

@@ -16,12 +16,11 @@ from app.admin.tables import (
     Column,
     ImportFileError,
     Problem,
-    cell_text,
     check_cell,
-    display,
     map_header,
     num,
     read_table,
+    row_values,
 )
 from app.i18n import N_, _, _l, normalise_text, search_key
 
@@ -120,21 +119,7 @@ def plan_import(filename: str, data: bytes, province_name: str, existing: list,
     first_row_of: dict[str, int] = {}
     province_key = search_key(province_name)
     for number, cells in rows:
-        values, row_problems = {}, []
-        for index in range(len(header), len(cells)):
-            if cell_text(cells[index]):
-                row_problems.append(Problem(number, "", display(cells[index]), _(
-                    "This cell is in column %(n)s, which has no name in the header row. Name "
-                    "the column or empty the cell.", n=num(index + 1))))
-        for index, column in mapping.items():
-            raw = cells[index] if index < len(cells) else None
-            try:
-                value = check_cell(column, raw)
-            except ValueError as error:
-                row_problems.append(Problem(number, header[index], display(raw), str(error)))
-                continue
-            if value is not None:
-                values[column.key] = value
+        values, row_problems = row_values(number, cells, header, mapping)
         name_header = next(header[i] for i, c in mapping.items() if c.key == "name")
         name = values.get("name")
         if name is None and not any(p.column == name_header for p in row_problems):

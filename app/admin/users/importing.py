@@ -19,12 +19,12 @@ from app.admin.tables import (
     ImportFileError,
     Problem,
     cell_text,
-    check_cell,
     display,
     header_key,
     map_header,
     num,
     read_table,
+    row_values,
 )
 from app.i18n import _, _l, list_separator, normalise_text, search_key, translator
 from app.models import MUNICIPALITY_ROLES, PROVINCE_ROLES, ROLES
@@ -137,16 +137,7 @@ def plan_users(filename: str, data: bytes, *, users: list, provinces: list,
         towns_named.setdefault(key, []).append(town)
     first_row: dict[str, int] = {}
     for number, cells in rows:
-        values, problems = {}, []
-        for index, column in mapping.items():
-            raw = cells[index] if index < len(cells) else None
-            try:
-                value = check_cell(column, raw)
-            except ValueError as error:
-                problems.append(Problem(number, header[index], display(raw), str(error)))
-                continue
-            if value is not None:
-                values[column.key] = value
+        values, problems = row_values(number, cells, header, mapping)
 
         def problem(key, value, message, problems=problems, number=number):
             problems.append(Problem(number, name_of.get(key, key), display(value), message))
