@@ -111,3 +111,33 @@ def test_the_inspector_judges_a_previous_recommendation(world):  # noqa: F811
     # a recommendation of another municipality's final is refused
     other = f"/evaluations/{found['draft_1405']}/follow-ups/{found['recommendation_x']}"
     assert client.post(other, headers=SAVE, json={"outcome": "done"}).status_code == 404
+
+
+def test_other_counts_giving_the_same_value_are_shown_beside_it(world):  # noqa: F811
+    """A computed criterion can come out the same from other counts (here 76 of 200 declared
+    and 38 of 100 verified, both 38%): the row says «corrected», so it shows what each side
+    counted rather than the same figure twice."""
+    from app.db import writing
+    from app.evaluations import services
+    from app.models import User
+
+    app, found = world
+    with app.app_context(), writing():
+        draft = db.session.get(Evaluation, found["draft_1405"])
+        municipality = db.session.scalar(select(User).where(User.username == "dastjerd"))
+        inspector = db.session.scalar(select(User).where(User.username == "inspector"))
+        declarations.save_declaration(draft, {"2.2": {"raw": {"inputs": {
+            "fees_collected": 76, "fees_assessed": 200}}}}, user=municipality)
+        services.save_answers(draft, {"2.2": {"inputs": {"fees_collected": 38,
+                                                          "fees_assessed": 100}}},
+                              user=inspector)
+    with app.app_context():
+        draft = db.session.get(Evaluation, found["draft_1405"])
+        row = next(r for r in declarations.rows(draft, "en") if r.criterion.id == "2.2")
+        others = [r for r in declarations.rows(draft, "en") if r.criterion.id != "2.2"]
+    assert row.verdict == "corrected"
+    assert row.declared_text.startswith("38% (") and row.verified_text.startswith("38% (")
+    assert "76" in row.declared_text and "200" in row.declared_text
+    assert "38" in row.verified_text.partition("(")[2] and "100" in row.verified_text
+    # the other rows (pending: not verified yet) show their declared values alone
+    assert others and all("(" not in r.declared_text for r in others)

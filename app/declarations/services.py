@@ -84,6 +84,12 @@ class Row:
     verified_text: str
 
 
+def _counted(criterion, answer: AnswerValue, text: str, lang: str) -> str:
+    """`text` (the answer's value in words) with what was counted for it, when computed."""
+    counted = criterion.kind.inputs_text(criterion, answer, lang)
+    return f"{text} ({counted})" if counted else text
+
+
 def rows(evaluation: Evaluation, lang: str | None = None) -> list[Row]:
     """Every declared criterion with its declared value, the verified answer and the
     verdict (settled when the evaluation was submitted, else live)."""
@@ -97,12 +103,16 @@ def rows(evaluation: Evaluation, lang: str | None = None) -> list[Row]:
         answer = answers.get(criterion.id)
         verdict = declaration.verdict if declaration is not None and declaration.verdict \
             and workflow.is_locked(evaluation) else verdict_of(criterion, declaration, answer)
-        declared_text = (criterion.kind.value_text(criterion, declared_answer(
-            criterion, declaration), lang) if declaration is not None else "")
+        declared = declared_answer(criterion, declaration) if declaration is not None else None
+        declared_text = criterion.kind.value_text(criterion, declared, lang) if declared else ""
         verified = values.get(criterion.id)
-        verified_text = ""
-        if verified is not None and not verified.na:
-            verified_text = criterion.kind.value_text(criterion, verified, lang)
+        if verified is not None and verified.na:
+            verified = None
+        verified_text = criterion.kind.value_text(criterion, verified, lang) if verified else ""
+        if verdict == CORRECTED and declared and verified and declared_text == verified_text:
+            # other counts giving the same (capped or rounded) value: say what was counted
+            declared_text = _counted(criterion, declared, declared_text, lang)
+            verified_text = _counted(criterion, verified, verified_text, lang)
         out.append(Row(criterion, declaration, answer, verdict, declared_text, verified_text))
     return out
 

@@ -329,6 +329,11 @@ class CriterionType:
                 "n": format_number(len(scored.details["samples"]), 0, lang)}
         return self.say_value(criterion, scored.value, lang)
 
+    def inputs_text(self, criterion: Criterion, answer, lang: str = "fa") -> str:
+        """What the inspector or the municipality counted for a computed criterion, in words
+        («درآمد وصولی: ۸۰۰ میلیون ریال، …»); "" for criteria that are typed."""
+        return ""
+
     def short_text(self, criterion: Criterion, answer, lang: str = "fa") -> str:
         """The answer in an export cell: the words without decoration."""
         return self.value_text(criterion, answer, lang)

@@ -9,6 +9,7 @@ from app.i18n import (
     NumberError,
     format_percent,
     format_quantity,
+    list_separator,
     normalise_text,
     percent_sign,
     read_number,
@@ -513,6 +514,14 @@ class NumberType(CriterionType):
         if sign in ("٪", "%"):  # a percent sign follows its number: «۹۵٪», "95%"
             return text + sign
         return f"{text} {sign}" if sign else text
+
+    def inputs_text(self, criterion, answer, lang="fa"):
+        inputs = getattr(answer, "inputs", None)
+        if not criterion.computed or not inputs:
+            return ""
+        return list_separator(lang).join(
+            f"{item.title}: {format_quantity(inputs[item.name], lang)} {item.unit_label}".strip()
+            for item in criterion.inputs if inputs.get(item.name) is not None)
 
     def short_text(self, criterion, answer, lang="fa"):
         value = getattr(answer, "value", None)
