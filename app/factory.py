@@ -39,6 +39,11 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=_select_locale)
+    # templates translate through the same catalogue lookup as the code (app.i18n)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: i18n.translations().gettext(text),
+        ngettext=lambda singular, plural, n: i18n.translations().ngettext(singular, plural, n),
+        newstyle=True)
     with app.app_context():
         configure_engine(db.engine)
 

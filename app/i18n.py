@@ -28,24 +28,32 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 # Flask-Babel is imported on first use, so the pure modules that use this file's text
 # helpers (the rubric loader) import no Flask.
 
+def translations() -> NullTranslations:
+    """The catalogue of :func:`current_lang` (English, untranslated, outside an application).
+
+    Pages translate a few hundred texts each: reading the catalogue here costs a fraction of
+    Flask-Babel's own lookup, which finds its request context again for every text."""
+    from flask import has_app_context
+
+    return translator(current_lang()) if has_app_context() else _UNTRANSLATED
+
+
 def _(message: str, **params) -> str:
     """Translate `message` for the current request (English outside one)."""
-    from flask_babel import gettext
-
-    return gettext(message, **params)
+    text = translations().gettext(message)
+    return text % params if params else text
 
 
 def _l(message: str, **params):
     """A translation made when the text is shown (for module-level and class-level texts)."""
-    from flask_babel import lazy_gettext
+    from flask_babel.speaklater import LazyString
 
-    return lazy_gettext(message, **params)
+    return LazyString(_, message, **params)
 
 
 def ngettext(singular: str, plural: str, num: int, **params) -> str:
-    from flask_babel import ngettext as _ngettext
-
-    return _ngettext(singular, plural, num, **params)
+    params.setdefault("num", num)
+    return translations().ngettext(singular, plural, num) % params
 
 
 def N_(message: str) -> str:
@@ -57,9 +65,9 @@ def current_lang() -> str:
     """The one answer to "which language is this text for": the request's language (chosen
     once per request by the factory's locale selector and kept by Flask-Babel), or the one a
     ``force_locale`` block asks for (reports, commands); "fa" outside an application."""
-    from flask import g
+    from flask import g, has_app_context
 
-    if not g:  # no application context: the CLI before an app exists, pure modules
+    if not has_app_context():  # the CLI before an app exists, pure modules
         return DEFAULT_LOCALE
     context = g.get("_flask_babel")
     locale = getattr(context, "babel_locale", None) if context is not None else None
@@ -73,6 +81,9 @@ def current_lang() -> str:
 
 def _lang(lang: str | None) -> str:
     return current_lang() if lang is None else lang
+
+
+_UNTRANSLATED = NullTranslations()
 
 
 @cache
