@@ -51,6 +51,23 @@ GRADES = [1] * 8 + [2] * 8 + [3] * 6 + [4] * 5 + [5] * 4 + [6] * 3 + [7] * 2 + [
     9, 10, 11, 12]
 
 
+#: the pages timed: (name, who asks, URL); the admin sees every province (the largest
+#: overview there is), the Tehran manager one province
+PAGES = [
+    ("overview, by name", "admin", "/dashboard/?year=1404"),
+    ("overview, by score ↓", "admin", "/dashboard/?year=1404&sort=score&dir=desc"),
+    ("overview, by inspectors", "admin", "/dashboard/?year=1404&sort=inspectors"),
+    ("overview, page 20 by band", "admin", "/dashboard/?year=1404&sort=band&page=20"),
+    ("overview, search + tier", "admin", "/dashboard/?year=1404&q=آباد&tier=S"),
+    ("ranking (approved)", "admin", "/dashboard/ranking?year=1404"),
+    ("ranking, all, page 10", "admin", "/dashboard/ranking?year=1404&pending=1&page=10"),
+    ("ranking 1403, search", "admin", "/dashboard/ranking?year=1403&q=کوه"),
+    ("province manager overview", "tehran-manager", "/dashboard/?year=1404&sort=score&dir=desc"),
+    ("province manager ranking", "tehran-manager", "/dashboard/ranking?year=1404"),
+    ("municipality page", "admin", "/dashboard/municipalities/100"),
+]
+
+
 def seed(target: int, rng: random.Random, cycle_count: int = 10) -> dict:
     """Bulk-insert municipalities, a third cycle, evaluations, answers, unit results and
     assignments until there are `target` municipalities, each evaluated in every cycle."""
@@ -272,23 +289,12 @@ def main() -> None:
     manager = app.test_client()
     login(manager, "tehran-manager")
     baseline = app.test_client()
-    pages = [
-        ("overview, by name", admin, "/dashboard/?year=1404"),
-        ("overview, by score ↓", admin, "/dashboard/?year=1404&sort=score&dir=desc"),
-        ("overview, by inspectors", admin, "/dashboard/?year=1404&sort=inspectors"),
-        ("overview, page 20 by band", admin, "/dashboard/?year=1404&sort=band&page=20"),
-        ("overview, search + tier", admin, "/dashboard/?year=1404&q=آباد&tier=S"),
-        ("ranking (approved)", admin, "/dashboard/ranking?year=1404"),
-        ("ranking, all, page 10", admin, "/dashboard/ranking?year=1404&pending=1&page=10"),
-        ("ranking 1403, search", admin, "/dashboard/ranking?year=1403&q=کوه"),
-        ("province manager overview", manager, "/dashboard/?year=1404&sort=score&dir=desc"),
-        ("province manager ranking", manager, "/dashboard/ranking?year=1404"),
-        ("municipality page", admin, "/dashboard/municipalities/100"),
-    ]
     timed(baseline, "/login", 10)
     base = timed(baseline, "/login", args.requests)
     results = []
-    for name, client, url in pages:
+    clients = {"admin": admin, "tehran-manager": manager}
+    for name, username, url in PAGES:
+        client = clients[username]
         timed(client, url, 3)  # warm up: templates compiled, rubric parsed once
         results.append((name, url, timed(client, url, args.requests)))
 
