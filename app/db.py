@@ -1,10 +1,10 @@
 """Database engine set-up and the writing transaction.
 
 SQLite: WAL, a busy timeout, ``synchronous=FULL``, foreign keys and reads through a memory map
-on every connection, and
-the transaction begun by our own ``BEGIN`` (the driver's implicit one is turned off) so that a
-writing use case can take the write lock up front with ``BEGIN IMMEDIATE``: read-then-write
-transactions from several processes then queue instead of failing with "database is locked".
+on every connection, and the transaction begun by our own ``BEGIN`` (the driver's implicit one
+is turned off) so that a writing use case can take the write lock up front with ``BEGIN
+IMMEDIATE``: read-then-write transactions from several processes then queue instead of failing
+with "database is locked".
 """
 
 from __future__ import annotations

@@ -344,14 +344,30 @@ def inspectors_of(evaluation_ids: Iterable[int]) -> dict[int, list[str]]:
 
 def status_counts(f: Filters) -> dict[str, int]:
     """How many municipalities of the filtered set are at each status ("none": not planned);
-    the status filter itself is left out so that every status is counted."""
+    the status filter itself is left out so that every status is counted.
+
+    The cycle's evaluations are counted by state (from the index alone when no place filter
+    asks for the municipality's row), and the municipalities without one are the filtered
+    municipalities less those: the same figures as grouping every municipality outer-joined
+    to its evaluation, which read each evaluation's row from the table."""
     if f.cycle_id is None:
         return {}
-    status = func.coalesce(workflow.state_column(), workflow.NOT_PLANNED)
     unfiltered = replace(f, status="")
-    statement = (_overview_base(unfiltered, [status.label("status"), func.count()])
-                 .group_by(status))
-    return {row[0]: row[1] for row in db.session.execute(statement)}
+    state = workflow.state_column()
+    places = _place_filters(unfiltered)
+    statement = select(state, func.count()).select_from(Evaluation)
+    if places:
+        statement = statement.join(Municipality, Municipality.id == Evaluation.municipality_id)
+    statement = (statement.where(Evaluation.cycle_id == f.cycle_id, *places,
+                                 *_evaluation_filters(unfiltered))
+                 .group_by(state))
+    counts = {status: count for status, count in db.session.execute(statement)}
+    if not (f.tier or f.band):  # a tier or band asked for: only evaluated rows match
+        towns = db.session.scalar(select(func.count()).select_from(Municipality)
+                                  .where(*places))
+        if towns > sum(counts.values()):
+            counts[workflow.NOT_PLANNED] = towns - sum(counts.values())
+    return counts
 
 
 # --- the peer ranking ------------------------------------------------------------------------
@@ -431,7 +447,7 @@ def peer_statistics(f: Filters) -> PeerStatistics:
                  .join(Municipality, Municipality.id == Evaluation.municipality_id)
                  .where(*_ranked_conditions(f)))
     found: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
-    for province_id, tier_id, score, raw in db.session.execute(statement):
+    for province_id, tier_id, score, raw in db.session.connection().execute(statement):
         adjusted, raws = found.setdefault((province_id, tier_id), ([], []))
         adjusted.append(score)
         if raw is not None:
