@@ -85,6 +85,11 @@ def options(choices, selected) -> Markup:
     """The ``<option>`` elements of a filter's select, as HTML: `choices` are values shown
     as they are, or (value, text) pairs (a national overview lists some 200 counties, which
     a template loop took milliseconds to write)."""
+    return _options(tuple(choices), selected)
+
+
+@lru_cache(maxsize=256)
+def _options(choices: tuple, selected) -> Markup:
     pairs = ((c, c) if isinstance(c, str) else c for c in choices)
     return Markup("".join(
         f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
@@ -153,3 +158,27 @@ def comparison_links(f, provinces: list[tuple[int, str]]) -> list[dict]:
     return [{"href": url_for("reports.cycle_pdf", year=f.year, province=name),
              "text": f"{title} — {name}" if several else title}
             for pid, name in provinces if f.province_id is None or f.province_id == pid]
+
+
+def add_marks(rows: list[dict]) -> None:
+    """Each row's marks as HTML, their texts translated once for the page (a translation
+    costs more than the rest of a row): a score lowered by a verdict rule
+    (``row["gated_mark"]``, with the score before the rules) and, for the ranking's rows, an
+    evaluation ranked before all its criteria are answered (``row["unfinished_badge"]``)."""
+    lowered, rule = _("Lowered by a verdict rule; before the rules: %(score)s"), _("rule")
+    so_far = _("Ranked on the answers given so far")
+    unfinished = _("unfinished: %(answered)s of %(applicable)s answered")
+    language = lang()
+    for row in rows:
+        gated = row["ungated_score"] is not None and row["ungated_score"] != row["score"]
+        title = lowered % {"score": _formatted(row["ungated_score"], language)}
+        row["gated_mark"] = (Markup(f'<abbr class="dash-gated" title="{escape(title)}">'
+                                   f'{escape(rule)}</abbr>') if gated else "")
+        if "complete" in row and not row["complete"]:
+            text = unfinished % {"answered": digits(row["answered_count"], language),
+                                 "applicable": digits(row["applicable_count"], language)}
+            row["unfinished_badge"] = Markup(
+                f' <span class="badge dash-unfinished" title="{escape(so_far)}">'
+                f'{escape(text)}</span>')
+        else:
+            row["unfinished_badge"] = ""

@@ -28,6 +28,7 @@ from flask_login import current_user
 from app import access, workflow
 from app.dashboard import exports, filters, jobs, organisation, queries, trends
 from app.dashboard.presentation import (
+    add_marks,
     band_items,
     colour_class,
     comparison_links,
@@ -107,6 +108,7 @@ def overview():
                                        "total": digits(row["applicable_count"])}
                            if row["evaluation_id"] and not workflow.is_locked_state(
                                row["status"]) and row["applicable_count"] else "")
+    add_marks(page.rows)
     counts = queries.status_counts(f)
     return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
                            counts=counts, total=sum(counts.values()), legend=legend,
@@ -135,6 +137,7 @@ def ranking():
             "score", "raw_score", "tier_average", "province_average", "previous_score")}
         row["texts"]["rank"] = digits(row["rank"])
         row["texts"]["raw_rank"] = digits(row["raw_rank"])
+    add_marks(page.rows)
     averages = queries.tier_averages(statistics, legend)
     chart = web_chart(charts.bar_chart(
         [charts.bar(a["title"], a["average"], a["raw_average"], a["band"], legend.colours)
