@@ -44,7 +44,7 @@ from app.dashboard.presentation import (
     web_chart,
 )
 from app.extensions import db
-from app.i18n import _, current_lang, local_time
+from app.i18n import _, current_lang, jalali_datetime, local_time
 from app.models import Municipality
 from app.reports import charts
 from app.reports.render import RendererBusy
@@ -96,9 +96,12 @@ def overview():
     town_link = id_links("dashboard.municipality", "municipality_id")
     evaluation_link = id_links("evaluations.show", "evaluation_id")
     pdf_link = id_links("reports.evaluation_pdf", "evaluation_id")
+    language = current_lang()
     for row in page.rows:
         row["viewable"] = row["evaluation_id"] in viewable
         row["href"] = town_link(row["municipality_id"])
+        row["updated_text"] = (jalali_datetime(row["updated_at"], language)
+                               if row["evaluation_id"] else "—")
         if row["viewable"]:
             row["evaluation_href"] = evaluation_link(row["evaluation_id"])
             row["pdf_href"] = pdf_link(row["evaluation_id"])
