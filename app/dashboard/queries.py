@@ -131,10 +131,12 @@ _legends: dict[str, Legend] = {}
 _legends_lock = threading.Lock()
 
 
-def _legend_of(version_id: int | None) -> Legend:
+def _legend_of(version_id: int | None, sha: str | None = None) -> Legend:
     if version_id is None:
         return Legend()
-    sha = db.session.scalar(select(RubricVersion.sha256).where(RubricVersion.id == version_id))
+    if sha is None:
+        sha = db.session.scalar(select(RubricVersion.sha256)
+                                .where(RubricVersion.id == version_id))
     if sha is None:
         return Legend()
     with _legends_lock:
@@ -156,15 +158,18 @@ def _legend_of(version_id: int | None) -> Legend:
 
 def legend(cycle_id: int | None) -> Legend:
     """The legend of the cycle `cycle_id` (see :class:`Legend`)."""
-    version_id = None
     if cycle_id is not None:
-        version_id = db.session.scalar(select(func.max(Evaluation.rubric_version_id)).where(
-            Evaluation.cycle_id == cycle_id))
-    if version_id is None:
-        version_id = db.session.scalar(
-            select(RubricVersion.id).where(
-                RubricVersion.rubric_id == current_app.config["DEFAULT_RUBRIC"])
-            .order_by(RubricVersion.published_at.desc(), RubricVersion.id.desc()).limit(1))
+        # the version and its digest in one statement (each statement is a round trip)
+        newest = (select(func.max(Evaluation.rubric_version_id))
+                  .where(Evaluation.cycle_id == cycle_id).scalar_subquery())
+        found = db.session.execute(select(RubricVersion.id, RubricVersion.sha256)
+                                   .where(RubricVersion.id == newest)).first()
+        if found is not None:
+            return _legend_of(found.id, found.sha256)
+    version_id = db.session.scalar(
+        select(RubricVersion.id).where(
+            RubricVersion.rubric_id == current_app.config["DEFAULT_RUBRIC"])
+        .order_by(RubricVersion.published_at.desc(), RubricVersion.id.desc()).limit(1))
     return _legend_of(version_id)
 
 
@@ -361,12 +366,16 @@ def status_counts(f: Filters) -> dict[str, int]:
     statement = (statement.where(Evaluation.cycle_id == f.cycle_id, *places,
                                  *_evaluation_filters(unfiltered))
                  .group_by(state))
-    counts = {status: count for status, count in db.session.execute(statement)}
+    # the filtered municipalities counted in the same statement (one round trip)
+    towns = (select(func.count()).select_from(Municipality).where(*places)
+             .correlate(None).scalar_subquery())
+    rows = db.session.execute(statement.add_columns(towns)).all()
+    counts = {status: count for status, count, _towns in rows}
     if not (f.tier or f.band):  # a tier or band asked for: only evaluated rows match
-        towns = db.session.scalar(select(func.count()).select_from(Municipality)
-                                  .where(*places))
-        if towns > sum(counts.values()):
-            counts[workflow.NOT_PLANNED] = towns - sum(counts.values())
+        # no evaluation at all in the cycle: no row to read the count from
+        towns_count = rows[0][2] if rows else db.session.scalar(select(towns))
+        if towns_count > sum(counts.values()):
+            counts[workflow.NOT_PLANNED] = towns_count - sum(counts.values())
     return counts
 
 

@@ -198,3 +198,14 @@ def test_status_counts_match_the_reference(read, peers, args, user):
     assert queries.status_counts(f) == expected
     if not (f.tier or f.band) and user == "admin" and f.province_id is None:
         assert expected.get(workflow.NOT_PLANNED, 0) > 0  # towns not planned are counted
+
+
+def test_status_counts_of_a_cycle_without_evaluations(read, peers, demo_app):
+    with demo_app.app_context(), writing():
+        db.session.add(EvaluationCycle(year=1405, title="ارزیابی ۱۴۰۵", is_open=True))
+    for user in ("admin", "tehran-manager"):
+        f, _legend = read({"year": "1405"}, user=user)
+        assert f.year == 1405
+        expected = _status_reference(f)
+        assert list(expected) == [workflow.NOT_PLANNED]
+        assert queries.status_counts(f) == expected
