@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -348,13 +348,23 @@ def jalali_date(value: _dt.date | _dt.datetime | None, lang: str | None = None,
     if value is None:
         return "—"
     lang = _lang(lang)
-    j = to_jalali(value)
+    if isinstance(value, _dt.datetime):
+        value = local_time(value).date()
+    year, month, day = _jalali_parts(value)
     if style == "long":
         months = _MONTHS_FA if lang == "fa" else _MONTHS_EN
-        text = f"{j.day} {months[j.month - 1]} {j.year}"
+        text = f"{day} {months[month - 1]} {year}"
     else:
-        text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+        text = f"{year:04d}/{month:02d}/{day:02d}"
     return text.translate(_TO_PERSIAN) if lang == "fa" else text
+
+
+@lru_cache(maxsize=4096)
+def _jalali_parts(value: _dt.date) -> tuple[int, int, int]:
+    """(year, month, day) of a Gregorian date in the Jalali calendar, remembered: a table
+    shows the same few dates on many rows, and jdatetime reads the process's locale each time."""
+    j = jdatetime.date.fromgregorian(date=value)
+    return j.year, j.month, j.day
 
 
 def jalali_datetime(value: _dt.datetime | None, lang: str | None = None) -> str:

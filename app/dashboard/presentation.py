@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import g
+from flask import g, url_for
+from markupsafe import Markup, escape
 
 from app import workflow
 from app.i18n import _, current_lang, format_score
@@ -59,18 +60,51 @@ def heat(score: float | None, band: str | None, colours: dict[str, str]) -> dict
             "class": "heat-" + colour_class(colours.get(band or "", charts.NONE_COLOUR))}
 
 
-def heat_row(units: dict, unit_ids, colours: dict[str, str]) -> list[tuple]:
-    """The cells of one row of a unit score table as (class, text) pairs: a table of 50
-    municipalities × 13 units draws 650 of them, so they are kept as small as can be."""
+@lru_cache(maxsize=8192)
+def _heat_cell(css_class: str, value: float | None, lang: str) -> str:
+    return f'<td class="num heat {escape(css_class)}">{escape(_formatted(value, lang))}</td>'
+
+
+def heat_row(units: dict, unit_ids, colours: dict[str, str]) -> Markup:
+    """The cells of one row of a unit score table, as HTML: a table of 50 municipalities ×
+    13 units draws 650 of them, which written cell by cell in the template took a third of
+    the ranking page's time (and a table repeats the same few cells)."""
+    language = lang()
     classes = {band: "heat-" + colour_class(colour) for band, colour in colours.items()}
     cells = []
     for unit_id in unit_ids:
         unit = units.get(unit_id)  # a queries.UnitFigures, or None: not evaluated
         if unit is None:
-            cells.append(("heat-cn", number(None)))
+            cells.append(_heat_cell("heat-cn", None, language))
         else:
-            cells.append((classes.get(unit.band, "heat-cn"), number(unit.score)))
-    return cells
+            cells.append(_heat_cell(classes.get(unit.band, "heat-cn"), unit.score, language))
+    return Markup("".join(cells))
+
+
+def options(choices, selected) -> Markup:
+    """The ``<option>`` elements of a filter's select, as HTML: `choices` are values shown
+    as they are, or (value, text) pairs (a national overview lists some 200 counties, which
+    a template loop took milliseconds to write)."""
+    return _options(tuple(choices), selected)
+
+
+@lru_cache(maxsize=256)
+def _options(choices: tuple, selected) -> Markup:
+    pairs = ((c, c) if isinstance(c, str) else c for c in choices)
+    return Markup("".join(
+        f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+        f'{escape(text)}</option>' for value, text in pairs))
+
+
+def id_links(endpoint: str, key: str):
+    """A function giving ``url_for(endpoint, **{key: id})`` for any id at the cost of one
+    ``url_for``: the URL of a sentinel id with the id put in its place (a page of 50 rows
+    linked three ways asked for 150 URLs)."""
+    sentinel = "987654321"
+    url = url_for(endpoint, **{key: int(sentinel)})
+    assert url.count(sentinel) == 1, url
+    head, tail = url.split(sentinel)
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def status_titles() -> dict[str, str]:
@@ -111,3 +145,40 @@ def band_items(bands: tuple[str, ...], colours: dict[str, str],
             label = _("%(band)s: from %(min)s", band=band, min=number(mins[band]))
         items.append({"band": label, "class": colour_class(colours.get(band))})
     return items
+
+
+def comparison_links(f, provinces: list[tuple[int, str]]) -> list[dict]:
+    """The links to the province comparison PDF of the cycle shown, one per province in view
+    (the chosen one, else each the user may see: 31 for the country), their text translated
+    once."""
+    if not f.year:
+        return []
+    title = _("Province comparison of %(year)s (PDF)", year=digits(f.year))
+    several = len(provinces) > 1
+    return [{"href": url_for("reports.cycle_pdf", year=f.year, province=name),
+             "text": f"{title} — {name}" if several else title}
+            for pid, name in provinces if f.province_id is None or f.province_id == pid]
+
+
+def add_marks(rows: list[dict]) -> None:
+    """Each row's marks as HTML, their texts translated once for the page (a translation
+    costs more than the rest of a row): a score lowered by a verdict rule
+    (``row["gated_mark"]``, with the score before the rules) and, for the ranking's rows, an
+    evaluation ranked before all its criteria are answered (``row["unfinished_badge"]``)."""
+    lowered, rule = _("Lowered by a verdict rule; before the rules: %(score)s"), _("rule")
+    so_far = _("Ranked on the answers given so far")
+    unfinished = _("unfinished: %(answered)s of %(applicable)s answered")
+    language = lang()
+    for row in rows:
+        gated = row["ungated_score"] is not None and row["ungated_score"] != row["score"]
+        title = lowered % {"score": _formatted(row["ungated_score"], language)}
+        row["gated_mark"] = (Markup(f'<abbr class="dash-gated" title="{escape(title)}">'
+                                   f'{escape(rule)}</abbr>') if gated else "")
+        if "complete" in row and not row["complete"]:
+            text = unfinished % {"answered": digits(row["answered_count"], language),
+                                 "applicable": digits(row["applicable_count"], language)}
+            row["unfinished_badge"] = Markup(
+                f' <span class="badge dash-unfinished" title="{escape(so_far)}">'
+                f'{escape(text)}</span>')
+        else:
+            row["unfinished_badge"] = ""

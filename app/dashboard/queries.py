@@ -4,14 +4,17 @@ view never re-scores anything.
 
 A few queries per page whatever the province's size: the page of rows (sorted and cut in SQL),
 its count, and for the rows on the page only, their inspectors and unit scores. The peer
-ranking takes its counts and averages from one GROUP BY over the peer groups (province × tier)
-and counts each shown row's rank as 1 + the peers that scored higher (what ``RANK()`` gives):
-window functions over every evaluation of a national cycle measured several times slower on
-SQLite. Results are plain dicts and tuples, never ORM objects.
+ranking reads the scores of every ranked evaluation of the cycle once (province, tier, score,
+raw score: at most one row per municipality) and makes the peer groups' counts, averages and
+ranks from them, a rank being 1 + the peers that scored higher (what ``RANK()`` gives): window
+functions over every evaluation of a national cycle measured several times slower on SQLite,
+and a correlated count per shown row read the peers fifty times over. Results are plain dicts
+and tuples, never ORM objects.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 from collections.abc import Iterable, Iterator
@@ -20,7 +23,6 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.orm import aliased
 
 from app import access, workflow
 from app.authoring.services import rubric_of
@@ -129,10 +131,12 @@ _legends: dict[str, Legend] = {}
 _legends_lock = threading.Lock()
 
 
-def _legend_of(version_id: int | None) -> Legend:
+def _legend_of(version_id: int | None, sha: str | None = None) -> Legend:
     if version_id is None:
         return Legend()
-    sha = db.session.scalar(select(RubricVersion.sha256).where(RubricVersion.id == version_id))
+    if sha is None:
+        sha = db.session.scalar(select(RubricVersion.sha256)
+                                .where(RubricVersion.id == version_id))
     if sha is None:
         return Legend()
     with _legends_lock:
@@ -154,15 +158,18 @@ def _legend_of(version_id: int | None) -> Legend:
 
 def legend(cycle_id: int | None) -> Legend:
     """The legend of the cycle `cycle_id` (see :class:`Legend`)."""
-    version_id = None
     if cycle_id is not None:
-        version_id = db.session.scalar(select(func.max(Evaluation.rubric_version_id)).where(
-            Evaluation.cycle_id == cycle_id))
-    if version_id is None:
-        version_id = db.session.scalar(
-            select(RubricVersion.id).where(
-                RubricVersion.rubric_id == current_app.config["DEFAULT_RUBRIC"])
-            .order_by(RubricVersion.published_at.desc(), RubricVersion.id.desc()).limit(1))
+        # the version and its digest in one statement (each statement is a round trip)
+        newest = (select(func.max(Evaluation.rubric_version_id))
+                  .where(Evaluation.cycle_id == cycle_id).scalar_subquery())
+        found = db.session.execute(select(RubricVersion.id, RubricVersion.sha256)
+                                   .where(RubricVersion.id == newest)).first()
+        if found is not None:
+            return _legend_of(found.id, found.sha256)
+    version_id = db.session.scalar(
+        select(RubricVersion.id).where(
+            RubricVersion.rubric_id == current_app.config["DEFAULT_RUBRIC"])
+        .order_by(RubricVersion.published_at.desc(), RubricVersion.id.desc()).limit(1))
     return _legend_of(version_id)
 
 
@@ -342,14 +349,34 @@ def inspectors_of(evaluation_ids: Iterable[int]) -> dict[int, list[str]]:
 
 def status_counts(f: Filters) -> dict[str, int]:
     """How many municipalities of the filtered set are at each status ("none": not planned);
-    the status filter itself is left out so that every status is counted."""
+    the status filter itself is left out so that every status is counted.
+
+    The cycle's evaluations are counted by state (from the index alone when no place filter
+    asks for the municipality's row), and the municipalities without one are the filtered
+    municipalities less those: the same figures as grouping every municipality outer-joined
+    to its evaluation, which read each evaluation's row from the table."""
     if f.cycle_id is None:
         return {}
-    status = func.coalesce(workflow.state_column(), workflow.NOT_PLANNED)
     unfiltered = replace(f, status="")
-    statement = (_overview_base(unfiltered, [status.label("status"), func.count()])
-                 .group_by(status))
-    return {row[0]: row[1] for row in db.session.execute(statement)}
+    state = workflow.state_column()
+    places = _place_filters(unfiltered)
+    statement = select(state, func.count()).select_from(Evaluation)
+    if places:
+        statement = statement.join(Municipality, Municipality.id == Evaluation.municipality_id)
+    statement = (statement.where(Evaluation.cycle_id == f.cycle_id, *places,
+                                 *_evaluation_filters(unfiltered))
+                 .group_by(state))
+    # the filtered municipalities counted in the same statement (one round trip)
+    towns = (select(func.count()).select_from(Municipality).where(*places)
+             .correlate(None).scalar_subquery())
+    rows = db.session.execute(statement.add_columns(towns)).all()
+    counts = {status: count for status, count, _towns in rows}
+    if not (f.tier or f.band):  # a tier or band asked for: only evaluated rows match
+        # no evaluation at all in the cycle: no row to read the count from
+        towns_count = rows[0][2] if rows else db.session.scalar(select(towns))
+        if towns_count > sum(counts.values()):
+            counts[workflow.NOT_PLANNED] = towns_count - sum(counts.values())
+    return counts
 
 
 # --- the peer ranking ------------------------------------------------------------------------
@@ -385,8 +412,8 @@ def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality) -> 
 
 @dataclass
 class PeerStatistics:
-    """Counts and averages of the ranked evaluations, from one GROUP BY over peer groups
-    (province × tier): per group, per province and per tier over the whole scope."""
+    """Counts and averages of the ranked evaluations by peer group (province × tier), per
+    province and per tier over the whole scope, and each group's scores for its ranks."""
 
     #: (province id, tier id) → {"peers", "average", "raw_average"}
     groups: dict[tuple[int, str], dict]
@@ -394,6 +421,19 @@ class PeerStatistics:
     provinces: dict[int, float | None]
     #: tier id → {"count", "average", "raw_average"}, over every province in the scope
     tiers: dict[str, dict]
+    #: (province id, tier id) → (adjusted scores, raw scores) of its peers, each negated and
+    #: sorted (so that a bisection counts the peers that scored higher)
+    scores: dict[tuple[int, str], tuple[list[float], list[float]]] = field(
+        default_factory=dict)
+
+    def ranks(self, province_id: int, tier_id: str | None, score: float,
+              raw: float | None) -> tuple[int, int]:
+        """(rank by adjusted score, rank by raw score) among the peers: 1 + how many peers
+        scored higher, so that ties share a rank as ``RANK()`` gives (a raw score that is
+        missing is outranked by nobody and outranks nobody)."""
+        adjusted, raws = self.scores.get((province_id, tier_id), ((), ()))
+        raw_rank = 1 + bisect.bisect_left(raws, -raw) if raw is not None else 1
+        return 1 + bisect.bisect_left(adjusted, -score), raw_rank
 
 
 def _mean(total: float | None, count: int) -> float | None:
@@ -402,29 +442,45 @@ def _mean(total: float | None, count: int) -> float | None:
 
 
 def peer_statistics(f: Filters) -> PeerStatistics:
-    """The ranked evaluations' counts and averages by peer group, province and tier."""
+    """The ranked evaluations' counts, averages and ranks by peer group, province and tier.
+
+    One statement reads the (province, tier, score, raw score) of every ranked evaluation of
+    the cycle (at most one per municipality in the scope); the counts, sums and ranks are
+    made from them here. (A GROUP BY for the averages and a correlated count per shown row
+    for its ranks read the same rows many times over: at ten cycles they took most of the
+    page's database time.)"""
     if f.cycle_id is None:
         return PeerStatistics({}, {}, {})
-    statement = (select(Municipality.province_id, Evaluation.tier_id, func.count(),
-                        func.sum(Evaluation.score), func.sum(Evaluation.raw_score))
+    statement = (select(Municipality.province_id, Evaluation.tier_id, Evaluation.score,
+                        Evaluation.raw_score)
                  .join(Municipality, Municipality.id == Evaluation.municipality_id)
-                 .where(*_ranked_conditions(f))
-                 .group_by(Municipality.province_id, Evaluation.tier_id))
-    groups, provinces, tiers = {}, {}, {}
-    for province_id, tier_id, count, total, raw_total in db.session.execute(statement):
+                 .where(*_ranked_conditions(f)))
+    found: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
+    for province_id, tier_id, score, raw in db.session.connection().execute(statement):
+        adjusted, raws = found.setdefault((province_id, tier_id), ([], []))
+        adjusted.append(score)
+        if raw is not None:
+            raws.append(raw)
+    groups, provinces, tiers, scores = {}, {}, {}, {}
+    for (province_id, tier_id), (adjusted, raws) in found.items():
+        count, total = len(adjusted), math.fsum(adjusted)
+        raw_total = math.fsum(raws) if raws else None  # SUM() of nothing but NULLs
         groups[(province_id, tier_id)] = {"peers": count, "average": _mean(total, count),
                                           "raw_average": _mean(raw_total, count)}
+        scores[(province_id, tier_id)] = (sorted(-s for s in adjusted),
+                                          sorted(-r for r in raws))
         for key, table in ((province_id, provinces), (tier_id, tiers)):
             sums = table.setdefault(key, [0, 0.0, 0.0])
             sums[0] += count
-            sums[1] += total or 0.0
+            sums[1] += total
             sums[2] += raw_total or 0.0
     return PeerStatistics(
         groups=groups,
         provinces={pid: _mean(total, count) for pid, (count, total, _raw) in provinces.items()},
         tiers={tier_id: {"count": count, "average": _mean(total, count),
                          "raw_average": _mean(raw, count)}
-               for tier_id, (count, total, raw) in tiers.items()})
+               for tier_id, (count, total, raw) in tiers.items()},
+        scores=scores)
 
 
 def _ranking_filters(f: Filters) -> list:
@@ -439,29 +495,6 @@ def _ranking_filters(f: Filters) -> list:
     return conditions
 
 
-def _ranks(f: Filters, evaluation_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Evaluation id → (rank by adjusted score, rank by raw score) among its peers, for the
-    rows of one page: 1 + how many peers scored higher (ties share a rank, as RANK() does)."""
-    if not evaluation_ids:
-        return {}
-    peer, peer_town = aliased(Evaluation), aliased(Municipality)
-
-    def higher(column: str):
-        return (select(func.count()).select_from(peer)
-                .join(peer_town, peer_town.id == peer.municipality_id)
-                .where(*_ranked_conditions(f, peer, peer_town),
-                       peer_town.province_id == Municipality.province_id,
-                       peer.tier_id == Evaluation.tier_id,
-                       getattr(peer, column) > getattr(Evaluation, column))
-                .correlate(Evaluation, Municipality).scalar_subquery())
-
-    statement = (select(Evaluation.id, higher("score"), higher("raw_score"))
-                 .join(Municipality, Municipality.id == Evaluation.municipality_id)
-                 .where(Evaluation.id.in_(evaluation_ids)))
-    return {eid: (1 + above, 1 + raw_above)
-            for eid, above, raw_above in db.session.execute(statement)}
-
-
 def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
             statistics: PeerStatistics | None = None) -> Page:
     """One page of the peer ranking: each scored evaluation of the cycle with its rank among
@@ -473,9 +506,10 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
     off) are ranked unless `f.pending`.
 
     The rows are ordered by province, tier and score (the rank order) and cut to the page in
-    SQL; the averages come from one GROUP BY over the peer groups (:func:`peer_statistics`)
-    and the ranks are counted for the page's rows only. (Window functions over every
-    evaluation of a national cycle measured several times slower on SQLite.)
+    SQL; the averages and ranks come from the peers' scores read once
+    (:func:`peer_statistics`), the previous cycle's scores for the page's rows only. (Window
+    functions over every evaluation of a national cycle measured several times slower on
+    SQLite.)
     """
     if f.cycle_id is None:
         return Page([], 0, 1, per_page)
@@ -487,7 +521,6 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
         .where(*_ranked_conditions(f), *_ranking_filters(f)))
     page = _page_number(f, total, per_page)
     previous = previous_cycle(f)
-    before = aliased(Evaluation)
     statement = (
         select(
             Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
@@ -496,30 +529,23 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
             Evaluation.tier_id, Evaluation.score, Evaluation.raw_score, Evaluation.band,
             Evaluation.report_number,
             Evaluation.ungated_score, Evaluation.complete, Evaluation.answered_count,
-            Evaluation.applicable_count, before.score.label("previous_score"))
+            Evaluation.applicable_count)
         .select_from(Evaluation)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .join(Province, Province.id == Municipality.province_id)
-        .outerjoin(before, and_(before.municipality_id == Evaluation.municipality_id,
-                                before.cycle_id == (previous[0] if previous else -1),
-                                _ranked(f, before),
-                                before.score.is_not(None)))
         .where(*_ranked_conditions(f), *_ranking_filters(f))
         .order_by(Province.name, _tier_rank(Evaluation.tier_id, legend),
                   Evaluation.score.desc(), Municipality.name, Municipality.id)
         .limit(per_page).offset((page - 1) * per_page))
     rows = [dict(row._mapping) for row in db.session.execute(statement)]
-    ranks = _ranks(f, [row["evaluation_id"] for row in rows])
+    before = _previous_scores(f, previous, [row["municipality_id"] for row in rows])
     for data in rows:
-        group = statistics.groups.get((data["province_id"], data["tier_id"]), {})
-        data["rank"], data["raw_rank"] = ranks[data["evaluation_id"]]
-        data["peers"] = group.get("peers", 0)
-        data["tier_average"] = group.get("average")
-        data["tier_raw_average"] = group.get("raw_average")
+        _add_peer_figures(data, statistics)
         data["province_average"] = statistics.provinces.get(data["province_id"])
         data["tier_title"] = legend.tier_title(data["tier_id"])
         data["colour"] = legend.colour(data["band"])
         data["previous_year"] = previous[1] if previous else None
+        data["previous_score"] = before.get(data["municipality_id"])
         data["change"] = (None if data["previous_score"] is None
                           else round(data["score"] - data["previous_score"], 1))
     return Page(rows, total, page, per_page)
@@ -545,14 +571,34 @@ def ranked_by_id(f: Filters, after_id: int, size: int) -> list[dict]:
     if not rows:
         return rows
     statistics = peer_statistics(f)
-    ranks = _ranks(f, [row["evaluation_id"] for row in rows])
     for data in rows:
-        group = statistics.groups.get((data["province_id"], data["tier_id"]), {})
-        data["rank"], data["raw_rank"] = ranks[data["evaluation_id"]]
-        data["peers"] = group.get("peers", 0)
-        data["tier_average"] = group.get("average")
-        data["tier_raw_average"] = group.get("raw_average")
+        _add_peer_figures(data, statistics)
     return rows
+
+
+def _add_peer_figures(data: dict, statistics: PeerStatistics) -> None:
+    """A ranked row's ranks, peer count and its peer group's averages."""
+    group = statistics.groups.get((data["province_id"], data["tier_id"]), {})
+    data["rank"], data["raw_rank"] = statistics.ranks(
+        data["province_id"], data["tier_id"], data["score"], data["raw_score"])
+    data["peers"] = group.get("peers", 0)
+    data["tier_average"] = group.get("average")
+    data["tier_raw_average"] = group.get("raw_average")
+
+
+def _previous_scores(f: Filters, previous: tuple[int, int] | None,
+                     municipality_ids: list[int]) -> dict[int, float]:
+    """Municipality id → its score in the previous cycle, when that evaluation is ranked
+    there too (final, or any state with `f.pending`) and scored."""
+    if previous is None or not municipality_ids:
+        return {}
+    found = {}
+    for chunk in _chunks(municipality_ids):
+        found.update(db.session.execute(
+            select(Evaluation.municipality_id, Evaluation.score)
+            .where(Evaluation.cycle_id == previous[0], Evaluation.municipality_id.in_(chunk),
+                   _ranked(f), Evaluation.score.is_not(None))).all())
+    return found
 
 
 def _one_decimal(value: float | None) -> float | None:

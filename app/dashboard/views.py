@@ -28,19 +28,23 @@ from flask_login import current_user
 from app import access, workflow
 from app.dashboard import exports, filters, jobs, organisation, queries, trends
 from app.dashboard.presentation import (
+    add_marks,
     band_items,
     colour_class,
+    comparison_links,
     digits,
     heat,
     heat_row,
+    id_links,
     number,
+    options,
     signed,
     status_title,
     status_titles,
     web_chart,
 )
 from app.extensions import db
-from app.i18n import _, current_lang, local_time
+from app.i18n import _, current_lang, jalali_datetime, local_time
 from app.models import Municipality
 from app.reports import charts
 from app.reports.render import RendererBusy
@@ -58,7 +62,7 @@ access.guard(bp, "dashboard")
 @bp.context_processor
 def _helpers():
     return {"status_title": status_title, "status_titles": status_titles, "signed": signed,
-            "num": number}
+            "num": number, "options": options}
 
 
 def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
@@ -89,17 +93,29 @@ def overview():
     viewable = queries.viewable(current_user, [r["evaluation_id"] for r in page.rows
                                                if r["evaluation_id"]])
     answered = _("%(n)s of %(total)s answered")  # the template, filled in per row below
+    town_link = id_links("dashboard.municipality", "municipality_id")
+    evaluation_link = id_links("evaluations.show", "evaluation_id")
+    pdf_link = id_links("reports.evaluation_pdf", "evaluation_id")
+    language = current_lang()
     for row in page.rows:
         row["viewable"] = row["evaluation_id"] in viewable
+        row["href"] = town_link(row["municipality_id"])
+        row["updated_text"] = (jalali_datetime(row["updated_at"], language)
+                               if row["evaluation_id"] else "—")
+        if row["viewable"]:
+            row["evaluation_href"] = evaluation_link(row["evaluation_id"])
+            row["pdf_href"] = pdf_link(row["evaluation_id"])
         row["heat"] = heat(row["score"], row["band"], legend.colours)
         row["raw_text"] = number(row["raw_score"])
         row["progress"] = (answered % {"n": digits(row["answered_count"]),
                                        "total": digits(row["applicable_count"])}
                            if row["evaluation_id"] and not workflow.is_locked_state(
                                row["status"]) and row["applicable_count"] else "")
+    add_marks(page.rows)
     counts = queries.status_counts(f)
     return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
                            counts=counts, total=sum(counts.values()), legend=legend,
+                           comparison=comparison_links(f, choices["provinces"]),
                            organisation=organisation.table(
                                queries.province_scope(current_user)))
 
@@ -112,17 +128,26 @@ def ranking():
     units = queries.unit_scores(r["evaluation_id"] for r in page.rows)
     of = _("of %(n)s")  # the template, filled in per row below
     unit_ids = [unit_id for unit_id, _title in legend.units]
+    town_link = id_links("dashboard.municipality", "municipality_id")
     for row in page.rows:
+        row["href"] = town_link(row["municipality_id"])
         row["of_text"] = of % {"n": digits(row["peers"])}
         row["colour_class"] = colour_class(row["colour"])
         row["change_text"] = signed(row["change"])
         row["cells"] = heat_row(units.get(row["evaluation_id"], {}), unit_ids, legend.colours)
+        # the figures formatted here, once each (a template call per figure costs more)
+        row["texts"] = {key: number(row[key]) for key in (
+            "score", "raw_score", "tier_average", "province_average", "previous_score")}
+        row["texts"]["rank"] = digits(row["rank"])
+        row["texts"]["raw_rank"] = digits(row["raw_rank"])
+    add_marks(page.rows)
     averages = queries.tier_averages(statistics, legend)
     chart = web_chart(charts.bar_chart(
         [charts.bar(a["title"], a["average"], a["raw_average"], a["band"], legend.colours)
          for a in averages], legend.colours))
     return render_template("dashboard/ranking.html", f=f, choices=choices, page=page,
                            legend=legend, averages=averages, chart=chart,
+                           comparison=comparison_links(f, choices["provinces"]),
                            legend_items=band_items(legend.bands, legend.colours,
                                                    legend.band_mins),
                            previous=queries.previous_cycle(f))

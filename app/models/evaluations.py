@@ -66,6 +66,11 @@ class Evaluation(db.Model):
         # whose rows of one cycle lie scattered among the other cycles' (migration 0010)
         Index("ix_evaluations_cycle_figures", "cycle_id", "status", "tier_id", "score",
               "raw_score", "municipality_id", "rubric_version_id"),
+        # the same for the finals of a cycle (approved and signed off), which the ranking,
+        # its count and its peer groups read: with signed_at in the index they never read
+        # the table either (migration 0013)
+        Index("ix_evaluations_cycle_finals", "cycle_id", "status", "signed_at", "tier_id",
+              "score", "raw_score", "municipality_id"),
     )
 
     #: surrogate key

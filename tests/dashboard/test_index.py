@@ -64,3 +64,58 @@ def test_the_cycle_wide_count_reads_the_index(demo_ctx):
             connection.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
             plan = " ".join(connection.execute(sa.text(query.format(""))).scalars())
             assert f"Only Scan using {NAME}" in plan, plan
+
+
+FINALS = "ix_evaluations_cycle_finals"
+
+
+def _named(connection, name):
+    found = [i for i in sa.inspect(connection).get_indexes("evaluations") if i["name"] == name]
+    return found[0]["column_names"] if found else None
+
+
+def test_the_finals_index_is_migrated_down_and_up_again(demo_app):
+    """Migration 0013: made and dropped in place; the lock triggers and 0010's index stay."""
+    from flask_migrate import downgrade, upgrade
+
+    from app.extensions import db
+
+    model = [c.name for c in next(i for i in Evaluation.__table__.indexes
+                                  if i.name == FINALS).columns]
+    assert "signed_at" in model
+    with demo_app.app_context():
+        with db.engine.connect() as connection:
+            assert _named(connection, FINALS) == model
+            triggers = _triggers(connection)
+        db.session.remove()
+        downgrade(revision="0012_paradata")
+        with db.engine.connect() as connection:
+            assert _named(connection, FINALS) is None
+            assert _named(connection, NAME) is not None
+            assert _triggers(connection) == triggers
+        upgrade()
+        with db.engine.connect() as connection:
+            assert _named(connection, FINALS) == model
+            assert _triggers(connection) == triggers
+
+
+def test_the_ranked_peers_are_read_from_the_finals_index(demo_ctx):
+    """What the peer ranking reads of a cycle's finals (signed off: approved with signed_at)
+    comes from the index alone: a covering-index search on SQLite, an index-only scan on
+    PostgreSQL when table scans are ruled out."""
+    from app.extensions import db
+
+    query = ("EXPLAIN {}SELECT tier_id, score, raw_score, municipality_id FROM evaluations "
+             "WHERE cycle_id = 1 AND score IS NOT NULL AND status = 'approved' "
+             "AND signed_at IS NOT NULL")
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            plan = " ".join(row[-1] for row in connection.execute(
+                sa.text(query.format("QUERY PLAN "))))
+            assert f"COVERING INDEX {FINALS}" in plan, plan
+        else:
+            connection.execute(sa.text("ANALYZE evaluations"))
+            connection.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            connection.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+            plan = " ".join(connection.execute(sa.text(query.format(""))).scalars())
+            assert f"Only Scan using {FINALS}" in plan, plan
