@@ -157,13 +157,19 @@ def _evaluation_filters() -> dict:
             "updated_since": paging.updated_since()}
 
 
-def _filtered(statement, filters: dict):
+def _in_province_and_cycle(statement, filters: dict):
+    """`statement` (over evaluations) kept to the filters' province and cycle, when given."""
     if filters["province"] is not None:
         statement = statement.where(Evaluation.municipality_id.in_(
             select(Municipality.id).where(Municipality.province_id == filters["province"])))
     if filters["cycle"] is not None:
         statement = statement.where(Evaluation.cycle_id.in_(
             select(EvaluationCycle.id).where(EvaluationCycle.year == filters["cycle"])))
+    return statement
+
+
+def _filtered(statement, filters: dict):
+    statement = _in_province_and_cycle(statement, filters)
     if filters["municipality"] is not None:
         statement = statement.where(Evaluation.municipality_id == filters["municipality"])
     if filters["tier"]:
@@ -244,15 +250,9 @@ def recommendations():
     filters = {"province": _province(), "cycle": _cycle_year(),
                "evaluation": params.query_int("evaluation", kind=params.ID),
                "updated_since": paging.updated_since()}
-    statement = (select(Recommendation).join(Evaluation,
-                                             Evaluation.id == Recommendation.evaluation_id)
-                 .where(access.recommendations_condition(user)))
-    if filters["province"] is not None:
-        statement = statement.where(Evaluation.municipality_id.in_(
-            select(Municipality.id).where(Municipality.province_id == filters["province"])))
-    if filters["cycle"] is not None:
-        statement = statement.where(Evaluation.cycle_id.in_(
-            select(EvaluationCycle.id).where(EvaluationCycle.year == filters["cycle"])))
+    statement = _in_province_and_cycle(
+        select(Recommendation).join(Evaluation, Evaluation.id == Recommendation.evaluation_id)
+        .where(access.recommendations_condition(user)), filters)
     if filters["evaluation"] is not None:
         statement = statement.where(Recommendation.evaluation_id == filters["evaluation"])
     since = filters["updated_since"]
