@@ -7,6 +7,7 @@ the script only repeat what they are given."""
 from __future__ import annotations
 
 from flask import current_app, url_for
+from markupsafe import Markup
 
 from app.evaluations.services import REVIEW_COMMENT_MAX, REVIEW_MESSAGE_MAX
 from app.evidence.services import CLIENT_MAX_SIDE
@@ -20,6 +21,29 @@ DEBOUNCE_MS = 800
 #: the longest text a date field takes (۱۴۰۵/۰۹/۱۰ with spaces to spare)
 DATE_MAX_CHARS = 20
 RETRY_MS = (2000, 5000, 10000, 20000, 30000)
+
+
+#: (rubric version's sha256, criterion id, tier, language) → the card's fixed part
+_FIXED: dict[tuple, Markup] = {}
+_FIXED_MAX = 20_000
+
+
+def fixed_part(rubric_sha: str, criterion, tier_id: str) -> Markup:
+    """The part of a criterion's card that only the rubric version, the tier and the language
+    decide (number and title, guidance, evidence, target or steps, the sampling rule), as the
+    macro ``criterion_fixed`` of templates/evaluations/_macros.html renders it: once per
+    process for each, since a published version never changes."""
+    lang = current_lang()
+    key = (rubric_sha, criterion.id, tier_id, lang)
+    found = _FIXED.get(key)
+    if found is None:
+        module = current_app.jinja_env.get_template("evaluations/_macros.html").make_module(
+            {"lang": lang})
+        found = Markup(module.criterion_fixed(criterion, tier_id, lang).lstrip("\n"))
+        if len(_FIXED) >= _FIXED_MAX:
+            _FIXED.clear()
+        _FIXED[key] = found
+    return found
 
 
 def limits() -> dict:
