@@ -267,4 +267,4 @@ def _draw_preview(rubric, tier_id: str) -> Markup:
         evaluation=SimpleNamespace(tier_id=tier_id), card=score(rubric, tier_id, {}),
         form=form_class(formdata=None, meta={"csrf": False}), answers={}, values={},
         profile={}, problems={}, photos={}, editable=True, reviewable=False,
-        field_key=field_key, limits=page.limits()))
+        field_key=field_key, fixed_part=page.fixed_parts(None), limits=page.limits()))

@@ -25,25 +25,30 @@ RETRY_MS = (2000, 5000, 10000, 20000, 30000)
 
 #: (rubric version's sha256, criterion id, tier, language) → the card's fixed part
 _FIXED: dict[tuple, Markup] = {}
-_FIXED_MAX = 20_000
+_FIXED_MAX = 5_000
 
 
-def fixed_part(rubric_sha: str, criterion, tier_id: str) -> Markup:
-    """The part of a criterion's card that only the rubric version, the tier and the language
-    decide (number and title, guidance, evidence, target or steps, the sampling rule), as the
-    macro ``criterion_fixed`` of templates/evaluations/_macros.html renders it: once per
-    process for each, since a published version never changes."""
-    lang = current_lang()
-    key = (rubric_sha, criterion.id, tier_id, lang)
-    found = _FIXED.get(key)
-    if found is None:
-        module = current_app.jinja_env.get_template("evaluations/_macros.html").make_module(
-            {"lang": lang})
-        found = Markup(module.criterion_fixed(criterion, tier_id, lang).lstrip("\n"))
-        if len(_FIXED) >= _FIXED_MAX:
-            _FIXED.clear()
-        _FIXED[key] = found
-    return found
+def fixed_parts(rubric_sha: str | None):
+    """The ``fixed_part(criterion, tier_id)`` a form page's template calls for each card: the
+    part of the card that only the rubric version, the tier and the language decide (number
+    and title, guidance, evidence, target or steps, the sampling rule), as the macro
+    ``criterion_fixed`` of templates/evaluations/_macros.html renders it. For a published
+    version (`rubric_sha`) it is rendered once per process and reused, since the version
+    never changes; for a draft's preview (None), every time."""
+    def fixed_part(criterion, tier_id: str) -> Markup:
+        lang = current_lang()
+        key = (rubric_sha, criterion.id, tier_id, lang)
+        found = _FIXED.get(key) if rubric_sha else None
+        if found is None:
+            module = current_app.jinja_env.get_template(
+                "evaluations/_macros.html").make_module({"lang": lang})
+            found = Markup(module.criterion_fixed(criterion, tier_id, lang).lstrip("\n"))
+            if rubric_sha:
+                if len(_FIXED) >= _FIXED_MAX:
+                    _FIXED.clear()
+                _FIXED[key] = found
+        return found
+    return fixed_part
 
 
 def limits() -> dict:

@@ -88,8 +88,8 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, form=form, card=card,
         answers=answers, values=values, profile=profile,
-        problems=problems or {}, field_key=field_key, fixed_part=page.fixed_part,
-        photos=photos,
+        problems=problems or {}, field_key=field_key, photos=photos,
+        fixed_part=page.fixed_parts(evaluation.rubric_version.sha256),
         editable=editable, limits=page.limits(), today=local_today(),
         page_config=page.form_config(evaluation, rubric, profile) if editable else None,
         returned=services.returned_notes(evaluation, rubric),
