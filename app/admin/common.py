@@ -3,12 +3,11 @@ may run (404 otherwise), the one paginator, and small response helpers."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response
+from flask import Blueprint, abort, current_app, make_response
 from flask_login import current_user
 
 from app import access
 from app.extensions import db
-from app.i18n import current_lang, persian_digits
 from app.models import Evaluation, EvaluationCycle, Municipality, Province, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", static_folder="static",
@@ -59,11 +58,20 @@ def load(model, object_id: int):
     return row
 
 
-def digits(value) -> str:
-    return persian_digits(value) if current_lang() == "fa" else str(value)
-
-
 def no_store(response):
     response = make_response(response)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def import_limit() -> int:
+    """The largest file an import page takes (municipalities and users alike), in bytes."""
+    from app.admin import tables
+
+    return int(current_app.config.get("MUNICIPALITY_IMPORT_MAX_BYTES", tables.MAX_BYTES))
+
+
+def read_upload(upload, default_name: str) -> tuple[str, bytes]:
+    """An import form's file: its name (shortened) and its bytes, read up to one past
+    :func:`import_limit` so that the import refuses a larger file by name."""
+    return (upload.filename or default_name)[:200], upload.stream.read(import_limit() + 1)

@@ -9,12 +9,20 @@ from sqlalchemy.exc import IntegrityError
 
 from app import params
 from app.admin import tables
-from app.admin.common import bp, digits, load, paginate, provinces, scope_ids
+from app.admin.common import (
+    bp,
+    import_limit,
+    load,
+    paginate,
+    provinces,
+    read_upload,
+    scope_ids,
+)
 from app.admin.places import importing, services
 from app.db import writing
 from app.errors import ServiceError
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, digits
 from app.models import Municipality
 from forms.admin import ImportConfirmForm, ImportForm, MunicipalityForm, choices
 
@@ -50,10 +58,6 @@ def municipality_edit(municipality_id: int):
     return render_template("admin/municipality_form.html", form=form, town=town), status
 
 
-def _import_limit() -> int:
-    return int(current_app.config.get("MUNICIPALITY_IMPORT_MAX_BYTES", tables.MAX_BYTES))
-
-
 def _import_form() -> ImportForm:
     form = ImportForm()
     names = [p.name for p in provinces()]
@@ -71,7 +75,7 @@ def _render_import(form, plan=None, token=None, status=200):
                            confirm=ImportConfirmForm(), columns=importing.COLUMNS,
                            profile_fields=importing.PROFILE_FIELDS,
                            labels={c.key: c.label for c in importing.COLUMNS},
-                           limit_kb=_import_limit() // 1024, max_rows=tables.MAX_ROWS), status
+                           limit_kb=import_limit() // 1024, max_rows=tables.MAX_ROWS), status
 
 
 @bp.route("/municipalities/import", methods=["GET", "POST"])
@@ -79,15 +83,13 @@ def municipalities_import():
     form = _import_form()
     if not form.validate_on_submit():
         return _render_import(form, status=422 if form.is_submitted() else 200)
-    upload = form.file.data
-    filename = (upload.filename or "upload.csv")[:200]
-    data = upload.stream.read(_import_limit() + 1)
+    filename, data = read_upload(form.file.data, "upload.csv")
     dry_run = request.form.get("action") != "import"
     try:
         with writing():
             plan = services.import_municipalities(filename, data, form.province.data,
                                                   actor=current_user, dry_run=dry_run,
-                                                  max_bytes=_import_limit())
+                                                  max_bytes=import_limit())
     except ServiceError as error:
         flash(error.message, "error")
         return _render_import(form, status=error.status)
@@ -130,7 +132,7 @@ def municipalities_import_confirm():
         with writing():
             plan = services.import_municipalities(filename, data, confirm.province.data,
                                                   actor=current_user,
-                                                  max_bytes=_import_limit())
+                                                  max_bytes=import_limit())
     except ServiceError as error:
         flash(error.message, "error")
         return _render_import(form, status=error.status)

@@ -8,13 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app import params, workflow
-from app.admin.common import bp, digits, load, provinces
+from app.admin.common import bp, load, provinces
 from app.admin.planning import services
 from app.authoring.services import rubric_of
 from app.db import writing
 from app.errors import ServiceError
 from app.extensions import db
-from app.i18n import _, search_key
+from app.i18n import _, digits, search_key
 from app.models import Evaluation, EvaluationCycle, Province, User
 from forms.admin import (
     AssignForm,

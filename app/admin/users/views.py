@@ -3,19 +3,27 @@ password reset, and the import from CSV/XLSX."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app import params
 from app.admin import tables
-from app.admin.common import bp, digits, load, no_store, paginate, provinces
+from app.admin.common import (
+    bp,
+    import_limit,
+    load,
+    no_store,
+    paginate,
+    provinces,
+    read_upload,
+)
 from app.admin.places.services import find_municipalities
 from app.admin.users import importing, services
 from app.db import writing
 from app.errors import ServiceError
 from app.extensions import db
-from app.i18n import _
+from app.i18n import _, digits
 from app.models import Province, User
 from forms.admin import (
     ConfirmForm,
@@ -135,15 +143,11 @@ def user_password(user_id: int):
 
 # --- the import ----------------------------------------------------------------------------
 
-def _limit() -> int:
-    return int(current_app.config.get("MUNICIPALITY_IMPORT_MAX_BYTES", tables.MAX_BYTES))
-
-
 def _render_import(form, plan=None, token=None, status=200):
     return no_store(render_template(
         "admin/users_import.html", form=form, plan=plan, token=token,
         confirm=UserImportConfirmForm(), columns=importing.COLUMNS,
-        limit_kb=_limit() // 1024, max_rows=tables.MAX_ROWS)), status
+        limit_kb=import_limit() // 1024, max_rows=tables.MAX_ROWS)), status
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
@@ -151,12 +155,10 @@ def users_import():
     form = UserImportForm()
     if not form.validate_on_submit():
         return _render_import(form, status=422 if form.is_submitted() else 200)
-    upload = form.file.data
-    filename = (upload.filename or "users.csv")[:200]
-    data = upload.stream.read(_limit() + 1)
+    filename, data = read_upload(form.file.data, "users.csv")
     with writing():
         plan = services.import_users(filename, data, actor=current_user, dry_run=True,
-                                     max_bytes=_limit())
+                                     max_bytes=import_limit())
     if not plan.ok:
         flash(_("Nothing was imported: correct the rows listed below and upload the file "
                 "again."), "error")
@@ -176,7 +178,7 @@ def users_import_confirm():
         return _render_import(UserImportForm(), status=410)
     filename, data = kept
     with writing():
-        plan = services.import_users(filename, data, actor=current_user, max_bytes=_limit())
+        plan = services.import_users(filename, data, actor=current_user, max_bytes=import_limit())
     if not plan.ok:
         flash(_("Nothing was imported: correct the rows listed below and upload the file "
                 "again."), "error")
