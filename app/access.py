@@ -178,7 +178,7 @@ def evaluations_condition(user):
                                                    Assignment.role.in_(roles))))
     if user.has_role("municipality") and user.municipality_id is not None:
         conditions.append(and_(Evaluation.municipality_id == user.municipality_id,
-                               workflow.final_condition()))
+                               workflow.final_condition(Evaluation)))
     return or_(*conditions) if conditions else false()
 
 
@@ -292,7 +292,7 @@ def export_condition(user, kind: str):
     if kind == "answers":
         return evaluations_condition(user) if may_see_dashboard(user) else false()
     if kind == "finals":
-        return (and_(evaluations_condition(user), workflow.final_condition())
+        return (and_(evaluations_condition(user), workflow.final_condition(Evaluation))
                 if may_see_dashboard(user) else false())
     raise ValueError(kind)
 

@@ -25,13 +25,17 @@ state's title or decides a move (a test greps for it).
 How a state is stored: the ``status`` column holds draft, submitted, returned or approved; a
 sign-off adds ``signed_at`` (and ``signed_by_id``) to an approved evaluation, which makes it
 *signed*. Only :func:`state_of`, :func:`state_column` and :func:`in_states` read that
-mapping, and only :func:`move` writes it.
+mapping, and only :func:`move` writes it. This module imports no model: the SQL helpers take
+the entity their query reads, and the use cases that move an evaluation audit the move.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_, case, false, or_
+
+from app.errors import ServiceError
 from app.i18n import N_, _, translator
 
 DRAFT = "draft"
@@ -211,72 +215,59 @@ def transitions_from(evaluation) -> list[Transition]:
 
 # --- moving ------------------------------------------------------------------------------------
 
-def move(evaluation, name: str, *, user, at=None, **details) -> None:
-    """Make the transition `name` (refused with a translated ServiceError 409 from any state
-    it does not start from), audited with the old and new state. The caller has checked who
-    may make it (``app.access``) and what it needs (answers complete, texts written …)."""
-    from app import audit
-    from app.errors import ServiceError
-    from app.models._types import utcnow
-
+def move(evaluation, name: str, *, user_id: int, at) -> str:
+    """Make the transition `name` at the moment `at`, by the user `user_id`: write the state's
+    columns and return the state it left (refused with a translated ServiceError 409 from any
+    state it does not start from). The caller has checked who may make it (``app.access``)
+    and what it needs (answers complete, texts written …), and audits it (the use cases of
+    ``app.evaluations.services``)."""
     step = TRANSITIONS[name]
     old = state_of(evaluation)
     if old not in step.sources:
         raise ServiceError(_(step.refusal), 409)
-    moment = at or utcnow()
     if step.target == SIGNED:
-        evaluation.signed_at = moment
-        evaluation.signed_by_id = user.id
+        evaluation.signed_at = at
+        evaluation.signed_by_id = user_id
     else:
         evaluation.status = step.target
         if step.target == SUBMITTED:
-            evaluation.submitted_at = moment
+            evaluation.submitted_at = at
         elif step.target == APPROVED:
-            evaluation.approved_at = moment
-            evaluation.approved_by_id = user.id
-    audit.record(f"evaluation.{name}", "evaluation", evaluation.id, user=user,
-                 evaluation=evaluation, old=old, new=step.target, **details)
+            evaluation.approved_at = at
+            evaluation.approved_by_id = user_id
+    return old
 
 
 # --- in SQL ------------------------------------------------------------------------------------
+# Each takes the Evaluation entity, or an alias of it, that the query reads.
 
-def state_column(evaluation=None):
-    """The state as an SQL expression over `evaluation` (the Evaluation entity or an alias)."""
-    from sqlalchemy import and_, case
-
-    from app.models import Evaluation
-
-    e = evaluation if evaluation is not None else Evaluation
-    return case((and_(e.status == APPROVED, e.signed_at.is_not(None)), SIGNED),
-                else_=e.status)
+def state_column(evaluation):
+    """The state as an SQL expression over `evaluation`."""
+    return case((and_(evaluation.status == APPROVED, evaluation.signed_at.is_not(None)),
+                 SIGNED), else_=evaluation.status)
 
 
-def in_states(states, evaluation=None):
-    """An SQL condition: the evaluation is in one of `states`."""
-    from sqlalchemy import and_, false, or_
-
-    from app.models import Evaluation
-
-    e = evaluation if evaluation is not None else Evaluation
+def in_states(states, evaluation):
+    """An SQL condition: `evaluation` is in one of `states`."""
     conditions = []
     for state_id in set(states):
         if state_id == SIGNED:
-            conditions.append(and_(e.status == APPROVED, e.signed_at.is_not(None)))
+            conditions.append(and_(evaluation.status == APPROVED,
+                                   evaluation.signed_at.is_not(None)))
         elif state_id == APPROVED:
-            conditions.append(and_(e.status == APPROVED, e.signed_at.is_(None)))
+            conditions.append(and_(evaluation.status == APPROVED,
+                                   evaluation.signed_at.is_(None)))
         elif state_id in STATES:
-            conditions.append(e.status == state_id)
+            conditions.append(evaluation.status == state_id)
     return or_(*conditions) if conditions else false()
 
 
-def final_condition(evaluation=None):
-    """An SQL condition: the evaluation's final report is issued."""
+def final_condition(evaluation):
+    """An SQL condition: the final report of `evaluation` is issued."""
     return in_states([s.id for s in STATES.values() if s.final], evaluation)
 
 
-def order_column(evaluation=None):
-    """The workflow order as an SQL expression (for sorting)."""
-    from sqlalchemy import case
-
+def order_column(evaluation):
+    """The workflow order of `evaluation` as an SQL expression (for sorting)."""
     return case({state_id: STATES[state_id].order for state_id in STATES},
                 value=state_column(evaluation), else_=0)

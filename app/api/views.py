@@ -175,7 +175,7 @@ def _filtered(statement, filters: dict):
     if filters["tier"]:
         statement = statement.where(Evaluation.tier_id == filters["tier"])
     if filters["status"]:
-        statement = statement.where(workflow.in_states([filters["status"]]))
+        statement = statement.where(workflow.in_states([filters["status"]], Evaluation))
     if filters["updated_since"] is not None:
         statement = statement.where(Evaluation.updated_at >= filters["updated_since"])
     return statement

@@ -117,7 +117,7 @@ def _next_label(label: str) -> str:
 
 def _open():
     """Evaluations whose content can still change (app.workflow: not locked)."""
-    return workflow.in_states([s.id for s in workflow.STATES.values() if not s.locked])
+    return workflow.in_states([s.id for s in workflow.STATES.values() if not s.locked], Evaluation)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def rubric_listing() -> list[RubricListing]:
     users = {user.id: user.display_name for user in db.session.scalars(select(User).where(
         User.id.in_({v.published_by_id for v in versions if v.published_by_id})))}
     counts: dict[int, dict[bool, int]] = {}
-    state = workflow.state_column()
+    state = workflow.state_column(Evaluation)
     for version_id, status, count in db.session.execute(
             select(Evaluation.rubric_version_id, state, func.count())
             .group_by(Evaluation.rubric_version_id, state)):

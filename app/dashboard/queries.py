@@ -224,7 +224,7 @@ def _evaluation_filters(f: Filters) -> list:
     if f.status == workflow.NOT_PLANNED:
         conditions.append(Evaluation.id.is_(None))
     elif f.status:
-        conditions.append(workflow.in_states([f.status]))
+        conditions.append(workflow.in_states([f.status], Evaluation))
     return conditions
 
 
@@ -260,7 +260,7 @@ OVERVIEW_COLUMNS = (
     Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
     Municipality.grade, Municipality.population, Municipality.province_id,
     Province.name.label("province"), Evaluation.id.label("evaluation_id"),
-    workflow.state_column().label("status"), Evaluation.score, Evaluation.raw_score,
+    workflow.state_column(Evaluation).label("status"), Evaluation.score, Evaluation.raw_score,
     Evaluation.band, Evaluation.tier_id,
     Evaluation.updated_at, Evaluation.answered_count, Evaluation.applicable_count,
     Evaluation.report_number, Evaluation.ungated_score, Evaluation.raw_ungated_score,
@@ -283,7 +283,7 @@ def sort_key(f: Filters, legend: Legend) -> list:
         "name": [Municipality.name], "county": [Municipality.county],
         "province": [Province.name], "grade": [Municipality.grade],
         "population": [Municipality.population],
-        "status": [workflow.order_column()],
+        "status": [workflow.order_column(Evaluation)],
         "score": [Evaluation.score], "raw": [Evaluation.raw_score],
         "band": [_band_rank(Evaluation.band, legend), Evaluation.score],
         "tier": [_tier_rank(Evaluation.tier_id, legend)],
@@ -358,7 +358,7 @@ def status_counts(f: Filters) -> dict[str, int]:
     if f.cycle_id is None:
         return {}
     unfiltered = replace(f, status="")
-    state = workflow.state_column()
+    state = workflow.state_column(Evaluation)
     places = _place_filters(unfiltered)
     statement = select(state, func.count()).select_from(Evaluation)
     if places:
@@ -525,7 +525,7 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
         select(
             Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
             Municipality.province_id, Province.name.label("province"),
-            Evaluation.id.label("evaluation_id"), workflow.state_column().label("status"),
+            Evaluation.id.label("evaluation_id"), workflow.state_column(Evaluation).label("status"),
             Evaluation.tier_id, Evaluation.score, Evaluation.raw_score, Evaluation.band,
             Evaluation.report_number,
             Evaluation.ungated_score, Evaluation.complete, Evaluation.answered_count,
@@ -647,7 +647,7 @@ def history(municipality_id: int) -> list[dict]:
     """Every evaluation of the municipality, oldest cycle first."""
     statement = (
         select(Evaluation.id.label("evaluation_id"), EvaluationCycle.year,
-               Evaluation.cycle_id, workflow.state_column().label("status"),
+               Evaluation.cycle_id, workflow.state_column(Evaluation).label("status"),
                Evaluation.score, Evaluation.raw_score,
                Evaluation.band, Evaluation.tier_id, Evaluation.rubric_version_id,
                Evaluation.report_number, Evaluation.approved_at, Evaluation.updated_at,
@@ -683,7 +683,7 @@ def answer_evaluations(f: Filters, user) -> list:
     statement = (
         select(Province.name.label("province"), Municipality.name, Municipality.county,
                Evaluation.id.label("evaluation_id"), Evaluation.rubric_version_id,
-               Evaluation.tier_id, workflow.state_column().label("status"))
+               Evaluation.tier_id, workflow.state_column(Evaluation).label("status"))
         .select_from(Evaluation)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .join(Province, Province.id == Municipality.province_id)

@@ -290,7 +290,7 @@ def accuracy(province_ids=None, municipality_id: int | None = None) -> list[dict
         .join(Evaluation, Evaluation.id == Declaration.evaluation_id)
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
-        .where(workflow.final_condition())
+        .where(workflow.final_condition(Evaluation))
         .group_by(Municipality.id, Municipality.name, EvaluationCycle.year)
         .order_by(Municipality.name, EvaluationCycle.year))
     if province_ids is not None:

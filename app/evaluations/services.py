@@ -456,6 +456,15 @@ def summary(card: ScoreCard, rubric: Rubric) -> dict:
 # The states and the moves between them are app.workflow's; who may make each move is
 # app.access's. These are the use cases that make them, with what each needs.
 
+def _move(evaluation: Evaluation, name: str, *, user, at=None, **details) -> None:
+    """Make the workflow transition `name` (``app.workflow.move``), audited with the state it
+    left and the one it reached."""
+    old = workflow.move(evaluation, name, user_id=user.id, at=at or utcnow())
+    audit.record(f"evaluation.{name}", "evaluation", evaluation.id, user=user,
+                 evaluation=evaluation, old=old, new=workflow.transition(name).target,
+                 **details)
+
+
 def submission_problems(evaluation: Evaluation) -> dict[str, str]:
     """What stops the evaluation from being submitted, by criterion id (empty: nothing)."""
     card = scorecard(evaluation)
@@ -485,7 +494,7 @@ def submit(evaluation: Evaluation, *, user) -> None:
     from app.declarations.services import settle
 
     settle(evaluation)  # the declarations' verdicts, as the answers now stand
-    workflow.move(evaluation, "submit", user=user)
+    _move(evaluation, "submit", user=user)
     db.session.flush()
 
 
@@ -511,8 +520,8 @@ def return_for_changes(evaluation: Evaluation, *, user, comments: dict[str, str]
             evaluation.answers.append(answer)
         answer.review_comment = text
     evaluation.review_message = normalise_text(message)
-    workflow.move(evaluation, "return", user=user, comments=comments,
-                  message=normalise_text(message))
+    _move(evaluation, "return", user=user, comments=comments,
+          message=normalise_text(message))
     db.session.flush()
 
 
@@ -593,8 +602,8 @@ def approve(evaluation: Evaluation, *, user, at=None) -> None:
     rescore(evaluation)
     # read everything first: once the state says approved, the database refuses changes
     with db.session.no_autoflush:
-        workflow.move(evaluation, "approve", user=user, at=at, score=evaluation.score,
-                      band=evaluation.band)
+        _move(evaluation, "approve", user=user, at=at, score=evaluation.score,
+              band=evaluation.band)
     db.session.flush()
 
 
@@ -615,7 +624,7 @@ def sign_off(evaluation: Evaluation, *, user, at=None) -> None:
     number = report_number(evaluation)
     with db.session.no_autoflush:
         evaluation.report_number = number
-        workflow.move(evaluation, "sign", user=user, at=at, number=number)
+        _move(evaluation, "sign", user=user, at=at, number=number)
     db.session.flush()
     from app.reports.services import issue_final  # the final report, frozen from here on
 

@@ -53,7 +53,7 @@ def previous_final(evaluation: Evaluation) -> Evaluation | None:
     return db.session.scalar(
         select(Evaluation).join(EvaluationCycle).where(
             Evaluation.municipality_id == evaluation.municipality_id,
-            EvaluationCycle.year < evaluation.cycle.year, workflow.final_condition())
+            EvaluationCycle.year < evaluation.cycle.year, workflow.final_condition(Evaluation))
         .order_by(EvaluationCycle.year.desc()).limit(1))
 
 
@@ -215,7 +215,7 @@ def of_municipality(municipality_id: int, on: dt.date | None = None) -> list[dic
 
     finals = list(db.session.scalars(
         select(Evaluation).join(EvaluationCycle)
-        .where(Evaluation.municipality_id == municipality_id, workflow.final_condition())
+        .where(Evaluation.municipality_id == municipality_id, workflow.final_condition(Evaluation))
         .order_by(EvaluationCycle.year.desc())))
     recommendations = [(e, r) for e in finals for r in e.recommendations]
     responses = latest_responses(r.id for _e, r in recommendations)
@@ -237,7 +237,7 @@ def counts(province_ids=None, on: dt.date | None = None) -> list[dict]:
     statement = (select(Recommendation, Municipality.id, Municipality.name)
                  .join(Evaluation, Evaluation.id == Recommendation.evaluation_id)
                  .join(Municipality, Municipality.id == Evaluation.municipality_id)
-                 .where(workflow.final_condition())
+                 .where(workflow.final_condition(Evaluation))
                  .order_by(Municipality.name))
     if province_ids is not None:
         statement = statement.where(Municipality.province_id.in_(list(province_ids)))

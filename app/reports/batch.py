@@ -27,7 +27,7 @@ def missing_final_reports(cycle_id: int) -> list[int]:
     stored = select(StoredReport.evaluation_id)
     return list(db.session.scalars(
         select(Evaluation.id).where(Evaluation.cycle_id == cycle_id,
-                                    workflow.final_condition(),
+                                    workflow.final_condition(Evaluation),
                                     Evaluation.id.not_in(stored)).order_by(Evaluation.id)))
 
 

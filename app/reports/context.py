@@ -269,7 +269,7 @@ def _rank(evaluation: Evaluation, score: float | None, tier_title: str) -> dict 
             Evaluation.cycle_id == evaluation.cycle_id,
             Municipality.province_id == evaluation.municipality.province_id,
             Evaluation.tier_id == evaluation.tier_id,
-            workflow.final_condition(),
+            workflow.final_condition(Evaluation),
             Evaluation.score.is_not(None))).all()
     scores = {row.id: row.score for row in rows}
     scores[evaluation.id] = score
@@ -283,7 +283,7 @@ def previous_evaluation(evaluation: Evaluation) -> Evaluation | None:
         select(Evaluation).join(EvaluationCycle).where(
             Evaluation.municipality_id == evaluation.municipality_id,
             EvaluationCycle.year < evaluation.cycle.year,
-            workflow.final_condition())
+            workflow.final_condition(Evaluation))
         .order_by(EvaluationCycle.year.desc()).limit(1))
 
 

@@ -242,4 +242,4 @@ def final_evaluations(cycle: EvaluationCycle, province: Province) -> list[Evalua
     return list(db.session.scalars(
         select(Evaluation).join(Municipality).where(
             Evaluation.cycle_id == cycle.id, Municipality.province_id == province.id,
-            workflow.final_condition()).order_by(Municipality.name)))
+            workflow.final_condition(Evaluation)).order_by(Municipality.name)))

@@ -59,7 +59,7 @@ def test_every_row_exactly_once_while_rows_are_added_between_pages(demo_app, api
         added.append(_add_evaluation(demo_app))
         with demo_app.app_context(), writing():  # and a row already passed changes
             first = db.session.scalar(select(Evaluation).where(
-                workflow.in_states([workflow.DRAFT])).order_by(Evaluation.id))
+                workflow.in_states([workflow.DRAFT], Evaluation)).order_by(Evaluation.id))
             first.visit_dates = f"change {len(added)}"
 
     seen = _walk(api, "/api/v1/evaluations", add_and_touch, limit=2)
@@ -119,7 +119,7 @@ def test_filters(demo_app, api_for):
         first = db.session.scalar(select(Evaluation).order_by(Evaluation.id))
         province, tier = first.municipality.province_id, first.tier_id
         by_status = {state: db.session.scalar(select(func.count(Evaluation.id)).where(
-            workflow.in_states([state]))) for state in workflow.ordered()}
+            workflow.in_states([state], Evaluation))) for state in workflow.ordered()}
     for state, count in by_status.items():
         rows = api.all("/api/v1/evaluations", status=state)
         assert len(rows) == count and {r["status"] for r in rows} <= {state}

@@ -100,7 +100,7 @@ def _reference(f) -> dict[int, dict]:
                 Evaluation.cycle_id == (previous[0] if previous else -1),
                 Evaluation.municipality_id == row["municipality_id"],
                 Evaluation.score.is_not(None),
-                Evaluation.id.is_not(None) if f.pending else workflow.final_condition()))
+                Evaluation.id.is_not(None) if f.pending else workflow.final_condition(Evaluation)))
         row["previous_score"] = before.scalar()
     return out
 
@@ -172,7 +172,7 @@ def test_a_manager_ranks_their_province_only(read, peers):
 
 
 def _status_reference(f) -> dict[str, int]:
-    status = func.coalesce(workflow.state_column(), workflow.NOT_PLANNED)
+    status = func.coalesce(workflow.state_column(Evaluation), workflow.NOT_PLANNED)
     statement = (select(status, func.count()).select_from(Municipality)
                  .join(Province, Province.id == Municipality.province_id)
                  .outerjoin(Evaluation, and_(Evaluation.municipality_id == Municipality.id,

@@ -76,7 +76,7 @@ def list_cycles() -> list[EvaluationCycle]:
 def closing_facts(cycle: EvaluationCycle) -> dict:
     """What closing a cycle stops, for its confirmation page: its evaluations by state (the
     open ones can no longer change)."""
-    state = workflow.state_column()
+    state = workflow.state_column(Evaluation)
     counts = dict(db.session.execute(
         select(state, func.count()).where(Evaluation.cycle_id == cycle.id).group_by(state)).all())
     still_open = sum(n for s, n in counts.items() if not workflow.is_locked_state(s))

@@ -248,7 +248,7 @@ def open_assignments(user: User) -> list:
     from app import workflow
     from app.models import Assignment, Evaluation
 
-    locked = workflow.in_states([s.id for s in workflow.STATES.values() if s.locked])
+    locked = workflow.in_states([s.id for s in workflow.STATES.values() if s.locked], Evaluation)
     # (ids through a subquery, not DISTINCT over the rows: PostgreSQL cannot compare JSON)
     mine = select(Assignment.evaluation_id).where(Assignment.user_id == user.id)
     return list(db.session.scalars(
