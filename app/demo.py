@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.authoring.services import latest_version, publish_file, rubric_of
 from app.db import writing
-from app.evaluations import services
+from app.evaluations import moves, services
 from app.extensions import db
 from app.i18n import parse_jalali_date, search_key
 from app.models import (
@@ -231,13 +231,13 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
     if status == EvaluationStatus.DRAFT:
         return evaluation
     notes = {cid: {"note": "کمبود نیرو و اعتبار؛ در برنامه سال آینده پیگیری می‌شود."}
-             for cid in services.submission_problems(evaluation)}
+             for cid in moves.submission_problems(evaluation)}
     if notes:
         services.save_answers(evaluation, notes, user=inspector)
-    services.submit(evaluation, user=inspector)
+    moves.submit(evaluation, user=inspector)
     if status == EvaluationStatus.RETURNED:
         first = next(iter(answers))
-        services.return_for_changes(
+        moves.return_for_changes(
             evaluation, user=reviewer,
             comments={first: "مستندات این شاخص کامل نیست؛ صورتجلسه را پیوست کنید."})
     elif status == EvaluationStatus.APPROVED:
@@ -249,8 +249,8 @@ def _build_evaluation(municipality, cycle, version, users, quality, status) -> E
                 deadline=parse_jalali_date(f"{cycle.year + 1}/{deadline}")))
         db.session.flush()  # entered while the evaluation is still open, as in the app
         moment = _approval_time(cycle)
-        services.approve(evaluation, user=reviewer, at=moment)
-        services.sign_off(evaluation, user=manager,
+        moves.approve(evaluation, user=reviewer, at=moment)
+        moves.sign_off(evaluation, user=manager,
                           at=moment + dt.timedelta(days=3) if moment else None)
     return evaluation
 

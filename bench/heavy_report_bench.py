@@ -43,7 +43,8 @@ def main() -> None:
     from app import create_app
     from app.db import writing
     from app.demo import create_demo, demo_certificate
-    from app.evaluations.services import approve, rubric_for, sign_off
+    from app.evaluations.moves import approve, sign_off
+    from app.evaluations.services import rubric_for
     from app.extensions import db
     from app.models import Answer, Evaluation, EvaluationCycle, Municipality, User
     from app.reports import finals, services

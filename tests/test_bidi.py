@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.bidi import direction, isolate
 from app.db import writing
-from app.evaluations import services
+from app.evaluations import moves, services
 from app.extensions import db
 from app.models import User
 from app.reports import services as reports
@@ -89,7 +89,7 @@ def test_the_reviewers_page_isolates_the_runs_of_the_notes(demo_app, client):
     with demo_app.app_context():
         inspector = db.session.scalar(select(User).where(User.username == "inspector"))
         with writing():
-            services.submit(evaluation_of("سلفچگان", 1404), user=inspector)
+            moves.submit(evaluation_of("سلفچگان", 1404), user=inspector)
     login(client, "reviewer")
     page = client.get(f"/evaluations/{eid}").text
     for cid, text in MIXED.items():

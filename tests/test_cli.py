@@ -164,14 +164,15 @@ def _free_port() -> int:
 
 
 def _log_in_over_http(base: str) -> str:
-    """Log in as the demo inspector through the real form; the page the login leads to."""
+    """Log in as the demo inspector through the real form; the page the login leads to (a
+    first page of a cold server can take seconds on a busy machine: the wait is generous)."""
     cookies = urllib.request.HTTPCookieProcessor()
     opener = urllib.request.build_opener(cookies)
-    page = opener.open(f"{base}/login", timeout=10).read().decode()
+    page = opener.open(f"{base}/login", timeout=60).read().decode()
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"username": "inspector", "password": "arzyab-demo",
                                    "csrf_token": token}).encode()
-    with opener.open(f"{base}/login", data=data, timeout=10) as response:
+    with opener.open(f"{base}/login", data=data, timeout=60) as response:
         assert response.url == f"{base}/evaluations/", response.url
         return response.read().decode()
 

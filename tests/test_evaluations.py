@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app import access, workflow
 from app.db import writing
 from app.demo import DEMO_USERS
-from app.evaluations import services
+from app.evaluations import moves, services
 from app.evaluations.services import ServiceError
 from app.extensions import db
 from app.models import (
@@ -160,7 +160,7 @@ def test_submit_lists_what_is_missing_then_workflow_to_approval(demo_ctx):
     evaluation = _evaluation("کهک", 1404)
     inspector, reviewer = _user("inspector"), _user("reviewer")
     with pytest.raises(ServiceError) as caught, writing():
-        services.submit(evaluation, user=inspector)
+        moves.submit(evaluation, user=inspector)
     missing = caught.value.details["problems"]
     assert set(services.scorecard(evaluation).missing) <= set(missing)
     from app.demo import demo_answers
@@ -171,17 +171,17 @@ def test_submit_lists_what_is_missing_then_workflow_to_approval(demo_ctx):
         answers[cid]["note"] = "یادداشت"
     with writing():
         services.save_answers(evaluation, answers, user=inspector)
-        services.submit(evaluation, user=inspector)
+        moves.submit(evaluation, user=inspector)
     assert evaluation.status == "submitted"
     assert not access.may_answer(inspector, evaluation)
     with writing():
-        services.return_for_changes(evaluation, user=reviewer,
+        moves.return_for_changes(evaluation, user=reviewer,
                                     comments={"1.1": "عدد را با صورتجلسه تطبیق دهید"})
     assert evaluation.status == "returned"
     assert {a.criterion_id: a.review_comment for a in evaluation.answers}["1.1"]
     with writing():
-        services.submit(evaluation, user=inspector)
-        services.approve(evaluation, user=reviewer)
+        moves.submit(evaluation, user=inspector)
+        moves.approve(evaluation, user=reviewer)
     assert evaluation.status == "approved" and workflow.is_locked(evaluation)
     with pytest.raises(ServiceError) as caught, writing():
         services.save_answers(evaluation, {"1.1": {"value": "1"}}, user=inspector)
@@ -195,7 +195,7 @@ def test_submit_lists_what_is_missing_then_workflow_to_approval(demo_ctx):
 def test_returning_needs_a_comment(demo_ctx):
     evaluation = _evaluation("قنوات", 1404)
     with pytest.raises(ServiceError), writing():
-        services.return_for_changes(evaluation, user=_user("reviewer"), comments={"1.1": " "})
+        moves.return_for_changes(evaluation, user=_user("reviewer"), comments={"1.1": " "})
 
 
 def test_closed_cycle_accepts_no_answers(demo_ctx):

@@ -87,7 +87,7 @@ def _approve_qanavat(app):
     """The reviewer approves Qanavat's 1404 evaluation and the director-general signs it off
     (the sign-off issues the final)."""
     from app.db import writing
-    from app.evaluations.services import approve, sign_off
+    from app.evaluations.moves import approve, sign_off
     from app.models import Evaluation, Municipality, User
 
     with app.app_context():

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import access, workflow
 from app.db import writing
 from app.errors import ServiceError
-from app.evaluations import services
+from app.evaluations import moves
 from app.extensions import db
 from app.i18n import translator
 from app.models import Evaluation, EvaluationCycle, Municipality, User
@@ -121,9 +121,9 @@ def test_what_each_state_allows(demo_ctx):
 def test_moves_from_the_wrong_state_are_refused(demo_ctx):
     with force_locale("en"):
         with pytest.raises(ServiceError, match="Only a submitted evaluation"), writing():
-            services.approve(_evaluation("کهک"), user=_user("reviewer"))
+            moves.approve(_evaluation("کهک"), user=_user("reviewer"))
         with pytest.raises(ServiceError, match="Only an approved evaluation"), writing():
-            services.sign_off(_evaluation("قنوات"), user=_user("manager"))
+            moves.sign_off(_evaluation("قنوات"), user=_user("manager"))
 
 
 # --- the two-step finish -----------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_the_reviewer_approves_and_the_director_general_signs_then_the_final_is_
     assert access.may_move(reviewer, evaluation, "approve")
     assert not access.may_move(manager, evaluation, "approve")
     with writing():
-        services.approve(evaluation, user=reviewer)
+        moves.approve(evaluation, user=reviewer)
     evaluation = _evaluation("قنوات")
     assert workflow.state_of(evaluation) == workflow.APPROVED and workflow.is_locked(evaluation)
     assert not workflow.is_final(evaluation) and snapshot_of(evaluation.id) is None
@@ -149,10 +149,10 @@ def test_the_reviewer_approves_and_the_director_general_signs_then_the_final_is_
         db.session.add(other)
     assert not access.may_sign(_user("manager2"), evaluation)  # no province: signs nothing
     with pytest.raises(ServiceError) as refused, writing():
-        services.sign_off(evaluation, user=reviewer)
+        moves.sign_off(evaluation, user=reviewer)
     assert refused.value.status == 403
     with writing():
-        services.sign_off(_evaluation("قنوات"), user=manager)
+        moves.sign_off(_evaluation("قنوات"), user=manager)
     evaluation = _evaluation("قنوات")
     assert workflow.is_final(evaluation) and evaluation.report_number
     snapshot = snapshot_of(evaluation.id)
@@ -170,7 +170,7 @@ def test_a_download_between_approval_and_sign_off_does_not_freeze_the_final(clie
     with demo_app.app_context():
         evaluation_id = _evaluation("قنوات").id
         with writing():
-            services.approve(db.session.get(Evaluation, evaluation_id), user=_user("reviewer"))
+            moves.approve(db.session.get(Evaluation, evaluation_id), user=_user("reviewer"))
     login(client, "manager")
     with client.get(f"/evaluations/{evaluation_id}/report.pdf") as response:
         assert response.status_code == 200 and response.data.startswith(b"%PDF")

@@ -21,7 +21,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD, demo_answers
-from app.evaluations import services
+from app.evaluations import moves, services
 from app.extensions import db
 from app.models import (
     Evaluation,
@@ -89,23 +89,23 @@ def build_world() -> None:
     rubric = services.rubric_for(final)
     answers = demo_answers(rubric, final.tier_id, 0.9, profile=services.profile_of(final))
     services.save_answers(final, answers, user=_user("inspector_x"))
-    services.submit(final, user=_user("inspector_x"))
+    moves.submit(final, user=_user("inspector_x"))
     services.set_report_texts(
         final, user=_user("reviewer_x"), strengths="نظم اسناد مالی",
         improvements="نگهداری فضای سبز",
         recommendations=[{"unit_id": "waste", "text": "ساماندهی ایستگاه‌های بازیافت نطنز",
                           "responsible": "خدمات شهری", "deadline": dt.date(2026, 6, 1)}])
-    services.approve(final, user=_user("reviewer_x"))
-    services.sign_off(final, user=_user("manager_x"))
+    moves.approve(final, user=_user("reviewer_x"))
+    moves.sign_off(final, user=_user("manager_x"))
 
     # Salafchegan 1404: returned in the demo; now approved, waiting for the sign-off
     waiting = _evaluation("سلفچگان", 1404)
     notes = {cid: {"note": "کمبود نیرو و اعتبار"} for cid in
-             services.submission_problems(waiting)}
+             moves.submission_problems(waiting)}
     if notes:
         services.save_answers(waiting, notes, user=_user("inspector"))
-    services.submit(waiting, user=_user("inspector"))
-    services.approve(waiting, user=_user("reviewer"))
+    moves.submit(waiting, user=_user("inspector"))
+    moves.approve(waiting, user=_user("reviewer"))
 
     # 1405: open, Dastjerd's draft with its declaration
     cycle = EvaluationCycle(year=1405, title="ارزیابی ۱۴۰۵", is_open=True,

@@ -23,7 +23,7 @@ from app.access import load_evaluation
 from app.db import writing
 from app.declarations import services as declarations
 from app.errors import SAVE_HEADER
-from app.evaluations import page, services
+from app.evaluations import moves, page, services
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
 from app.i18n import _, format_number, jalali_date, local_today, normalise_text
@@ -224,7 +224,7 @@ def submit(evaluation_id: int):
     try:
         with writing():
             evaluation = db.session.get(Evaluation, evaluation_id)
-            services.submit(evaluation, user=current_user)
+            moves.submit(evaluation, user=current_user)
             _record_paradata(evaluation, _posted_paradata(), kind="submit",
                              device=request.form.get("device") or None)
     except ServiceError as error:
@@ -273,7 +273,7 @@ def return_for_changes(evaluation_id: int):
         return redirect(url_for(".show", evaluation_id=evaluation_id))
     try:
         with writing():
-            services.return_for_changes(db.session.get(Evaluation, evaluation_id),
+            moves.return_for_changes(db.session.get(Evaluation, evaluation_id),
                                         user=current_user, comments=comments,
                                         message=normalise_text(message))
     except ServiceError as error:
@@ -339,7 +339,7 @@ def report_texts(evaluation_id: int):
 def _confirm_page(evaluation, step: str, status: int = 200):
     return render_template("evaluations/confirm.html", evaluation=evaluation,
                            step=workflow.transition(step), form=ConfirmForm(),
-                           locked=services.what_locks(evaluation)), status
+                           locked=moves.what_locks(evaluation)), status
 
 
 @bp.route("/<int:evaluation_id>/approve", methods=["GET"])
@@ -365,7 +365,7 @@ def approve(evaluation_id: int):
         abort(400)
     try:
         with writing():
-            services.approve(db.session.get(Evaluation, evaluation_id), user=current_user)
+            moves.approve(db.session.get(Evaluation, evaluation_id), user=current_user)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for(".show", evaluation_id=evaluation_id))
@@ -397,7 +397,7 @@ def sign(evaluation_id: int):
         abort(400)
     try:
         with writing():
-            services.sign_off(db.session.get(Evaluation, evaluation_id), user=current_user)
+            moves.sign_off(db.session.get(Evaluation, evaluation_id), user=current_user)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for(".show", evaluation_id=evaluation_id))

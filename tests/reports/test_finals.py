@@ -376,7 +376,7 @@ def test_a_final_issued_before_snapshots_keeps_its_stored_file(demo_app, monkeyp
     import hashlib
 
     from app.db import writing
-    from app.evaluations.services import approve, sign_off
+    from app.evaluations.moves import approve, sign_off
     from app.reports.context import evaluation_context
     from app.reports.verify import facts_for_code, verify_file
 
