@@ -24,7 +24,7 @@ from app.db import writing
 from app.declarations import services as declarations
 from app.errors import SAVE_HEADER
 from app.evaluations import page, services
-from app.evaluations.inputs import CardInputs
+from app.evaluations.cards import CriterionCards
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
 from app.i18n import _, current_lang, format_number, jalali_date, local_today, normalise_text
@@ -102,17 +102,22 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     for evidence in db.session.scalars(select(Evidence).where(
             Evidence.evaluation_id == evaluation.id).order_by(Evidence.id)):
         photos.setdefault(evidence.criterion_id, []).append(describe_photo(evidence))
-    limits = page.limits()
+    limits, problems = page.limits(), problems or {}
     paradata = paradata_context(user, evaluation)
-    inputs = CardInputs(lang=current_lang(), fields=fields, form_class=form_class, card=card,
-                        profile=profile, limits=limits, photos=photos,
-                        photo_facts=paradata.get("photo_facts"), editable=editable,
-                        field_key=field_key)
+    # the municipality's declared values beside their fields, and the previous final's
+    # recommendations on their units (templates/evaluations/_organisation.html)
+    declared = declarations.form_boxes(evaluation, field_key)
+    cards = CriterionCards(
+        lang=current_lang(), fields=fields, form_class=form_class, card=card, profile=profile,
+        limits=limits, photos=photos, photo_facts=paradata.get("photo_facts"),
+        editable=editable, field_key=field_key,
+        fixed_part=page.fixed_parts(evaluation.rubric_version.sha256),
+        tier_id=evaluation.tier_id, answers=answers, problems=problems, declared=declared,
+        evaluation_id=evaluation.id)
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, card=card,
-        answers=answers, values=values, profile=profile, inputs=inputs,
-        problems=problems or {}, field_key=field_key, photos=photos,
-        fixed_part=page.fixed_parts(evaluation.rubric_version.sha256),
+        answers=answers, values=values, profile=profile, cards=cards,
+        problems=problems, field_key=field_key, photos=photos,
         editable=editable, limits=limits, today=local_today(),
         page_config=page.form_config(evaluation, rubric, profile) if editable else None,
         returned=services.returned_notes(evaluation, rubric),
@@ -122,9 +127,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         may_approve=access.may_move(current_user, evaluation, "approve"),
         may_sign=access.may_sign(current_user, evaluation),
         cycle_closed=None if evaluation.cycle.is_open else _(workflow.CYCLE_CLOSED),
-        # the municipality's declared values beside their fields, and the previous final's
-        # recommendations on their units (templates/evaluations/_organisation.html)
-        declared=declarations.form_boxes(evaluation, field_key),
+        declared=declared,
         carried=recommendations.carried_over(evaluation),
         live=services.summary(card, rubric),
         texts_form=texts_form or (_texts_form(evaluation)

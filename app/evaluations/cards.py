@@ -1,10 +1,12 @@
-"""The part of each criterion's card on the form page that changes with every visit: its inputs
-(N/A and its reason, the value's widget, the note and its counter, the field's errors) and its
-photos. Written out here rather than by Jinja macros: a page has some fifty cards and their
-inputs were most of its time (each macro call, attribute read and filter costs more in a
-template than the string it makes). The markup is the macros' markup, byte for byte; the
-fixed part of a card is app.evaluations.page.fixed_parts', the rest of the card
-templates/evaluations/_macros.html's `criterion_card`.
+"""The criteria's cards on the form page (and the authors' preview of it): the card's frame,
+its inputs (N/A and its reason, the value's widget, the note and its counter, the field's
+errors) and its photos, written out here rather than by Jinja macros: a page has some fifty
+cards, and drawing them was most of its time (each macro call, attribute read and filter
+costs more in a template than the string it makes). The markup is the macros' markup, byte
+for byte. Three parts stay in templates/evaluations/_macros.html: the fixed part of a card
+(`criterion_fixed`, made once per rubric version, tier and language:
+app.evaluations.page.fixed_parts), the municipality's declared value (`declared_box`) and the
+answer on a card that cannot be answered (`criterion_answer`).
 
 Escaping is markupsafe's, as the templates': every value is escaped, the page's own
 translated texts are not (Jinja's gettext marks them safe) and neither are a choice's labels
@@ -14,17 +16,29 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from app.bidi import isolate
 from app.i18n import format_number, format_quantity, translator
 from app.rubric.formula import say_profile
 
 
-class CardInputs:
-    """``inputs(criterion)`` for one page: `fields` is forms.evaluation's ``FormFields`` or
-    ``StoredFields``; `card` the score card (computed values); `photos` criterion id → the
-    photos' descriptions; `photo_facts` evidence id → what the photo said of itself."""
+class CriterionCards:
+    """``cards(criterion, criterion_answer, declared_box)`` for one page (the two macros its
+    template hands over): `fields` is forms.evaluation's ``FormFields`` or ``StoredFields``;
+    `card` the score card; `answers` criterion id → the stored Answer; `problems` criterion
+    id → what is wrong with it; `declared` criterion id → the declared value's box (None where
+    the page has none); `photos` criterion id → the photos' descriptions; `photo_facts`
+    evidence id → what a photo said of itself; `fixed_part` app.evaluations.page's."""
 
     def __init__(self, *, lang: str, fields, form_class, card, profile: dict, limits: dict,
-                 photos: dict, photo_facts: dict | None, editable: bool, field_key):
+                 photos: dict, photo_facts: dict | None, editable: bool, field_key,
+                 fixed_part, tier_id: str, answers: dict, problems: dict,
+                 declared: dict | None = None, evaluation_id: int | None = None):
+        self.fixed_part = fixed_part
+        self.tier_id = tier_id
+        self.answers = answers
+        self.problems = problems
+        self.declared = declared
+        self.evaluation_id = evaluation_id
         self.lang = lang
         self.fields = fields
         self.specs = form_class.field_specs
@@ -45,16 +59,39 @@ class CardInputs:
         self.counter = gettext("%(n)s of %(limit)s characters")
         self.counter_limit = escape(format_number(self.note_limit, 0, lang))
 
-    def __call__(self, criterion) -> Markup:
+    def __call__(self, criterion, criterion_answer, declared_box) -> Markup:
         key = self.field_key(criterion.id)
         cid = escape(criterion.id)
-        out = ["  "]
+        problem = self.problems.get(criterion.id)
+        answer = self.answers.get(criterion.id)
+        out = ["\n\n\n\n\n\n\n\n<article class=\"criterion",
+               " has-problem" if problem else "", '" id="crit-', key,
+               '"\n         data-criterion="', cid, '" data-key="', key, '" data-type="',
+               escape(criterion.type), '" data-widget="',
+               escape(criterion.kind.form_widget(criterion)), '">\n',
+               self.fixed_part(criterion, self.tier_id), "\n  "]
+        if answer and answer.review_comment:
+            out += ['\n    <p class="review-comment"><b>', self.text["comment"], ":</b> ",
+                    escape(isolate(answer.review_comment)), "</p>\n  "]
+        out.append("\n  ")
+        if problem:
+            out += ['<p class="error" role="alert">', escape(problem), "</p>"]
+        out.append("\n  ")
+        box = self.declared.get(criterion.id) if self.declared is not None else None
+        if box:
+            out.append(declared_box(box, key, self.evaluation_id, self.editable))
+        out.append("\n\n  ")
         if self.editable:
             self._inputs(out, criterion, key, cid)
         out.append("\n  \n  ")
         shots = self.photos.get(criterion.id, [])
         if shots or self.editable:
             self._photos(out, shots, key, cid)
+        out.append("\n  ")
+        if not self.editable:
+            out += [criterion_answer(criterion, self.card.criterion(criterion.id), answer, key),
+                    "  "]
+        out.append("\n</article>\n")
         return Markup("".join(out))
 
     # --- the inputs -------------------------------------------------------------------------
@@ -250,9 +287,9 @@ class CardInputs:
         out.append("\n  </div>\n  ")
 
 
-#: the texts of the inputs, translated once per page
+#: the texts of the cards, translated once per page
 _TEXTS = {"value": "Value", "na": "Not applicable", "why": "Why it does not apply",
           "note": "Note", "note_low": "required when the score is low",
           "camera": "Take a photo", "gallery": "From the gallery", "remove": "Remove",
           "replace": "Replace", "computed": "Computed value", "none": "None of these",
-          "site": "Site", "add_site": "Add a site"}
+          "site": "Site", "add_site": "Add a site", "comment": "Reviewer's comment"}
