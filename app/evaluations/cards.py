@@ -22,12 +22,13 @@ from app.rubric.formula import say_profile
 
 
 class CriterionCards:
-    """``cards(criterion, criterion_answer, declared_box)`` for one page (the two macros its
-    template hands over): `fields` is forms.evaluation's ``FormFields`` or ``StoredFields``;
-    `card` the score card; `answers` criterion id → the stored Answer; `problems` criterion
-    id → what is wrong with it; `declared` criterion id → the declared value's box (None where
-    the page has none); `photos` criterion id → the photos' descriptions; `photo_facts`
-    evidence id → what a photo said of itself; `fixed_part` app.evaluations.page's."""
+    """``cards.of_unit(unit, criterion_answer, declared_box)`` and ``cards(criterion, …)``
+    for one page (the two macros are its template's). `fields` is forms.evaluation's
+    ``FormFields`` or ``StoredFields``; `card` the score card; `answers` criterion id → the
+    stored Answer; `problems` criterion id → what is wrong with it; `declared` criterion id →
+    the declared value's box (None where the page has none); `photos` criterion id → the
+    photos' descriptions; `photo_facts` evidence id → what a photo said of itself;
+    `fixed_part` app.evaluations.page's."""
 
     def __init__(self, *, lang: str, fields, form_class, card, profile: dict, limits: dict,
                  photos: dict, photo_facts: dict | None, editable: bool, field_key,
@@ -58,6 +59,13 @@ class CriterionCards:
         # the translated sentence is the page's own text; its numbers are escaped
         self.counter = gettext("%(n)s of %(limit)s characters")
         self.counter_limit = escape(format_number(self.note_limit, 0, lang))
+
+    def of_unit(self, unit, criterion_answer, declared_box) -> Markup:
+        """The cards of a unit's criteria that apply to the page's tier."""
+        tier_id = self.tier_id
+        return Markup("".join(
+            f"\n        {self(criterion, criterion_answer, declared_box)}\n      "
+            for criterion in unit.criteria if criterion.applies(tier_id)))
 
     def __call__(self, criterion, criterion_answer, declared_box) -> Markup:
         key = self.field_key(criterion.id)
