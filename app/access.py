@@ -86,13 +86,14 @@ def may_view(user, evaluation) -> bool:
     return _own_municipality(user, evaluation) and workflow.is_final(evaluation)
 
 
-def load_evaluation(evaluation_id: int, may=None):
+def load_evaluation(evaluation_id: int, may=None, options=()):
     """For views: the evaluation `evaluation_id` if the current user may see it (`may`
-    decides, :func:`may_view` by default); 404 otherwise (no hint that it exists)."""
+    decides, :func:`may_view` by default); 404 otherwise (no hint that it exists).
+    `options`: loader options for what the view reads of it (SQLAlchemy's)."""
     from app.extensions import db
     from app.models import Evaluation
 
-    evaluation = db.session.get(Evaluation, evaluation_id)
+    evaluation = db.session.get(Evaluation, evaluation_id, options=options)
     if evaluation is None or not (may or may_view)(current_user, evaluation):
         abort(404)
     return evaluation

@@ -33,9 +33,7 @@ def translations() -> NullTranslations:
 
     Pages translate a few hundred texts each: reading the catalogue here costs a fraction of
     Flask-Babel's own lookup, which finds its request context again for every text."""
-    from flask import has_app_context
-
-    return translator(current_lang()) if has_app_context() else _UNTRANSLATED
+    return translator(current_lang()) if _app_context() is not None else _UNTRANSLATED
 
 
 def _(message: str, **params) -> str:
@@ -64,12 +62,14 @@ def N_(message: str) -> str:
 def current_lang() -> str:
     """The one answer to "which language is this text for": the request's language (chosen
     once per request by the factory's locale selector and kept by Flask-Babel), or the one a
-    ``force_locale`` block asks for (reports, commands); "fa" outside an application."""
-    from flask import g, has_app_context
+    ``force_locale`` block asks for (reports, commands); "fa" outside an application.
 
-    if not has_app_context():  # the CLI before an app exists, pure modules
+    Asked a few hundred times a page (every number shown): it reads the application
+    context's ``g`` directly rather than through Flask's proxies."""
+    app_context = _app_context()
+    if app_context is None:  # the CLI before an app exists, pure modules
         return DEFAULT_LOCALE
-    context = g.get("_flask_babel")
+    context = getattr(app_context.g, "_flask_babel", None)
     locale = getattr(context, "babel_locale", None) if context is not None else None
     if locale is None:
         from flask_babel import get_locale
@@ -77,6 +77,20 @@ def current_lang() -> str:
         locale = get_locale()
     language = getattr(locale, "language", None)
     return language if language in LOCALES else DEFAULT_LOCALE
+
+
+_APP_CONTEXT = None
+
+
+def _app_context():
+    """The current application context, or None (what ``flask.has_app_context`` reads; Flask
+    imported on the first call)."""
+    global _APP_CONTEXT
+    if _APP_CONTEXT is None:
+        from flask.globals import _cv_app
+
+        _APP_CONTEXT = _cv_app
+    return _APP_CONTEXT.get(None)
 
 
 def _lang(lang: str | None) -> str:

@@ -94,6 +94,11 @@ class CriterionFields:
 
 class EvaluationFormBase(BaseForm):
     criteria_fields: tuple[CriterionFields, ...] = ()
+    #: each field's name → its spec (kind, choices, a sample row's spec): what the page's
+    #: inputs show without binding the fields (`StoredFields`)
+    field_specs: dict[str, FieldSpec] = {}
+    #: a sample field's name → the fewest rows it shows (the rubric's minimum of sites)
+    sample_minimums: dict[str, int] = {}
 
     def changes(self) -> dict[str, dict]:
         """The submitted answers as services.save_answers takes them."""
@@ -131,7 +136,7 @@ def build_evaluation_form(rubric: Rubric, tier_id: str) -> type[EvaluationFormBa
 
 
 def _build(rubric: Rubric, tier_id: str) -> type[EvaluationFormBase]:
-    attrs, specs = {}, []
+    attrs, specs, specs_by_name, minimums = {}, [], {}, {}
     for unit in rubric.units:
         if not unit.applies(tier_id):
             continue
@@ -144,6 +149,9 @@ def _build(rubric: Rubric, tier_id: str) -> type[EvaluationFormBase]:
             for field_spec in criterion.kind.form_fields(criterion, "en"):
                 name = key + field_spec.suffix
                 attrs[name] = _field(field_spec, criterion)
+                specs_by_name[name] = field_spec
+                if field_spec.kind == "samples":
+                    minimums[name] = criterion.samples.min
                 parts.append((field_spec.suffix, name))
             na = reason = None
             if criterion.allow_na:
@@ -151,10 +159,15 @@ def _build(rubric: Rubric, tier_id: str) -> type[EvaluationFormBase]:
                 attrs[na] = BooleanField(_l("Not applicable"))
                 attrs[reason] = PersianStringField(_l("Why it does not apply"),
                                                    validators=[Length(max=REASON_MAX)])
+                specs_by_name[na] = FieldSpec("_na", "flag")
+                specs_by_name[reason] = FieldSpec("_na_reason", "text")
             attrs[f"{key}_note"] = PersianTextAreaField(_l("Note"), validators=[note_length])
+            specs_by_name[f"{key}_note"] = FieldSpec("_note", "text")
             specs.append(CriterionFields(criterion, key, tuple(parts), na, reason,
                                          f"{key}_note"))
     attrs["criteria_fields"] = tuple(specs)
+    attrs["field_specs"] = specs_by_name
+    attrs["sample_minimums"] = minimums
     return type("EvaluationForm", (EvaluationFormBase,), attrs)
 
 
@@ -177,3 +190,68 @@ def form_data_from_answers(form_class, answers: dict) -> dict:
             data[spec.na_reason] = answer.na_reason
         data[spec.note] = answer.note
     return data
+
+
+# --- what the page's inputs show ------------------------------------------------------------
+# The form page writes its inputs out itself (app.evaluations.inputs). It reads each field's
+# data, errors and sample rows through one of these two: the bound form after a refused plain
+# post (what was typed, with its errors), or the stored answers, read as the bound fields would
+# hold them but without binding some two hundred fields on every visit.
+
+class FormFields:
+    """The fields of a bound (posted) evaluation form."""
+
+    def __init__(self, form: EvaluationFormBase):
+        self.form = form
+
+    def data(self, name: str):
+        return self.form[name].data
+
+    def errors(self, name: str):
+        return self.form[name].errors
+
+    def rows(self, name: str) -> list[tuple[str, object, str, object]]:
+        """(site's name, site's data, value's name, value's data) of each sample row."""
+        return [(row.site.name, row.site.data, row.value.name, row.value.data)
+                for row in self.form[name]]
+
+
+class StoredFields:
+    """The data a form of `form_class` made with ``data=`` (``form_data_from_answers``) would
+    hold in each field, as WTForms processes it: a tick is a bool, a choice its text or None,
+    ticked items a list of texts, sample rows at least the rubric's minimum. No errors."""
+
+    def __init__(self, form_class: type[EvaluationFormBase], data: dict):
+        self.specs = form_class.field_specs
+        self.minimums = form_class.sample_minimums
+        self.given = data
+
+    def data(self, name: str):
+        return _processed(self.specs[name].kind, self.given.get(name))
+
+    def errors(self, name: str):
+        return ()
+
+    def rows(self, name: str) -> list[tuple[str, object, str, object]]:
+        spec, given = self.specs[name], self.given.get(name) or ()
+        criterion_rows = [(row.get("site"), row.get("value")) if isinstance(row, dict)
+                          else (None, None) for row in given]
+        criterion_rows += [(None, None)] * (self.minimums[name] - len(criterion_rows))
+        value_kind = spec.row.kind
+        return [(f"{name}-{index}-site", site, f"{name}-{index}-value",
+                 _processed(value_kind, value))
+                for index, (site, value) in enumerate(criterion_rows)]
+
+
+def _processed(kind: str, value):
+    """`value` as a WTForms field of `kind` holds it after ``process_data``."""
+    if kind == "flag":
+        return bool(value)
+    if kind == "choice":
+        return None if value is None else str(value)
+    if kind == "multi":
+        try:
+            return [str(item) for item in value]
+        except TypeError:
+            return None
+    return value

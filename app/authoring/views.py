@@ -32,12 +32,13 @@ from app.authoring.diff import describe_all, diff_rubrics
 from app.authoring.forms import DraftForm
 from app.db import writing
 from app.evaluations import page
+from app.evaluations.cards import CriterionCards
 from app.extensions import db
 from app.i18n import _, current_lang, digits
 from app.models import RubricVersion, User
 from app.rubric import RubricError, RubricProblem
 from app.scoring import score
-from forms.evaluation import build_evaluation_form, field_key
+from forms.evaluation import StoredFields, build_evaluation_form, field_key
 
 bp = Blueprint("authoring", __name__, url_prefix="/rubrics")
 bp.add_app_template_filter(bidi.yaml_line, "yaml_line")
@@ -262,9 +263,14 @@ def _preview(rubric, tier_id: str) -> Markup:
 
 def _draw_preview(rubric, tier_id: str) -> Markup:
     form_class = build_evaluation_form(rubric, tier_id)
+    card, limits = score(rubric, tier_id, {}), page.limits()
+    cards = CriterionCards(
+        lang=current_lang(), fields=StoredFields(form_class, {}), form_class=form_class,
+        card=card, profile={}, limits=limits, photos={}, photo_facts=None, editable=True,
+        field_key=field_key, fixed_part=page.fixed_parts(None), tier_id=tier_id, answers={},
+        problems={})
     return Markup(render_template(
         "authoring/preview.html", rubric=rubric, tier=rubric.tier(tier_id),
-        evaluation=SimpleNamespace(tier_id=tier_id), card=score(rubric, tier_id, {}),
-        form=form_class(formdata=None, meta={"csrf": False}), answers={}, values={},
-        profile={}, problems={}, photos={}, editable=True, reviewable=False,
-        field_key=field_key, fixed_part=page.fixed_parts(None), limits=page.limits()))
+        evaluation=SimpleNamespace(tier_id=tier_id), card=card, cards=cards,
+        answers={}, values={}, profile={}, problems={}, photos={}, editable=True,
+        reviewable=False, field_key=field_key, limits=limits))

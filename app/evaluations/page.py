@@ -29,12 +29,12 @@ _FIXED_MAX = 5_000
 
 
 def fixed_parts(rubric_sha: str | None):
-    """The ``fixed_part(criterion, tier_id)`` a form page's template calls for each card: the
-    part of the card that only the rubric version, the tier and the language decide (number
-    and title, guidance, evidence, target or steps, the sampling rule), as the macro
-    ``criterion_fixed`` of templates/evaluations/_macros.html renders it. For a published
-    version (`rubric_sha`) it is rendered once per process and reused, since the version
-    never changes; for a draft's preview (None), every time."""
+    """The ``fixed_part(criterion, tier_id)`` a form page's cards (app.evaluations.cards)
+    call for each criterion: the part of the card that only the rubric version, the tier and
+    the language decide (number and title, guidance, evidence, target or steps, the sampling
+    rule), as the macro ``criterion_fixed`` of templates/evaluations/_macros.html renders it.
+    For a published version (`rubric_sha`) it is rendered once per process and reused, since
+    the version never changes; for a draft's preview (None), every time."""
     def fixed_part(criterion, tier_id: str) -> Markup:
         lang = current_lang()
         key = (rubric_sha, criterion.id, tier_id, lang)

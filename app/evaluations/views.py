@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import access, workflow
 from app.access import load_evaluation
@@ -24,14 +24,21 @@ from app.db import writing
 from app.declarations import services as declarations
 from app.errors import SAVE_HEADER
 from app.evaluations import moves, page, services
+from app.evaluations.cards import CriterionCards
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
-from app.i18n import _, format_number, jalali_date, local_today, normalise_text
-from app.models import Evaluation, Evidence
+from app.i18n import _, current_lang, format_number, jalali_date, local_today, normalise_text
+from app.models import Evaluation, Evidence, Municipality
 from app.recommendations import services as recommendations
 from app.rubric.formula import profile_values
 from forms.base import ConfirmForm
-from forms.evaluation import build_evaluation_form, field_key, form_data_from_answers
+from forms.evaluation import (
+    FormFields,
+    StoredFields,
+    build_evaluation_form,
+    field_key,
+    form_data_from_answers,
+)
 from forms.review import ReportTextsForm, VisitDateForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
@@ -51,11 +58,18 @@ def index():
     return render_template("evaluations/index.html", groups=groups, today=local_today())
 
 
+#: what the form page reads of an evaluation, loaded with it (one statement for the rows it
+#: points to, one for each list) rather than one lazy load at a time
+PAGE_LOADS = (joinedload(Evaluation.municipality).joinedload(Municipality.province),
+              joinedload(Evaluation.cycle), joinedload(Evaluation.rubric_version),
+              selectinload(Evaluation.assignments), selectinload(Evaluation.answers))
+
+
 @bp.route("/<int:evaluation_id>", methods=["GET"])
 @access.route("evaluation")
 @login_required
 def show(evaluation_id: int):
-    evaluation = load_evaluation(evaluation_id)
+    evaluation = load_evaluation(evaluation_id, options=PAGE_LOADS)
     return _render_page(evaluation)
 
 
@@ -76,21 +90,35 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
     answers = {a.criterion_id: a for a in evaluation.answers}
     values = services.answer_values(evaluation)
-    if form is None:
-        form = form_class(data=form_data_from_answers(form_class, values))
+    # the inputs show what was posted after a refused plain post (`form`, with its errors),
+    # else the stored answers (read without binding the form's fields)
+    fields = (FormFields(form) if form is not None
+              else StoredFields(form_class, form_data_from_answers(form_class, values)))
     card = services.scorecard(evaluation)
-    editable = access.may_answer(current_user, evaluation)
+    user = current_user._get_current_object()
+    editable = access.may_answer(user, evaluation)
     profile = profile_values(services.profile_of(evaluation))
     photos: dict[str, list] = {}
     for evidence in db.session.scalars(select(Evidence).where(
             Evidence.evaluation_id == evaluation.id).order_by(Evidence.id)):
         photos.setdefault(evidence.criterion_id, []).append(describe_photo(evidence))
-    return render_template(
-        "evaluations/form.html", evaluation=evaluation, rubric=rubric, form=form, card=card,
-        answers=answers, values=values, profile=profile,
-        problems=problems or {}, field_key=field_key, photos=photos,
+    limits, problems = page.limits(), problems or {}
+    paradata = paradata_context(user, evaluation)
+    # the municipality's declared values beside their fields, and the previous final's
+    # recommendations on their units (templates/evaluations/_organisation.html)
+    declared = declarations.form_boxes(evaluation, field_key)
+    cards = CriterionCards(
+        lang=current_lang(), fields=fields, form_class=form_class, card=card, profile=profile,
+        limits=limits, photos=photos, photo_facts=paradata.get("photo_facts"),
+        editable=editable, field_key=field_key,
         fixed_part=page.fixed_parts(evaluation.rubric_version.sha256),
-        editable=editable, limits=page.limits(), today=local_today(),
+        tier_id=evaluation.tier_id, answers=answers, problems=problems, declared=declared,
+        evaluation_id=evaluation.id)
+    return render_template(
+        "evaluations/form.html", evaluation=evaluation, rubric=rubric, card=card,
+        answers=answers, values=values, profile=profile, cards=cards,
+        problems=problems, field_key=field_key, photos=photos,
+        editable=editable, limits=limits, today=local_today(),
         page_config=page.form_config(evaluation, rubric, profile) if editable else None,
         returned=services.returned_notes(evaluation, rubric),
         visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
@@ -99,14 +127,12 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         may_approve=access.may_move(current_user, evaluation, "approve"),
         may_sign=access.may_sign(current_user, evaluation),
         cycle_closed=None if evaluation.cycle.is_open else _(workflow.CYCLE_CLOSED),
-        # the municipality's declared values beside their fields, and the previous final's
-        # recommendations on their units (templates/evaluations/_organisation.html)
-        declared=declarations.form_boxes(evaluation, field_key),
+        declared=declared,
         carried=recommendations.carried_over(evaluation),
         live=services.summary(card, rubric),
         texts_form=texts_form or (_texts_form(evaluation)
                                   if access.may_review(current_user, evaluation) else None),
-        **paradata_context(current_user, evaluation)), status
+        **paradata), status
 
 
 @bp.route("/<int:evaluation_id>", methods=["POST"])

@@ -1,0 +1,303 @@
+"""The criteria's cards on the form page (and the authors' preview of it): the card's frame,
+its inputs (N/A and its reason, the value's widget, the note and its counter, the field's
+errors) and its photos, written out here rather than by Jinja macros: a page has some fifty
+cards, and drawing them was most of its time (each macro call, attribute read and filter
+costs more in a template than the string it makes). The markup is the macros' markup, byte
+for byte. Three parts stay in templates/evaluations/_macros.html: the fixed part of a card
+(`criterion_fixed`, made once per rubric version, tier and language:
+app.evaluations.page.fixed_parts), the municipality's declared value (`declared_box`) and the
+answer on a card that cannot be answered (`criterion_answer`).
+
+Escaping is markupsafe's, as the templates': every value is escaped, the page's own
+translated texts are not (Jinja's gettext marks them safe) and neither are a choice's labels
+(WTForms' lazy labels were inserted as they are)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from app.bidi import isolate
+from app.i18n import format_number, format_quantity, translator
+from app.rubric.formula import say_profile
+
+
+class CriterionCards:
+    """``cards.of_unit(unit, criterion_answer, declared_box)`` and ``cards(criterion, …)``
+    for one page (the two macros are its template's). `fields` is forms.evaluation's
+    ``FormFields`` or ``StoredFields``; `card` the score card; `answers` criterion id → the
+    stored Answer; `problems` criterion id → what is wrong with it; `declared` criterion id →
+    the declared value's box (None where the page has none); `photos` criterion id → the
+    photos' descriptions; `photo_facts` evidence id → what a photo said of itself;
+    `fixed_part` app.evaluations.page's."""
+
+    def __init__(self, *, lang: str, fields, form_class, card, profile: dict, limits: dict,
+                 photos: dict, photo_facts: dict | None, editable: bool, field_key,
+                 fixed_part, tier_id: str, answers: dict, problems: dict,
+                 declared: dict | None = None, evaluation_id: int | None = None):
+        self.fixed_part = fixed_part
+        self.tier_id = tier_id
+        self.answers = answers
+        self.problems = problems
+        self.declared = declared
+        self.evaluation_id = evaluation_id
+        self.lang = lang
+        self.fields = fields
+        self.specs = form_class.field_specs
+        self.card = card
+        self.profile = profile
+        self.limits = limits
+        self.photos = photos
+        self.photo_facts = photo_facts
+        self.editable = editable
+        self.field_key = field_key
+        gettext = translator(lang).gettext
+        self.gettext = gettext
+        self.text = {name: gettext(msgid) for name, msgid in _TEXTS.items()}
+        self.limit_shown = {name: escape(value) for name, value in limits.items()
+                            if not isinstance(value, list)}
+        self.note_limit = limits["note"]
+        # the translated sentence is the page's own text; its numbers are escaped
+        self.counter = gettext("%(n)s of %(limit)s characters")
+        self.counter_limit = escape(format_number(self.note_limit, 0, lang))
+
+    def of_unit(self, unit, criterion_answer, declared_box) -> Markup:
+        """The cards of a unit's criteria that apply to the page's tier."""
+        tier_id = self.tier_id
+        return Markup("".join(
+            f"\n        {self(criterion, criterion_answer, declared_box)}\n      "
+            for criterion in unit.criteria if criterion.applies(tier_id)))
+
+    def __call__(self, criterion, criterion_answer, declared_box) -> Markup:
+        key = self.field_key(criterion.id)
+        cid = escape(criterion.id)
+        problem = self.problems.get(criterion.id)
+        answer = self.answers.get(criterion.id)
+        out = ["\n\n\n\n\n\n\n\n<article class=\"criterion",
+               " has-problem" if problem else "", '" id="crit-', key,
+               '"\n         data-criterion="', cid, '" data-key="', key, '" data-type="',
+               escape(criterion.type), '" data-widget="',
+               escape(criterion.kind.form_widget(criterion)), '">\n',
+               self.fixed_part(criterion, self.tier_id), "\n  "]
+        if answer and answer.review_comment:
+            out += ['\n    <p class="review-comment"><b>', self.text["comment"], ":</b> ",
+                    escape(isolate(answer.review_comment)), "</p>\n  "]
+        out.append("\n  ")
+        if problem:
+            out += ['<p class="error" role="alert">', escape(problem), "</p>"]
+        out.append("\n  ")
+        box = self.declared.get(criterion.id) if self.declared is not None else None
+        if box:
+            out.append(declared_box(box, key, self.evaluation_id, self.editable))
+        out.append("\n\n  ")
+        if self.editable:
+            self._inputs(out, criterion, key, cid)
+        out.append("\n  \n  ")
+        shots = self.photos.get(criterion.id, [])
+        if shots or self.editable:
+            self._photos(out, shots, key, cid)
+        out.append("\n  ")
+        if not self.editable:
+            out += [criterion_answer(criterion, self.card.criterion(criterion.id), answer, key),
+                    "  "]
+        out.append("\n</article>\n")
+        return Markup("".join(out))
+
+    # --- the inputs -------------------------------------------------------------------------
+
+    def _inputs(self, out: list, criterion, key: str, cid: str) -> None:
+        fields, t, limits = self.fields, self.text, self.limit_shown
+        out.append("\n    \n    ")
+        if criterion.allow_na:
+            out += ['\n      \n      <div class="na">\n        <label class="check">'
+                    '<input type="checkbox" name="', key, '_na" value="y"',
+                    " checked" if fields.data(key + "_na") else "", "> ", t["na"],
+                    '</label>\n        <label class="field na-reason">', t["why"],
+                    ' <input type="text" name="', key, '_na_reason" value="',
+                    escape(fields.data(key + "_na_reason") or ""), '" maxlength="',
+                    limits["reason"], '" dir="auto"></label>\n      </div>\n    ']
+        out.append('\n    <div class="value-part" data-value-part>\n    ')
+        widget = criterion.kind.form_widget(criterion)
+        if widget == "choice":
+            self._choice(out, criterion, key)
+            out.append("\n    ")
+        elif widget == "inputs":
+            self._computed(out, criterion, key)
+            out.append("\n    ")
+        elif widget == "ticks":
+            self._checklist(out, criterion, key)
+            out.append("\n    ")
+        elif widget == "samples":
+            self._samples(out, criterion, key)
+            out.append("\n    ")
+        else:
+            self._number(out, criterion, key)
+        note = fields.data(key + "_note") or ""
+        out += ['\n    </div>\n    \n    <label class="field note">', t["note"]]
+        if criterion.note_required_below is not None:
+            out += [' <small class="muted">', t["note_low"], "</small>"]
+        out += ['\n      <textarea name="', key, '_note" rows="2" dir="auto" '
+                'aria-describedby="count-', key, '">', escape(note),
+                '</textarea></label>\n    <p class="counter muted',
+                " over" if len(note) > self.note_limit else "", '" id="count-', key,
+                '" data-counter>',
+                self.counter % {"n": escape(format_number(len(note), 0, self.lang)),
+                                "limit": self.counter_limit},
+                "</p>\n    "]
+        for error in fields.errors(key + "_note"):
+            out += ['<p class="error">', escape(error), "</p>"]
+        out += ['\n    <p class="field-error" data-error-for="', cid,
+                '" role="alert" hidden></p>\n  ']
+
+    def _choices(self, spec) -> list[tuple[str, str]]:
+        """(value, label) of a choice field: the label as WTForms' lazy label shows it."""
+        gettext = self.gettext
+        return [(escape(value), gettext(text)) for value, text in spec.choices]
+
+    def _choice(self, out: list, criterion, key: str) -> None:
+        data = self.fields.data(key)
+        out += ['\n      <fieldset class="choices" aria-label="', escape(criterion.title),
+                '">\n        ']
+        for value, label in self._choices(self.specs[key]):
+            out += ['\n          <label class="choice"><input type="radio" name="', key,
+                    '" value="', value, '"',
+                    " checked" if data is not None and value == str(data) else "",
+                    "><span>", label, "</span></label>\n        "]
+        out.append("\n      </fieldset>\n      ")
+        for error in self.fields.errors(key):
+            out += ['<span class="error">', escape(error), "</span>"]
+        out.append("\n")
+
+    def _number(self, out: list, criterion, key: str) -> None:
+        sign = criterion.kind.unit_sign(criterion, self.lang)
+        out += ['\n      \n      <label class="field number">\n        <span>',
+                self.text["value"]]
+        if sign:
+            out += [" (", escape(sign), ")"]
+        out += ['</span>\n        <input type="text" name="', key, '" value="',
+                escape(self.fields.data(key) or ""),
+                '" inputmode="decimal" autocomplete="off" dir="ltr" maxlength="',
+                self.limit_shown["value"], '" class="num">\n      </label>\n']
+
+    def _computed(self, out: list, criterion, key: str) -> None:
+        lang, fields = self.lang, self.fields
+        out.append('\n      <div class="inputs">\n        ')
+        for item in criterion.inputs:
+            name = f"{key}_in_{item.name}"
+            out += ['\n          \n          <label class="field number">\n            <span>',
+                    escape(item.title)]
+            if item.unit_label:
+                out += [" (", escape(item.unit_label), ")"]
+            out += ['</span>\n            <input type="text" name="', escape(name), '" value="',
+                    escape(fields.data(name) or ""),
+                    '" inputmode="decimal" autocomplete="off" dir="ltr" maxlength="',
+                    self.limit_shown["value"], '" class="num" data-input="',
+                    escape(item.name), '">\n          </label>\n        ']
+        out.append('\n      </div>\n      <p class="computed">\n        ')
+        for name in criterion.formula.profile_names():
+            out += ['\n          <span class="profile-value">',
+                    escape(say_profile(name, self.profile.get(name), lang)),
+                    "</span>\n        "]
+        c = self.card.criterion(criterion.id)
+        out += ["\n        <span>", self.text["computed"], ": <strong data-computed>",
+                escape(format_quantity(c.value, lang)) if c.answered else "—", "</strong>"]
+        if criterion.unit_label:
+            out += [" ", escape(criterion.unit_label)]
+        out.append("</span>\n      </p>\n")
+
+    def _checklist(self, out: list, criterion, key: str) -> None:
+        lang, fields = self.lang, self.fields
+        ticked = fields.data(key + "_items") or []
+        points = Markup(self.gettext("%(points)s points"))
+        out += ['\n      \n      <fieldset class="check-list" aria-label="',
+                escape(criterion.title), '">\n        ']
+        for item in criterion.items:
+            out += ['\n          <label class="check-item"><input type="checkbox" name="', key,
+                    '_items" value="', escape(item.key), '"',
+                    " checked" if item.key in ticked else "",
+                    ">\n            <span>", escape(item.title), '</span> <small class="muted">',
+                    points % {"points": format_quantity(item.points, lang)},
+                    "</small></label>\n        "]
+        out += ['\n        <label class="check-item none"><input type="checkbox" name="', key,
+                '_answered" value="y"', " checked" if fields.data(key + "_answered") else "",
+                "> <span>", self.text["none"], "</span></label>\n      </fieldset>\n"
+                '      <p class="muted">',
+                Markup(self.gettext("Full points at %(n)s points"))
+                % {"n": format_quantity(criterion.full_at, lang)}, "</p>\n"]
+
+    def _samples(self, out: list, criterion, key: str) -> None:
+        t, limits = self.text, self.limit_shown
+        name = key + "_samples"
+        row_widget = criterion.kind.widget
+        choices = self._choices(self.specs[name].row) if row_widget == "choice" else ()
+        out += ['\n      \n      <div class="samples" data-samples="', key,
+                '_samples">\n        <table class="sample-rows">\n          <thead><tr>'
+                '<th scope="col">', t["site"], '</th><th scope="col">', t["value"],
+                '</th><th><span class="visually-hidden">', t["remove"],
+                "</span></th></tr></thead>\n          <tbody>\n          "]
+        for site_name, site, value_name, value in self.fields.rows(name):
+            out += ['\n            <tr data-row>\n              <td><input type="text" name="',
+                    escape(site_name), '" value="', escape(site or ""), '" maxlength="',
+                    limits["site"], '" dir="auto" data-part="site" aria-label="', t["site"],
+                    '"></td>\n              <td>']
+            if row_widget == "choice":
+                out += ['\n                <select name="', escape(value_name),
+                        '" data-part="value" aria-label="', t["value"],
+                        '">\n                  <option value=""></option>\n                  ']
+                for choice, label in choices:
+                    out += ['<option value="', choice, '"',
+                            " selected" if value is not None and choice == str(value) else "",
+                            ">", label, "</option>"]
+                out.append("\n                </select>\n              ")
+            else:
+                out += ['\n                <input type="text" name="', escape(value_name),
+                        '" value="', escape(value or ""),
+                        '" inputmode="decimal" dir="ltr" maxlength="', limits["value"],
+                        '" class="num" data-part="value" aria-label="', t["value"],
+                        '">\n              ']
+            out += ['</td>\n              <td><button type="button" class="button small" '
+                    "data-remove-row>", t["remove"],
+                    "</button></td>\n            </tr>\n          "]
+        out += ['\n          </tbody>\n        </table>\n        <button type="button" '
+                'class="button" data-add-row>', t["add_site"], "</button>\n      </div>\n"]
+
+    # --- the photos -------------------------------------------------------------------------
+
+    def _photos(self, out: list, shots: list, key: str, cid: str) -> None:
+        t, facts = self.text, self.photo_facts
+        out += ['\n  <div class="photos" data-photos-for="', cid, '">\n    ']
+        for shot in shots:
+            name = escape(shot["name"])
+            out += ['\n      <figure class="thumb" data-photo-id="', escape(shot["id"]),
+                    '">\n        <a href="', escape(shot["url"]),
+                    '" target="_blank" rel="noopener"><img src="', escape(shot["thumb"]),
+                    '" alt="', name, '" loading="lazy" width="96" height="96"></a>\n'
+                    "        <figcaption><bdi>", name, '</bdi><br><span class="muted">',
+                    escape(shot["when"]), "</span>"]
+            if facts and facts.get(shot["id"]):
+                out += ['<br><span class="photo-facts">', escape(facts[shot["id"]]), "</span>"]
+            out.append("</figcaption>\n        ")
+            if self.editable:
+                out += ['<button type="button" class="button small" '
+                        'data-photo-action="remove">', t["remove"], "</button>\n"
+                        '        <button type="button" class="button small" '
+                        'data-photo-action="replace">', t["replace"], "</button>"]
+            out.append("\n      </figure>\n    ")
+        out.append("\n    ")
+        if self.editable:
+            out += ['\n      <div class="photo-buttons">\n        <label class="button '
+                    'photo-button">', t["camera"], '\n          <input type="file" name="photo-',
+                    key, '" accept="image/*" capture="environment" class="photo-input" '
+                    'data-source="camera" data-criterion="', cid, '"></label>\n'
+                    '        <label class="button photo-button">', t["gallery"],
+                    '\n          <input type="file" accept="image/*" multiple '
+                    'class="photo-input" data-source="gallery" data-criterion="', cid,
+                    '"></label>\n      </div>\n    ']
+        out.append("\n  </div>\n  ")
+
+
+#: the texts of the cards, translated once per page
+_TEXTS = {"value": "Value", "na": "Not applicable", "why": "Why it does not apply",
+          "note": "Note", "note_low": "required when the score is low",
+          "camera": "Take a photo", "gallery": "From the gallery", "remove": "Remove",
+          "replace": "Replace", "computed": "Computed value", "none": "None of these",
+          "site": "Site", "add_site": "Add a site", "comment": "Reviewer's comment"}
