@@ -22,7 +22,20 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from app import access, workflow
 from app.authoring.services import rubric_of
@@ -89,6 +102,45 @@ def counties(province_ids: tuple[int, ...] | None) -> list[str]:
     if province_ids is not None:
         query = query.where(Municipality.province_id.in_(province_ids))
     return sorted(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filter form offers a user: :func:`cycles`, :func:`provinces` and, by
+    province, the counties (read in one statement by :func:`choices`)."""
+
+    cycles: list[tuple[int, int]]
+    provinces: list[tuple[int, str]]
+    #: (province id, county) of every municipality in the scope that has a county
+    county_pairs: frozenset[tuple[int, str]]
+
+    def counties(self, province_ids: tuple[int, ...] | None) -> list[str]:
+        """As :func:`counties` of `province_ids` (None: every province in the scope)."""
+        return sorted({county for province_id, county in self.county_pairs
+                       if province_ids is None or province_id in province_ids})
+
+
+def choices(scope: tuple[int, ...] | None) -> Choices:
+    """The cycles, the provinces of `scope` and their counties in one statement (each
+    statement is a round trip; every dashboard page asks for all three)."""
+    number, text = cast(null(), Integer), cast(null(), String)
+    parts = [
+        select(literal_column("0").label("kind"), EvaluationCycle.id.label("id"),
+               EvaluationCycle.year.label("number"), text.label("text")),
+        select(literal_column("1"), Province.id, number, Province.name),
+        select(literal_column("2"), Municipality.province_id, number, Municipality.county)
+        .distinct()
+        .where(Municipality.county != "")]
+    if scope is not None:
+        parts[1] = parts[1].where(Province.id.in_(scope))
+        parts[2] = parts[2].where(Municipality.province_id.in_(scope))
+    both = union_all(*parts).subquery()
+    found: tuple[list, list, list] = ([], [], [])
+    # cycles newest first, provinces by name as the database orders names (as provinces())
+    for kind, key, year, name in db.session.execute(
+            select(both).order_by(both.c.kind, both.c.number.desc(), both.c.text)):
+        found[kind].append((key, year) if kind == 0 else (key, name))
+    return Choices(found[0], found[1], frozenset(found[2]))
 
 
 # --- the rubric a cycle is read with ---------------------------------------------------------
@@ -276,10 +328,9 @@ def _overview_base(f: Filters, columns):
     return statement.where(*_place_filters(f), *_evaluation_filters(f))
 
 
-def sort_key(f: Filters, legend: Legend) -> list:
-    """ORDER BY for the overview: the whitelisted column, empty values last in either
-    direction, then the name (a stable order for pagination)."""
-    columns = {
+def _sort_columns(f: Filters, legend: Legend) -> list:
+    """The overview's whitelisted sort column(s) for `f.sort`, without their direction."""
+    return {
         "name": [Municipality.name], "county": [Municipality.county],
         "province": [Province.name], "grade": [Municipality.grade],
         "population": [Municipality.population],
@@ -289,24 +340,82 @@ def sort_key(f: Filters, legend: Legend) -> list:
         "tier": [_tier_rank(Evaluation.tier_id, legend)],
         "inspectors": [_inspector_name()], "updated": [Evaluation.updated_at],
     }[f.sort]
+
+
+def _ordered(f: Filters, columns, name, key) -> list:
+    """`columns` in the direction `f` asks for, empty values last in either direction, then
+    the name and the id (a stable order for pagination)."""
     ordered = [(column.desc() if f.descending else column.asc()).nulls_last()
                for column in columns]
-    return [*ordered, Municipality.name.asc(), Municipality.id.asc()]
+    return [*ordered, name.asc(), key.asc()]
 
 
-def overview(f: Filters, legend: Legend, *, per_page: int = PER_PAGE) -> Page:
+def sort_key(f: Filters, legend: Legend) -> list:
+    """ORDER BY for the overview: the whitelisted column, empty values last in either
+    direction, then the name (a stable order for pagination)."""
+    return _ordered(f, _sort_columns(f, legend), Municipality.name, Municipality.id)
+
+
+#: the keys of an overview row as read (:data:`OVERVIEW_COLUMNS`)
+OVERVIEW_KEYS = tuple(column.key for column in OVERVIEW_COLUMNS)
+
+
+def overview(f: Filters, legend: Legend, *, per_page: int = PER_PAGE, user=None) -> Page:
     """One page of the overview: municipality, status, scores, band, tier, inspectors, last
-    change, in the order `f.sort` asks for."""
+    change, in the order `f.sort` asks for. Given `user`, each row says whether they may
+    open its evaluation (``row["viewable"]``, app.access's rule).
+
+    The page's rows, their count, their inspectors and what `user` may open are one
+    statement (each statement is a round trip): the page is cut in a subquery that also
+    counts every row (``count(*) OVER ()``), and its rows are joined to their inspectors.
+    Past the last page, the last page is shown (its number needs the count first)."""
     if f.cycle_id is None:
         return Page([], 0, 1, per_page)
-    total = db.session.scalar(select(func.count()).select_from(
-        _overview_base(f, [Municipality.id]).subquery()))
-    page = _page_number(f, total, per_page)
-    statement = (_overview_base(f, OVERVIEW_COLUMNS).order_by(*sort_key(f, legend))
-                 .limit(per_page).offset((page - 1) * per_page))
-    rows = [_overview_row(row, legend) for row in db.session.execute(statement)]
-    _add_inspectors(rows)
+    page = max(1, f.page)
+    rows, total = _overview_page(f, legend, per_page, page, user)
+    if not rows and page > 1:
+        total = db.session.scalar(select(func.count()).select_from(
+            _overview_base(f, [Municipality.id]).subquery()))
+        page = _page_number(f, total, per_page)
+        if total:
+            rows, total = _overview_page(f, legend, per_page, page, user)
     return Page(rows, total, page, per_page)
+
+
+def _overview_page(f: Filters, legend: Legend, per_page: int, page: int,
+                   user) -> tuple[list[dict], int]:
+    """The rows of page `page` with their inspectors, and how many rows there are in all
+    (0 when the page is empty)."""
+    keys = [column.label(f"sort_{index}")
+            for index, column in enumerate(_sort_columns(f, legend))]
+    columns = [*OVERVIEW_COLUMNS, *keys, func.count().over().label("total")]
+    if user is not None:
+        columns.append(case((access.evaluations_condition(user), True),
+                            else_=False).label("viewable"))
+    cut = (_overview_base(f, columns)
+           .order_by(*_ordered(f, keys, Municipality.name, Municipality.id))
+           .limit(per_page).offset((page - 1) * per_page).subquery("page"))
+    name = func.coalesce(func.nullif(User.full_name, ""), User.username)
+    statement = (
+        select(cut, name.label("inspector")).select_from(cut)
+        .outerjoin(Assignment, and_(Assignment.evaluation_id == cut.c.evaluation_id,
+                                    Assignment.role == "inspector"))
+        .outerjoin(User, User.id == Assignment.user_id)
+        .order_by(*_ordered(f, [cut.c[key.name] for key in keys], cut.c.name,
+                            cut.c.municipality_id), name))
+    rows: list[dict] = []
+    total = 0
+    for row in db.session.execute(statement):
+        if not rows or rows[-1]["municipality_id"] != row.municipality_id:
+            mapping = row._mapping
+            data = _overview_row(row, legend, {key: mapping[key] for key in OVERVIEW_KEYS})
+            if user is not None:
+                data["viewable"] = bool(row.viewable) and row.evaluation_id is not None
+            rows.append(data)
+            total = row.total
+        if row.inspector is not None:
+            rows[-1]["inspectors"].append(row.inspector)
+    return rows, total
 
 
 def overview_all(f: Filters, legend: Legend) -> list[dict]:
@@ -319,8 +428,8 @@ def overview_all(f: Filters, legend: Legend) -> list[dict]:
     return rows
 
 
-def _overview_row(row, legend: Legend) -> dict:
-    data = dict(row._mapping)
+def _overview_row(row, legend: Legend, data: dict | None = None) -> dict:
+    data = dict(row._mapping) if data is None else data
     data["tier_title"] = legend.tier_title(row.tier_id)
     data["colour"] = legend.colour(row.band)
     data["inspectors"] = []

@@ -68,8 +68,8 @@ def _helpers():
 def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
     """The checked filters of this request, the cycle's legend, and the form's choices."""
     scope = queries.province_scope(current_user)
-    cycles = queries.cycles()
-    provinces = queries.provinces(scope)
+    offered = queries.choices(scope)
+    cycles, provinces = offered.cycles, offered.provinces
     legends: dict = {}
 
     def legend_for(cycle_id):
@@ -81,7 +81,7 @@ def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
                       provinces=[pid for pid, _name in provinces], legend_for=legend_for)
     legend = legend_for(f.cycle_id)
     choices = {"years": [year for _id, year in cycles], "provinces": provinces,
-               "counties": queries.counties(f.provinces), "tiers": legend.tiers,
+               "counties": offered.counties(f.provinces), "tiers": legend.tiers,
                "bands": legend.bands, "statuses": filters.STATUSES}
     return f, legend, choices
 
@@ -89,16 +89,13 @@ def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
 @bp.route("/")
 def overview():
     f, legend, choices = _filters()
-    page = queries.overview(f, legend)
-    viewable = queries.viewable(current_user, [r["evaluation_id"] for r in page.rows
-                                               if r["evaluation_id"]])
+    page = queries.overview(f, legend, user=current_user)
     answered = _("%(n)s of %(total)s answered")  # the template, filled in per row below
     town_link = id_links("dashboard.municipality", "municipality_id")
     evaluation_link = id_links("evaluations.show", "evaluation_id")
     pdf_link = id_links("reports.evaluation_pdf", "evaluation_id")
     language = current_lang()
     for row in page.rows:
-        row["viewable"] = row["evaluation_id"] in viewable
         row["href"] = town_link(row["municipality_id"])
         row["updated_text"] = (jalali_datetime(row["updated_at"], language)
                                if row["evaluation_id"] else "—")
