@@ -80,7 +80,8 @@ def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
     f = filters.parse(request.args, scope=scope, cycles=cycles,
                       provinces=[pid for pid, _name in provinces], legend_for=legend_for)
     legend = legend_for(f.cycle_id)
-    choices = {"years": [year for _id, year in cycles], "provinces": provinces,
+    choices = {"years": [year for _id, year in cycles], "cycles": cycles,
+               "provinces": provinces,
                "counties": offered.counties(f.provinces), "tiers": legend.tiers,
                "bands": legend.bands, "statuses": filters.STATUSES}
     return f, legend, choices
@@ -121,8 +122,8 @@ def overview():
 def ranking():
     f, legend, choices = _filters()
     statistics = queries.peer_statistics(f)
-    page = queries.ranking(f, legend, statistics=statistics)
-    units = queries.unit_scores(r["evaluation_id"] for r in page.rows)
+    cycles = choices["cycles"]
+    page = queries.ranking(f, legend, statistics=statistics, cycles=cycles, with_units=True)
     of = _("of %(n)s")  # the template, filled in per row below
     unit_ids = [unit_id for unit_id, _title in legend.units]
     town_link = id_links("dashboard.municipality", "municipality_id")
@@ -131,7 +132,7 @@ def ranking():
         row["of_text"] = of % {"n": digits(row["peers"])}
         row["colour_class"] = colour_class(row["colour"])
         row["change_text"] = signed(row["change"])
-        row["cells"] = heat_row(units.get(row["evaluation_id"], {}), unit_ids, legend.colours)
+        row["cells"] = heat_row(row["units"], unit_ids, legend.colours)
         # the figures formatted here, once each (a template call per figure costs more)
         row["texts"] = {key: number(row[key]) for key in (
             "score", "raw_score", "tier_average", "province_average", "previous_score")}
@@ -147,7 +148,7 @@ def ranking():
                            comparison=comparison_links(f, choices["provinces"]),
                            legend_items=band_items(legend.bands, legend.colours,
                                                    legend.band_mins),
-                           previous=queries.previous_cycle(f))
+                           previous=queries.previous_cycle(f, cycles))
 
 
 @bp.route("/municipalities/<int:municipality_id>")
