@@ -19,6 +19,7 @@ import math
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import current_app
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -122,25 +124,35 @@ class Choices:
                        if province_ids is None or province_id in province_ids})
 
 
+@lru_cache(maxsize=2)
+def _choices_statement(scoped: bool):
+    """The statement of :func:`choices`, made once (for every province, or for the
+    provinces bound as ``scope``)."""
+    number, text = cast(null(), Integer), cast(null(), String)
+    provinces_part = select(literal_column("1"), Province.id, number, Province.name)
+    counties_part = (select(literal_column("2"), Municipality.province_id, number,
+                            Municipality.county)
+                     .distinct().where(Municipality.county != ""))
+    if scoped:
+        provinces_part = provinces_part.where(
+            Province.id.in_(bindparam("scope", expanding=True)))
+        counties_part = counties_part.where(
+            Municipality.province_id.in_(bindparam("scope", expanding=True)))
+    both = union_all(
+        select(literal_column("0").label("kind"), EvaluationCycle.id.label("id"),
+               EvaluationCycle.year.label("number"), text.label("text")),
+        provinces_part, counties_part).subquery()
+    # cycles newest first, provinces by name as the database orders names (as provinces())
+    return select(both).order_by(both.c.kind, both.c.number.desc(), both.c.text)
+
+
 def choices(scope: tuple[int, ...] | None) -> Choices:
     """The cycles, the provinces of `scope` and their counties in one statement (each
     statement is a round trip; every dashboard page asks for all three)."""
-    number, text = cast(null(), Integer), cast(null(), String)
-    parts = [
-        select(literal_column("0").label("kind"), EvaluationCycle.id.label("id"),
-               EvaluationCycle.year.label("number"), text.label("text")),
-        select(literal_column("1"), Province.id, number, Province.name),
-        select(literal_column("2"), Municipality.province_id, number, Municipality.county)
-        .distinct()
-        .where(Municipality.county != "")]
-    if scope is not None:
-        parts[1] = parts[1].where(Province.id.in_(scope))
-        parts[2] = parts[2].where(Municipality.province_id.in_(scope))
-    both = union_all(*parts).subquery()
     found: tuple[list, list, list] = ([], [], [])
-    # cycles newest first, provinces by name as the database orders names (as provinces())
-    for kind, key, year, name in db.session.execute(
-            select(both).order_by(both.c.kind, both.c.number.desc(), both.c.text)):
+    parameters = {"scope": list(scope)} if scope is not None else {}
+    for kind, key, year, name in db.session.execute(_choices_statement(scope is not None),
+                                                    parameters):
         found[kind].append((key, year) if kind == 0 else (key, name))
     return Choices(found[0], found[1], frozenset(found[2]))
 
@@ -331,17 +343,18 @@ def _overview_base(f: Filters, columns):
 
 
 def _sort_columns(f: Filters, legend: Legend) -> list:
-    """The overview's whitelisted sort column(s) for `f.sort`, without their direction."""
+    """The overview's whitelisted sort column(s) for `f.sort`, without their direction (only
+    the one asked for is built: building every one took longer than running the query)."""
     return {
-        "name": [Municipality.name], "county": [Municipality.county],
-        "province": [Province.name], "grade": [Municipality.grade],
-        "population": [Municipality.population],
-        "status": [workflow.order_column()],
-        "score": [Evaluation.score], "raw": [Evaluation.raw_score],
-        "band": [_band_rank(Evaluation.band, legend), Evaluation.score],
-        "tier": [_tier_rank(Evaluation.tier_id, legend)],
-        "inspectors": [_inspector_name()], "updated": [Evaluation.updated_at],
-    }[f.sort]
+        "name": lambda: [Municipality.name], "county": lambda: [Municipality.county],
+        "province": lambda: [Province.name], "grade": lambda: [Municipality.grade],
+        "population": lambda: [Municipality.population],
+        "status": lambda: [workflow.order_column()],
+        "score": lambda: [Evaluation.score], "raw": lambda: [Evaluation.raw_score],
+        "band": lambda: [_band_rank(Evaluation.band, legend), Evaluation.score],
+        "tier": lambda: [_tier_rank(Evaluation.tier_id, legend)],
+        "inspectors": lambda: [_inspector_name()], "updated": lambda: [Evaluation.updated_at],
+    }[f.sort]()
 
 
 def _ordered(f: Filters, columns, name, key) -> list:
@@ -618,11 +631,10 @@ def _ranking_filters(f: Filters) -> list:
 
 def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
             statistics: PeerStatistics | None = None,
-            cycles: list[tuple[int, int]] | None = None, with_units: bool = False) -> Page:
+            cycles: list[tuple[int, int]] | None = None) -> Page:
     """One page of the peer ranking: each scored evaluation of the cycle with its rank among
     the province's municipalities of the same tier (adjusted and raw), the tier's and the
-    province's averages, and the previous cycle's score; with `with_units`, each row's unit
-    scores as well (``row["units"]``, as :func:`unit_scores` gives them).
+    province's averages, and the previous cycle's score.
 
     Ranks and averages are computed over every peer before the county, band and search
     filters pick the rows shown (a filter never changes anyone's rank). Only finals (signed
@@ -630,11 +642,12 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
 
     The rows are ordered by province, tier and score (the rank order) and cut to the page in
     SQL; the averages and ranks come from the peers' scores read once
-    (:func:`peer_statistics`). The page's rows, their count (a subquery run once), their
-    previous cycle's scores and their unit scores are one statement: the page is cut in a
-    subquery and only its rows are joined to the rest. (Window functions ranking every
-    evaluation of a national cycle measured several times slower on SQLite.) Past the last
-    page, the last page is shown (its number needs the count first).
+    (:func:`peer_statistics`). The page's rows, their count (a subquery run once) and their
+    previous cycle's scores are one statement: the page is cut in a subquery and only its
+    rows are joined to the previous cycle. (The unit scores joined as well made 650 rows
+    of the page's columns: slower on SQLite than a second statement. Window functions
+    ranking every evaluation of a national cycle measured several times slower on SQLite.)
+    Past the last page, the last page is shown (its number needs the count first).
     """
     if f.cycle_id is None:
         return Page([], 0, 1, per_page)
@@ -642,7 +655,7 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
         statistics = peer_statistics(f)
     previous = previous_cycle(f, cycles)
     page = max(1, f.page)
-    rows, total = _ranking_page(f, legend, per_page, page, previous, with_units)
+    rows, total = _ranking_page(f, legend, per_page, page, previous)
     if not rows and page > 1:
         total = db.session.scalar(
             select(func.count()).select_from(Evaluation)
@@ -650,7 +663,7 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
             .where(*_ranked_conditions(f), *_ranking_filters(f)))
         page = _page_number(f, total, per_page)
         if total:
-            rows, total = _ranking_page(f, legend, per_page, page, previous, with_units)
+            rows, total = _ranking_page(f, legend, per_page, page, previous)
     for data in rows:
         _add_peer_figures(data, statistics)
         data["province_average"] = statistics.provinces.get(data["province_id"])
@@ -675,11 +688,15 @@ RANKING_COLUMNS = (
 RANKING_KEYS = tuple(column.key for column in RANKING_COLUMNS)
 
 
+#: the previous cycle's evaluation of a ranked row (made once: an alias of a table of 47
+#: columns costs milliseconds to make)
+_BEFORE = aliased(Evaluation, name="before")
+
+
 def _ranking_page(f: Filters, legend: Legend, per_page: int, page: int,
-                  previous: tuple[int, int] | None,
-                  with_units: bool) -> tuple[list[dict], int]:
-    """The rows of page `page` of the ranking with their previous score (and unit scores),
-    and how many rows there are in all (0 when the page is empty)."""
+                  previous: tuple[int, int] | None) -> tuple[list[dict], int]:
+    """The rows of page `page` of the ranking with their previous score, and how many rows
+    there are in all (0 when the page is empty)."""
     tier_rank = _tier_rank(Evaluation.tier_id, legend).label("tier_rank")
     count = (select(func.count()).select_from(Evaluation)
              .join(Municipality, Municipality.id == Evaluation.municipality_id)
@@ -696,36 +713,23 @@ def _ranking_page(f: Filters, legend: Legend, per_page: int, page: int,
     if previous is not None:
         # the previous cycle's score when that evaluation is ranked there too (final, or any
         # state with `f.pending`) and scored; one per municipality and cycle
-        before = aliased(Evaluation, name="before")
+        before = _BEFORE
         statement = statement.add_columns(before.score.label("previous_score")).outerjoin(
             before, and_(before.municipality_id == cut.c.municipality_id,
                          before.cycle_id == previous[0], _ranked(f, before),
                          before.score.is_not(None)))
     else:
         statement = statement.add_columns(cast(null(), Float).label("previous_score"))
-    if with_units:
-        statement = statement.add_columns(
-            UnitResult.unit_id, UnitResult.score.label("unit_score"),
-            UnitResult.raw_score.label("unit_raw"), UnitResult.band.label("unit_band")
-        ).outerjoin(UnitResult, and_(UnitResult.evaluation_id == cut.c.evaluation_id,
-                                     UnitResult.evaluated.is_(True),
-                                     UnitResult.score.is_not(None)))
     statement = statement.order_by(cut.c.province, cut.c.tier_rank, cut.c.score.desc(),
                                    cut.c.name, cut.c.municipality_id)
     rows: list[dict] = []
     total = 0
     for row in db.session.execute(statement):
-        if not rows or rows[-1]["evaluation_id"] != row.evaluation_id:
-            mapping = row._mapping
-            data = {key: mapping[key] for key in RANKING_KEYS}
-            data["previous_score"] = row.previous_score
-            if with_units:
-                data["units"] = {}
-            rows.append(data)
-            total = row.total
-        if with_units and row.unit_id is not None:
-            rows[-1]["units"][row.unit_id] = UnitFigures(row.unit_score, row.unit_raw,
-                                                         row.unit_band or "")
+        mapping = row._mapping
+        data = {key: mapping[key] for key in RANKING_KEYS}
+        data["previous_score"] = row.previous_score
+        rows.append(data)
+        total = row.total
     return rows, total
 
 

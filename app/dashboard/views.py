@@ -123,7 +123,8 @@ def ranking():
     f, legend, choices = _filters()
     statistics = queries.peer_statistics(f)
     cycles = choices["cycles"]
-    page = queries.ranking(f, legend, statistics=statistics, cycles=cycles, with_units=True)
+    page = queries.ranking(f, legend, statistics=statistics, cycles=cycles)
+    units = queries.unit_scores(r["evaluation_id"] for r in page.rows)
     of = _("of %(n)s")  # the template, filled in per row below
     unit_ids = [unit_id for unit_id, _title in legend.units]
     town_link = id_links("dashboard.municipality", "municipality_id")
@@ -132,7 +133,7 @@ def ranking():
         row["of_text"] = of % {"n": digits(row["peers"])}
         row["colour_class"] = colour_class(row["colour"])
         row["change_text"] = signed(row["change"])
-        row["cells"] = heat_row(row["units"], unit_ids, legend.colours)
+        row["cells"] = heat_row(units.get(row["evaluation_id"], {}), unit_ids, legend.colours)
         # the figures formatted here, once each (a template call per figure costs more)
         row["texts"] = {key: number(row[key]) for key in (
             "score", "raw_score", "tier_average", "province_average", "previous_score")}
