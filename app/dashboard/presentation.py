@@ -182,3 +182,42 @@ def add_marks(rows: list[dict]) -> None:
                 f'{escape(text)}</span>')
         else:
             row["unfinished_badge"] = ""
+
+
+def overview_rows(rows: list[dict], statuses: dict[str, str], *, several: bool, comma: str,
+                  t_evaluation: str, t_pdf: str) -> Markup:
+    """The ``<tr>`` rows of the overview's table, as HTML: written by a template loop, 50
+    rows of eleven cells were the largest part of the page's time. `statuses` are the
+    states' titles (:func:`status_titles`), `several` whether the province column is shown,
+    `comma` what joins the inspectors' names, `t_evaluation` and `t_pdf` the links' texts.
+    Every value is escaped here as the template would."""
+    dash = "—"
+    links = f'">{escape(t_evaluation)}</a> <a href="'
+    pdf_end = f'">{escape(t_pdf)}</a>'
+    out = []
+    for row in rows:
+        status = row["status"] or "none"
+        heat = row["heat"]
+        cells = [f'<tr data-municipality="{escape(row["municipality_id"])}">'
+                 f'<th scope="row"><a href="{escape(row["href"])}">{escape(row["name"])}</a></th>']
+        if several:
+            cells.append(f"<td>{escape(row['province'])}</td>")
+        cells.append(f"<td>{escape(row['county'] or dash)}</td>"
+                     f'<td class="dash-tier">{escape(row["tier_title"] or dash)}</td>'
+                     f'<td><span class="badge status-{escape(status)}">'
+                     f"{escape(statuses[status])}</span>")
+        if row["progress"]:
+            cells.append(f'<span class="muted dash-progress">{escape(row["progress"])}</span>')
+        cells.append(f'</td><td class="num heat {escape(heat["class"])}">{escape(heat["text"])}')
+        if row["gated"]:
+            cells.append(f" {escape(row['gated_mark'])}")
+        cells.append(f'</td><td class="num">{escape(row["raw_text"])}</td>'
+                     f"<td>{escape(row['band'] or dash)}</td>"
+                     f"<td>{escape(comma.join(row['inspectors']) or dash)}</td>"
+                     f'<td class="num">{escape(row["updated_text"])}</td><td class="dash-links">')
+        if row["viewable"]:
+            cells.append(f'<a href="{escape(row["evaluation_href"])}{links}'
+                         f'{escape(row["pdf_href"])}{pdf_end}')
+        cells.append("</td></tr>\n")
+        out.append("".join(cells))
+    return Markup("".join(out))

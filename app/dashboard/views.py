@@ -38,6 +38,7 @@ from app.dashboard.presentation import (
     id_links,
     number,
     options,
+    overview_rows,
     signed,
     status_title,
     status_titles,
@@ -62,7 +63,7 @@ access.guard(bp, "dashboard")
 @bp.context_processor
 def _helpers():
     return {"status_title": status_title, "status_titles": status_titles, "signed": signed,
-            "num": number, "options": options}
+            "num": number, "options": options, "overview_rows": overview_rows}
 
 
 def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
