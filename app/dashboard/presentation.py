@@ -221,3 +221,52 @@ def overview_rows(rows: list[dict], statuses: dict[str, str], *, several: bool, 
         cells.append("</td></tr>\n")
         out.append("".join(cells))
     return Markup("".join(out))
+
+
+def ranking_rows(rows: list[dict], statuses: dict[str, str], *, several: bool,
+                 in_tier: str) -> Markup:
+    """The ``<tr>`` rows of the peer ranking's table, as HTML, each peer group headed by its
+    tier (and province, when `several` are shown) and its size (`in_tier`, the translated
+    «%(n)s in this tier»): a template loop took most of the page's time. Every value is
+    escaped here as the template would."""
+    dash = "—"
+    out = []
+    group = None
+    for row in rows:
+        texts = row["texts"]
+        if (row["province"], row["tier_id"]) != group:
+            group = (row["province"], row["tier_id"])
+            place = f" — {escape(row['province'])}" if several else ""
+            size = escape(in_tier % {"n": digits(row["peers"])})
+            out.append(f'<tr class="dash-group"><th scope="rowgroup" colspan="9">'
+                       f'{escape(row["tier_title"])}{place} <span class="muted">({size})'
+                       f"</span></th></tr>\n")
+        status = ""
+        if not workflow.is_final_state(row["status"]):
+            status = (f' <span class="badge status-{escape(row["status"])}">'
+                      f"{escape(statuses[row['status']])}</span>")
+        gated = f" {escape(row['gated_mark'])}" if row["gated_mark"] else ""
+        change = row["change"]
+        if change is not None:
+            way = "up" if change > 0 else "down" if change < 0 else "same"
+            change_cell = (f'<span class="dash-change {way}">{escape(row["change_text"])}'
+                           f'</span> <span class="muted">({escape(texts["previous_score"])})'
+                           f"</span>")
+        else:
+            change_cell = dash
+        out.append(
+            f'<tr data-municipality="{escape(row["municipality_id"])}" '
+            f'data-tier="{escape(row["tier_id"])}">'
+            f'<td class="num"><strong>{escape(texts["rank"])}</strong> '
+            f'<span class="muted">{escape(row["of_text"])}</span></td>'
+            f'<th scope="row"><a href="{escape(row["href"])}">{escape(row["name"])}</a>'
+            f'{status}{escape(row["unfinished_badge"])}</th>'
+            f'<td class="num heat heat-{escape(row["colour_class"])}">'
+            f'<strong>{escape(texts["score"])}</strong>{gated}</td>'
+            f"<td>{escape(row['band'] or dash)}</td>"
+            f'<td class="num">{escape(texts["raw_score"])}</td>'
+            f'<td class="num">{escape(texts["raw_rank"])}</td>'
+            f'<td class="num">{escape(texts["tier_average"])}</td>'
+            f'<td class="num">{escape(texts["province_average"])}</td>'
+            f'<td class="num">{change_cell}</td></tr>\n')
+    return Markup("".join(out))

@@ -39,6 +39,7 @@ from app.dashboard.presentation import (
     number,
     options,
     overview_rows,
+    ranking_rows,
     signed,
     status_title,
     status_titles,
@@ -63,7 +64,8 @@ access.guard(bp, "dashboard")
 @bp.context_processor
 def _helpers():
     return {"status_title": status_title, "status_titles": status_titles, "signed": signed,
-            "num": number, "options": options, "overview_rows": overview_rows}
+            "num": number, "options": options, "overview_rows": overview_rows,
+            "ranking_rows": ranking_rows}
 
 
 def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
@@ -150,7 +152,8 @@ def ranking():
                            comparison=comparison_links(f, choices["provinces"]),
                            legend_items=band_items(legend.bands, legend.colours,
                                                    legend.band_mins),
-                           previous=queries.previous_cycle(f, cycles))
+                           previous=queries.previous_cycle(f, cycles),
+                           in_tier=_("%(n)s in this tier"))  # filled in per group
 
 
 @bp.route("/municipalities/<int:municipality_id>")
