@@ -94,12 +94,23 @@ def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
 def overview():
     f, legend, choices = _filters()
     page = queries.overview(f, legend, user=current_user)
+    _overview_texts(page.rows, legend)
+    counts = queries.status_counts(f)
+    return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
+                           counts=counts, total=sum(counts.values()), legend=legend,
+                           comparison=comparison_links(f, choices["provinces"]),
+                           organisation=organisation.table(
+                               queries.province_scope(current_user)))
+
+
+def _overview_texts(rows: list[dict], legend: queries.Legend) -> None:
+    """What the overview's rows show beyond the figures read: links, texts, marks."""
     answered = _("%(n)s of %(total)s answered")  # the template, filled in per row below
     town_link = id_links("dashboard.municipality", "municipality_id")
     evaluation_link = id_links("evaluations.show", "evaluation_id")
     pdf_link = id_links("reports.evaluation_pdf", "evaluation_id")
     language = current_lang()
-    for row in page.rows:
+    for row in rows:
         row["href"] = town_link(row["municipality_id"])
         row["updated_text"] = (jalali_datetime(row["updated_at"], language)
                                if row["evaluation_id"] else "—")
@@ -112,13 +123,7 @@ def overview():
                                        "total": digits(row["applicable_count"])}
                            if row["evaluation_id"] and not workflow.is_locked_state(
                                row["status"]) and row["applicable_count"] else "")
-    add_marks(page.rows)
-    counts = queries.status_counts(f)
-    return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
-                           counts=counts, total=sum(counts.values()), legend=legend,
-                           comparison=comparison_links(f, choices["provinces"]),
-                           organisation=organisation.table(
-                               queries.province_scope(current_user)))
+    add_marks(rows)
 
 
 @bp.route("/ranking")
@@ -128,21 +133,7 @@ def ranking():
     cycles = choices["cycles"]
     page = queries.ranking(f, legend, statistics=statistics, cycles=cycles)
     units = queries.unit_scores(r["evaluation_id"] for r in page.rows)
-    of = _("of %(n)s")  # the template, filled in per row below
-    unit_ids = [unit_id for unit_id, _title in legend.units]
-    town_link = id_links("dashboard.municipality", "municipality_id")
-    for row in page.rows:
-        row["href"] = town_link(row["municipality_id"])
-        row["of_text"] = of % {"n": digits(row["peers"])}
-        row["colour_class"] = colour_class(row["colour"])
-        row["change_text"] = signed(row["change"])
-        row["cells"] = heat_row(units.get(row["evaluation_id"], {}), unit_ids, legend.colours)
-        # the figures formatted here, once each (a template call per figure costs more)
-        row["texts"] = {key: number(row[key]) for key in (
-            "score", "raw_score", "tier_average", "province_average", "previous_score")}
-        row["texts"]["rank"] = digits(row["rank"])
-        row["texts"]["raw_rank"] = digits(row["raw_rank"])
-    add_marks(page.rows)
+    _ranking_texts(page.rows, legend, units)
     averages = queries.tier_averages(statistics, legend)
     chart = web_chart(charts.bar_chart(
         [charts.bar(a["title"], a["average"], a["raw_average"], a["band"], legend.colours)
@@ -154,6 +145,26 @@ def ranking():
                                                    legend.band_mins),
                            previous=queries.previous_cycle(f, cycles),
                            in_tier=_("%(n)s in this tier"))  # filled in per group
+
+
+def _ranking_texts(rows: list[dict], legend: queries.Legend, units: dict) -> None:
+    """What the ranking's rows show beyond the figures read: links, texts, unit cells,
+    marks."""
+    of = _("of %(n)s")  # the template, filled in per row below
+    unit_ids = [unit_id for unit_id, _title in legend.units]
+    town_link = id_links("dashboard.municipality", "municipality_id")
+    for row in rows:
+        row["href"] = town_link(row["municipality_id"])
+        row["of_text"] = of % {"n": digits(row["peers"])}
+        row["colour_class"] = colour_class(row["colour"])
+        row["change_text"] = signed(row["change"])
+        row["cells"] = heat_row(units.get(row["evaluation_id"], {}), unit_ids, legend.colours)
+        # the figures formatted here, once each (a template call per figure costs more)
+        row["texts"] = {key: number(row[key]) for key in (
+            "score", "raw_score", "tier_average", "province_average", "previous_score")}
+        row["texts"]["rank"] = digits(row["rank"])
+        row["texts"]["raw_rank"] = digits(row["raw_rank"])
+    add_marks(rows)
 
 
 @bp.route("/municipalities/<int:municipality_id>")
