@@ -117,6 +117,15 @@ class Choices:
     provinces: list[tuple[int, str]]
     #: (province id, county) of every municipality in the scope that has a county
     county_pairs: frozenset[tuple[int, str]]
+    #: (cycle id, rubric version id, its digest): the newest rubric version the evaluations
+    #: of the cycle asked for use (the year asked for, else the newest cycle), if it has any
+    newest_version: tuple[int, int, str] | None = None
+
+    def legend(self, cycle_id: int | None) -> Legend:
+        """As :func:`legend`, without a statement for the cycle read with the choices."""
+        if self.newest_version is not None and self.newest_version[0] == cycle_id:
+            return _legend_of(self.newest_version[1], self.newest_version[2])
+        return legend(cycle_id)
 
     def counties(self, province_ids: tuple[int, ...] | None) -> list[str]:
         """As :func:`counties` of `province_ids` (None: every province in the scope)."""
@@ -138,23 +147,39 @@ def _choices_statement(scoped: bool):
             Province.id.in_(bindparam("scope", expanding=True)))
         counties_part = counties_part.where(
             Municipality.province_id.in_(bindparam("scope", expanding=True)))
+    # the cycle shown: the year asked for, else the newest (as filters.parse picks it), and
+    # the newest rubric version its evaluations use (as legend() reads it)
+    shown = func.coalesce(
+        select(EvaluationCycle.id).where(EvaluationCycle.year == bindparam("year"))
+        .scalar_subquery(),
+        select(EvaluationCycle.id).order_by(EvaluationCycle.year.desc()).limit(1)
+        .scalar_subquery())
+    newest = (select(func.max(Evaluation.rubric_version_id))
+              .where(Evaluation.cycle_id == shown).scalar_subquery())
+    version_part = select(literal_column("3"), shown, RubricVersion.id,
+                          RubricVersion.sha256).where(RubricVersion.id == newest)
     both = union_all(
         select(literal_column("0").label("kind"), EvaluationCycle.id.label("id"),
                EvaluationCycle.year.label("number"), text.label("text")),
-        provinces_part, counties_part).subquery()
+        provinces_part, counties_part, version_part).subquery()
     # cycles newest first, provinces by name as the database orders names (as provinces())
     return select(both).order_by(both.c.kind, both.c.number.desc(), both.c.text)
 
 
-def choices(scope: tuple[int, ...] | None) -> Choices:
-    """The cycles, the provinces of `scope` and their counties in one statement (each
-    statement is a round trip; every dashboard page asks for all three)."""
-    found: tuple[list, list, list] = ([], [], [])
-    parameters = {"scope": list(scope)} if scope is not None else {}
-    for kind, key, year, name in db.session.execute(_choices_statement(scope is not None),
-                                                    parameters):
-        found[kind].append((key, year) if kind == 0 else (key, name))
-    return Choices(found[0], found[1], frozenset(found[2]))
+def choices(scope: tuple[int, ...] | None, year: int | None = None) -> Choices:
+    """The cycles, the provinces of `scope`, their counties and the rubric version of the
+    cycle of `year` (else of the newest cycle) in one statement (each statement is a round
+    trip; every dashboard page asks for all of them)."""
+    found: tuple[list, list, list, list] = ([], [], [], [])
+    parameters: dict = {"year": year}
+    if scope is not None:
+        parameters["scope"] = list(scope)
+    for kind, key, number, name in db.session.execute(
+            _choices_statement(scope is not None), parameters):
+        found[kind].append((key, number) if kind == 0 else (key, number, name) if kind == 3
+                           else (key, name))
+    return Choices(found[0], found[1], frozenset(found[2]),
+                   found[3][0] if found[3] else None)
 
 
 # --- the rubric a cycle is read with ---------------------------------------------------------

@@ -71,13 +71,13 @@ def _helpers():
 def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
     """The checked filters of this request, the cycle's legend, and the form's choices."""
     scope = queries.province_scope(current_user)
-    offered = queries.choices(scope)
+    offered = queries.choices(scope, filters.requested_year(request.args))
     cycles, provinces = offered.cycles, offered.provinces
     legends: dict = {}
 
     def legend_for(cycle_id):
         if cycle_id not in legends:
-            legends[cycle_id] = queries.legend(cycle_id)
+            legends[cycle_id] = offered.legend(cycle_id)
         return legends[cycle_id]
 
     f = filters.parse(request.args, scope=scope, cycles=cycles,

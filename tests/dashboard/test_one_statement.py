@@ -82,6 +82,26 @@ def test_choices_are_what_the_separate_queries_give(read, inspected, user):
         assert offered.counties(None) == ["بخش 0", "بخش 1", "بخش 2"]
 
 
+def test_the_legend_read_with_the_choices(read, inspected, demo_app):
+    """The rubric version of the cycle asked for (else of the newest cycle) comes with the
+    choices; a cycle without evaluations falls back to legend()'s own query."""
+    with demo_app.app_context(), writing():
+        db.session.add(EvaluationCycle(year=1405, title="ارزیابی ۱۴۰۵", is_open=True))
+    read(user="admin")
+    cycles = dict((year, cycle_id) for cycle_id, year in queries.cycles())
+    for year, expected_cycle in [(1403, cycles[1403]), (1404, cycles[1404]),
+                                 (None, cycles[1405]), (1399, cycles[1405]),
+                                 (2**31 - 1, cycles[1405])]:
+        offered = queries.choices(None, year)
+        if expected_cycle == cycles[1405]:  # the newest cycle has no evaluation yet
+            assert offered.newest_version is None
+        else:
+            assert offered.newest_version[0] == expected_cycle
+        for cycle_id in cycles.values():
+            assert offered.legend(cycle_id) == queries.legend(cycle_id)
+    assert queries.choices(None, 1404).legend(cycles[1404]).rubric is not None
+
+
 def test_the_previous_cycle_from_the_cycles_read(read, inspected):
     f, _legend = read(user="admin")
     cycles = queries.cycles()
