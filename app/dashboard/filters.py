@@ -92,6 +92,11 @@ def _text(text: object) -> str:
     return normalise_text(str(text or ""))[:MAX_TEXT]
 
 
+def requested_year(args) -> int | None:
+    """The year the query asks for, as a number (not checked against the cycles yet)."""
+    return _int(args.get("year"))
+
+
 def parse(args, *, scope: tuple[int, ...] | None, cycles: list[tuple[int, int]],
           provinces: list[int], legend_for) -> Filters:
     """Filters from request `args` (a MultiDict or dict).
@@ -100,7 +105,7 @@ def parse(args, *, scope: tuple[int, ...] | None, cycles: list[tuple[int, int]],
     `legend_for(cycle_id)` gives the tiers and bands a cycle's rubric knows.
     """
     by_year = {year: cycle_id for cycle_id, year in cycles}
-    year = _int(args.get("year"))
+    year = requested_year(args)
     if year not in by_year:
         year = cycles[0][1] if cycles else None
     cycle_id = by_year.get(year) if year is not None else None

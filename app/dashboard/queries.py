@@ -19,10 +19,27 @@ import math
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from app import access, workflow
 from app.authoring.services import rubric_of
@@ -89,6 +106,80 @@ def counties(province_ids: tuple[int, ...] | None) -> list[str]:
     if province_ids is not None:
         query = query.where(Municipality.province_id.in_(province_ids))
     return sorted(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filter form offers a user: :func:`cycles`, :func:`provinces` and, by
+    province, the counties (read in one statement by :func:`choices`)."""
+
+    cycles: list[tuple[int, int]]
+    provinces: list[tuple[int, str]]
+    #: (province id, county) of every municipality in the scope that has a county
+    county_pairs: frozenset[tuple[int, str]]
+    #: (cycle id, rubric version id, its digest): the newest rubric version the evaluations
+    #: of the cycle asked for use (the year asked for, else the newest cycle), if it has any
+    newest_version: tuple[int, int, str] | None = None
+
+    def legend(self, cycle_id: int | None) -> Legend:
+        """As :func:`legend`, without a statement for the cycle read with the choices."""
+        if self.newest_version is not None and self.newest_version[0] == cycle_id:
+            return _legend_of(self.newest_version[1], self.newest_version[2])
+        return legend(cycle_id)
+
+    def counties(self, province_ids: tuple[int, ...] | None) -> list[str]:
+        """As :func:`counties` of `province_ids` (None: every province in the scope)."""
+        return sorted({county for province_id, county in self.county_pairs
+                       if province_ids is None or province_id in province_ids})
+
+
+@lru_cache(maxsize=2)
+def _choices_statement(scoped: bool):
+    """The statement of :func:`choices`, made once (for every province, or for the
+    provinces bound as ``scope``)."""
+    number, text = cast(null(), Integer), cast(null(), String)
+    provinces_part = select(literal_column("1"), Province.id, number, Province.name)
+    counties_part = (select(literal_column("2"), Municipality.province_id, number,
+                            Municipality.county)
+                     .distinct().where(Municipality.county != ""))
+    if scoped:
+        provinces_part = provinces_part.where(
+            Province.id.in_(bindparam("scope", expanding=True)))
+        counties_part = counties_part.where(
+            Municipality.province_id.in_(bindparam("scope", expanding=True)))
+    # the cycle shown: the year asked for, else the newest (as filters.parse picks it), and
+    # the newest rubric version its evaluations use (as legend() reads it)
+    shown = func.coalesce(
+        select(EvaluationCycle.id).where(EvaluationCycle.year == bindparam("year"))
+        .scalar_subquery(),
+        select(EvaluationCycle.id).order_by(EvaluationCycle.year.desc()).limit(1)
+        .scalar_subquery())
+    newest = (select(func.max(Evaluation.rubric_version_id))
+              .where(Evaluation.cycle_id == shown).scalar_subquery())
+    version_part = select(literal_column("3"), shown, RubricVersion.id,
+                          RubricVersion.sha256).where(RubricVersion.id == newest)
+    both = union_all(
+        select(literal_column("0").label("kind"), EvaluationCycle.id.label("id"),
+               EvaluationCycle.year.label("number"), text.label("text")),
+        provinces_part, counties_part, version_part).subquery()
+    # cycles newest first, provinces by name as the database orders names (as provinces())
+    return select(both).order_by(both.c.kind, both.c.number.desc(), both.c.text)
+
+
+def choices(scope: tuple[int, ...] | None, year: int | None = None) -> Choices:
+    """The cycles, the provinces of `scope`, their counties and the rubric version of the
+    cycle of `year` (else of the newest cycle) in one statement (each statement is a round
+    trip; every dashboard page asks for all of them)."""
+    found: tuple[list, list, list, list] = ([], [], [], [])
+    parameters: dict = {"year": year}
+    if scope is not None:
+        parameters["scope"] = list(scope)
+    for kind, key, number, name in db.session.execute(
+            _choices_statement(scope is not None), parameters):
+        found[kind].append((key, number) if kind == 0 else (key, number, name) if kind == 3
+                           else (key, name))
+    return Choices(found[0], found[1], frozenset(found[2]),
+                   found[3][0] if found[3] else None)
 
 
 # --- the rubric a cycle is read with ---------------------------------------------------------
@@ -276,37 +367,101 @@ def _overview_base(f: Filters, columns):
     return statement.where(*_place_filters(f), *_evaluation_filters(f))
 
 
+def _sort_columns(f: Filters, legend: Legend) -> list:
+    """The overview's whitelisted sort column(s) for `f.sort`, without their direction (only
+    the one asked for is built: building every one took longer than running the query)."""
+    return {
+        "name": lambda: [Municipality.name], "county": lambda: [Municipality.county],
+        "province": lambda: [Province.name], "grade": lambda: [Municipality.grade],
+        "population": lambda: [Municipality.population],
+        "status": lambda: [workflow.order_column(Evaluation)],
+        "score": lambda: [Evaluation.score], "raw": lambda: [Evaluation.raw_score],
+        "band": lambda: [_band_rank(Evaluation.band, legend), Evaluation.score],
+        "tier": lambda: [_tier_rank(Evaluation.tier_id, legend)],
+        "inspectors": lambda: [_inspector_name()], "updated": lambda: [Evaluation.updated_at],
+    }[f.sort]()
+
+
+def _ordered(f: Filters, columns, name, key) -> list:
+    """`columns` in the direction `f` asks for, empty values last in either direction, then
+    the name and the id (a stable order for pagination)."""
+    ordered = [(column.desc() if f.descending else column.asc()).nulls_last()
+               for column in columns]
+    return [*ordered, name.asc(), key.asc()]
+
+
 def sort_key(f: Filters, legend: Legend) -> list:
     """ORDER BY for the overview: the whitelisted column, empty values last in either
     direction, then the name (a stable order for pagination)."""
-    columns = {
-        "name": [Municipality.name], "county": [Municipality.county],
-        "province": [Province.name], "grade": [Municipality.grade],
-        "population": [Municipality.population],
-        "status": [workflow.order_column(Evaluation)],
-        "score": [Evaluation.score], "raw": [Evaluation.raw_score],
-        "band": [_band_rank(Evaluation.band, legend), Evaluation.score],
-        "tier": [_tier_rank(Evaluation.tier_id, legend)],
-        "inspectors": [_inspector_name()], "updated": [Evaluation.updated_at],
-    }[f.sort]
-    ordered = [(column.desc() if f.descending else column.asc()).nulls_last()
-               for column in columns]
-    return [*ordered, Municipality.name.asc(), Municipality.id.asc()]
+    return _ordered(f, _sort_columns(f, legend), Municipality.name, Municipality.id)
 
 
-def overview(f: Filters, legend: Legend, *, per_page: int = PER_PAGE) -> Page:
+#: the keys of an overview row as read (:data:`OVERVIEW_COLUMNS`)
+OVERVIEW_KEYS = tuple(column.key for column in OVERVIEW_COLUMNS)
+
+
+def overview(f: Filters, legend: Legend, *, per_page: int = PER_PAGE, user=None) -> Page:
     """One page of the overview: municipality, status, scores, band, tier, inspectors, last
-    change, in the order `f.sort` asks for."""
+    change, in the order `f.sort` asks for. Given `user`, each row says whether they may
+    open its evaluation (``row["viewable"]``, app.access's rule).
+
+    The page's rows, their count, their inspectors and what `user` may open are one
+    statement (each statement is a round trip): the page is cut in a subquery that also
+    counts every row (an uncorrelated subquery, run once), and only its rows are joined to
+    their inspectors.
+    Past the last page, the last page is shown (its number needs the count first)."""
     if f.cycle_id is None:
         return Page([], 0, 1, per_page)
-    total = db.session.scalar(select(func.count()).select_from(
-        _overview_base(f, [Municipality.id]).subquery()))
-    page = _page_number(f, total, per_page)
-    statement = (_overview_base(f, OVERVIEW_COLUMNS).order_by(*sort_key(f, legend))
-                 .limit(per_page).offset((page - 1) * per_page))
-    rows = [_overview_row(row, legend) for row in db.session.execute(statement)]
-    _add_inspectors(rows)
+    page = max(1, f.page)
+    rows, total = _overview_page(f, legend, per_page, page, user)
+    if not rows and page > 1:
+        total = db.session.scalar(select(func.count()).select_from(
+            _overview_base(f, [Municipality.id]).subquery()))
+        page = _page_number(f, total, per_page)
+        if total:
+            rows, total = _overview_page(f, legend, per_page, page, user)
     return Page(rows, total, page, per_page)
+
+
+def _overview_page(f: Filters, legend: Legend, per_page: int, page: int,
+                   user) -> tuple[list[dict], int]:
+    """The rows of page `page` with their inspectors, and how many rows there are in all
+    (0 when the page is empty)."""
+    keys = [column.label(f"sort_{index}")
+            for index, column in enumerate(_sort_columns(f, legend))]
+    # every row counted by an uncorrelated subquery, which the database runs once: a
+    # window's count(*) OVER () made SQLite keep all 1,500 rows of a national cycle for the
+    # sort instead of the page's 50 (measured 3–10 times slower)
+    count = (select(func.count()).select_from(_overview_base(f, [Municipality.id]).subquery())
+             .scalar_subquery())
+    columns = [*OVERVIEW_COLUMNS, *keys, count.label("total")]
+    if user is not None:
+        columns.append(case((access.evaluations_condition(user), True),
+                            else_=False).label("viewable"))
+    cut = (_overview_base(f, columns)
+           .order_by(*_ordered(f, keys, Municipality.name, Municipality.id))
+           .limit(per_page).offset((page - 1) * per_page).subquery("page"))
+    name = func.coalesce(func.nullif(User.full_name, ""), User.username)
+    statement = (
+        select(cut, name.label("inspector")).select_from(cut)
+        .outerjoin(Assignment, and_(Assignment.evaluation_id == cut.c.evaluation_id,
+                                    Assignment.role == "inspector"))
+        .outerjoin(User, User.id == Assignment.user_id)
+        .order_by(*_ordered(f, [cut.c[key.name] for key in keys], cut.c.name,
+                            cut.c.municipality_id), name))
+    rows: list[dict] = []
+    total = 0
+    for row in db.session.execute(statement):
+        if not rows or rows[-1]["municipality_id"] != row.municipality_id:
+            mapping = row._mapping
+            data = _overview_row(row, legend, {key: mapping[key] for key in OVERVIEW_KEYS})
+            if user is not None:
+                data["viewable"] = bool(row.viewable) and row.evaluation_id is not None
+            rows.append(data)
+            total = row.total
+        if row.inspector is not None:
+            rows[-1]["inspectors"].append(row.inspector)
+    return rows, total
 
 
 def overview_all(f: Filters, legend: Legend) -> list[dict]:
@@ -319,8 +474,8 @@ def overview_all(f: Filters, legend: Legend) -> list[dict]:
     return rows
 
 
-def _overview_row(row, legend: Legend) -> dict:
-    data = dict(row._mapping)
+def _overview_row(row, legend: Legend, data: dict | None = None) -> dict:
+    data = dict(row._mapping) if data is None else data
     data["tier_title"] = legend.tier_title(row.tier_id)
     data["colour"] = legend.colour(row.band)
     data["inspectors"] = []
@@ -381,10 +536,14 @@ def status_counts(f: Filters) -> dict[str, int]:
 
 # --- the peer ranking ------------------------------------------------------------------------
 
-def previous_cycle(f: Filters) -> tuple[int, int] | None:
-    """(id, year) of the cycle before the one shown."""
+def previous_cycle(f: Filters, cycles: list[tuple[int, int]] | None = None
+                   ) -> tuple[int, int] | None:
+    """(id, year) of the cycle before the one shown; from `cycles` (:func:`cycles`, newest
+    first) when the page has read them already."""
     if f.year is None:
         return None
+    if cycles is not None:
+        return next(((cycle_id, year) for cycle_id, year in cycles if year < f.year), None)
     row = db.session.execute(
         select(EvaluationCycle.id, EvaluationCycle.year).where(EvaluationCycle.year < f.year)
         .order_by(EvaluationCycle.year.desc()).limit(1)).first()
@@ -496,7 +655,8 @@ def _ranking_filters(f: Filters) -> list:
 
 
 def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
-            statistics: PeerStatistics | None = None) -> Page:
+            statistics: PeerStatistics | None = None,
+            cycles: list[tuple[int, int]] | None = None) -> Page:
     """One page of the peer ranking: each scored evaluation of the cycle with its rank among
     the province's municipalities of the same tier (adjusted and raw), the tier's and the
     province's averages, and the previous cycle's score.
@@ -507,48 +667,95 @@ def ranking(f: Filters, legend: Legend, *, per_page: int = PER_PAGE,
 
     The rows are ordered by province, tier and score (the rank order) and cut to the page in
     SQL; the averages and ranks come from the peers' scores read once
-    (:func:`peer_statistics`), the previous cycle's scores for the page's rows only. (Window
-    functions over every evaluation of a national cycle measured several times slower on
-    SQLite.)
+    (:func:`peer_statistics`). The page's rows, their count (a subquery run once) and their
+    previous cycle's scores are one statement: the page is cut in a subquery and only its
+    rows are joined to the previous cycle. (The unit scores joined as well made 650 rows
+    of the page's columns: slower on SQLite than a second statement. Window functions
+    ranking every evaluation of a national cycle measured several times slower on SQLite.)
+    Past the last page, the last page is shown (its number needs the count first).
     """
     if f.cycle_id is None:
         return Page([], 0, 1, per_page)
     if statistics is None:
         statistics = peer_statistics(f)
-    total = db.session.scalar(
-        select(func.count()).select_from(Evaluation)
-        .join(Municipality, Municipality.id == Evaluation.municipality_id)
-        .where(*_ranked_conditions(f), *_ranking_filters(f)))
-    page = _page_number(f, total, per_page)
-    previous = previous_cycle(f)
-    statement = (
-        select(
-            Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
-            Municipality.province_id, Province.name.label("province"),
-            Evaluation.id.label("evaluation_id"), workflow.state_column(Evaluation).label("status"),
-            Evaluation.tier_id, Evaluation.score, Evaluation.raw_score, Evaluation.band,
-            Evaluation.report_number,
-            Evaluation.ungated_score, Evaluation.complete, Evaluation.answered_count,
-            Evaluation.applicable_count)
-        .select_from(Evaluation)
-        .join(Municipality, Municipality.id == Evaluation.municipality_id)
-        .join(Province, Province.id == Municipality.province_id)
-        .where(*_ranked_conditions(f), *_ranking_filters(f))
-        .order_by(Province.name, _tier_rank(Evaluation.tier_id, legend),
-                  Evaluation.score.desc(), Municipality.name, Municipality.id)
-        .limit(per_page).offset((page - 1) * per_page))
-    rows = [dict(row._mapping) for row in db.session.execute(statement)]
-    before = _previous_scores(f, previous, [row["municipality_id"] for row in rows])
+    previous = previous_cycle(f, cycles)
+    page = max(1, f.page)
+    rows, total = _ranking_page(f, legend, per_page, page, previous)
+    if not rows and page > 1:
+        total = db.session.scalar(
+            select(func.count()).select_from(Evaluation)
+            .join(Municipality, Municipality.id == Evaluation.municipality_id)
+            .where(*_ranked_conditions(f), *_ranking_filters(f)))
+        page = _page_number(f, total, per_page)
+        if total:
+            rows, total = _ranking_page(f, legend, per_page, page, previous)
     for data in rows:
         _add_peer_figures(data, statistics)
         data["province_average"] = statistics.provinces.get(data["province_id"])
         data["tier_title"] = legend.tier_title(data["tier_id"])
         data["colour"] = legend.colour(data["band"])
         data["previous_year"] = previous[1] if previous else None
-        data["previous_score"] = before.get(data["municipality_id"])
         data["change"] = (None if data["previous_score"] is None
                           else round(data["score"] - data["previous_score"], 1))
     return Page(rows, total, page, per_page)
+
+
+#: what a row of the ranking reads of its municipality and evaluation
+RANKING_COLUMNS = (
+    Municipality.id.label("municipality_id"), Municipality.name, Municipality.county,
+    Municipality.province_id, Province.name.label("province"),
+    Evaluation.id.label("evaluation_id"), workflow.state_column(Evaluation).label("status"),
+    Evaluation.tier_id, Evaluation.score, Evaluation.raw_score, Evaluation.band,
+    Evaluation.report_number,
+    Evaluation.ungated_score, Evaluation.complete, Evaluation.answered_count,
+    Evaluation.applicable_count,
+)
+RANKING_KEYS = tuple(column.key for column in RANKING_COLUMNS)
+
+
+#: the previous cycle's evaluation of a ranked row (made once: an alias of a table of 47
+#: columns costs milliseconds to make)
+_BEFORE = aliased(Evaluation, name="before")
+
+
+def _ranking_page(f: Filters, legend: Legend, per_page: int, page: int,
+                  previous: tuple[int, int] | None) -> tuple[list[dict], int]:
+    """The rows of page `page` of the ranking with their previous score, and how many rows
+    there are in all (0 when the page is empty)."""
+    tier_rank = _tier_rank(Evaluation.tier_id, legend).label("tier_rank")
+    count = (select(func.count()).select_from(Evaluation)
+             .join(Municipality, Municipality.id == Evaluation.municipality_id)
+             .where(*_ranked_conditions(f), *_ranking_filters(f)).scalar_subquery())
+    cut = (select(*RANKING_COLUMNS, tier_rank, count.label("total"))
+           .select_from(Evaluation)
+           .join(Municipality, Municipality.id == Evaluation.municipality_id)
+           .join(Province, Province.id == Municipality.province_id)
+           .where(*_ranked_conditions(f), *_ranking_filters(f))
+           .order_by(Province.name, tier_rank, Evaluation.score.desc(), Municipality.name,
+                     Municipality.id)
+           .limit(per_page).offset((page - 1) * per_page).subquery("page"))
+    statement = select(cut).select_from(cut)
+    if previous is not None:
+        # the previous cycle's score when that evaluation is ranked there too (final, or any
+        # state with `f.pending`) and scored; one per municipality and cycle
+        before = _BEFORE
+        statement = statement.add_columns(before.score.label("previous_score")).outerjoin(
+            before, and_(before.municipality_id == cut.c.municipality_id,
+                         before.cycle_id == previous[0], _ranked(f, before),
+                         before.score.is_not(None)))
+    else:
+        statement = statement.add_columns(cast(null(), Float).label("previous_score"))
+    statement = statement.order_by(cut.c.province, cut.c.tier_rank, cut.c.score.desc(),
+                                   cut.c.name, cut.c.municipality_id)
+    rows: list[dict] = []
+    total = 0
+    for row in db.session.execute(statement):
+        mapping = row._mapping
+        data = {key: mapping[key] for key in RANKING_KEYS}
+        data["previous_score"] = row.previous_score
+        rows.append(data)
+        total = row.total
+    return rows, total
 
 
 def ranked_by_id(f: Filters, after_id: int, size: int) -> list[dict]:
@@ -584,21 +791,6 @@ def _add_peer_figures(data: dict, statistics: PeerStatistics) -> None:
     data["peers"] = group.get("peers", 0)
     data["tier_average"] = group.get("average")
     data["tier_raw_average"] = group.get("raw_average")
-
-
-def _previous_scores(f: Filters, previous: tuple[int, int] | None,
-                     municipality_ids: list[int]) -> dict[int, float]:
-    """Municipality id → its score in the previous cycle, when that evaluation is ranked
-    there too (final, or any state with `f.pending`) and scored."""
-    if previous is None or not municipality_ids:
-        return {}
-    found = {}
-    for chunk in _chunks(municipality_ids):
-        found.update(db.session.execute(
-            select(Evaluation.municipality_id, Evaluation.score)
-            .where(Evaluation.cycle_id == previous[0], Evaluation.municipality_id.in_(chunk),
-                   _ranked(f), Evaluation.score.is_not(None))).all())
-    return found
 
 
 def _one_decimal(value: float | None) -> float | None:

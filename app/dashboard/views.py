@@ -38,6 +38,8 @@ from app.dashboard.presentation import (
     id_links,
     number,
     options,
+    overview_rows,
+    ranking_rows,
     signed,
     status_title,
     status_titles,
@@ -62,26 +64,28 @@ access.guard(bp, "dashboard")
 @bp.context_processor
 def _helpers():
     return {"status_title": status_title, "status_titles": status_titles, "signed": signed,
-            "num": number, "options": options}
+            "num": number, "options": options, "overview_rows": overview_rows,
+            "ranking_rows": ranking_rows}
 
 
 def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
     """The checked filters of this request, the cycle's legend, and the form's choices."""
     scope = queries.province_scope(current_user)
-    cycles = queries.cycles()
-    provinces = queries.provinces(scope)
+    offered = queries.choices(scope, filters.requested_year(request.args))
+    cycles, provinces = offered.cycles, offered.provinces
     legends: dict = {}
 
     def legend_for(cycle_id):
         if cycle_id not in legends:
-            legends[cycle_id] = queries.legend(cycle_id)
+            legends[cycle_id] = offered.legend(cycle_id)
         return legends[cycle_id]
 
     f = filters.parse(request.args, scope=scope, cycles=cycles,
                       provinces=[pid for pid, _name in provinces], legend_for=legend_for)
     legend = legend_for(f.cycle_id)
-    choices = {"years": [year for _id, year in cycles], "provinces": provinces,
-               "counties": queries.counties(f.provinces), "tiers": legend.tiers,
+    choices = {"years": [year for _id, year in cycles], "cycles": cycles,
+               "provinces": provinces,
+               "counties": offered.counties(f.provinces), "tiers": legend.tiers,
                "bands": legend.bands, "statuses": filters.STATUSES}
     return f, legend, choices
 
@@ -89,16 +93,24 @@ def _filters() -> tuple[filters.Filters, queries.Legend, dict]:
 @bp.route("/")
 def overview():
     f, legend, choices = _filters()
-    page = queries.overview(f, legend)
-    viewable = queries.viewable(current_user, [r["evaluation_id"] for r in page.rows
-                                               if r["evaluation_id"]])
+    page = queries.overview(f, legend, user=current_user)
+    _overview_texts(page.rows, legend)
+    counts = queries.status_counts(f)
+    return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
+                           counts=counts, total=sum(counts.values()), legend=legend,
+                           comparison=comparison_links(f, choices["provinces"]),
+                           organisation=organisation.table(
+                               queries.province_scope(current_user)))
+
+
+def _overview_texts(rows: list[dict], legend: queries.Legend) -> None:
+    """What the overview's rows show beyond the figures read: links, texts, marks."""
     answered = _("%(n)s of %(total)s answered")  # the template, filled in per row below
     town_link = id_links("dashboard.municipality", "municipality_id")
     evaluation_link = id_links("evaluations.show", "evaluation_id")
     pdf_link = id_links("reports.evaluation_pdf", "evaluation_id")
     language = current_lang()
-    for row in page.rows:
-        row["viewable"] = row["evaluation_id"] in viewable
+    for row in rows:
         row["href"] = town_link(row["municipality_id"])
         row["updated_text"] = (jalali_datetime(row["updated_at"], language)
                                if row["evaluation_id"] else "—")
@@ -111,25 +123,37 @@ def overview():
                                        "total": digits(row["applicable_count"])}
                            if row["evaluation_id"] and not workflow.is_locked_state(
                                row["status"]) and row["applicable_count"] else "")
-    add_marks(page.rows)
-    counts = queries.status_counts(f)
-    return render_template("dashboard/overview.html", f=f, choices=choices, page=page,
-                           counts=counts, total=sum(counts.values()), legend=legend,
-                           comparison=comparison_links(f, choices["provinces"]),
-                           organisation=organisation.table(
-                               queries.province_scope(current_user)))
+    add_marks(rows)
 
 
 @bp.route("/ranking")
 def ranking():
     f, legend, choices = _filters()
     statistics = queries.peer_statistics(f)
-    page = queries.ranking(f, legend, statistics=statistics)
+    cycles = choices["cycles"]
+    page = queries.ranking(f, legend, statistics=statistics, cycles=cycles)
     units = queries.unit_scores(r["evaluation_id"] for r in page.rows)
+    _ranking_texts(page.rows, legend, units)
+    averages = queries.tier_averages(statistics, legend)
+    chart = web_chart(charts.bar_chart(
+        [charts.bar(a["title"], a["average"], a["raw_average"], a["band"], legend.colours)
+         for a in averages], legend.colours))
+    return render_template("dashboard/ranking.html", f=f, choices=choices, page=page,
+                           legend=legend, averages=averages, chart=chart,
+                           comparison=comparison_links(f, choices["provinces"]),
+                           legend_items=band_items(legend.bands, legend.colours,
+                                                   legend.band_mins),
+                           previous=queries.previous_cycle(f, cycles),
+                           in_tier=_("%(n)s in this tier"))  # filled in per group
+
+
+def _ranking_texts(rows: list[dict], legend: queries.Legend, units: dict) -> None:
+    """What the ranking's rows show beyond the figures read: links, texts, unit cells,
+    marks."""
     of = _("of %(n)s")  # the template, filled in per row below
     unit_ids = [unit_id for unit_id, _title in legend.units]
     town_link = id_links("dashboard.municipality", "municipality_id")
-    for row in page.rows:
+    for row in rows:
         row["href"] = town_link(row["municipality_id"])
         row["of_text"] = of % {"n": digits(row["peers"])}
         row["colour_class"] = colour_class(row["colour"])
@@ -140,17 +164,7 @@ def ranking():
             "score", "raw_score", "tier_average", "province_average", "previous_score")}
         row["texts"]["rank"] = digits(row["rank"])
         row["texts"]["raw_rank"] = digits(row["raw_rank"])
-    add_marks(page.rows)
-    averages = queries.tier_averages(statistics, legend)
-    chart = web_chart(charts.bar_chart(
-        [charts.bar(a["title"], a["average"], a["raw_average"], a["band"], legend.colours)
-         for a in averages], legend.colours))
-    return render_template("dashboard/ranking.html", f=f, choices=choices, page=page,
-                           legend=legend, averages=averages, chart=chart,
-                           comparison=comparison_links(f, choices["provinces"]),
-                           legend_items=band_items(legend.bands, legend.colours,
-                                                   legend.band_mins),
-                           previous=queries.previous_cycle(f))
+    add_marks(rows)
 
 
 @bp.route("/municipalities/<int:municipality_id>")

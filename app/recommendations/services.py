@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -97,6 +98,14 @@ def _latest_outcomes(recommendation_ids) -> dict[int, FollowUp]:
             .order_by(EvaluationCycle.year, FollowUp.id)):
         found[follow_up.recommendation_id] = follow_up
     return found
+
+
+class _Latest(NamedTuple):
+    """What :func:`is_overdue` reads of a recommendation, a response and a finding."""
+
+    deadline: dt.date | None = None
+    progress: int = 0
+    outcome: str = ""
 
 
 def is_overdue(recommendation: Recommendation, response: RecommendationResponse | None,
@@ -233,28 +242,45 @@ def of_municipality(municipality_id: int, on: dt.date | None = None) -> list[dic
 def counts(province_ids=None, on: dt.date | None = None) -> list[dict]:
     """Per municipality, the recommendations of its finals: how many, answered by the
     municipality, judged done / in part / not done by a later inspector, still open (no
-    finding «done»), and overdue."""
-    statement = (select(Recommendation, Municipality.id, Municipality.name)
+    finding «done»), and overdue.
+
+    One statement (the dashboard's overview shows these on every view): each
+    recommendation with its latest response's progress and its latest finding's outcome,
+    as :func:`latest_responses` and :func:`_latest_outcomes` pick them."""
+    progress = (select(RecommendationResponse.progress)
+                .where(RecommendationResponse.recommendation_id == Recommendation.id)
+                .order_by(RecommendationResponse.created_at.desc(),
+                          RecommendationResponse.id.desc())
+                .limit(1).correlate(Recommendation).scalar_subquery())
+    outcome = (select(FollowUp.outcome)
+               .join(Evaluation, Evaluation.id == FollowUp.evaluation_id)
+               .join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+               .where(FollowUp.recommendation_id == Recommendation.id)
+               .order_by(EvaluationCycle.year.desc(), FollowUp.id.desc())
+               .limit(1).correlate(Recommendation).scalar_subquery())
+    statement = (select(Recommendation.deadline, Municipality.id, Municipality.name,
+                        progress.label("progress"), outcome.label("outcome"))
+                 .select_from(Recommendation)
                  .join(Evaluation, Evaluation.id == Recommendation.evaluation_id)
                  .join(Municipality, Municipality.id == Evaluation.municipality_id)
                  .where(workflow.final_condition(Evaluation))
                  .order_by(Municipality.name))
     if province_ids is not None:
         statement = statement.where(Municipality.province_id.in_(list(province_ids)))
-    found = db.session.execute(statement).all()
-    responses = latest_responses(r.id for r, *_ in found)
-    findings = _latest_outcomes(r.id for r, *_ in found)
     table: dict[int, dict] = {}
-    for recommendation, town_id, name in found:
+    for deadline, town_id, name, latest_progress, latest_outcome in db.session.execute(
+            statement):
         row = table.setdefault(town_id, {"municipality_id": town_id, "name": name, "total": 0,
                                          "answered": 0, "done": 0, "partly": 0,
                                          "not_done": 0, "open": 0, "overdue": 0})
-        response, finding = responses.get(recommendation.id), findings.get(recommendation.id)
+        # a progress and an outcome are never empty: None means no response, no finding
+        response = None if latest_progress is None else _Latest(progress=latest_progress)
+        finding = None if latest_outcome is None else _Latest(outcome=latest_outcome)
         row["total"] += 1
         row["answered"] += response is not None
         if finding is not None:
             row[finding.outcome] += 1
         if finding is None or finding.outcome != "done":
             row["open"] += 1
-        row["overdue"] += is_overdue(recommendation, response, finding, on)
+        row["overdue"] += is_overdue(_Latest(deadline=deadline), response, finding, on)
     return list(table.values())
