@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from tests import render_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -29,6 +30,35 @@ POSTGRES = os.environ.get("ARZYAB_TEST_POSTGRES")
 #: "gw0", "gw1", … under pytest-xdist; "main" in a plain run
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 _counter = itertools.count()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "real_renders: every report this test renders runs WeasyPrint afresh "
+                   "(tests/render_cache.py)")
+    render_cache.install()
+
+
+def pytest_collection_modifyitems(config, items):
+    """The long tests first — the browser tests, then the PDF tests — each group in its usual
+    order: under xdist's work stealing the workers then end on short tests together, instead
+    of one of them starting a minute-long browser test when the other has nothing left."""
+    def weight(item):
+        if item.get_closest_marker("browser"):
+            return 0
+        return 1 if item.get_closest_marker("pdf") else 2
+
+    items.sort(key=weight)  # stable: the order within each group is kept
+
+
+def pytest_runtest_setup(item):
+    render_cache.enabled = item.get_closest_marker("real_renders") is None
+
+
+def pytest_sessionfinish(session):
+    where = os.environ.get("ARZYAB_TEST_RENDER_STATS")
+    if where:
+        Path(where, f"{WORKER}.txt").write_text(repr(render_cache.stats))
 
 
 def _make_app(uri: str, data_dir: Path, **extra):

@@ -23,7 +23,7 @@ from app.extensions import db
 from app.models import AuditEvent, Evaluation, Municipality, UserSession
 from app.reports.finals import deferred_rendering
 from tests.conftest import _app_from, _close, _make_app, fresh_app
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, login, session_cookies
 from tests.world import build_world, ids
 
 SAVE = {"X-Arzyab-Save": "1"}
@@ -126,6 +126,23 @@ def client_for(app, user):
     return client
 
 
+_READERS: dict[tuple[int, str, str], dict[str, str]] = {}
+
+
+def reader_for(app, user):
+    """A client of `user` on the shared reading world: each user logs in once per module
+    (`session_cookies`, a real session row) and every reading test of that user goes on with
+    that session, as one browser would; the reads change nothing a later read depends on."""
+    client = app.test_client()
+    if user != "anonymous":
+        key = (id(app), app.config["SQLALCHEMY_DATABASE_URI"], user)
+        if key not in _READERS:
+            _READERS[key] = session_cookies(app, user, client.environ_base)
+        for name, value in _READERS[key].items():
+            client.set_cookie(name, value)
+    return client
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 #: (url, who may: status 200 — or `ok`)
@@ -216,7 +233,7 @@ def _check(user, status, allowed, ok):
 @pytest.mark.parametrize("url, allowed, ok", GETS, ids=[u for u, *_ in GETS])
 def test_reading(shared, user, url, allowed, ok):
     app, found = shared
-    client = client_for(app, user)
+    client = reader_for(app, user)
     with client.get(url.format(**found)) as response:
         _check(user, response.status_code, allowed, ok)
 

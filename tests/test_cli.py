@@ -1,4 +1,5 @@
-"""The `arzyab` command line as the spec fixes it, run as a real process."""
+"""The `arzyab` command line as the spec fixes it: each command run as a real process, and
+the variations of its input through the same click group in this process (`invoke`)."""
 
 import json
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.i18n import digits
+from tests.helpers import arzyab_in_process as invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 ARZYAB = [sys.executable, "-m", "app.cli"]
@@ -61,6 +63,7 @@ answers:
 
 
 def run(*args, cwd=ROOT):
+    """`arzyab ARGS` as a real process (each command has at least one test through here)."""
     return subprocess.run([*ARZYAB, *map(str, args)], capture_output=True, text=True, cwd=cwd,
                           timeout=120)
 
@@ -75,14 +78,14 @@ def test_broken_rubric_lists_every_problem_with_place_and_no_traceback(tmp_path)
     bad = tmp_path / "bad.yaml"
     bad.write_text(RUBRIC.replace('id: "1.1"', "id: 1.10").replace("weight: 2", "wieght: 2")
                    .replace("type: yesno", "type: yesnoo"), encoding="utf-8")
-    result = run("rubric", "check", bad)
+    result = invoke("rubric", "check", bad)
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if line.startswith(str(bad))]
     assert len(lines) >= 3
     for line in lines:
         assert line.split(":")[1].isdigit() and line.split(":")[2].isdigit()
     assert "Traceback" not in result.stdout + result.stderr
-    english = run("rubric", "check", bad, "--lang", "en")
+    english = invoke("rubric", "check", bad, "--lang", "en")
     assert "did you mean" in english.stdout.lower() or "weight" in english.stdout
 
 
@@ -113,7 +116,7 @@ def test_draft_answers_list_missing(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps(
         {"municipality": {"name": "x", "tier": "big"}, "answers": {"1.1": 100}}),
         encoding="utf-8")
-    data = json.loads(run("score", tmp_path / "r.yaml", tmp_path / "a.json", "--json").stdout)
+    data = json.loads(invoke("score", tmp_path / "r.yaml", tmp_path / "a.json", "--json").stdout)
     assert data["complete"] is False and data["missing"] == ["1.2", "2.1", "2.2"]
     assert data["overall"]["score"] == 100.0
 
@@ -129,7 +132,7 @@ def test_bad_answers_name_the_criterion_and_exit_1(tmp_path, answers, criterion)
     (tmp_path / "r.yaml").write_text(RUBRIC, encoding="utf-8")
     (tmp_path / "a.yaml").write_text(
         f"municipality: {{name: x, grade: 3}}\nanswers:\n  {answers}\n", encoding="utf-8")
-    result = run("score", tmp_path / "r.yaml", tmp_path / "a.yaml", "--json")
+    result = invoke("score", tmp_path / "r.yaml", tmp_path / "a.yaml", "--json")
     assert result.returncode == 1
     # the id as a Persian sentence names it: «۱٫۱»
     assert digits(criterion, "fa") in result.stderr and "Traceback" not in result.stderr
@@ -146,13 +149,14 @@ def test_part2_rubric_scores_through_the_cli_with_gates(tmp_path):
         '  "1.1": {inputs: {green_area: "۱۴٬۴۰۰"}}\n  "1.2": 85\n'
         '  "2.1": {samples: [{site: الف, value: 2}, {site: ب, value: 1}, {site: ج, value: 2}]}\n'
         '  "2.2": [plan, budget]\n  "3.1": خیر\n', encoding="utf-8")
-    out = subprocess.run([*ARZYAB, "score", str(rubric), str(answers), "--json"],
-                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    data = json.loads(out)
+    scored = invoke("score", rubric, answers, "--json")
+    assert scored.returncode == 0, scored.stderr
+    data = json.loads(scored.stdout)
     assert data["overall"]["ungated"] == 93.7 and data["overall"]["score"] == 46.8
     assert [g["met"] for g in data["gates"]] == [True, False]
-    words = subprocess.run([*ARZYAB, "score", str(rubric), str(answers), "--lang", "en"],
-                           capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    in_words = invoke("score", rubric, answers, "--lang", "en")
+    assert in_words.returncode == 0, in_words.stderr
+    words = in_words.stdout
     assert "Verdict rule permit: not met" in words
     assert "Before the verdict rules: 93.7" in words
 

@@ -1,7 +1,7 @@
 """The authors' guide (rubrics/README.md) cannot drift from the program: its worked example is
-scored through the real command line and every figure in its tables is compared with the JSON;
-the files it quotes are the files in the repository; the checker's messages it quotes are what
-the checker prints; its glossary is the program's."""
+scored through the real command line (a process) and every figure in its tables is compared
+with the JSON; the files it quotes are the files in the repository; the checker's messages it
+quotes are what the checker prints; its glossary is the program's."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.i18n import to_latin_digits, translator
+from tests.helpers import arzyab_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "rubrics" / "README.md"
@@ -106,12 +107,12 @@ def test_every_rubric_in_the_repository_passes_the_check():
     files = sorted((ROOT / "rubrics").glob("*.yaml")) + [ROOT / WORKED[0]]
     assert {path.name for path in files} >= {"municipal-units.yaml", "clean-city.yaml",
                                               "worked-example.yaml"}
-    result = run("rubric", "check", *files)
+    result = arzyab_in_process("rubric", "check", *files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("معتبر") == len(files)
 
 
-def test_the_checker_messages_quoted_in_the_guide_are_what_it_prints(tmp_path):
+def test_the_checker_messages_quoted_in_the_guide_are_what_it_prints(tmp_path, monkeypatch):
     """The guide's section 11 misspells «weight» in criterion 1.1, writes the id "1.5" as
     1.10, and misspells «green_area» in the formula of 7.1."""
     text = (ROOT / "rubrics" / "municipal-units.yaml").read_text(encoding="utf-8")
@@ -124,9 +125,10 @@ def test_the_checker_messages_quoted_in_the_guide_are_what_it_prints(tmp_path):
         formula + len("formula: green_area / population"):]
     (tmp_path / "rubrics").mkdir()
     (tmp_path / "rubrics" / "municipal-units.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the file named as the guide names it
     for lang, half in _halves().items():
-        result = run("rubric", "check", "--lang", lang, "rubrics/municipal-units.yaml",
-                     cwd=tmp_path)
+        result = arzyab_in_process("rubric", "check", "--lang", lang,
+                                   "rubrics/municipal-units.yaml")
         assert result.returncode == 1
         printed = result.stdout.splitlines()
         quoted = [line for _name, body in _blocks(half, "check-output")

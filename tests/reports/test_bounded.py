@@ -142,6 +142,7 @@ def test_render_slots_are_shared_across_processes_and_freed_by_a_crash(tmp_path)
         pass
 
 
+@pytest.mark.real_renders  # the renders must take time for the slots to fill
 def test_eight_concurrent_downloads_of_drafts_get_200_or_503_never_500(demo_app):
     with demo_app.app_context():
         ids = [evaluation_of(town, 1404).id for town in HEAVY_TOWNS]
