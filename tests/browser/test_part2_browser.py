@@ -81,11 +81,11 @@ def test_inspector_fills_part2_criteria_and_the_report_shows_them(
     offline_no = page.locator("#live [data-live=score]").inner_text()
     _card(page, "3.1").locator("label.choice", has_text="بله").tap()
     page.wait_for_function(
-        "document.querySelector('li[data-gate=permit]').dataset.met === 'yes'")
+        "() => document.querySelector('li[data-gate=permit]').dataset.met === 'yes'")
     assert page.locator("#live [data-live=score]").inner_text() != offline_no
     _card(page, "3.1").locator("label.choice", has_text="خیر").tap()
     page.wait_for_function(
-        "document.querySelector('li[data-gate=permit]').dataset.met === 'no'")
+        "() => document.querySelector('li[data-gate=permit]').dataset.met === 'no'")
     assert page.locator("#live [data-live=score]").inner_text() == offline_no
 
     context.set_offline(False)
@@ -97,7 +97,7 @@ def test_inspector_fills_part2_criteria_and_the_report_shows_them(
     _card(page, "3.1").locator("label.choice", has_text="بله").tap()
     _saved(page)
     page.wait_for_function(
-        "document.querySelector('li[data-gate=permit]').dataset.met === 'yes'")
+        "() => document.querySelector('li[data-gate=permit]').dataset.met === 'yes'")
     after = page.locator("#live [data-live=score]").inner_text()
     assert before != after  # the factor no longer halves the score
     page.locator("section.gates").screenshot(path=str(artifacts / "part2-gates.png"))

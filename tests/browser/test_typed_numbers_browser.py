@@ -112,7 +112,7 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     page.reload()
     percent = page.locator("article[data-type=percent]").first
     page.wait_for_function(
-        "document.querySelector('#save-state').dataset.refused === '1'", timeout=10_000)
+        "() => document.querySelector('#save-state').dataset.refused === '1'", timeout=10_000)
     assert percent.locator("input.num").input_value() == "۱۰۵"
     assert "۱۰۰" in percent.locator(".field-error").inner_text()
     assert "is-refused" in percent.get_attribute("class")
@@ -122,7 +122,7 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     # fixed, the refusal goes away and the value is stored
     percent.locator("input.num").fill("۹۵")
     page.wait_for_function(
-        "document.querySelector('#save-state').dataset.refused === '0'", timeout=20_000)
+        "() => document.querySelector('#save-state').dataset.refused === '0'", timeout=20_000)
     page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
     assert percent.locator(".field-error").inner_text() == ""
     assert _stored(demo_app, eid, percent_id) == 95.0
