@@ -70,7 +70,9 @@ PAGE_LOADS = (joinedload(Evaluation.municipality).joinedload(Municipality.provin
 @login_required
 def show(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id, options=PAGE_LOADS)
-    return _render_page(evaluation)
+    # the answers loaded with it, in this transaction and with nothing written since, are the
+    # rows its score card is made of: not read a second time
+    return _render_page(evaluation, rows=evaluation.answers)
 
 
 def _texts_form(evaluation) -> ReportTextsForm:
@@ -85,7 +87,7 @@ def _texts_form(evaluation) -> ReportTextsForm:
 
 
 def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
-                 visit_form=None):
+                 visit_form=None, rows=None):
     rubric = services.rubric_for(evaluation)
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
     answers = {a.criterion_id: a for a in evaluation.answers}
@@ -94,7 +96,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     # else the stored answers (read without binding the form's fields)
     fields = (FormFields(form) if form is not None
               else StoredFields(form_class, form_data_from_answers(form_class, values)))
-    card = services.scorecard(evaluation)
+    card = services.scorecard(evaluation, rows)
     user = current_user._get_current_object()
     editable = access.may_answer(user, evaluation)
     profile = profile_values(services.profile_of(evaluation))
