@@ -109,6 +109,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     # the municipality's declared values beside their fields, and the previous final's
     # recommendations on their units (templates/evaluations/_organisation.html)
     declared = declarations.form_boxes(evaluation, field_key)
+    page_config = page.form_config(evaluation) if editable else None
     cards = CriterionCards(
         lang=current_lang(), fields=fields, form_class=form_class, card=card, profile=profile,
         limits=limits, photos=photos, photo_facts=paradata.get("photo_facts"),
@@ -121,7 +122,9 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         answers=answers, values=values, profile=profile, cards=cards,
         problems=problems, field_key=field_key, photos=photos,
         editable=editable, limits=limits, today=local_today(),
-        page_config=page.form_config(evaluation, rubric, profile) if editable else None,
+        page_config=page_config,
+        page_config_json=(page.config_json(page_config, evaluation, rubric, profile)
+                          if editable else None),
         returned=services.returned_notes(evaluation, rubric),
         visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
                                   if editable else None),
