@@ -1,12 +1,14 @@
-"""The criteria's cards on the form page (and the authors' preview of it): the card's frame,
-its inputs (N/A and its reason, the value's widget, the note and its counter, the field's
-errors) and its photos, written out here rather than by Jinja macros: a page has some fifty
-cards, and drawing them was most of its time (each macro call, attribute read and filter
-costs more in a template than the string it makes). The markup is the macros' markup, byte
-for byte. Three parts stay in templates/evaluations/_macros.html: the fixed part of a card
-(`criterion_fixed`, made once per rubric version, tier and language:
-app.evaluations.page.fixed_parts), the municipality's declared value (`declared_box`) and the
-answer on a card that cannot be answered (`criterion_answer`).
+"""The criteria's cards on the form page (and the authors' preview of it): the list of units,
+each unit's heading, and each card's frame, its inputs (N/A and its reason, the value's
+widget, the note and its counter, the field's errors), the municipality's declared value
+beside them and its photos, written out here rather than by Jinja macros: a page has some
+fifty cards, and drawing them was most of its time (each macro call, attribute read and
+filter costs more in a template than the string it makes). The markup is the macros' markup,
+byte for byte. Three parts stay in templates: the fixed part of a card (`criterion_fixed` in
+templates/evaluations/_macros.html, made once per rubric version, tier and language:
+app.evaluations.page.fixed_parts), the answer on a card that cannot be answered
+(`criterion_answer`, same file) and the previous final's recommendations on a unit
+(`follow_ups` in templates/evaluations/_organisation.html).
 
 Escaping is markupsafe's, as the templates': every value is escaped, the page's own
 translated texts are not (Jinja's gettext marks them safe) and neither are a choice's labels
@@ -14,16 +16,19 @@ translated texts are not (Jinja's gettext marks them safe) and neither are a cho
 
 from __future__ import annotations
 
+from flask import current_app, url_for
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from app.bidi import isolate
-from app.i18n import format_number, format_quantity, translator
+from app.i18n import digits, format_number, format_quantity, format_score, translator
 from app.rubric.formula import say_profile
 
 
 class CriterionCards:
-    """``cards.of_unit(unit, criterion_answer, declared_box)`` and ``cards(criterion, …)``
-    for one page (the two macros are its template's). `fields` is forms.evaluation's
+    """``cards.units_nav(units)``, ``cards.unit_section(unit, criterion_answer, …)``,
+    ``cards.of_unit(unit, criterion_answer)`` and ``cards(criterion, criterion_answer)`` for
+    one page (the macros are its template's). `fields` is forms.evaluation's
     ``FormFields`` or ``StoredFields``; `card` the score card; `answers` criterion id → the
     stored Answer; `problems` criterion id → what is wrong with it; `declared` criterion id →
     the declared value's box (None where the page has none); `photos` criterion id → the
@@ -53,6 +58,11 @@ class CriterionCards:
         gettext = translator(lang).gettext
         self.gettext = gettext
         self.text = {name: gettext(msgid) for name, msgid in _TEXTS.items()}
+        # the texts of the units' list and headings and of the declared values' boxes, as
+        # Jinja's gettext gives them (a format string, `%%` a percent sign)
+        self.said = {name: Markup(gettext(msgid)) % {} for name, msgid in _SAID.items()}
+        self.progress = Markup(gettext("%(n)s/%(total)s"))
+        self.page_dir = "rtl" if lang == "fa" else "ltr"
         self.limit_shown = {name: escape(value) for name, value in limits.items()
                             if not isinstance(value, list)}
         self.note_limit = limits["note"]
@@ -60,14 +70,65 @@ class CriterionCards:
         self.counter = gettext("%(n)s of %(limit)s characters")
         self.counter_limit = escape(format_number(self.note_limit, 0, lang))
 
-    def of_unit(self, unit, criterion_answer, declared_box) -> Markup:
+    # --- the units' list and the units' sections ---------------------------------------------
+
+    def _unit_scores(self, u) -> tuple[str, str]:
+        if not u.evaluated:
+            return "—", "—"
+        return (escape(format_score(u.score, self.lang)),
+                escape(format_score(u.raw, self.lang)))
+
+    def units_nav(self, units) -> Markup:
+        """The list of the page's units beside the form (`units`: the rubric's units)."""
+        lang, tier_id, card = self.lang, self.tier_id, self.card
+        out = ['\n  <nav class="sections" aria-label="', self.said["units"],
+               '">\n    <ol>\n    ']
+        for unit in units:
+            if not unit.applies(tier_id):
+                continue
+            u = card.unit(unit.id)
+            uid = escape(unit.id)
+            out += ['\n      \n      <li><a href="#unit-', uid,
+                    '">\n        <span class="unit-title">', isolate(unit.title, self.page_dir),
+                    '</span>\n        <span class="progress" data-progress="', uid, '">',
+                    self.progress % {"n": digits(u.answered, lang),
+                                     "total": digits(u.applicable_criteria, lang)},
+                    '</span>\n        <span class="unit-score" data-unit-score="', uid, '">',
+                    self._unit_scores(u)[0], "</span>\n      </a></li>\n    "]
+        out.append("\n    </ol>\n  </nav>\n")
+        return Markup("".join(out))
+
+    def unit_section(self, unit, criterion_answer, follow_ups=None, carried=None) -> Markup:
+        """One unit with its heading, the previous final's recommendations on it (`carried`:
+        app.recommendations.services.carried_over's, drawn by `follow_ups`, a macro of
+        templates/evaluations/_organisation.html) and the cards of its criteria."""
+        u = self.card.unit(unit.id)
+        uid = escape(unit.id)
+        said = self.said
+        score, raw = self._unit_scores(u)
+        out = ['\n    \n    <section class="unit" id="unit-', uid, '">\n      <h2>',
+               isolate(unit.title, self.page_dir), "\n        <small>", said["weight"], " ",
+               escape(format_number(unit.weight_for(self.tier_id), 1, self.lang)),
+               " |\n          ", said["score"], ' <span data-unit-score="', uid, '">', score,
+               "</span>\n          (", said["raw"], ' <span data-unit-raw="', uid, '">', raw,
+               "</span>)</small>\n      </h2>\n      "]
+        items = carried["by_unit"].get(unit.id) if carried is not None else None
+        if items:
+            out.append(follow_ups(items, carried["previous"].cycle.year, self.evaluation_id,
+                                  self.editable))
+        out += ["\n      ", self.of_unit(unit, criterion_answer), "\n    </section>\n"]
+        return Markup("".join(out))
+
+    # --- the cards ----------------------------------------------------------------------------
+
+    def of_unit(self, unit, criterion_answer) -> Markup:
         """The cards of a unit's criteria that apply to the page's tier."""
         tier_id = self.tier_id
         return Markup("".join(
-            f"\n        {self(criterion, criterion_answer, declared_box)}\n      "
+            f"\n        {self(criterion, criterion_answer)}\n      "
             for criterion in unit.criteria if criterion.applies(tier_id)))
 
-    def __call__(self, criterion, criterion_answer, declared_box) -> Markup:
+    def __call__(self, criterion, criterion_answer) -> Markup:
         key = self.field_key(criterion.id)
         cid = escape(criterion.id)
         problem = self.problems.get(criterion.id)
@@ -87,7 +148,7 @@ class CriterionCards:
         out.append("\n  ")
         box = self.declared.get(criterion.id) if self.declared is not None else None
         if box:
-            out.append(declared_box(box, key, self.evaluation_id, self.editable))
+            out.append(self._declared(box, key))
         out.append("\n\n  ")
         if self.editable:
             self._inputs(out, criterion, key, cid)
@@ -101,6 +162,48 @@ class CriterionCards:
                     "  "]
         out.append("\n</article>\n")
         return Markup("".join(out))
+
+    # --- the municipality's declared value ----------------------------------------------------
+
+    def _declared(self, box: dict, key: str) -> str:
+        """The declared value's box beside the field (app.declarations.services.form_boxes);
+        its buttons post the outer form to their own routes (app/static/js/organisation.js
+        fills the card or saves in place)."""
+        row, said = box["row"], self.said
+        cid = row.criterion.id
+        policies = current_app.jinja_env.policies
+        fill = htmlsafe_json_dumps(box["fill"], dumps=policies["json.dumps_function"],
+                                   **policies["json.dumps_kwargs"])
+        verdict = {"confirmed": said["confirmed"], "corrected": said["corrected"]}.get(
+            row.verdict, said["unverified"])
+        out = ['\n\n<div class="declared verdict-', escape(row.verdict),
+               '" data-org data-declared="', escape(cid), '"\n     data-fill="',
+               escape(str(fill)), '">\n  <p><b>', said["declared"],
+               ':</b> <strong class="declared-value">', escape(row.declared_text or "—"),
+               '</strong>\n    <span class="verdict" data-verdict>', verdict, "</span></p>\n  "]
+        if box["note"]:
+            out += ['<p class="muted">', isolate(box["note"], self.page_dir), "</p>"]
+        out.append("\n  ")
+        if self.editable:
+            eid = self.evaluation_id
+            reason = escape(url_for("declarations.reason", evaluation_id=eid, criterion_id=cid))
+            out += ['\n    <button type="submit" class="button" data-confirm-declared\n'
+                    '            formaction="',
+                    escape(url_for("declarations.confirm", evaluation_id=eid,
+                                   criterion_id=cid)),
+                    '">', said["confirm"], '</button>\n    <label class="field reason">',
+                    said["why"], '\n      <textarea name="reason-', key,
+                    '" rows="2" dir="auto" maxlength="1000">', escape(box["reason"]),
+                    '</textarea></label>\n    <button type="submit" class="button" '
+                    'data-save-reason\n            data-url="', reason,
+                    '"\n            formaction="', reason, '">', said["save_reason"],
+                    '</button>\n    <span class="org-state" data-org-state role="status" '
+                    'data-saved="', said["saved"], '"></span>\n  ']
+        elif box["reason"]:
+            out += ["\n    <p><b>", said["differs"], ":</b> ",
+                    isolate(box["reason"], self.page_dir), "</p>\n  "]
+        out.append("\n</div>\n")
+        return "".join(out)
 
     # --- the inputs -------------------------------------------------------------------------
 
@@ -301,3 +404,10 @@ _TEXTS = {"value": "Value", "na": "Not applicable", "why": "Why it does not appl
           "camera": "Take a photo", "gallery": "From the gallery", "remove": "Remove",
           "replace": "Replace", "computed": "Computed value", "none": "None of these",
           "site": "Site", "add_site": "Add a site", "comment": "Reviewer's comment"}
+
+#: the texts the templates translated (Jinja's gettext: a format string, marked safe)
+_SAID = {"units": "Units", "weight": "weight", "score": "score", "raw": "raw",
+         "declared": "Declared by the municipality", "confirmed": "Confirmed",
+         "corrected": "Corrected", "unverified": "Not verified",
+         "confirm": "Confirm the declared value", "why": "If the verified value differs: why",
+         "save_reason": "Save the reason", "saved": "Saved.", "differs": "Why it differs"}

@@ -7,8 +7,10 @@ the script only repeat what they are given."""
 from __future__ import annotations
 
 from flask import current_app, url_for
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from app.evaluations.scorecards import profile_key
 from app.evaluations.services import REVIEW_COMMENT_MAX, REVIEW_MESSAGE_MAX
 from app.evidence.services import CLIENT_MAX_SIDE
 from app.i18n import _, current_lang
@@ -92,8 +94,9 @@ def answers_state(evaluation) -> dict:
             for a in evaluation.answers}
 
 
-def form_config(evaluation, rubric, profile: dict) -> dict:
-    """The JSON block of the inspectors' form (#eval-config)."""
+def form_config(evaluation) -> dict:
+    """The JSON block of the inspectors' form (#eval-config), its scoring rules left to
+    :func:`config_json` (None here)."""
     eid = evaluation.id
     photo_base = url_for("evidence.upload", evaluation_id=eid)
     return {
@@ -107,9 +110,40 @@ def form_config(evaluation, rubric, profile: dict) -> dict:
         "limits": limits(),
         "messages": messages(),
         "answers": answers_state(evaluation),
-        "rules": page_rules(rubric, evaluation.tier_id, profile),
+        "rules": None,
         "paradata": paradata_config(evaluation),
     }
+
+
+#: (rubric version's sha256, tier, profile) → the scoring rules as the page's JSON has them
+_RULES: dict[tuple, str] = {}
+_RULES_MAX = 1_000
+
+
+def config_json(config: dict, evaluation, rubric, profile: dict) -> Markup:
+    """`config` (:func:`form_config`'s) with the scoring rules, as the template's ``tojson``
+    filter writes it (Flask's JSON, keys sorted, made safe for a <script> element). The
+    rules are most of the block and the same for every visit of a rubric version, tier and
+    profile: they are made and written out once per process for each."""
+    policies = current_app.jinja_env.policies
+    dumps, options = policies["json.dumps_function"], policies["json.dumps_kwargs"]
+
+    def written(value) -> str:
+        return str(htmlsafe_json_dumps(value, dumps=dumps, **options))
+
+    sha, tier_id = evaluation.rubric_version.sha256, evaluation.tier_id
+    key = (sha, tier_id, profile_key(profile), current_app.json.ensure_ascii,
+           tuple(sorted(options.items())))
+    rules = _RULES.get(key)
+    if rules is None:
+        rules = written(page_rules(rubric, tier_id, profile))
+        if len(_RULES) >= _RULES_MAX:
+            _RULES.clear()
+        _RULES[key] = rules
+    parts = {name: rules if name == "rules" else written(value)
+             for name, value in config.items()}
+    names = sorted(parts) if options.get("sort_keys") else list(parts)
+    return Markup("{" + ", ".join(f"{written(name)}: {parts[name]}" for name in names) + "}")
 
 
 def paradata_config(evaluation) -> dict:

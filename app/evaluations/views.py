@@ -70,7 +70,9 @@ PAGE_LOADS = (joinedload(Evaluation.municipality).joinedload(Municipality.provin
 @login_required
 def show(evaluation_id: int):
     evaluation = load_evaluation(evaluation_id, options=PAGE_LOADS)
-    return _render_page(evaluation)
+    # the answers loaded with it, in this transaction and with nothing written since, are the
+    # rows its score card is made of: not read a second time
+    return _render_page(evaluation, rows=evaluation.answers)
 
 
 def _texts_form(evaluation) -> ReportTextsForm:
@@ -85,7 +87,7 @@ def _texts_form(evaluation) -> ReportTextsForm:
 
 
 def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
-                 visit_form=None):
+                 visit_form=None, rows=None):
     rubric = services.rubric_for(evaluation)
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
     answers = {a.criterion_id: a for a in evaluation.answers}
@@ -94,7 +96,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     # else the stored answers (read without binding the form's fields)
     fields = (FormFields(form) if form is not None
               else StoredFields(form_class, form_data_from_answers(form_class, values)))
-    card = services.scorecard(evaluation)
+    card = services.scorecard(evaluation, rows)
     user = current_user._get_current_object()
     editable = access.may_answer(user, evaluation)
     profile = profile_values(services.profile_of(evaluation))
@@ -107,6 +109,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     # the municipality's declared values beside their fields, and the previous final's
     # recommendations on their units (templates/evaluations/_organisation.html)
     declared = declarations.form_boxes(evaluation, field_key)
+    page_config = page.form_config(evaluation) if editable else None
     cards = CriterionCards(
         lang=current_lang(), fields=fields, form_class=form_class, card=card, profile=profile,
         limits=limits, photos=photos, photo_facts=paradata.get("photo_facts"),
@@ -119,7 +122,9 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         answers=answers, values=values, profile=profile, cards=cards,
         problems=problems, field_key=field_key, photos=photos,
         editable=editable, limits=limits, today=local_today(),
-        page_config=page.form_config(evaluation, rubric, profile) if editable else None,
+        page_config=page_config,
+        page_config_json=(page.config_json(page_config, evaluation, rubric, profile)
+                          if editable else None),
         returned=services.returned_notes(evaluation, rubric),
         visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
                                   if editable else None),
