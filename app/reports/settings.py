@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from app.config import ROOT
+from app.models import Evaluation
 from app.reports.context import evidence_files
 from app.reports.render import FetchPolicy, RenderResult, Slots
 
@@ -42,7 +43,7 @@ def drafts_dir() -> Path:
     return path
 
 
-def fetch_policy(evaluation=None) -> FetchPolicy:
+def fetch_policy(evaluation: Evaluation | None = None) -> FetchPolicy:
     """What the renderer may read: our report stylesheet, static files and fonts, and the
     evidence thumbnails of `evaluation` (none for other reports)."""
     config = current_app.config
