@@ -27,7 +27,7 @@ from app.models import (
     Recommendation,
     User,
 )
-from app.reports.finals import deferred_rendering
+from app.reports.services import deferred_rendering
 from app.rubric import Rubric
 from app.rubric.formula import profile_values
 

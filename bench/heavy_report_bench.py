@@ -47,7 +47,7 @@ def main() -> None:
     from app.evaluations.services import rubric_for
     from app.extensions import db
     from app.models import Answer, Evaluation, EvaluationCycle, Municipality, User
-    from app.reports import finals, services
+    from app.reports import finals, services, settings
     from app.reports.render import render_pdf
 
     work = Path(tempfile.mkdtemp(prefix="arzyab-heavy-bench-"))
@@ -88,18 +88,18 @@ def main() -> None:
             key = finals.signing_key()
             start = time.perf_counter()
             result = render_pdf(finals.final_html(context, signed=True),
-                                services.fetch_policy(evaluation), work / "final.pdf",
+                                settings.fetch_policy(evaluation), work / "final.pdf",
                                 options=finals.pdf_options(snapshot, context, key),
-                                slots=services.slots(), **services.limits())
+                                slots=settings.slots(), **settings.limits())
             return time.perf_counter() - start, result.pages, result.cpu_seconds
 
         def draft_once(evaluation_id) -> tuple[float, int, float]:
             evaluation = db.session.get(Evaluation, evaluation_id)
             html, _context = services.evaluation_html(evaluation)
             start = time.perf_counter()
-            result = render_pdf(html, services.fetch_policy(evaluation), work / "draft.pdf",
-                                options=services._draft_options(), slots=services.slots(),
-                                **services.limits())
+            result = render_pdf(html, settings.fetch_policy(evaluation), work / "draft.pdf",
+                                options=services._draft_options(), slots=settings.slots(),
+                                **settings.limits())
             return time.perf_counter() - start, result.pages, result.cpu_seconds
 
         draft_once(heavy_id)  # warm up the forkserver

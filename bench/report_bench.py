@@ -51,7 +51,7 @@ def main() -> None:
     from app.demo import DEMO_PASSWORD, create_demo
     from app.extensions import db
     from app.models import Evaluation, EvaluationCycle, Municipality
-    from app.reports import services
+    from app.reports import services, settings
     from app.reports.render import render_pdf
     from tests.helpers import csrf_token
 
@@ -70,7 +70,7 @@ def main() -> None:
         # warm up: the forkserver (imports WeasyPrint once) and this process's WeasyPrint
         html, _context = services.evaluation_html(evaluation)
         plain = bare_html(html, app)
-        render_pdf(html, services.fetch_policy(evaluation), work / "warm.pdf")
+        render_pdf(html, settings.fetch_policy(evaluation), work / "warm.pdf")
         weasyprint.HTML(string=plain).write_pdf(work / "warm-bare.pdf")
 
         ours, bare, pages = [], [], 0
@@ -78,7 +78,7 @@ def main() -> None:
             start = time.perf_counter()
             evaluation = db.session.get(Evaluation, evaluation_id)
             html, _context = services.evaluation_html(evaluation)
-            result = render_pdf(html, services.fetch_policy(evaluation), work / "ours.pdf")
+            result = render_pdf(html, settings.fetch_policy(evaluation), work / "ours.pdf")
             ours.append(time.perf_counter() - start)
             pages = result.pages
 
@@ -99,7 +99,7 @@ def main() -> None:
         child, inline = [], []
         for _ in range(10):
             start = time.perf_counter()
-            render_pdf(tiny, services.fetch_policy(), work / "tiny.pdf")
+            render_pdf(tiny, settings.fetch_policy(), work / "tiny.pdf")
             child.append(time.perf_counter() - start)
             start = time.perf_counter()
             weasyprint.HTML(string=tiny).write_pdf(work / "tiny-bare.pdf")
@@ -132,7 +132,7 @@ def main() -> None:
         with app.app_context():
             item = db.session.get(Evaluation, all_ids[index % len(all_ids)])
             html, _context = services.evaluation_html(item)
-            return render_pdf(html, services.fetch_policy(item),
+            return render_pdf(html, settings.fetch_policy(item),
                               work / f"batch-{index}.pdf").pages
 
     for workers in (1, 2):

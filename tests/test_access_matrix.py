@@ -21,7 +21,7 @@ from app import access
 from app.db import writing
 from app.extensions import db
 from app.models import AuditEvent, Evaluation, Municipality, UserSession
-from app.reports.finals import deferred_rendering
+from app.reports.services import deferred_rendering
 from tests.conftest import _app_from, _close, _make_app, fresh_app
 from tests.helpers import csrf_token, login, session_cookies
 from tests.world import build_world, ids

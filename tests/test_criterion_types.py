@@ -13,7 +13,7 @@ from app.evaluations import services
 from app.extensions import db
 from app.i18n import format_quantity
 from app.models import Evaluation, EvaluationCycle, Municipality, User
-from app.reports import services as reports
+from app.reports import settings as report_settings
 from app.reports.context import evaluation_context
 from app.rubric import load_rubric, types
 from app.rubric.types.base import CriterionType, is_empty, shown
@@ -126,7 +126,7 @@ def test_a_registered_type_reaches_the_form_the_save_and_the_report(stars, demo_
     assert refused.status_code == 422 and "9.1" in refused.json["errors"]
     evaluation = db.session.get(Evaluation, eid)
     assert evaluation.score == pytest.approx(87.5)  # (2·0.75 + 2·1) / 4
-    with reports.report_locale():
+    with report_settings.report_locale():
         doc = evaluation_context(evaluation)
     (row, _yesno) = doc["units"][0]["criteria"]
     assert row["value"].startswith("★★★") and row["target"] == "★★★★"

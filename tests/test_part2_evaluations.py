@@ -10,7 +10,7 @@ from app.evaluations import services
 from app.evaluations.services import ServiceError
 from app.extensions import db
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality, User
-from app.reports import services as reports
+from app.reports import settings as report_settings
 from app.reports.context import evaluation_context
 from tests.helpers import csrf_token, login
 from tests.rubric.base2 import BASE2
@@ -153,7 +153,7 @@ def test_autosave_json_and_the_plain_form_post(p2_web, client, demo_app):
 
 def test_the_report_prints_inputs_sites_and_gates(p2):
     _save(p2, {**FULL, "3.1": {"value": False}})
-    with reports.report_locale():
+    with report_settings.report_locale():
         doc = evaluation_context(db.session.get(Evaluation, p2))
     rows = {c["id"]: c for unit in doc["units"] for c in unit["criteria"]}
     assert "مساحت: ۱۴٬۴۰۰ مترمربع" in rows["1.1"]["details"]

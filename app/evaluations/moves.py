@@ -111,7 +111,7 @@ def report_number(evaluation: Evaluation) -> str:
 def sign_off(evaluation: Evaluation, *, user, at=None) -> None:
     """The province's director-general signs an approved evaluation off: only now is the
     final report issued — numbered, frozen and signed by the reviewer and the
-    director-general (``app.reports.finals.issue_final``). `at` backdates it (demo data)."""
+    director-general (``app.reports.services.issue_final``). `at` backdates it (demo data)."""
     if not workflow.can_move(evaluation, "sign"):
         raise ServiceError(_(workflow.transition("sign").refusal), 409)
     if not access.may_sign(user, evaluation):

@@ -5,7 +5,7 @@ Jalali text. Scores stay numbers (the templates format them with the ``number`` 
 sentences that carry data are translated here with ``_()``. Inspector- and reviewer-typed text
 is shortened to a limit with a visible marker; the templates escape it like any other text.
 
-Call these inside ``services.report_locale()`` (reports are official Persian documents).
+Call these inside ``settings.report_locale()`` (reports are official Persian documents).
 The canonical JSON of an evaluation context is what the verification code of a final report
 hashes (see ``services``), so nothing here may depend on the moment of rendering for a final.
 """

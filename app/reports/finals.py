@@ -1,17 +1,21 @@
 """Final reports: frozen when the evaluation becomes final, rendered once from that snapshot,
 signed, archival (PDF/A-3b with the score card embedded) and verifiable by anyone.
 
-:func:`issue_final` is the one entry point of the workflow: the step that makes an evaluation
-final calls it (the director-general's sign-off, after the reviewer's approval) inside its own
-transaction. It captures the
+``app.reports.services.issue_final`` is the one entry point of the workflow: the step that
+makes an evaluation final calls it (the director-general's sign-off, after the reviewer's
+approval) inside its own transaction. It freezes the report (:func:`freeze_final` captures the
 report context — every name, number, text, rank and date the report prints — as plain JSON,
-stores it immutably (``report_snapshots``, guarded by database triggers) with its sha256 and a
-short verification code, and arranges for the PDF to be rendered from that snapshot once the
-transaction commits: by an RQ worker when ``REDIS_URL`` is set, in this process otherwise.
+stored immutably in ``report_snapshots``, guarded by database triggers, with its sha256 and a
+short verification code) and has ``app.reports.batch`` render the PDF from that snapshot once
+the transaction commits: by an RQ worker when ``REDIS_URL`` is set, in this process otherwise.
 Nothing read after the snapshot — a renamed municipality, a user's new name, a rubric title —
 reaches the report (in a web request the in-process render starts once the response has
 been sent). A render that did not happen then (a failure, a commit made outside
-``app.db.writing``, demo data) happens on first download, from the same snapshot.
+``app.db.writing``, demo data) happens on first download (:func:`final_report`), from the
+same snapshot.
+
+This module renders with ``app.reports.settings`` and imports neither the use cases
+(``services``) nor the queue (``batch``): both call it.
 
 Finals issued before snapshots existed keep their stored files (``stored_reports`` without a
 snapshot) and are served as they are.
@@ -19,18 +23,12 @@ snapshot) and are served as they are.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import json
-import logging
-import os
 import secrets
-from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 
 from flask import (
-    after_this_request,
     current_app,
     has_request_context,
     render_template,
@@ -40,7 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.db import after_commit, writing
+from app.db import writing
 from app.extensions import db
 from app.i18n import _, normalise_text, to_latin_digits
 from app.models import Evaluation
@@ -48,10 +46,16 @@ from app.models._types import utcnow
 from app.reports import qr
 from app.reports.models import ReportSnapshot, StoredReport
 from app.reports.render import Attachment, PdfOptions, ReportError
+from app.reports.settings import (
+    fetch_policy,
+    limits,
+    log_refused,
+    report_locale,
+    reports_dir,
+    slots,
+)
 from app.reports.signing import SignerIdentity, SigningKey
 from app.reports.slots import exclusive
-
-log = logging.getLogger(__name__)
 
 #: Crockford's base32: no I, L, O or U, so a code read aloud or retyped is not mistaken
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -59,10 +63,6 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12
 PDF_VARIANT = "pdf/a-3b"
 SCORECARD_NAME = "scorecard.json"
-
-_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("deferred_render",
-                                                                  default=False)
-
 
 # --- verification codes ------------------------------------------------------------------------
 
@@ -146,19 +146,16 @@ def signers_of(evaluation: Evaluation) -> list[dict]:
     return signers
 
 
-def issue_final(evaluation: Evaluation, *, user=None) -> ReportSnapshot:
-    """Freeze the final report of `evaluation` and arrange its PDF (see the module notes).
+def freeze_final(evaluation: Evaluation, *, user=None) -> ReportSnapshot:
+    """Take the snapshot of the final report of `evaluation`: everything it prints, as JSON.
 
-    Call it inside the transaction that makes the evaluation final, once :func:`is_final`
-    holds; it flushes and never commits. Calling it again returns the snapshot already taken.
+    Once per evaluation, once :func:`is_final` holds, inside the transaction that makes it
+    final; it flushes and never commits. ``app.reports.services.issue_final`` calls it and
+    arranges the render.
     """
-    existing = snapshot_of(evaluation.id)
-    if existing is not None:
-        return existing
     if not is_final(evaluation):
         raise ValueError("only a final evaluation has a final report")
     from app.reports.context import evaluation_context
-    from app.reports.services import report_locale
 
     db.session.expire(evaluation, ["approved_by", "signed_by"])  # set by the caller's step
     code = new_code()
@@ -181,56 +178,7 @@ def issue_final(evaluation: Evaluation, *, user=None) -> ReportSnapshot:
     db.session.flush()
     audit.record("report.issue", "evaluation", evaluation.id, user=user, evaluation=evaluation,
                  code=code, content_sha256=snapshot.content_sha256)
-    if not _deferred.get():
-        evaluation_id = evaluation.id
-        after_commit(lambda: dispatch_render(evaluation_id))
     return snapshot
-
-
-@contextmanager
-def deferred_rendering():
-    """Finals issued inside this block are not rendered when their transaction commits, but
-    on first download or by ``arzyab reports prepare`` (bulk data such as the demo)."""
-    token = _deferred.set(True)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-
-
-def dispatch_render(evaluation_id: int) -> None:
-    """Render the final of `evaluation_id`: queued for an RQ worker when REDIS_URL is set
-    (in this process if the queue cannot be reached), otherwise in this process — in a web
-    request once the response has been sent, so whoever approved does not wait for it."""
-    redis_url = current_app.config.get("REDIS_URL") or os.environ.get("REDIS_URL")
-    if redis_url:
-        from app.reports.batch import enqueue_final
-
-        try:
-            enqueue_final(evaluation_id, redis_url)
-            return
-        except Exception:  # noqa: BLE001 - a queue outage must not lose the render
-            log.exception("final %s: the queue is unreachable, rendering here", evaluation_id)
-    if has_request_context():
-        app = current_app._get_current_object()
-
-        @after_this_request
-        def _after_response(response):
-            response.call_on_close(partial(_render_in_context, app, evaluation_id))
-            return response
-        return
-    render_final(db.session.get(Evaluation, evaluation_id))
-
-
-def _render_in_context(app, evaluation_id: int) -> None:
-    """After the response: the request's context is gone, so this pushes its own."""
-    with app.app_context():
-        try:
-            render_final(db.session.get(Evaluation, evaluation_id))
-        except Exception:  # noqa: BLE001 - rendered again on first download
-            log.exception("final %s: rendering after the response failed", evaluation_id)
-        finally:
-            db.session.remove()
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -279,8 +227,6 @@ def _identities(context: dict) -> tuple[SignerIdentity, ...]:
 
 
 def final_html(context: dict, *, signed: bool) -> str:
-    from app.reports.services import report_locale
-
     verification = context["verification"]
     with report_locale():
         return render_template("reports/evaluation.html", doc=context,
@@ -289,8 +235,6 @@ def final_html(context: dict, *, signed: bool) -> str:
 
 
 def pdf_options(snapshot: ReportSnapshot, context: dict, key: SigningKey | None) -> PdfOptions:
-    from app.reports.services import report_locale
-
     with report_locale():
         description = _("Score card of the evaluation (arzyab score --json), with the "
                         "municipality and the cycle")
@@ -308,8 +252,6 @@ def render_final(evaluation: Evaluation, *, user=None) -> StoredReport:
     Commits by itself (the render takes seconds and must not hold the write lock). Two
     renders at once, here or in another process, end with one file: the loser's is dropped.
     """
-    from app.reports.services import slots
-
     stored = stored_of(evaluation.id)
     if stored is not None:
         return stored
@@ -326,9 +268,14 @@ def render_final(evaluation: Evaluation, *, user=None) -> StoredReport:
         return _render_and_store(evaluation_id, snapshot_id, user)
 
 
-def _render_and_store(evaluation_id: int, snapshot_id: int, user) -> StoredReport:
-    from app.reports.services import fetch_policy, limits, log_refused, reports_dir, slots
+def final_report(evaluation: Evaluation, *, user=None) -> StoredReport:
+    """The stored final of a final evaluation, rendered from its snapshot the first time."""
+    if not is_final(evaluation):
+        raise ValueError("only a final evaluation has a final report")
+    return stored_of(evaluation.id) or render_final(evaluation, user=user)
 
+
+def _render_and_store(evaluation_id: int, snapshot_id: int, user) -> StoredReport:
     snapshot = db.session.get(ReportSnapshot, snapshot_id)
     evaluation = db.session.get(Evaluation, evaluation_id)
     context = context_of(snapshot)
@@ -368,8 +315,9 @@ def _render_and_store(evaluation_id: int, snapshot_id: int, user) -> StoredRepor
 
 
 def _freeze_late(evaluation_id: int, user) -> ReportSnapshot:
-    with deferred_rendering():
-        return issue_final(db.session.get(Evaluation, evaluation_id), user=user)
+    """A final signed off without its snapshot (a commit outside ``app.db.writing``, demo
+    data): frozen now, from the data as it stands."""
+    return freeze_final(db.session.get(Evaluation, evaluation_id), user=user)
 
 
 def _render_file(html, policy, path, options, limits, slots):
@@ -380,8 +328,6 @@ def _render_file(html, policy, path, options, limits, slots):
 
 def stored_file(stored: StoredReport) -> Path:
     """The stored PDF's path, after checking its bytes still match the recorded sha256."""
-    from app.reports.services import reports_dir
-
     path = reports_dir() / stored.file_name
     try:
         data = path.read_bytes()

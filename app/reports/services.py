@@ -7,7 +7,9 @@ prints (an answer, a name, the date) renders anew, while repeated downloads do n
 render of an evaluation's draft runs at a time; the other requests wait and read its file.
 
 Finals live in :mod:`app.reports.finals` (frozen at the final step, rendered once from their
-snapshot, signed, PDF/A-3b); :func:`report_pdf` serves whichever the evaluation has.
+snapshot, signed, PDF/A-3b); :func:`issue_final` freezes one and has :mod:`app.reports.batch`
+render it, :func:`report_pdf` serves whichever the evaluation has. What every render is
+given (locale, folders, fetch policy, limits, slots) is :mod:`app.reports.settings`.
 
 Every render, draft or final, takes one of the server's render slots (``REPORT_MAX_RENDERS``
 at once across processes); a request that finds none within ``REPORT_QUEUE_SECONDS`` gets
@@ -16,98 +18,60 @@ at once across processes); a request that finds none within ``REPORT_QUEUE_SECON
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
-import logging
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, render_template
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from app import workflow
-from app.config import ROOT
+from app.db import after_commit
 from app.extensions import db
 from app.i18n import normalise_text, to_latin_digits
 from app.models import Evaluation, EvaluationCycle, Municipality, Province
-from app.reports.context import comparison_context, evaluation_context, evidence_files
+from app.reports.batch import dispatch_render
+from app.reports.context import comparison_context, evaluation_context
 from app.reports.finals import (
     canonical_json,
     context_of,
     final_html,
+    final_report,
+    freeze_final,
     is_final,
-    issue_final,
     normalise_code,
-    render_final,
     signing_key,
     snapshot_of,
     stored_file,
     stored_of,
 )
-from app.reports.models import StoredReport
+from app.reports.models import ReportSnapshot, StoredReport
 from app.reports.render import (
-    FetchPolicy,
     PdfOptions,
     RendererBusy,
-    RenderResult,
     ReportError,
     ReportTooLong,
-    Slots,
     render_pdf,
     render_pdf_bytes,
 )
+from app.reports.settings import (
+    drafts_dir,
+    fetch_policy,
+    limits,
+    log_refused,
+    report_locale,
+    slots,
+)
 from app.reports.slots import exclusive
-
-log = logging.getLogger(__name__)
-
-#: reports are official Persian documents, whatever the reader's interface language
-REPORT_LOCALE = "fa"
-TEMPLATES_DIR = ROOT / "templates" / "reports"
 
 __all__ = ["RendererBusy", "ReportError", "ReportTooLong", "comparison_pdf", "final_report",
            "is_final", "normalise_code", "stored_of",
            "find_by_code", "issue_final", "report_pdf", "stored_file"]
 
-
-def report_locale():
-    return force_locale(REPORT_LOCALE)
-
-
-def reports_dir() -> Path:
-    path = Path(current_app.config["DATA_DIR"]) / "reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def drafts_dir() -> Path:
-    path = Path(current_app.config["DATA_DIR"]) / "cache" / "drafts"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def fetch_policy(evaluation: Evaluation | None = None) -> FetchPolicy:
-    """What the renderer may read: our report stylesheet, static files and fonts, and the
-    evidence thumbnails of `evaluation` (none for other reports)."""
-    config = current_app.config
-    return FetchPolicy(
-        roots={"reports": str(TEMPLATES_DIR), "static": str(current_app.static_folder),
-               "fonts": str(config["FONTS_DIR"])},
-        evidence=evidence_files(evaluation) if evaluation is not None else {},
-        evidence_dir=str(Path(config["DATA_DIR"]) / "evidence"))
-
-
-def limits() -> dict:
-    config = current_app.config
-    return {"timeout": config["REPORT_TIMEOUT"], "memory_mb": config["REPORT_MEMORY_MB"]}
-
-
-def slots() -> Slots:
-    """This server's render slots (see app.reports.slots)."""
-    config = current_app.config
-    lock_dir = config.get("REPORT_LOCK_DIR") or str(Path(current_app.instance_path) / "locks")
-    return Slots(lock_dir=lock_dir, count=config["REPORT_MAX_RENDERS"],
-                 queue_wait=config["REPORT_QUEUE_SECONDS"],
-                 retry_after=config["REPORT_RETRY_AFTER"])
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("deferred_render",
+                                                                  default=False)
 
 
 def _draft_options() -> PdfOptions:
@@ -128,6 +92,37 @@ def report_filename(evaluation: Evaluation) -> str:
     suffix = "" if is_final(evaluation) else "-draft"
     return f"arzyab-{evaluation.cycle.year}-{_safe_name(evaluation.municipality.name)}" \
            f"{suffix}.pdf"
+
+
+# --- issuing a final ----------------------------------------------------------------------------
+
+def issue_final(evaluation: Evaluation, *, user=None) -> ReportSnapshot:
+    """Freeze the final report of `evaluation` and arrange its PDF (see app.reports.finals).
+
+    Call it inside the transaction that makes the evaluation final, once ``is_final`` holds;
+    it flushes and never commits. Calling it again returns the snapshot already taken. The
+    PDF is rendered once the transaction commits (``app.reports.batch.dispatch_render``),
+    unless inside :func:`deferred_rendering`.
+    """
+    existing = snapshot_of(evaluation.id)
+    if existing is not None:
+        return existing
+    snapshot = freeze_final(evaluation, user=user)
+    if not _deferred.get():
+        evaluation_id = evaluation.id
+        after_commit(lambda: dispatch_render(evaluation_id))
+    return snapshot
+
+
+@contextmanager
+def deferred_rendering():
+    """Finals issued inside this block are not rendered when their transaction commits, but
+    on first download or by ``arzyab reports prepare`` (bulk data such as the demo)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
 
 
 # --- the evaluation report ---------------------------------------------------------------------
@@ -158,13 +153,6 @@ def report_pdf(evaluation: Evaluation, *, user=None) -> tuple[Path | bytes, str]
     return draft_pdf(evaluation), filename
 
 
-def final_report(evaluation: Evaluation, *, user=None) -> StoredReport:
-    """The stored final of a final evaluation, rendered from its snapshot the first time."""
-    if not is_final(evaluation):
-        raise ValueError("only a final evaluation has a final report")
-    return stored_of(evaluation.id) or render_final(evaluation, user=user)
-
-
 def draft_pdf(evaluation: Evaluation) -> bytes:
     """A watermarked draft, from the cache when nothing it prints has changed."""
     html, _context = evaluation_html(evaluation)
@@ -193,12 +181,6 @@ def find_by_code(code: str) -> StoredReport | None:
     if not re.fullmatch(r"[0-9a-f]{64}", code):
         return None
     return db.session.scalar(select(StoredReport).where(StoredReport.content_sha256 == code))
-
-
-def log_refused(evaluation_id: int | str, result: RenderResult) -> None:
-    if result.refused:
-        log.warning("report %s: the renderer refused %s", evaluation_id,
-                    "; ".join(result.refused))
 
 
 # --- the province comparison -------------------------------------------------------------------

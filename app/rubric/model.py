@@ -5,6 +5,9 @@ them except tests. Per-tier values are stored resolved: a scalar in the file bec
 value for every tier, so callers always ask ``criterion.weight_for(tier_id)``.
 
 This module imports nothing from Flask or the database: the scoring engine and the forms use it.
+It stands above the criterion types (``criterion.kind`` asks their registry), which see a
+criterion only as the argument they are given; the small values both hold are in
+:mod:`app.rubric.parts`.
 """
 
 from __future__ import annotations
@@ -13,11 +16,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.rubric.parts import BETTER, Bracket, ChecklistItem, Input
+from app.rubric.types import CriterionType, type_of
+
 if TYPE_CHECKING:
     from app.rubric.formula import Formula
-    from app.rubric.types import CriterionType
 
-BETTER = ("higher", "lower")
+__all__ = ["BETTER", "DEFAULT_NA_LIMIT", "Band", "Bracket", "ChecklistItem", "Criterion",
+           "Example", "Gate", "Input", "Rubric", "Sampling", "Scale", "ScaleLevel", "Tier",
+           "Unit"]
+
 DEFAULT_NA_LIMIT = 1 / 3
 
 
@@ -83,30 +91,6 @@ class Scale:
             if level.label == label:
                 return level
         return None
-
-
-@dataclass(frozen=True)
-class Bracket:
-    """A step of points: values from (or up to) `bound` earn `fraction` of the weight."""
-
-    bound: float
-    fraction: float
-
-
-@dataclass(frozen=True)
-class Input:
-    """A quantity the inspector counts for a computed criterion."""
-
-    name: str
-    title: str
-    unit_label: str = ""
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    key: str
-    title: str
-    points: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -186,8 +170,6 @@ class Criterion:
     @property
     def kind(self) -> CriterionType:
         """The object that knows everything about this criterion's type."""
-        from app.rubric.types import type_of
-
         return type_of(self.type)
 
     def applies(self, tier_id: str) -> bool:

@@ -15,7 +15,7 @@ import pytest
 from app.evaluations.services import rubric_for, save_answers
 from app.extensions import db
 from app.models import Answer, User
-from app.reports import services
+from app.reports import services, settings
 from app.reports.slots import RendererBusy, render_slot
 from tests.helpers import login
 from tests.reports.conftest import evaluation_of, normalise, pdf_text
@@ -96,7 +96,7 @@ def test_drafts_are_cached_per_evaluation_and_version(demo_ctx, monkeypatch):
                         lambda *a, **k: renders.append(1) or real(*a, **k))
     first = services.draft_pdf(draft)
     assert services.draft_pdf(draft) == first and len(renders) == 1
-    cached = list(services.drafts_dir().glob(f"e{draft.id:06d}-*.pdf"))
+    cached = list(settings.drafts_dir().glob(f"e{draft.id:06d}-*.pdf"))
     assert len(cached) == 1 and f"-v{draft.version}-" in cached[0].name
 
     inspector = db.session.scalar(db.select(User).where(User.username == "inspector"))
@@ -105,7 +105,7 @@ def test_drafts_are_cached_per_evaluation_and_version(demo_ctx, monkeypatch):
     db.session.commit()
     services.draft_pdf(draft)
     assert len(renders) == 2
-    cached = list(services.drafts_dir().glob(f"e{draft.id:06d}-*.pdf"))
+    cached = list(settings.drafts_dir().glob(f"e{draft.id:06d}-*.pdf"))
     assert len(cached) == 1 and f"-v{draft.version}-" in cached[0].name  # the old one is gone
 
 

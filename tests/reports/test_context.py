@@ -13,7 +13,7 @@ from app.evaluations.services import rubric_for
 from app.extensions import db
 from app.i18n import format_number
 from app.models import Answer, Recommendation
-from app.reports import charts, services
+from app.reports import charts, services, settings
 from app.reports.context import (
     NOTE_LIMIT,
     comparison_context,
@@ -26,7 +26,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "reports"
 
 
 def _context(evaluation):
-    with services.report_locale():
+    with settings.report_locale():
         return evaluation_context(evaluation)
 
 
@@ -175,7 +175,7 @@ def test_recommendations_with_responsible_and_jalali_deadline(demo_ctx):
 
 def test_comparison_ranks_within_tiers_with_change_since_last_cycle(demo_ctx):
     cycle, province = services.find_cycle("۱۴۰۴"), services.find_province("قم")
-    with services.report_locale():
+    with settings.report_locale():
         context = comparison_context(cycle, province)
     assert json.loads(json.dumps(context, ensure_ascii=False)) == context
     tiers = {tier["id"]: tier for tier in context["tiers"]}

@@ -17,7 +17,7 @@ from app.demo import demo_certificate
 from app.evaluations.services import answer_values, profile_of, rubric_for
 from app.extensions import db
 from app.models import AuditEvent, Evaluation, Municipality, User
-from app.reports import finals, services
+from app.reports import finals, services, settings
 from app.reports.models import ReportSnapshot, StoredReport
 from app.reports.render import render_pdf
 from app.reports.signing import (
@@ -176,8 +176,8 @@ def test_verify_says_valid_only_for_the_issued_file(client, signed_app, tmp_path
         key = finals.signing_key()
         again = tmp_path / "again.pdf"
         render_pdf(finals.final_html(context, signed=True),
-                   services.fetch_policy(db.session.get(Evaluation, evaluation_id)), again,
-                   options=finals.pdf_options(snapshot, context, key), slots=services.slots())
+                   settings.fetch_policy(db.session.get(Evaluation, evaluation_id)), again,
+                   options=finals.pdf_options(snapshot, context, key), slots=settings.slots())
     assert again.read_bytes() != issued
     assert pdf_text(again) == pdf_text(good)
     result = _verify(signed_app, again)
@@ -391,11 +391,11 @@ def test_a_final_issued_before_snapshots_keeps_its_stored_file(demo_app, monkeyp
             sign_off(db.session.get(Evaluation, evaluation_id), user=manager)
         assert finals.snapshot_of(evaluation_id) is None
         evaluation = db.session.get(Evaluation, evaluation_id)
-        with services.report_locale():
+        with settings.report_locale():
             content = finals.canonical_json(evaluation_context(evaluation))
         code = hashlib.sha256(content.encode()).hexdigest()
         legacy = b"%PDF-1.7\n% a final issued before snapshots\n%%EOF\n"
-        path = services.reports_dir() / f"{evaluation_id:06d}-legacy.pdf"
+        path = settings.reports_dir() / f"{evaluation_id:06d}-legacy.pdf"
         path.write_bytes(legacy)
         with writing():
             db.session.add(StoredReport(

@@ -6,14 +6,14 @@ judged the 1403 recommendations done, in part and not done."""
 
 import json
 
-from app.reports import services
+from app.reports import services, settings
 from app.reports.context import evaluation_context
 from app.reports.finals import snapshot_of
 from tests.reports.conftest import evaluation_of
 
 
 def _context(evaluation):
-    with services.report_locale():
+    with settings.report_locale():
         return evaluation_context(evaluation)
 
 

@@ -17,7 +17,7 @@ from app.evidence.services import store_photo
 from app.extensions import db
 from app.i18n import persian_digits
 from app.models import AuditEvent, User
-from app.reports import finals, services
+from app.reports import finals, services, settings
 from app.reports.models import StoredReport
 from app.reports.render import FetchPolicy, ReportError, render_pdf
 from tests.helpers import login
@@ -90,7 +90,7 @@ def test_a_stored_final_that_was_tampered_with_is_not_served(client, demo_app):
     with demo_app.app_context():
         evaluation = evaluation_of("دستجرد", 1404)
         stored = services.final_report(evaluation)
-        path = services.reports_dir() / stored.file_name
+        path = settings.reports_dir() / stored.file_name
         path.write_bytes(path.read_bytes() + b"%tampered")
         evaluation_id = evaluation.id
     login(client, "reviewer")
@@ -174,7 +174,7 @@ def test_hostile_urls_never_reach_the_pdf(demo_ctx, trap, tmp_path):
     # 2. straight into the HTML (as if a template let it through): the fetcher refuses
     html = "<html><body><p>سلام</p>" + hostile + "</body></html>"
     target = tmp_path / "raw.pdf"
-    result = render_pdf(html, services.fetch_policy(mine), target)
+    result = render_pdf(html, settings.fetch_policy(mine), target)
     assert _attachments(target) == 0 and _images(target) == 0
     refused = " ".join(result.refused)
     for url in ("file:///etc/passwd", f"{trap}/img.png", f"{trap}/x.css", f"{trap}/bg.png",
@@ -183,7 +183,7 @@ def test_hostile_urls_never_reach_the_pdf(demo_ctx, trap, tmp_path):
     assert _Trap.hits == []
 
     # the same HTML may embed this evaluation's own photo (so the check above can fail)
-    own = render_pdf(f'<img src="arzyab:evidence/{my_photo}">', services.fetch_policy(mine),
+    own = render_pdf(f'<img src="arzyab:evidence/{my_photo}">', settings.fetch_policy(mine),
                      tmp_path / "own.pdf")
     assert own.refused == () and _images(tmp_path / "own.pdf") == 1
 

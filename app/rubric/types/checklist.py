@@ -6,8 +6,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from app.i18n import N_, format_quantity, list_separator, normalise_text, translator
-from app.rubric.model import ChecklistItem
 from app.rubric.nodes import describe, plain_num, suggest
+from app.rubric.parts import ChecklistItem
 from app.rubric.reader import ScalarNode, kind_of
 from app.rubric.types.base import CriterionType, FieldSpec, is_empty, shown
 from app.rubric.values import AnswerError

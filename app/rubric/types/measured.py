@@ -17,8 +17,8 @@ from app.i18n import (
 )
 from app.rubric import formula as formulas
 from app.rubric.errors import Where
-from app.rubric.model import BETTER, Bracket, Input
 from app.rubric.nodes import describe, entry_where, once, plain_num, report_at
+from app.rubric.parts import BETTER, Bracket, Input
 from app.rubric.reader import MappingNode, ScalarNode, kind_of, position
 from app.rubric.types.base import CriterionType, FieldSpec, is_empty, shown
 from app.rubric.values import AnswerError
