@@ -113,10 +113,10 @@ QUERY_SAFE = "!$'()*,/:;?@"
 
 
 def query_url(endpoint: str, args: dict, **path) -> str:
-    """``url_for(endpoint, **path, **args)``, `args` being the query string's (none of them a
-    variable of the route): the route's URL made once per request, the query string added
-    here as Werkzeug writes it (an overview links itself some twenty ways, and each
-    ``url_for`` cost ~0.1 ms)."""
+    """``url_for(endpoint, **path, **args)``, `args` being the query string's (text or
+    numbers, none of them a variable of the route): the route's URL made once per request,
+    the query string added here as Werkzeug writes it (an overview links itself some twenty
+    ways, and each ``url_for`` cost ~0.1 ms)."""
     bases = g.get("_dashboard_urls")
     if bases is None:
         bases = g._dashboard_urls = {}
@@ -125,8 +125,17 @@ def query_url(endpoint: str, args: dict, **path) -> str:
     if base is None:
         base = bases[key] = url_for(endpoint, **path)
         assert "?" not in base, base
-    items = [(name, value) for name, value in args.items() if value is not None]
-    return f"{base}?{urlencode(items, safe=QUERY_SAFE)}" if items else base
+    # as text before they are remembered (1 and True are one key to a cache, not one value)
+    items = tuple((name, value if isinstance(value, str) else str(value))
+                  for name, value in args.items() if value is not None)
+    return f"{base}?{_query_string(items)}" if items else base
+
+
+@lru_cache(maxsize=4096)
+def _query_string(items: tuple) -> str:
+    """`items` as a query string, remembered (pages repeat their links' arguments, and
+    quoting Persian text costs)."""
+    return urlencode(items, safe=QUERY_SAFE)
 
 
 def status_titles() -> dict[str, str]:

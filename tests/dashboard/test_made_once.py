@@ -120,7 +120,8 @@ def test_links_are_what_url_for_writes(demo_app):
             for text in texts:
                 args = {"year": 1404, "q": text, "county": text[::-1], "page": 3,
                         "sort": "score", "dir": "desc", "province": 7, "pending": 1}
-                for picked in [{}, {"year": 1404}, args, {k: args[k] for k in ("q", "page")}]:
+                for picked in [{}, {"year": 1404}, args, {k: args[k] for k in ("q", "page")},
+                               {"pending": True, "page": 1}, {"pending": 1, "page": True}]:
                     assert presentation.query_url(endpoint, picked) == url_for(
                         endpoint, **picked)
         for fmt in ["csv", "xlsx"]:
