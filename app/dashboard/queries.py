@@ -17,7 +17,8 @@ from __future__ import annotations
 import bisect
 import math
 import threading
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -264,6 +265,87 @@ def legend(cycle_id: int | None) -> Legend:
     return _legend_of(version_id)
 
 
+# --- statements made once per shape ----------------------------------------------------------
+#
+# Building a page's statement (SQLAlchemy's objects, then its cache key) cost more CPU than
+# running it on the database. The pages' statements are therefore made once per process for
+# each shape (which filters are set, the sort, the cycle's rubric, the user's access
+# condition: what decides their SQL), every value of the filters a bound parameter
+# (:func:`_parameters`), and kept.
+
+#: statements made by :func:`_made_once`, least recently used first
+_made: OrderedDict = OrderedDict()
+_made_lock = threading.Lock()
+#: at most this many kept (a few per sort and filter set, times the access conditions)
+MADE_MAX = 256
+
+
+def _made_once(key, build: Callable):
+    """The statement `build()` makes, made once for `key` (what decides its SQL and its
+    values that are not parameters) and kept (None: made afresh)."""
+    if key is None:
+        return build()
+    with _made_lock:
+        statement = _made.get(key)
+        if statement is not None:
+            _made.move_to_end(key)
+            return statement
+    statement = build()
+    with _made_lock:
+        _made[key] = statement
+        while len(_made) > MADE_MAX:
+            _made.popitem(last=False)
+    return statement
+
+
+def _frozen(value):
+    return tuple(_frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _condition_key(condition) -> tuple | None:
+    """What makes `condition` the condition it is: its SQL's structure and the values it
+    carries (the same key, the same condition); None when SQLAlchemy cannot tell."""
+    found = condition._generate_cache_key()
+    if found is None:
+        return None
+    return found.key, tuple(_frozen(p.effective_value) for p in found.bindparams)
+
+
+def _shape(f: Filters) -> tuple:
+    """Which of `f`'s filters are set, and the status and the pending switch (they decide
+    the SQL; the values are parameters)."""
+    return (f.provinces is not None, bool(f.county), bool(f.key), bool(f.tier),
+            bool(f.band), f.status, f.pending)
+
+
+#: the LIKE escape character of the search (as SQLAlchemy's ``autoescape`` uses it)
+_ESCAPE = "/"
+
+
+def _like_text(text: str) -> str:
+    """`text` matched literally inside LIKE: the escape character, % and _ escaped."""
+    return (text.replace(_ESCAPE, _ESCAPE * 2).replace("%", _ESCAPE + "%")
+            .replace("_", _ESCAPE + "_"))
+
+
+def _parameters(f: Filters, **more) -> dict:
+    """The bound parameters of a statement made with ``bound=True`` from `f`."""
+    values = {"cycle_id": f.cycle_id, "county": f.county, "tier": f.tier, "band": f.band,
+              "key": _like_text(f.key), "q": _like_text(f.q), **more}
+    if f.provinces is not None:
+        values["provinces"] = list(f.provinces)
+    return values
+
+
+def _value(f: Filters, name: str, bound: bool):
+    """`f`'s value `name` in SQL: the value itself, or (`bound`) its bound parameter."""
+    return bindparam(name) if bound else getattr(f, name)
+
+
+def _provinces(f: Filters, bound: bool):
+    return bindparam("provinces", expanding=True) if bound else f.provinces
+
+
 # --- shared pieces of SQL --------------------------------------------------------------------
 
 def _band_rank(column, legend: Legend):
@@ -288,30 +370,35 @@ def _inspector_name():
             .correlate(Evaluation).scalar_subquery())
 
 
-def _search(name_key_column, name_column, f: Filters):
+def _search(name_key_column, name_column, f: Filters, bound: bool = False):
     """Names containing the search text, Arabic ي/ك and Persian ی/ک alike (both sides are
-    folded with ``search_key``; a municipality stored without its key is matched by name)."""
-    return or_(name_key_column.contains(f.key, autoescape=True),
-               and_(name_key_column == "", name_column.contains(f.q, autoescape=True)))
+    folded with ``search_key``; a municipality stored without its key is matched by name).
+    The text is matched literally (% and _ escaped)."""
+    key, q = ((bindparam("key"), bindparam("q")) if bound
+              else (_like_text(f.key), _like_text(f.q)))
+    return or_(name_key_column.contains(key, escape=_ESCAPE),
+               and_(name_key_column == "", name_column.contains(q, escape=_ESCAPE)))
 
 
-def _place_filters(f: Filters) -> list:
+def _place_filters(f: Filters, bound: bool = False) -> list:
+    """The province, county and search filters (`bound`: their values bound parameters,
+    see :func:`_parameters`)."""
     conditions = []
     if f.provinces is not None:
-        conditions.append(Municipality.province_id.in_(f.provinces))
+        conditions.append(Municipality.province_id.in_(_provinces(f, bound)))
     if f.county:
-        conditions.append(Municipality.county == f.county)
+        conditions.append(Municipality.county == _value(f, "county", bound))
     if f.key:
-        conditions.append(_search(Municipality.name_key, Municipality.name, f))
+        conditions.append(_search(Municipality.name_key, Municipality.name, f, bound))
     return conditions
 
 
-def _evaluation_filters(f: Filters) -> list:
+def _evaluation_filters(f: Filters, bound: bool = False) -> list:
     conditions = []
     if f.tier:
-        conditions.append(Evaluation.tier_id == f.tier)
+        conditions.append(Evaluation.tier_id == _value(f, "tier", bound))
     if f.band:
-        conditions.append(Evaluation.band == f.band)
+        conditions.append(Evaluation.band == _value(f, "band", bound))
     if f.status == workflow.NOT_PLANNED:
         conditions.append(Evaluation.id.is_(None))
     elif f.status:
@@ -358,13 +445,14 @@ OVERVIEW_COLUMNS = (
 )
 
 
-def _overview_base(f: Filters, columns):
+def _overview_base(f: Filters, columns, bound: bool = False):
     """Every municipality in the scope with its evaluation of the cycle, if any."""
     statement = (select(*columns).select_from(Municipality)
                  .join(Province, Province.id == Municipality.province_id)
                  .outerjoin(Evaluation, and_(Evaluation.municipality_id == Municipality.id,
-                                             Evaluation.cycle_id == f.cycle_id)))
-    return statement.where(*_place_filters(f), *_evaluation_filters(f))
+                                             Evaluation.cycle_id == _value(f, "cycle_id",
+                                                                           bound))))
+    return statement.where(*_place_filters(f, bound), *_evaluation_filters(f, bound))
 
 
 def _sort_columns(f: Filters, legend: Legend) -> list:
@@ -423,35 +511,57 @@ def overview(f: Filters, legend: Legend, *, per_page: int = PER_PAGE, user=None)
     return Page(rows, total, page, per_page)
 
 
+def _legend_key(legend: Legend) -> tuple:
+    """What of `legend` the statements' SQL holds (the band and tier sorts)."""
+    return tuple(legend.band_mins.items()), legend.tier_ids
+
+
+def _overview_statement(f: Filters, legend: Legend, user):
+    """The statement of :func:`_overview_page`, made once per shape (the values bound:
+    :func:`_parameters` with ``limit`` and ``offset``)."""
+    condition = access.evaluations_condition(user) if user is not None else None
+    key = (_shape(f), f.sort, f.descending, _legend_key(legend),
+           None if condition is None else _condition_key(condition))
+    if condition is not None and key[-1] is None:
+        key = None
+
+    def build():
+        keys = [column.label(f"sort_{index}")
+                for index, column in enumerate(_sort_columns(f, legend))]
+        # every row counted by an uncorrelated subquery, which the database runs once: a
+        # window's count(*) OVER () made SQLite keep all 1,500 rows of a national cycle
+        # for the sort instead of the page's 50 (measured 3–10 times slower)
+        count = (select(func.count())
+                 .select_from(_overview_base(f, [Municipality.id], True).subquery())
+                 .scalar_subquery())
+        columns = [*OVERVIEW_COLUMNS, *keys, count.label("total")]
+        if condition is not None:
+            columns.append(case((condition, True), else_=False).label("viewable"))
+        cut = (_overview_base(f, columns, True)
+               .order_by(*_ordered(f, keys, Municipality.name, Municipality.id))
+               .limit(bindparam("limit", type_=Integer))
+               .offset(bindparam("offset", type_=Integer)).subquery("page"))
+        name = func.coalesce(func.nullif(User.full_name, ""), User.username)
+        return (
+            select(cut, name.label("inspector")).select_from(cut)
+            .outerjoin(Assignment, and_(Assignment.evaluation_id == cut.c.evaluation_id,
+                                        Assignment.role == "inspector"))
+            .outerjoin(User, User.id == Assignment.user_id)
+            .order_by(*_ordered(f, [cut.c[k.name] for k in keys], cut.c.name,
+                                cut.c.municipality_id), name))
+
+    return _made_once(key, build)
+
+
 def _overview_page(f: Filters, legend: Legend, per_page: int, page: int,
                    user) -> tuple[list[dict], int]:
     """The rows of page `page` with their inspectors, and how many rows there are in all
     (0 when the page is empty)."""
-    keys = [column.label(f"sort_{index}")
-            for index, column in enumerate(_sort_columns(f, legend))]
-    # every row counted by an uncorrelated subquery, which the database runs once: a
-    # window's count(*) OVER () made SQLite keep all 1,500 rows of a national cycle for the
-    # sort instead of the page's 50 (measured 3–10 times slower)
-    count = (select(func.count()).select_from(_overview_base(f, [Municipality.id]).subquery())
-             .scalar_subquery())
-    columns = [*OVERVIEW_COLUMNS, *keys, count.label("total")]
-    if user is not None:
-        columns.append(case((access.evaluations_condition(user), True),
-                            else_=False).label("viewable"))
-    cut = (_overview_base(f, columns)
-           .order_by(*_ordered(f, keys, Municipality.name, Municipality.id))
-           .limit(per_page).offset((page - 1) * per_page).subquery("page"))
-    name = func.coalesce(func.nullif(User.full_name, ""), User.username)
-    statement = (
-        select(cut, name.label("inspector")).select_from(cut)
-        .outerjoin(Assignment, and_(Assignment.evaluation_id == cut.c.evaluation_id,
-                                    Assignment.role == "inspector"))
-        .outerjoin(User, User.id == Assignment.user_id)
-        .order_by(*_ordered(f, [cut.c[key.name] for key in keys], cut.c.name,
-                            cut.c.municipality_id), name))
+    statement = _overview_statement(f, legend, user)
     rows: list[dict] = []
     total = 0
-    for row in db.session.execute(statement):
+    for row in db.session.execute(statement, _parameters(
+            f, limit=per_page, offset=(page - 1) * per_page)):
         if not rows or rows[-1]["municipality_id"] != row.municipality_id:
             mapping = row._mapping
             data = _overview_row(row, legend, {key: mapping[key] for key in OVERVIEW_KEYS})
@@ -502,6 +612,28 @@ def inspectors_of(evaluation_ids: Iterable[int]) -> dict[int, list[str]]:
     return found
 
 
+def _status_counts_statements(f: Filters):
+    """The statements of :func:`status_counts` (the counts by state with the filtered
+    municipalities' count, and that count alone), made once per shape."""
+
+    def build():
+        state = workflow.state_column(Evaluation)
+        places = _place_filters(f, True)
+        statement = select(state, func.count()).select_from(Evaluation)
+        if places:
+            statement = statement.join(Municipality,
+                                       Municipality.id == Evaluation.municipality_id)
+        statement = (statement.where(Evaluation.cycle_id == bindparam("cycle_id"), *places,
+                                     *_evaluation_filters(f, True))
+                     .group_by(state))
+        # the filtered municipalities counted in the same statement (one round trip)
+        towns = (select(func.count()).select_from(Municipality).where(*places)
+                 .correlate(None).scalar_subquery())
+        return statement.add_columns(towns), select(towns)
+
+    return _made_once(("status counts", _shape(f)), build)
+
+
 def status_counts(f: Filters) -> dict[str, int]:
     """How many municipalities of the filtered set are at each status ("none": not planned);
     the status filter itself is left out so that every status is counted.
@@ -513,22 +645,13 @@ def status_counts(f: Filters) -> dict[str, int]:
     if f.cycle_id is None:
         return {}
     unfiltered = replace(f, status="")
-    state = workflow.state_column(Evaluation)
-    places = _place_filters(unfiltered)
-    statement = select(state, func.count()).select_from(Evaluation)
-    if places:
-        statement = statement.join(Municipality, Municipality.id == Evaluation.municipality_id)
-    statement = (statement.where(Evaluation.cycle_id == f.cycle_id, *places,
-                                 *_evaluation_filters(unfiltered))
-                 .group_by(state))
-    # the filtered municipalities counted in the same statement (one round trip)
-    towns = (select(func.count()).select_from(Municipality).where(*places)
-             .correlate(None).scalar_subquery())
-    rows = db.session.execute(statement.add_columns(towns)).all()
+    statement, towns = _status_counts_statements(unfiltered)
+    parameters = _parameters(unfiltered)
+    rows = db.session.execute(statement, parameters).all()
     counts = {status: count for status, count, _towns in rows}
     if not (f.tier or f.band):  # a tier or band asked for: only evaluated rows match
         # no evaluation at all in the cycle: no row to read the count from
-        towns_count = rows[0][2] if rows else db.session.scalar(select(towns))
+        towns_count = rows[0][2] if rows else db.session.scalar(towns, parameters)
         if towns_count > sum(counts.values()):
             counts[workflow.NOT_PLANNED] = towns_count - sum(counts.values())
     return counts
@@ -557,15 +680,17 @@ def _ranked(f: Filters, evaluation=Evaluation):
     return workflow.final_condition(evaluation)
 
 
-def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality) -> list:
+def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality,
+                       bound: bool = False) -> list:
     """Which evaluations are ranked: scored, in the cycle, final (or any state with
-    `f.pending`), in the provinces and tier asked for."""
-    conditions = [evaluation.cycle_id == f.cycle_id, evaluation.score.is_not(None),
-                  _ranked(f, evaluation)]
+    `f.pending`), in the provinces and tier asked for (`bound`: the values bound
+    parameters, see :func:`_parameters`)."""
+    conditions = [evaluation.cycle_id == _value(f, "cycle_id", bound),
+                  evaluation.score.is_not(None), _ranked(f, evaluation)]
     if f.provinces is not None:
-        conditions.append(town.province_id.in_(f.provinces))
+        conditions.append(town.province_id.in_(_provinces(f, bound)))
     if f.tier:
-        conditions.append(evaluation.tier_id == f.tier)
+        conditions.append(evaluation.tier_id == _value(f, "tier", bound))
     return conditions
 
 
@@ -610,12 +735,14 @@ def peer_statistics(f: Filters) -> PeerStatistics:
     page's database time.)"""
     if f.cycle_id is None:
         return PeerStatistics({}, {}, {})
-    statement = (select(Municipality.province_id, Evaluation.tier_id, Evaluation.score,
-                        Evaluation.raw_score)
-                 .join(Municipality, Municipality.id == Evaluation.municipality_id)
-                 .where(*_ranked_conditions(f)))
+    statement = _made_once(("peers", _shape(f)), lambda: (
+        select(Municipality.province_id, Evaluation.tier_id, Evaluation.score,
+               Evaluation.raw_score)
+        .join(Municipality, Municipality.id == Evaluation.municipality_id)
+        .where(*_ranked_conditions(f, bound=True))))
     found: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
-    for province_id, tier_id, score, raw in db.session.connection().execute(statement):
+    for province_id, tier_id, score, raw in db.session.connection().execute(
+            statement, _parameters(f)):
         adjusted, raws = found.setdefault((province_id, tier_id), ([], []))
         adjusted.append(score)
         if raw is not None:
@@ -642,15 +769,15 @@ def peer_statistics(f: Filters) -> PeerStatistics:
         scores=scores)
 
 
-def _ranking_filters(f: Filters) -> list:
+def _ranking_filters(f: Filters, bound: bool = False) -> list:
     """The filters that pick which ranked rows are shown (never who is ranked)."""
     conditions = []
     if f.county:
-        conditions.append(Municipality.county == f.county)
+        conditions.append(Municipality.county == _value(f, "county", bound))
     if f.key:
-        conditions.append(_search(Municipality.name_key, Municipality.name, f))
+        conditions.append(_search(Municipality.name_key, Municipality.name, f, bound))
     if f.band:
-        conditions.append(Evaluation.band == f.band)
+        conditions.append(Evaluation.band == _value(f, "band", bound))
     return conditions
 
 
@@ -718,38 +845,52 @@ RANKING_KEYS = tuple(column.key for column in RANKING_COLUMNS)
 _BEFORE = aliased(Evaluation, name="before")
 
 
+def _ranking_statement(f: Filters, legend: Legend, with_previous: bool):
+    """The statement of :func:`_ranking_page`, made once per shape (the values bound:
+    :func:`_parameters` with ``limit``, ``offset`` and, `with_previous`, ``previous``)."""
+
+    def build():
+        tier_rank = _tier_rank(Evaluation.tier_id, legend).label("tier_rank")
+        conditions = [*_ranked_conditions(f, bound=True), *_ranking_filters(f, True)]
+        count = (select(func.count()).select_from(Evaluation)
+                 .join(Municipality, Municipality.id == Evaluation.municipality_id)
+                 .where(*conditions).scalar_subquery())
+        cut = (select(*RANKING_COLUMNS, tier_rank, count.label("total"))
+               .select_from(Evaluation)
+               .join(Municipality, Municipality.id == Evaluation.municipality_id)
+               .join(Province, Province.id == Municipality.province_id)
+               .where(*conditions)
+               .order_by(Province.name, tier_rank, Evaluation.score.desc(), Municipality.name,
+                         Municipality.id)
+               .limit(bindparam("limit", type_=Integer))
+               .offset(bindparam("offset", type_=Integer)).subquery("page"))
+        statement = select(cut).select_from(cut)
+        if with_previous:
+            # the previous cycle's score when that evaluation is ranked there too (final, or
+            # any state with `f.pending`) and scored; one per municipality and cycle
+            before = _BEFORE
+            statement = statement.add_columns(before.score.label("previous_score")).outerjoin(
+                before, and_(before.municipality_id == cut.c.municipality_id,
+                             before.cycle_id == bindparam("previous"), _ranked(f, before),
+                             before.score.is_not(None)))
+        else:
+            statement = statement.add_columns(cast(null(), Float).label("previous_score"))
+        return statement.order_by(cut.c.province, cut.c.tier_rank, cut.c.score.desc(),
+                                  cut.c.name, cut.c.municipality_id)
+
+    return _made_once(("ranking", _shape(f), legend.tier_ids, with_previous), build)
+
+
 def _ranking_page(f: Filters, legend: Legend, per_page: int, page: int,
                   previous: tuple[int, int] | None) -> tuple[list[dict], int]:
     """The rows of page `page` of the ranking with their previous score, and how many rows
     there are in all (0 when the page is empty)."""
-    tier_rank = _tier_rank(Evaluation.tier_id, legend).label("tier_rank")
-    count = (select(func.count()).select_from(Evaluation)
-             .join(Municipality, Municipality.id == Evaluation.municipality_id)
-             .where(*_ranked_conditions(f), *_ranking_filters(f)).scalar_subquery())
-    cut = (select(*RANKING_COLUMNS, tier_rank, count.label("total"))
-           .select_from(Evaluation)
-           .join(Municipality, Municipality.id == Evaluation.municipality_id)
-           .join(Province, Province.id == Municipality.province_id)
-           .where(*_ranked_conditions(f), *_ranking_filters(f))
-           .order_by(Province.name, tier_rank, Evaluation.score.desc(), Municipality.name,
-                     Municipality.id)
-           .limit(per_page).offset((page - 1) * per_page).subquery("page"))
-    statement = select(cut).select_from(cut)
-    if previous is not None:
-        # the previous cycle's score when that evaluation is ranked there too (final, or any
-        # state with `f.pending`) and scored; one per municipality and cycle
-        before = _BEFORE
-        statement = statement.add_columns(before.score.label("previous_score")).outerjoin(
-            before, and_(before.municipality_id == cut.c.municipality_id,
-                         before.cycle_id == previous[0], _ranked(f, before),
-                         before.score.is_not(None)))
-    else:
-        statement = statement.add_columns(cast(null(), Float).label("previous_score"))
-    statement = statement.order_by(cut.c.province, cut.c.tier_rank, cut.c.score.desc(),
-                                   cut.c.name, cut.c.municipality_id)
+    statement = _ranking_statement(f, legend, previous is not None)
+    parameters = _parameters(f, limit=per_page, offset=(page - 1) * per_page,
+                             previous=previous[0] if previous is not None else None)
     rows: list[dict] = []
     total = 0
-    for row in db.session.execute(statement):
+    for row in db.session.execute(statement, parameters):
         mapping = row._mapping
         data = {key: mapping[key] for key in RANKING_KEYS}
         data["previous_score"] = row.previous_score
@@ -818,6 +959,15 @@ class UnitFigures(NamedTuple):
     band: str
 
 
+@lru_cache(maxsize=1)
+def _unit_scores_statement():
+    """The statement of :func:`unit_scores` (the ids bound as ``ids``), made once."""
+    return (select(UnitResult.evaluation_id, UnitResult.unit_id, UnitResult.score,
+                   UnitResult.raw_score, UnitResult.band)
+            .where(UnitResult.evaluation_id.in_(bindparam("ids", expanding=True)),
+                   UnitResult.evaluated.is_(True), UnitResult.score.is_not(None)))
+
+
 def unit_scores(evaluation_ids: Iterable[int]) -> dict[int, dict[str, UnitFigures]]:
     """Evaluation id → unit id → its stored score, raw score and band; a unit that was not
     evaluated (not applicable, unanswered, too much N/A) is left out."""
@@ -825,10 +975,7 @@ def unit_scores(evaluation_ids: Iterable[int]) -> dict[int, dict[str, UnitFigure
     connection = db.session.connection()
     for chunk in _chunks(evaluation_ids):
         for eid, unit_id, score, raw, band in connection.execute(
-                select(UnitResult.evaluation_id, UnitResult.unit_id, UnitResult.score,
-                       UnitResult.raw_score, UnitResult.band)
-                .where(UnitResult.evaluation_id.in_(chunk), UnitResult.evaluated.is_(True),
-                       UnitResult.score.is_not(None))):
+                _unit_scores_statement(), {"ids": chunk}):
             found.setdefault(eid, {})[unit_id] = UnitFigures(score, raw, band or "")
     return found
 

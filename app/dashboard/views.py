@@ -39,6 +39,7 @@ from app.dashboard.presentation import (
     number,
     options,
     overview_rows,
+    query_url,
     ranking_rows,
     signed,
     status_title,
@@ -65,6 +66,7 @@ access.guard(bp, "dashboard")
 def _helpers():
     return {"status_title": status_title, "status_titles": status_titles, "signed": signed,
             "num": number, "options": options, "overview_rows": overview_rows,
+            "query_url": query_url, "id_links": id_links,
             "ranking_rows": ranking_rows}
 
 

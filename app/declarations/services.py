@@ -21,8 +21,9 @@ commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from app import access, audit, workflow
 from app.errors import ServiceError
@@ -276,11 +277,11 @@ def settle(evaluation: Evaluation) -> None:
 
 # --- across cycles ---------------------------------------------------------------------------
 
-def accuracy(province_ids=None, municipality_id: int | None = None) -> list[dict]:
-    """Each municipality's declarations by cycle, from the settled verdicts of finals:
-    declared, confirmed, corrected and the share confirmed — a municipality whose declarations
-    are often corrected is a known warning sign. Rows of (municipality, year), by name and
-    year."""
+@lru_cache(maxsize=4)
+def _accuracy_statement(scoped: bool, one_town: bool):
+    """The statement of :func:`accuracy`, made once per process (the provinces bound as
+    ``provinces``, the municipality as ``town``): building it took a hundred times longer
+    than running it."""
     confirmed = func.sum(case((Declaration.verdict == CONFIRMED, 1), else_=0))
     corrected = func.sum(case((Declaration.verdict == CORRECTED, 1), else_=0))
     statement = (
@@ -293,12 +294,28 @@ def accuracy(province_ids=None, municipality_id: int | None = None) -> list[dict
         .where(workflow.final_condition(Evaluation))
         .group_by(Municipality.id, Municipality.name, EvaluationCycle.year)
         .order_by(Municipality.name, EvaluationCycle.year))
+    if scoped:
+        statement = statement.where(
+            Municipality.province_id.in_(bindparam("provinces", expanding=True)))
+    if one_town:
+        statement = statement.where(Municipality.id == bindparam("town"))
+    return statement
+
+
+def accuracy(province_ids=None, municipality_id: int | None = None) -> list[dict]:
+    """Each municipality's declarations by cycle, from the settled verdicts of finals:
+    declared, confirmed, corrected and the share confirmed — a municipality whose declarations
+    are often corrected is a known warning sign. Rows of (municipality, year), by name and
+    year."""
+    statement = _accuracy_statement(province_ids is not None, municipality_id is not None)
+    parameters: dict = {}
     if province_ids is not None:
-        statement = statement.where(Municipality.province_id.in_(list(province_ids)))
+        parameters["provinces"] = list(province_ids)
     if municipality_id is not None:
-        statement = statement.where(Municipality.id == municipality_id)
+        parameters["town"] = municipality_id
     out = []
-    for town_id, name, year, declared, ok, wrong in db.session.execute(statement):
+    for town_id, name, year, declared, ok, wrong in db.session.execute(statement,
+                                                                       parameters):
         verified = (ok or 0) + (wrong or 0)
         out.append({"municipality_id": town_id, "name": name, "year": year,
                     "declared": declared, "confirmed": ok or 0, "corrected": wrong or 0,
