@@ -87,6 +87,8 @@ def main() -> None:
         import pstats
 
         profiler.disable()
+        if args.out:
+            profiler.dump_stats(f"{args.out}.pstats")  # for pstats' callers and callees
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         calls_per_save = stats.total_calls / args.saves

@@ -26,10 +26,15 @@ MEMO_SIZE = 100_000
 
 def answer_key(row) -> tuple:
     """What of a stored answer (an ``Answer`` or a row with its columns) a criterion's score
-    depends on, hashable."""
-    data = row.data
-    if data is not None:
-        data = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    depends on, hashable. The structured data as JSON text: the row's stored text when it
+    carries one (``data_text``: no decoding), else the data encoded here. Either text
+    determines the data, so equal keys always mean equal answers (the same data under two
+    texts only costs a second measurement)."""
+    data = getattr(row, "data_text", None)
+    if data is None:
+        data = row.data
+        if data is not None:
+            data = json.dumps(data, sort_keys=True, ensure_ascii=False)
     if row.na:
         return (None, data, True, row.na_reason or "")
     return (row.value, data, False, "")

@@ -12,7 +12,7 @@ import json
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from sqlalchemy import Text, bindparam, cast, delete, insert, inspect, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -49,15 +49,40 @@ ANSWER_COLUMNS = (Answer.id, Answer.criterion_id, Answer.value, Answer.data, Ans
                   Answer.updated_by_id)
 
 
-_ANSWERS_OF = select(*ANSWER_COLUMNS).where(Answer.evaluation_id == bindparam("evaluation"))
+#: the same, the structured data as its stored JSON text (see :class:`AnswerRow`)
+_ANSWERS_OF = select(*(cast(Answer.data, Text).label("data_text") if column is Answer.data
+                       else column for column in ANSWER_COLUMNS)).where(
+    Answer.evaluation_id == bindparam("evaluation"))
+
+
+class AnswerRow(NamedTuple):
+    """A stored answer as :func:`stored_rows` reads it: the columns of
+    :data:`ANSWER_COLUMNS`, the structured data kept as its JSON text and decoded when read
+    (a save decodes the few answers it changes; the score card keys the others by the text,
+    :func:`app.evaluations.scorecards.answer_key`)."""
+
+    id: int
+    criterion_id: str
+    value: float | None
+    data_text: str | None
+    na: bool
+    na_reason: str | None
+    note: str | None
+    revision: int | None
+    device_id: str | None
+    updated_by_id: int | None
+
+    @property
+    def data(self):
+        return None if self.data_text is None else json.loads(self.data_text)
 
 
 def stored_rows(evaluation: Evaluation, connection=None) -> list:
     """The evaluation's stored answers as plain rows (the columns above), read in the
     current transaction: cheaper than loading them as objects, and never stale.
     `connection`: the transaction's, when the caller holds it (:func:`_connection`)."""
-    return list((connection or _connection()).execute(_ANSWERS_OF,
-                                                      {"evaluation": evaluation.id}))
+    return [AnswerRow(*row) for row in (connection or _connection()).execute(
+        _ANSWERS_OF, {"evaluation": evaluation.id})]
 
 
 def _connection():
