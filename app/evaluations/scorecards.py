@@ -55,6 +55,16 @@ class CriterionMemo:
                 self._items.move_to_end(key)
             return found
 
+    def get_many(self, keys: list[tuple]) -> list[CriterionScore | None]:
+        """:meth:`get` of each key, under one hold of the lock."""
+        items = self._items
+        with self._lock:
+            found = [items.get(key) for key in keys]
+            for key, score_ in zip(keys, found, strict=True):
+                if score_ is not None:
+                    items.move_to_end(key)
+        return found
+
     def put(self, key: tuple, value: CriterionScore) -> None:
         with self._lock:
             self._items[key] = value
@@ -93,10 +103,12 @@ def card_from_rows(rubric: Rubric, rubric_sha: str, tier_id: str, profile: Mappi
     known: dict[str, CriterionScore] = {}
     keys: dict[str, tuple] = {}
     answers: dict[str, AnswerValue] = {}
-    for criterion in rubric.criteria():
-        row = by_criterion.get(criterion.id)
-        key = (*base, criterion.id, None if row is None else answer_key(row))
-        found = memo.get(key)
+    criteria = list(rubric.criteria())
+    rows_of = [by_criterion.get(criterion.id) for criterion in criteria]
+    wanted = [(*base, criterion.id, None if row is None else answer_key(row))
+              for criterion, row in zip(criteria, rows_of, strict=True)]
+    for criterion, row, key, found in zip(criteria, rows_of, wanted, memo.get_many(wanted),
+                                          strict=True):
         if found is not None:
             known[criterion.id] = found
             continue
