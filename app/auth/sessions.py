@@ -25,11 +25,11 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from typing import NamedTuple
 
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, delete, or_, select, update
-from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.api import is_api_request
@@ -155,8 +155,10 @@ def active_sessions(user: User) -> list[UserSession]:
 
 # --- this request ------------------------------------------------------------------------------
 
-def current_row() -> UserSession | None:
-    """This request's session row (None when nobody is logged in)."""
+def current_row() -> UserSession | SessionRow | None:
+    """This request's session row (None when nobody is logged in): its ``id`` and
+    ``user_id`` are what callers read (a :class:`SessionRow` as the check read it, or the
+    row itself after a remember cookie logged the device back in)."""
     return g.get("arzyab_session")
 
 
@@ -232,28 +234,42 @@ def _forget() -> None:
         session.pop(key, None)
 
 
-#: the session row of a token's hash, with its user (built once: every request runs it)
-_SESSION_OF_TOKEN = select(UserSession).options(joinedload(UserSession.user)).where(
-    UserSession.token_hash == bindparam("token_hash"))
+class SessionRow(NamedTuple):
+    """What a request needs of its session row (read as plain columns, with its user as an
+    object, by one statement: cheaper than loading the row as an object)."""
+
+    id: int
+    user_id: int
+    ended_at: dt.datetime | None
+    last_seen_at: dt.datetime
+
+
+#: the session row of a token's hash and its user (built once: every request runs it)
+_SESSION_OF_TOKEN = (
+    select(User, UserSession.id, UserSession.user_id, UserSession.ended_at,
+           UserSession.last_seen_at)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash")))
 
 
 def check_request() -> None:
     """before_request: find this request's session row, or log the device back in from its
     remember cookie; a cookie whose row is ended (or missing) logs nobody in."""
-    g.arzyab_session = None
+    g.arzyab_session = g.arzyab_session_user = None
     if request.endpoint in SKIP_ENDPOINTS or is_api_request():  # the API: tokens only
         return
     if LEGACY_REMEMBER_COOKIE in request.cookies:
         cookies.delete_later(LEGACY_REMEMBER_COOKIE)
     now = utcnow()
-    row = None
+    row = user = None
     token = session.get(TOKEN_KEY)
     if isinstance(token, str) and 20 <= len(token) <= 100:
-        row = db.session.scalar(_SESSION_OF_TOKEN, {"token_hash": _digest(token)})
-        if row is not None and not (
-                row.ended_at is None and str(row.user_id) == str(session.get("_user_id"))
-                and row.last_seen_at > now - _idle() and row.user.active):
-            row = None
+        found = db.session.execute(_SESSION_OF_TOKEN, {"token_hash": _digest(token)}).first()
+        if found is not None:
+            user, row = found[0], SessionRow(*found[1:])
+            if not (row.ended_at is None and str(row.user_id) == str(session.get("_user_id"))
+                    and row.last_seen_at > now - _idle() and user.active):
+                row = user = None
     if row is None:
         if TOKEN_KEY in session or "_user_id" in session:
             _forget()
@@ -262,7 +278,7 @@ def check_request() -> None:
             row = _restore(value, now)
     elif now - row.last_seen_at > TOUCH_EVERY:
         _touch(row, now)
-    g.arzyab_session = row
+    g.arzyab_session, g.arzyab_session_user = row, user
 
 
 def _touch(row: UserSession, now: dt.datetime) -> None:
@@ -318,7 +334,9 @@ def _load_user(user_id: str):
     row = current_row()
     if row is None or str(row.user_id) != str(user_id):
         return None
-    user = db.session.get(User, row.user_id)
+    user = g.get("arzyab_session_user")  # loaded with the row, in this request's session
+    if user is None or user.id != row.user_id:
+        user = db.session.get(User, row.user_id)
     return user if user is not None and user.active else None
 
 

@@ -26,10 +26,15 @@ MEMO_SIZE = 100_000
 
 def answer_key(row) -> tuple:
     """What of a stored answer (an ``Answer`` or a row with its columns) a criterion's score
-    depends on, hashable."""
-    data = row.data
-    if data is not None:
-        data = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    depends on, hashable. The structured data as JSON text: the row's stored text when it
+    carries one (``data_text``: no decoding), else the data encoded here. Either text
+    determines the data, so equal keys always mean equal answers (the same data under two
+    texts only costs a second measurement)."""
+    data = getattr(row, "data_text", None)
+    if data is None:
+        data = row.data
+        if data is not None:
+            data = json.dumps(data, sort_keys=True, ensure_ascii=False)
     if row.na:
         return (None, data, True, row.na_reason or "")
     return (row.value, data, False, "")
@@ -49,6 +54,16 @@ class CriterionMemo:
             if found is not None:
                 self._items.move_to_end(key)
             return found
+
+    def get_many(self, keys: list[tuple]) -> list[CriterionScore | None]:
+        """:meth:`get` of each key, under one hold of the lock."""
+        items = self._items
+        with self._lock:
+            found = [items.get(key) for key in keys]
+            for key, score_ in zip(keys, found, strict=True):
+                if score_ is not None:
+                    items.move_to_end(key)
+        return found
 
     def put(self, key: tuple, value: CriterionScore) -> None:
         with self._lock:
@@ -88,10 +103,12 @@ def card_from_rows(rubric: Rubric, rubric_sha: str, tier_id: str, profile: Mappi
     known: dict[str, CriterionScore] = {}
     keys: dict[str, tuple] = {}
     answers: dict[str, AnswerValue] = {}
-    for criterion in rubric.criteria():
-        row = by_criterion.get(criterion.id)
-        key = (*base, criterion.id, None if row is None else answer_key(row))
-        found = memo.get(key)
+    criteria = list(rubric.criteria())
+    rows_of = [by_criterion.get(criterion.id) for criterion in criteria]
+    wanted = [(*base, criterion.id, None if row is None else answer_key(row))
+              for criterion, row in zip(criteria, rows_of, strict=True)]
+    for criterion, row, key, found in zip(criteria, rows_of, wanted, memo.get_many(wanted),
+                                          strict=True):
         if found is not None:
             known[criterion.id] = found
             continue

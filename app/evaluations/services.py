@@ -12,7 +12,7 @@ import json
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from sqlalchemy import Text, bindparam, cast, delete, insert, inspect, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -49,13 +49,40 @@ ANSWER_COLUMNS = (Answer.id, Answer.criterion_id, Answer.value, Answer.data, Ans
                   Answer.updated_by_id)
 
 
-_ANSWERS_OF = select(*ANSWER_COLUMNS).where(Answer.evaluation_id == bindparam("evaluation"))
+#: the same, the structured data as its stored JSON text (see :class:`AnswerRow`)
+_ANSWERS_OF = select(*(cast(Answer.data, Text).label("data_text") if column is Answer.data
+                       else column for column in ANSWER_COLUMNS)).where(
+    Answer.evaluation_id == bindparam("evaluation"))
 
 
-def stored_rows(evaluation: Evaluation) -> list:
+class AnswerRow(NamedTuple):
+    """A stored answer as :func:`stored_rows` reads it: the columns of
+    :data:`ANSWER_COLUMNS`, the structured data kept as its JSON text and decoded when read
+    (a save decodes the few answers it changes; the score card keys the others by the text,
+    :func:`app.evaluations.scorecards.answer_key`)."""
+
+    id: int
+    criterion_id: str
+    value: float | None
+    data_text: str | None
+    na: bool
+    na_reason: str | None
+    note: str | None
+    revision: int | None
+    device_id: str | None
+    updated_by_id: int | None
+
+    @property
+    def data(self):
+        return None if self.data_text is None else json.loads(self.data_text)
+
+
+def stored_rows(evaluation: Evaluation, connection=None) -> list:
     """The evaluation's stored answers as plain rows (the columns above), read in the
-    current transaction: cheaper than loading them as objects, and never stale."""
-    return list(_connection().execute(_ANSWERS_OF, {"evaluation": evaluation.id}))
+    current transaction: cheaper than loading them as objects, and never stale.
+    `connection`: the transaction's, when the caller holds it (:func:`_connection`)."""
+    return [AnswerRow(*row) for row in (connection or _connection()).execute(
+        _ANSWERS_OF, {"evaluation": evaluation.id})]
 
 
 def _connection():
@@ -156,19 +183,19 @@ _UPDATE_EVALUATION = Evaluation.__table__.update().where(
     Evaluation.__table__.c.version == bindparam("seen"))
 
 
-def _store_saved(evaluation: Evaluation, card: ScoreCard, now) -> None:
+def _store_saved(evaluation: Evaluation, card: ScoreCard, now, connection) -> None:
     """The evaluation row after a save, in one UPDATE that bumps its version (the optimistic
     lock the mapper's ``version_id_col`` keeps: a row changed meanwhile matches nothing and
     the save fails as a flush would), and the same values on the loaded object."""
     values = {**_figures(evaluation, card), "updated_at": now,
               "version": evaluation.version + 1}
-    result = _connection().execute(_UPDATE_EVALUATION, {
+    result = connection.execute(_UPDATE_EVALUATION, {
         **values, "evaluation": evaluation.id, "seen": evaluation.version})
     if result.rowcount != 1:
         raise StaleDataError(f"evaluation {evaluation.id} changed meanwhile")
     for name, value in values.items():
         set_committed_value(evaluation, name, value)
-    _store_unit_results(evaluation, card)
+    _store_unit_results(evaluation, card, connection)
 
 
 _UNIT_RESULTS_OF = select(UnitResult.id, UnitResult.unit_id, UnitResult.score,
@@ -177,10 +204,11 @@ _UNIT_RESULTS_OF = select(UnitResult.id, UnitResult.unit_id, UnitResult.score,
     UnitResult.evaluation_id == bindparam("evaluation"))
 
 
-def _store_unit_results(evaluation: Evaluation, card: ScoreCard) -> None:
+def _store_unit_results(evaluation: Evaluation, card: ScoreCard, connection=None) -> None:
     """The card's unit results in ``unit_results``: only the rows whose figures changed are
-    written, the updates in one statement."""
-    existing = {row.unit_id: row for row in _connection().execute(
+    written, the updates in one statement (`connection`: the transaction's, if held)."""
+    connection = connection or _connection()
+    existing = {row.unit_id: row for row in connection.execute(
         _UNIT_RESULTS_OF, {"evaluation": evaluation.id})}
     inserts, updates = [], []
     for unit in card.units:
@@ -195,11 +223,11 @@ def _store_unit_results(evaluation: Evaluation, card: ScoreCard) -> None:
     if not (inserts or updates or existing):
         return
     if inserts:
-        _connection().execute(_INSERTS[UnitResult], inserts)
+        connection.execute(_INSERTS[UnitResult], inserts)
     if updates:
-        _update_rows(UnitResult, updates)
+        connection.execute(_UPDATES[UnitResult], updates)
     if existing:
-        _connection().execute(delete(UnitResult).where(
+        connection.execute(delete(UnitResult).where(
             UnitResult.id.in_([row.id for row in existing.values()]))
             .execution_options(synchronize_session=False))
     _forget_loaded(evaluation, "unit_results", UnitResult)
@@ -209,12 +237,6 @@ def _store_unit_results(evaluation: Evaluation, card: ScoreCard) -> None:
 _INSERTS = {model: insert(model.__table__) for model in (Answer, UnitResult, SaveReceipt)}
 _UPDATES = {model: update(model.__table__).where(model.__table__.c.id == bindparam("row_id"))
             for model in (Answer, UnitResult)}
-
-
-def _update_rows(model, rows: list[dict]) -> None:
-    """UPDATE rows of `model`'s table by id ("row_id") in one statement, each row setting
-    the columns its dict names."""
-    _connection().execute(_UPDATES[model], rows)
 
 
 def _forget_loaded(evaluation: Evaluation, relationship: str, model) -> None:
@@ -242,15 +264,44 @@ _FOR_SAVE = (select(Evaluation)
              .with_for_update(of=Evaluation))
 
 
-def evaluation_for_save(evaluation_id: int) -> Evaluation | None:
+#: the same with the save receipt of a key (its digest and evaluation, if there is one),
+#: in the same statement: a save with a key reads both first
+_FOR_SAVE_WITH_RECEIPT = (
+    _FOR_SAVE.add_columns(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id)
+    .outerjoin(SaveReceipt, SaveReceipt.key == bindparam("key")))
+
+
+class Receipt(NamedTuple):
+    """A stored save receipt as :func:`save_answers` checks it (the response read only for
+    a replay)."""
+
+    payload_sha256: str
+    evaluation_id: int
+
+
+#: "no receipt read yet": :func:`save_answers` reads it itself
+UNREAD = object()
+
+
+def evaluation_for_save(evaluation_id: int, key: str | None = None):
     """The evaluation `evaluation_id` read for a save, first thing in its writing
-    transaction (None if there is none)."""
-    return db.session.execute(_FOR_SAVE, {"evaluation": evaluation_id}).unique() \
-        .scalar_one_or_none()
+    transaction (None if there is none). With a `key`: ``(evaluation, receipt)``, the
+    receipt stored under that key read in the same statement (None if there is none), for
+    :func:`save_answers`."""
+    if key is None:
+        return db.session.execute(_FOR_SAVE, {"evaluation": evaluation_id}).unique() \
+            .scalar_one_or_none()
+    row = db.session.execute(_FOR_SAVE_WITH_RECEIPT,
+                             {"evaluation": evaluation_id, "key": key}).unique().first()
+    if row is None:
+        return None, None
+    evaluation, digest, receipt_evaluation = row
+    return evaluation, (None if digest is None else Receipt(digest, receipt_evaluation))
 
 
-_RECEIPT = select(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id,
-                  SaveReceipt.response).where(SaveReceipt.key == bindparam("key"))
+_RECEIPT = select(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id).where(
+    SaveReceipt.key == bindparam("key"))
+_RECEIPT_RESPONSE = select(SaveReceipt.response).where(SaveReceipt.key == bindparam("key"))
 
 
 def _payload_digest(changes: dict) -> str:
@@ -260,7 +311,7 @@ def _payload_digest(changes: dict) -> str:
 
 def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
                  base_version: int | None = None, key: str | None = None,
-                 device: str | None = None) -> dict:
+                 device: str | None = None, receipt=UNREAD) -> dict:
     """Apply a batch of answer changes from the form; return what the client needs.
 
     `changes` maps criterion id → {"value", "na", "na_reason", "note"} (any subset). The batch
@@ -269,16 +320,21 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     means someone else saved meanwhile; the criteria another device or user changed since
     are refused with both values (409) unless the client's values equal the stored ones.
     `device` is the key the browser made for itself: a device never conflicts with itself.
-    `key` makes the save idempotent: a replay returns the first response.
+    `key` makes the save idempotent: a replay returns the first response. `receipt`: the
+    receipt of `key` as :func:`evaluation_for_save` read it in this transaction (None: there
+    is none), else it is read here.
     """
     digest = _payload_digest({"changes": changes, "base": base_version})
+    connection = _connection()
     if key:
-        receipt = _connection().execute(_RECEIPT, {"key": key}).first()
+        if receipt is UNREAD:
+            receipt = connection.execute(_RECEIPT, {"key": key}).first()
         if receipt is not None:
             if receipt.payload_sha256 != digest or receipt.evaluation_id != evaluation.id:
                 raise ServiceError(_("This save key was already used for different changes."),
                                    status=409)
-            return {**receipt.response, "replayed": True}
+            response = connection.execute(_RECEIPT_RESPONSE, {"key": key}).scalar_one()
+            return {**response, "replayed": True}
     # checked again here, inside the writing transaction: a save racing a submit or an
     # approval sees the state that transaction holds, never the one a view read earlier
     refused = workflow.refusal(evaluation, workflow.ANSWER)
@@ -288,7 +344,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         raise ServiceError(_("You cannot change this evaluation now."), status=403)
 
     rubric = rubric_for(evaluation)
-    rows = stored_rows(evaluation)
+    rows = stored_rows(evaluation, connection)
     stored = {row.criterion_id: row for row in rows}
     errors: dict[str, str] = {}
     parsed: dict[str, tuple[AnswerValue, str]] = {}
@@ -343,17 +399,17 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         events.append(audit.event("answer.change", "answer", criterion_id, user=user,
                                   evaluation=evaluation, old=old, new=new))
     if inserts:
-        _connection().execute(_INSERTS[Answer], inserts)
+        connection.execute(_INSERTS[Answer], inserts)
     if updates:
-        _update_rows(Answer, updates)
+        connection.execute(_UPDATES[Answer], updates)
     if inserts or updates:
         _forget_loaded(evaluation, "answers", Answer)
     audit.write(events)
     card = scorecard(evaluation, list(stored.values()))
-    _store_saved(evaluation, card, now)
+    _store_saved(evaluation, card, now, connection)
     response = {"ok": True, "version": evaluation.version, "score": summary(card, rubric)}
     if key:
-        _connection().execute(_INSERTS[SaveReceipt], [{
+        connection.execute(_INSERTS[SaveReceipt], [{
             "key": key, "evaluation_id": evaluation.id, "payload_sha256": digest,
             "response": response}])
     return response

@@ -215,34 +215,52 @@ def save_json(evaluation_id: int):
 
 def _autosave(evaluation_id: int):
     user = current_user._get_current_object()  # once: each use of the proxy costs
-    evaluation = services.evaluation_for_save(evaluation_id)
+    payload, refused = _autosave_payload()  # refused only after the access checks below
+    key = None if refused else payload.get("key")
+    if key is None:
+        evaluation, receipt = services.evaluation_for_save(evaluation_id), services.UNREAD
+    else:  # the key's receipt read with the evaluation, in one statement
+        evaluation, receipt = services.evaluation_for_save(evaluation_id, key)
     if evaluation is None or not access.may_view(user, evaluation):
         abort(404)
     if not access.may_answer(user, evaluation):
         return jsonify(error=_("You cannot change this evaluation now."), status=403), 403
-    try:
-        payload = request.get_json(silent=True)
-    except RecursionError:  # absurdly deep nesting
-        payload = None
-    if not isinstance(payload, dict) or not isinstance(payload.get("changes"), dict):
-        return jsonify(error=_("The changes could not be read."), status=400), 400
-    key = payload.get("key")
-    if key is not None and (not isinstance(key, str) or not 8 <= len(key) <= 64):
-        return jsonify(error=_("The changes could not be read."), status=400), 400
-    base = payload.get("base_version")
-    if base is not None and not isinstance(base, int):
-        return jsonify(error=_("The changes could not be read."), status=400), 400
+    if refused:
+        message = (_("Too many changes in one save.") if refused == 413
+                   else _("The changes could not be read."))
+        return jsonify(error=message, status=refused), refused
     device = payload.get("device")
-    if device is not None and (not isinstance(device, str) or not 8 <= len(device) <= 64):
-        return jsonify(error=_("The changes could not be read."), status=400), 400
-    if len(payload["changes"]) > 500:
-        return jsonify(error=_("Too many changes in one save."), status=413), 413
     result = services.save_answers(evaluation, payload["changes"], user=user,
-                                   base_version=base, key=key, device=device)
+                                   base_version=payload.get("base_version"), key=key,
+                                   device=device, receipt=receipt)
     if not result.get("replayed"):  # the form's paradata rides with the batch, once
         _record_paradata(evaluation, payload.get("paradata"), kind="batch", key=key,
                          device=device)
     return jsonify(result)
+
+
+def _autosave_payload():
+    """The autosave's JSON body and None, or None and the status refusing it (400: it
+    cannot be read, 413: too many changes)."""
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting
+        payload = None
+    unreadable = 400
+    if not isinstance(payload, dict) or not isinstance(payload.get("changes"), dict):
+        return None, unreadable
+    key = payload.get("key")
+    if key is not None and (not isinstance(key, str) or not 8 <= len(key) <= 64):
+        return None, unreadable
+    base = payload.get("base_version")
+    if base is not None and not isinstance(base, int):
+        return None, unreadable
+    device = payload.get("device")
+    if device is not None and (not isinstance(device, str) or not 8 <= len(device) <= 64):
+        return None, unreadable
+    if len(payload["changes"]) > 500:
+        return None, 413
+    return payload, None
 
 
 @bp.route("/<int:evaluation_id>/submit", methods=["POST"])
