@@ -4,21 +4,22 @@ compressed once per file version, and revalidation of a compressed file still an
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 
 import pytest
 
-from app.config import ROOT
+from app.assets import static_folder
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 
 
 @pytest.mark.parametrize("url, path", [
-    ("/static/css/app.css", "app/static/css/app.css"),
-    ("/static/js/evaluation.js", "app/static/js/evaluation.js"),
-    ("/sw.js", "app/static/js/sw.js"),
+    ("/static/css/app.css", "css/app.css"),
+    ("/static/js/evaluation.js", "js/evaluation.js"),
+    ("/sw.js", "js/sw.js"),
 ])
 def test_static_text_is_sent_gzipped_and_revalidates(client, url, path):
-    original = (ROOT / path).read_bytes()
+    original = (Path(static_folder(client.application, path)) / path).read_bytes()
     with client.get(url, headers=GZIP) as response:
         assert response.status_code == 200
         assert response.headers["Content-Encoding"] == "gzip"
