@@ -13,7 +13,7 @@ from app.config import ROOT
 
 SOURCES = ROOT / "app" / "static"
 MINIFIED = ROOT / "generated" / "static"
-GZIP = {"Accept-Encoding": "gzip"}
+GZIP = {"Accept-Encoding": "gzip"}  # (Brotli: tests/test_compression.py)
 
 
 def _sources():
