@@ -261,8 +261,9 @@ def _register_assets(app: Flask) -> None:
                            "(scripts/setup.sh builds them)", minified)
 
     def static(filename: str):
-        """app/static's files, the minified copy of a script or style sheet when there is one
-        (its own time and size, so its own ETag: a new copy is fetched again)."""
+        """app/static's files, the minified copy of a script or style sheet when there is an
+        up-to-date one (app.assets; its own time and size, so its own ETag: a new copy is
+        fetched again)."""
         return send_from_directory(static_folder(app, filename), filename,
                                    max_age=app.get_send_file_max_age(filename))
 

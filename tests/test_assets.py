@@ -1,6 +1,6 @@
 """The minified scripts and style sheet (scripts/minify_assets.py, run by scripts/setup.sh): the
-app serves them at the usual URLs when they are there and the readable sources otherwise, with
-an ETag of their own, and they keep the Persian text as it is."""
+app serves them at the usual URLs when they are there (and not older than their source) and the
+readable sources otherwise, with an ETag of their own, and they keep the Persian text as it is."""
 
 from __future__ import annotations
 
@@ -71,6 +71,13 @@ def test_the_source_is_served_where_there_is_no_minified_copy(app, tmp_path, mon
     with client.get("/static/js/app.js", headers={"If-None-Match": etag}) as again:
         assert again.status_code == 200 and again.data == b'"use strict";var minified=22;'
         assert again.headers["ETag"] != etag
+
+    # a source edited since its copy was made is served as it is, until the copy is made again
+    source = SOURCES / "js" / "app.js"
+    older = os.stat(source).st_mtime - 5
+    os.utime(copy, (older, older))
+    with client.get("/static/js/app.js") as response:
+        assert response.data == source.read_bytes()
 
     monkeypatch.setitem(app.config, "MINIFIED_DIR", str(tmp_path / "absent"))
     with client.get("/static/js/app.js") as response:  # a checkout without the set-up step
