@@ -87,6 +87,9 @@ DEFAULTS = {
     "FONTS_DIR": str(ROOT / "node_modules" / "vazirmatn" / "fonts"),
     #: the web font cut down to the app's characters by scripts/subset_font.py (setup.sh)
     "WEBFONTS_DIR": str(ROOT / "generated" / "fonts"),
+    #: minified copies of app/static's scripts and style sheet (scripts/minify_assets.py, run by
+    #: setup.sh), served at the same /static/ URLs instead of the sources when there
+    "MINIFIED_DIR": str(ROOT / "generated" / "static"),
     #: renders at once on this server, across processes (lock files in REPORT_LOCK_DIR,
     #: default instance/locks); past it a request waits REPORT_QUEUE_SECONDS, then gets a 503
     #: with Retry-After: REPORT_RETRY_AFTER

@@ -17,6 +17,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import compression, errors, i18n, limits, params
+from app.assets import static_folder
 from app.config import ROOT, load_config
 from app.db import configure_engine
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -253,6 +254,20 @@ def _register_assets(app: Flask) -> None:
     if not (subset / WEB_FONT).is_file():
         app.logger.warning("%s is missing: serving the full Vazirmatn (scripts/setup.sh "
                            "builds the subset)", subset / WEB_FONT)
+
+    minified = Path(app.config["MINIFIED_DIR"])
+    if not minified.is_dir():
+        app.logger.warning("%s is missing: serving the scripts and style sheet unminified "
+                           "(scripts/setup.sh builds them)", minified)
+
+    def static(filename: str):
+        """app/static's files, the minified copy of a script or style sheet when there is an
+        up-to-date one (app.assets; its own time and size, so its own ETag: a new copy is
+        fetched again)."""
+        return send_from_directory(static_folder(app, filename), filename,
+                                   max_age=app.get_send_file_max_age(filename))
+
+    app.view_functions["static"] = static
 
     @app.route("/assets/fonts/<path:filename>")
     def font(filename: str):

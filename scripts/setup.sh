@@ -45,8 +45,10 @@ if [ ! -f "$stamp" ]; then
 fi
 
 if [ ! -f node_modules/vazirmatn/fonts/webfonts/Vazirmatn-Regular.woff2 ] \
-   || [ ! -f node_modules/axe-core/axe.min.js ]; then
-  echo "==> installing the Vazirmatn font and axe-core from the npm registry"
+   || [ ! -f node_modules/axe-core/axe.min.js ] \
+   || [ "$(node_modules/.bin/esbuild --version 2>/dev/null)" \
+        != "$(node -p 'require("./package.json").dependencies.esbuild')" ]; then
+  echo "==> installing the Vazirmatn font, esbuild and axe-core from the npm registry"
   npm ci --no-audit --no-fund --silent
 fi
 
@@ -59,6 +61,17 @@ if [ ! -f "$font_stamp" ] || [ ! -f "generated/fonts/Vazirmatn[wght].woff2" ]; t
   rm -f generated/fonts/.built-*
   .venv/bin/python scripts/subset_font.py
   touch "$font_stamp"
+fi
+
+# minified copies of the scripts and style sheet (esbuild), served instead of the sources when
+# there; rebuilt only when a source, esbuild or scripts/minify_assets.py changed
+asset_stamp="generated/static/.built-$( (cat scripts/minify_assets.py app/static/js/*.js \
+  app/static/css/*.css; ls app/static/js app/static/css; node_modules/.bin/esbuild --version) \
+  | sha256sum | cut -c1-12)"
+if [ ! -f "$asset_stamp" ]; then
+  echo "==> minifying the scripts and style sheet"
+  .venv/bin/python scripts/minify_assets.py >/dev/null
+  touch "$asset_stamp"
 fi
 
 .venv/bin/pybabel -q compile -d app/translations 2>/dev/null || .venv/bin/pybabel compile -d app/translations

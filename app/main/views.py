@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, request, send_from_directory
 from flask_login import current_user, login_required
 
 from app import access
+from app.assets import static_folder
 from app.i18n import LOCALES, _
 from app.redirects import redirect_to_next
 
@@ -41,7 +42,7 @@ def set_language(code: str):
 @access.route("public")
 def service_worker():
     """The service worker, served from the root so its scope covers every page."""
-    response = send_from_directory(current_app.static_folder, "js/sw.js",
+    response = send_from_directory(static_folder(current_app, "js/sw.js"), "js/sw.js",
                                    mimetype="application/javascript", max_age=0)
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"

@@ -8,7 +8,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 
-const Paradata = require("../../app/static/js/paradata.js");
+const Paradata = require("./load.js")("paradata.js");
 
 function clock(start = 1_700_000_000_000) {
   let t = start;

@@ -11,7 +11,7 @@ const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
 
-const Scoring = require("../../app/static/js/scoring.js");
+const Scoring = require("./load.js")("scoring.js");
 const vectors = JSON.parse(fs.readFileSync(
   path.join(__dirname, "..", "data", "live_score_vectors.json"), "utf-8"));
 

@@ -8,7 +8,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 
-const Sync = require("../../app/static/js/sync.js");
+const Sync = require("./load.js")("sync.js");
 
 /* IndexedDB as the queue uses it, in memory; `records` survives a "reload" */
 function fakeStore(records = new Map()) {
