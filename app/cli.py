@@ -1,15 +1,20 @@
 """The ``arzyab`` command line, built on Flask's CLI (``arzyab db upgrade`` comes from
-Flask-Migrate). Commands that read files print translated messages, never a traceback."""
+Flask-Migrate). Commands that read files print translated messages, never a traceback.
+
+The file-only commands (``rubric``, ``score``) start without Flask: importing Flask's CLI,
+its plugin commands and the app factory costs about a second of CPU, which a rubric author
+checking a file need not pay. Flask is imported when a command needs the app.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from functools import cache, update_wrapper
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup, with_appcontext
 
 from app.cli_options import LANG_OPTION
 from app.i18n import criterion_id, digits, format_score, list_separator
@@ -27,10 +32,61 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, load_dotenv=False,
-             add_default_commands=False, add_version_option=False)
+#: what Flask's group gives its commands' options: FLASK_… environment variables
+_SETTINGS = {"auto_envvar_prefix": "FLASK"}
+
+
+class _Arzyab(click.Group):
+    """``arzyab``: a command line that names one of this group's own (file-only) commands
+    first runs here, without Flask; any other one (the app's commands, ``--help``, Flask's
+    options) runs through Flask's group, which holds these commands too."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        args = sys.argv[1:] if args is None else list(args)
+        if args and args[0] in self.commands:
+            return super().main(args, prog_name, **extra)
+        return _flask_group().main(args, prog_name, **extra)
+
+
+@click.group(cls=_Arzyab, context_settings=_SETTINGS)
 def main():
     """Arzyab (ارزیاب): municipal performance evaluation."""
+
+
+@cache
+def _flask_group():
+    """Flask's group of ``arzyab``: this module's commands and the app's (loaded by Flask)."""
+    from flask.cli import FlaskGroup
+
+    return FlaskGroup(name=main.name, help=main.help, commands=dict(main.commands),
+                      context_settings=dict(_SETTINGS), create_app=_create_app,
+                      load_dotenv=False, add_default_commands=False, add_version_option=False)
+
+
+def script_info(ctx: click.Context | None = None):
+    """Flask's ScriptInfo of this command line (it builds the app): the one Flask's group
+    made, or, under a file-only command, one made now on the root context."""
+    from flask.cli import ScriptInfo
+
+    ctx = ctx or click.get_current_context()
+    info = ctx.find_object(ScriptInfo)
+    if info is None:
+        info = ctx.find_root().obj = ScriptInfo(create_app=_create_app,
+                                                load_dotenv_defaults=False)
+    return info
+
+
+def with_appcontext(f):
+    """Flask's ``with_appcontext``, with Flask imported when the command runs."""
+    @click.pass_context
+    def decorator(ctx, /, *args, **kwargs):
+        from flask import current_app
+
+        if not current_app:
+            ctx.with_resource(script_info(ctx).load_app().app_context())
+        return ctx.invoke(f, *args, **kwargs)
+
+    return update_wrapper(decorator, f)
 
 
 def register_commands(app) -> None:

@@ -74,6 +74,33 @@ def test_sample_rubric_is_valid():
     assert "معتبر" in result.stdout
 
 
+#: what only the app needs (Flask's CLI, its plugin commands, the database layers)
+APP_ONLY = ("flask", "flask_limiter", "sqlalchemy", "alembic", "werkzeug", "jinja2")
+
+
+def test_the_file_only_commands_start_without_the_app(tmp_path):
+    """`rubric check` and `score` import no Flask, SQLAlchemy or Alembic: a rubric author's
+    check costs a fraction of the second of CPU those cost to import."""
+    (tmp_path / "r.yaml").write_text(RUBRIC, encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(ANSWERS, encoding="utf-8")
+    rubric, answers = str(tmp_path / "r.yaml"), str(tmp_path / "a.yaml")
+    script = f"""
+import sys
+from app.cli import main
+for args in (["rubric", "check", {rubric!r}], ["score", {rubric!r}, {answers!r}]):
+    try:
+        main.main(args)
+    except SystemExit as exit:
+        assert exit.code == 0, (args, exit.code)
+print("imported:", sorted(name for name in {APP_ONLY!r} if name in sys.modules))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "معتبر" in result.stdout and "۵۶٫۳" in result.stdout, result.stdout  # the score
+    assert result.stdout.splitlines()[-1] == "imported: []", result.stdout
+
+
 def test_broken_rubric_lists_every_problem_with_place_and_no_traceback(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(RUBRIC.replace('id: "1.1"', "id: 1.10").replace("weight: 2", "wieght: 2")

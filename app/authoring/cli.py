@@ -65,9 +65,9 @@ def _affected(old: Path, lang: str) -> None:
         app, context = current_app._get_current_object(), None
     else:
         try:
-            from flask.cli import ScriptInfo
+            from app.cli import script_info
 
-            app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+            app = script_info().load_app()
         except Exception:  # no app to build here: the diff alone is still useful
             click.echo(note, err=True)
             return

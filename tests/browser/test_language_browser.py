@@ -1,9 +1,9 @@
 """The reader's digits and directions, checked in real Chromium on the demo.
 
-- Persian pages: every page each role reaches from the home page (and the reports' HTML, which
-  the PDFs are printed from) is walked text node by text node; a Latin digit in text laid out
-  right to left fails the test. Codes, dates and numbers people typed stay as typed inside a
-  left-to-right isolate (``<bdi dir="ltr">``, ``<code>``): those are not Persian text.
+- Persian pages: the reports' HTML, which the PDFs are printed from, is walked text node by
+  text node; a Latin digit in text laid out right to left fails the test
+  (tests/browser/language.py; every page each role reaches is checked the same way by
+  tests/browser/test_every_page_browser.py, in the same walk as axe).
 - English pages: the office's name in English, photo times in Latin digits, the Persian tier
   title and rubric paragraphs laid out right to left inside the English page.
 """
@@ -18,64 +18,10 @@ from PIL import Image
 from app.extensions import db
 from app.reports import services as reports
 from tests.browser.conftest import log_in
+from tests.browser.language import latin_digits_in_persian
 from tests.reports.conftest import evaluation_of
 
 pytestmark = pytest.mark.browser
-
-#: text nodes with a Latin digit, laid out right to left, outside code and LTR isolates
-LATIN_DIGITS_IN_PERSIAN = """() => {
-  const found = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  let node;
-  while ((node = walker.nextNode())) {
-    // runs isolated with LRI…PDI in plain text count as isolated too
-    const text = node.nodeValue.replace(/\\u2066[^\\u2069]*\\u2069/g, "");
-    if (!/[0-9]/.test(text)) continue;
-    const element = node.parentElement;
-    if (!element || element.closest("script, style, noscript, code, pre, kbd, samp")) continue;
-    if (getComputedStyle(element).direction !== "rtl") continue;
-    found.push(text.trim().slice(0, 80) + "   ⟵ " + element.outerHTML.slice(0, 160));
-  }
-  return found;
-}"""
-
-#: links not to follow: files, downloads, and what changes state or the language
-NOT_PAGES = (".pdf", ".csv", ".xlsx", ".zip", ".yaml", "/photos/", "/sw.js", "/lang/",
-             "/logout", "/export/", "manifest", "/assets/", "/static/")
-PAGES_PER_ROLE = 60
-
-
-def _walk(page, base: str) -> dict[str, list[str]]:
-    """Every page reached from the home page by links (breadth first), with its findings."""
-    found, seen, todo = {}, set(), ["/"]
-    while todo and len(seen) < PAGES_PER_ROLE:
-        path = todo.pop(0)
-        if path in seen:
-            continue
-        seen.add(path)
-        response = page.goto(base + path)
-        assert response.status < 500, (path, response.status)
-        problems = page.evaluate(LATIN_DIGITS_IN_PERSIAN)
-        if problems:
-            found[path] = problems
-        for href in page.eval_on_selector_all(
-                "a[href]", "links => links.map(a => a.getAttribute('href'))"):
-            href = href.split("#")[0]
-            if href.startswith("/") and not any(part in href for part in NOT_PAGES) \
-                    and href not in seen:
-                todo.append(href)
-    return found, seen
-
-
-@pytest.mark.parametrize("role", ["inspector", "reviewer", "author", "admin"])
-def test_no_latin_digit_in_persian_text_on_any_page(role, live_app, context, demo_app):
-    page = context.new_page()
-    log_in(page, demo_app, live_app.url, role)
-    found, seen = _walk(page, live_app.url)
-    assert len(seen) >= 3, seen
-    assert not found, "\n".join(f"{path}: {line}" for path, lines in found.items()
-                                for line in lines[:5])
-
 
 def test_no_latin_digit_in_persian_text_of_the_reports(context, demo_app):
     """The reports' HTML, as WeasyPrint receives it: the final of Dastjerd (from its frozen
@@ -91,7 +37,7 @@ def test_no_latin_digit_in_persian_text_of_the_reports(context, demo_app):
     page = context.new_page()
     for name, html in documents.items():
         page.set_content(html, wait_until="domcontentloaded")
-        found = page.evaluate(LATIN_DIGITS_IN_PERSIAN)
+        found = latin_digits_in_persian(page)
         assert not found, (name, found[:8])
 
 

@@ -43,6 +43,17 @@ def _counts(app, eid):
         return answers, photos, events
 
 
+def _wait_stored(page, eid: int, photos: int) -> None:
+    """Wait until every change typed is in the device store (IndexedDB), not only in the
+    page's draft (kept in localStorage until the debounce moves it), and `photos` photos with
+    it."""
+    page.wait_for_function("""(args) => {
+        if (localStorage.getItem("arzyab:drafts:" + args.eid) !== null) return false;
+        return ArzyabStore.byEvaluation(args.eid).then(
+            (records) => records.filter((r) => r.kind === "photo").length === args.photos);
+    }""", arg={"eid": str(eid), "photos": photos}, polling=100, timeout=20_000)
+
+
 def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo_app, tmp_path):
     base = live_app.url
     with demo_app.app_context():
@@ -74,14 +85,14 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
         photo_paths.append(path)
         cards.nth(index).locator("input.photo-input[data-source=camera]").set_input_files(
             str(path))
-    page.wait_for_timeout(1500)  # the debounce writes the last batch to the device store
+    _wait_stored(page, eid, photos=2)  # the debounce writes the last batch to the device store
     # then two corrections the server will refuse, in a batch of their own
     percent = page.locator("article[data-type=percent]").first
     number = page.locator("article[data-type=number]").first
     refused_ids = [percent.get_attribute("data-criterion"), number.get_attribute("data-criterion")]
     percent.locator("input.num").fill("۱۰۵")
     number.locator("input.num").fill("12,5")
-    page.wait_for_timeout(1500)
+    _wait_stored(page, eid, photos=2)
     assert page.locator("#queue").is_visible()
     # offline is said plainly: kept on this device
     assert page.locator("#save-state").get_attribute("data-state") in ("offline", "pending")

@@ -42,10 +42,10 @@ def _stored(app, eid: int, criterion: str):
 
 
 def _settle(page) -> None:
-    """Wait until nothing waits to be sent (the debounce and the request are over)."""
-    page.wait_for_timeout(100)
+    """Wait until nothing waits to be sent (the debounce and the request are over): the bar
+    says «pending» from the typed change on (set in the same input event the fill sends) and
+    «saved» only once the server's answer is handled, refusals marked on their cards."""
     page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
-    page.wait_for_timeout(300)
 
 
 def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_reload(
@@ -102,10 +102,10 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     assert "۱" in refused_button.inner_text()
     page.evaluate("window.scrollTo(0, 0)")
     refused_button.tap()
-    page.wait_for_timeout(800)
-    assert percent.evaluate(
-        "el => { const r = el.getBoundingClientRect(); return r.bottom > 0 && "
-        "r.top < window.innerHeight; }")
+    # the jump scrolls smoothly: the card comes into view (or the wait fails)
+    page.wait_for_function(
+        "(el) => { const r = el.getBoundingClientRect(); return r.bottom > 0 && "
+        "r.top < window.innerHeight; }", arg=percent.element_handle(), timeout=10_000)
     page.screenshot(path=str(artifacts / "typed-numbers-refused.png"), full_page=False)
 
     # after a reload the refused value and its reason are still there (kept on the device)
