@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from functools import cache, update_wrapper
+from functools import cache
 from pathlib import Path
 
 import click
 
-from app.cli_options import LANG_OPTION
+from app.cli_options import LANG_OPTION, create_app, with_appcontext
 from app.i18n import criterion_id, digits, format_score, list_separator
 from app.i18n import message as _message
 
@@ -24,12 +24,6 @@ from app.i18n import message as _message
 def _t(lang: str, message: str, **params) -> str:
     """`message` in `lang`, its number parameters in the reader's digits."""
     return _message(lang, message, **params)
-
-
-def _create_app():
-    from app import create_app
-
-    return create_app()
 
 
 #: what Flask's group gives its commands' options: FLASK_… environment variables
@@ -59,34 +53,8 @@ def _flask_group():
     from flask.cli import FlaskGroup
 
     return FlaskGroup(name=main.name, help=main.help, commands=dict(main.commands),
-                      context_settings=dict(_SETTINGS), create_app=_create_app,
+                      context_settings=dict(_SETTINGS), create_app=create_app,
                       load_dotenv=False, add_default_commands=False, add_version_option=False)
-
-
-def script_info(ctx: click.Context | None = None):
-    """Flask's ScriptInfo of this command line (it builds the app): the one Flask's group
-    made, or, under a file-only command, one made now on the root context."""
-    from flask.cli import ScriptInfo
-
-    ctx = ctx or click.get_current_context()
-    info = ctx.find_object(ScriptInfo)
-    if info is None:
-        info = ctx.find_root().obj = ScriptInfo(create_app=_create_app,
-                                                load_dotenv_defaults=False)
-    return info
-
-
-def with_appcontext(f):
-    """Flask's ``with_appcontext``, with Flask imported when the command runs."""
-    @click.pass_context
-    def decorator(ctx, /, *args, **kwargs):
-        from flask import current_app
-
-        if not current_app:
-            ctx.with_resource(script_info(ctx).load_app().app_context())
-        return ctx.invoke(f, *args, **kwargs)
-
-    return update_wrapper(decorator, f)
 
 
 def register_commands(app) -> None:

@@ -65,7 +65,7 @@ def _affected(old: Path, lang: str) -> None:
         app, context = current_app._get_current_object(), None
     else:
         try:
-            from app.cli import script_info
+            from app.cli_options import script_info
 
             app = script_info().load_app()
         except Exception:  # no app to build here: the diff alone is still useful
