@@ -56,7 +56,8 @@ def bundle(app: Flask, filename: str) -> tuple[bytes, str] | None:
     if parts is None:
         return None
     paths = [os.path.join(static_folder(app, part), part) for part in parts]
-    version = tuple((path, os.stat(path).st_mtime_ns, os.stat(path).st_size) for path in paths)
+    version = tuple((path, stat.st_mtime_ns, stat.st_size)
+                    for path, stat in ((path, os.stat(path)) for path in paths))
     built = _built.get(filename)
     if built is None or built[0] != version:
         with _lock:
