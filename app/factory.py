@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from flask import (
     Flask,
     has_request_context,
     request,
+    send_file,
     send_from_directory,
     session,
 )
@@ -17,7 +19,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import compression, errors, i18n, limits, params
-from app.assets import static_folder
+from app.assets import bundle, static_folder
 from app.config import ROOT, load_config
 from app.db import configure_engine
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -223,17 +225,40 @@ def hsts_value(app: Flask) -> str | None:
     return value + "; includeSubDomains" if app.config["HSTS_INCLUDE_SUBDOMAINS"] else value
 
 
+#: the app's own files (scripts, style sheet, fonts, images): answers that are never a document
+STATIC_FILE_ENDPOINTS = frozenset({"static", "font", "admin.static"})
+#: types a browser renders as a document when navigated to (or framed): they keep every header
+DOCUMENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml",
+                            "text/xml", "application/xml"})
+#: headers that only act on a document (its policy for what it loads, framing, the referrer it
+#: sends): a script, style sheet, font or image fetched by a page follows the page's policy
+#: and ignores its own. X-Content-Type-Options (the browser must not run or style a file of
+#: another type), HSTS (acted on whatever the response) and the caching headers stay. The
+#: service worker (/sw.js) keeps them: a worker's policy is the one its script came with.
+DOCUMENT_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
+                               "style-src 'self'; script-src 'self'; object-src 'none'; "
+                               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+#: send_file's headers a static file does without: no one saves it (Content-Disposition), the
+#: ETag revalidates it (Last-Modified) and Cache-Control's max-age says what Expires says
+FILE_EXTRAS = ("Content-Disposition", "Last-Modified", "Expires")
+
+
 def _register_headers(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy",
-                           "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
-                           "script-src 'self'; object-src 'none'; base-uri 'self'; "
-                           "form-action 'self'; frame-ancestors 'none'")
+        if (request.endpoint in STATIC_FILE_ENDPOINTS
+                and response.mimetype not in DOCUMENT_TYPES):
+            for name in FILE_EXTRAS:
+                headers.pop(name, None)
+        else:
+            for name, value in DOCUMENT_HEADERS.items():
+                headers.setdefault(name, value)
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
         hsts = hsts_value(app)
         if hsts:
             headers.setdefault("Strict-Transport-Security", hsts)
@@ -263,7 +288,12 @@ def _register_assets(app: Flask) -> None:
     def static(filename: str):
         """app/static's files, the minified copy of a script or style sheet when there is an
         up-to-date one (app.assets; its own time and size, so its own ETag: a new copy is
-        fetched again)."""
+        fetched again), and the bundles app.assets puts together (ETag: their content's)."""
+        built = bundle(app, filename)
+        if built is not None:
+            body, etag = built
+            return send_file(io.BytesIO(body), mimetype="text/javascript", etag=etag,
+                             max_age=app.get_send_file_max_age(filename), conditional=True)
         return send_from_directory(static_folder(app, filename), filename,
                                    max_age=app.get_send_file_max_age(filename))
 

@@ -13,8 +13,8 @@ and what a tablet transfers on its first visit to it.
    wire (body as sent — gzip where the server compressed it — plus headers; Chromium asks for
    gzip as every browser does). The service worker is blocked in that context: installed, it
    fetches the same files again, answered from the HTTP cache or by 304s. Target: ≤ 70 KB.
-   Also printed, per file: the body size and what it would be gzipped (what a compressing
-   reverse proxy would send).
+   Also printed, per file: the headers' part of what it sent, the body size and what it would
+   be gzipped (what a compressing reverse proxy would send).
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "locale
 
 
 def first_visit(app, path: str, username: str = "inspector", password: str = "arzyab-demo"):
-    """[(url, content-encoding, wire bytes, body bytes, gzipped body bytes)] of a first visit."""
+    """[(url, content-encoding, wire bytes, header bytes, body bytes, gzipped body bytes)] of a
+    first visit."""
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
@@ -74,6 +75,7 @@ def first_visit(app, path: str, username: str = "inspector", password: str = "ar
                 rows.append((request.url.removeprefix(base),
                              response.header_value("content-encoding") or "",
                              sizes["responseBodySize"] + sizes["responseHeadersSize"],
+                             sizes["responseHeadersSize"],
                              len(body), len(gzip.compress(body, compresslevel=6))))
             fresh.close()
             browser.close()
@@ -137,15 +139,16 @@ def main() -> None:
 
     rows = first_visit(app, url)
     print(f"first visit of the form page in Chromium (empty cache), {len(rows)} responses:")
-    print(f"  {'file':36s} {'encoding':>8s} {'on the wire':>12s} {'body':>9s} "
-          f"{'gzipped':>9s}")
-    for path, encoding, wire, body, gzipped in rows:
+    print(f"  {'file':36s} {'encoding':>8s} {'on the wire':>12s} {'headers':>8s} "
+          f"{'body':>9s} {'gzipped':>9s}")
+    for path, encoding, wire, headers, body, gzipped in rows:
         name = path.split("?")[0].rsplit("/", 1)[-1] or path
-        print(f"  {name[:36]:36s} {encoding or '-':>8s} {wire / 1024:9.1f} KB "
+        print(f"  {name[:36]:36s} {encoding or '-':>8s} {wire / 1024:9.1f} KB {headers:6d} B "
               f"{body / 1024:6.1f} KB {gzipped / 1024:6.1f} KB")
     wire = sum(row[2] for row in rows)
-    print(f"transferred in all (bodies as sent + headers): {wire / 1024:.1f} KB  "
-          f"[target ≤ 70 KB]")
+    headers = sum(row[3] for row in rows)
+    print(f"transferred in all (bodies as sent + headers): {wire / 1024:.1f} KB, of which "
+          f"headers {headers / 1024:.1f} KB  [target ≤ 70 KB]")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@
 esbuild (from the npm registry, package.json) minifies every app/static/js/*.js and
 app/static/css/*.css into generated/static/ under the same relative path; the app serves those
 copies at the usual /static/ URLs when they are there and the sources otherwise
-(app/factory.py). No bundling: each file stays a classic script and keeps its top-level names,
-which the other scripts and the tests use. scripts/setup.sh runs this when a source changed.
+(app/factory.py). No bundling here: each file stays a classic script and keeps its top-level
+names, which the other scripts and the tests use; the app joins the form's scripts into one
+file itself from whatever it serves for each (app/assets.py, BUNDLES), so that file can never
+be older than its parts. scripts/setup.sh runs this when a source changed.
 """
 
 from __future__ import annotations

@@ -131,3 +131,24 @@ def test_the_preloaded_font_is_the_one_the_style_sheet_and_service_worker_name(c
     assert re.findall(r'src: url\("([^"]+\.woff2)"\)', css) == [preload]
     assert f'"{preload}"' in (ROOT / "app" / "static" / "js" / "sw.js").read_text()
     assert preload == f"/assets/fonts/{WEB_FONT}"
+
+
+@pytest.mark.parametrize("weight", [700])
+def test_the_widths_between_weights_are_the_full_fonts_without_hvar(fonts, weight):
+    """scripts/subset_font.py drops HVAR (and STAT): the advance widths at every weight then
+    come from gvar's phantom points, and must be those the full font gives there."""
+    from fontTools.varLib import instancer
+
+    full, subset = (TTFont(path) for path in (FULL, SUBSET))  # instancing changes them
+    assert "HVAR" in full and "HVAR" not in subset and "STAT" not in subset
+    assert [(t.platformID, t.platEncID) for t in subset["cmap"].tables] == [(3, 1)]
+    characters = subset.getBestCmap()
+    at = {"wght": weight}
+    full_at, subset_at = (instancer.instantiateVariableFont(font, at) for font in (full, subset))
+    full_cmap = full_at.getBestCmap()
+    widths = {chr(c): (full_at["hmtx"][full_cmap[c]][0], subset_at["hmtx"][g][0])
+              for c, g in characters.items()}
+    wrong = {c: pair for c, pair in widths.items() if abs(pair[0] - pair[1]) > 1}
+    assert not wrong
+    default = {chr(c): subset["hmtx"][g][0] for c, g in characters.items()}
+    assert sum(width != default[c] for c, (width, _) in widths.items()) > 100  # they do vary

@@ -1,6 +1,9 @@
 """Finding: no HSTS behind TLS, no ``Cache-Control: no-store`` on pages with personal or
 evaluation data, the remember cookie not Secure unless set by hand. This walks every route of
-the URL map, anonymous and as each role, and checks the security headers of every answer."""
+the URL map, anonymous and as each role, and checks the security headers of every answer:
+every document (pages, and any type a browser may render as one) carries them all; the app's
+own scripts, style sheet, fonts and images keep X-Content-Type-Options and HSTS, without the
+headers that only a document acts on."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import pytest
 
 from app.auth.protection import DEVICE_COOKIE
 from app.auth.sessions import REMEMBER_COOKIE, log_in_client
+from app.factory import DOCUMENT_TYPES, STATIC_FILE_ENDPOINTS
 from tests.helpers import csrf_token
 from tests.security.conftest import evaluation_id, post_login
 
@@ -43,13 +47,16 @@ def _routes(app):
 def _check(response, endpoint, who):
     where = (who, endpoint, response.status_code)
     headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff", where
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000"), where
+    if endpoint in STATIC_FILE_ENDPOINTS and response.mimetype not in DOCUMENT_TYPES:
+        _check_subresource(response, where)
+        return
     assert "default-src 'self'" in headers["Content-Security-Policy"], where
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], where
     assert "script-src 'self';" in headers["Content-Security-Policy"], where  # no inline
-    assert headers["X-Content-Type-Options"] == "nosniff", where
     assert headers["X-Frame-Options"] == "DENY", where
     assert headers["Referrer-Policy"] == "same-origin", where
-    assert headers["Strict-Transport-Security"].startswith("max-age=31536000"), where
     cache = headers.get("Cache-Control", "")
     if endpoint in PUBLIC:
         return
@@ -57,6 +64,36 @@ def _check(response, endpoint, who):
         assert "private" in cache or "no-store" in cache, where
     else:
         assert cache == "no-store", (where, cache)
+
+
+def _check_subresource(response, where):
+    """A script, style sheet, font or image the pages load: a policy, framing rule or referrer
+    policy on it has no effect (the page's own apply), so none is sent; nor send_file's name,
+    date and expiry (the ETag revalidates, Cache-Control says how long)."""
+    headers = response.headers
+    for name in ("Content-Security-Policy", "X-Frame-Options", "Referrer-Policy",
+                 "Content-Disposition", "Last-Modified", "Expires"):
+        assert name not in headers, (where, name)
+    assert headers["Cache-Control"] and headers["ETag"], where
+
+
+def test_static_files_carry_the_headers_that_act_on_them(demo_app):
+    client = demo_app.test_client()
+    log_in_client(client, "inspector")
+    base = {"base_url": "https://localhost"}
+    for url in ("/static/js/form.js", "/static/js/app.js", "/static/css/app.css",
+                "/assets/fonts/Vazirmatn[wght].woff2", "/static/icon-180.png"):
+        with client.get(url, headers={"Accept-Encoding": "br"}, **base) as response:
+            assert response.status_code == 200, url
+            _check(response, "static", "inspector")
+            _check_subresource(response, url)
+    # documents keep them all: an SVG opened on its own is one, the service worker runs under
+    # its script's policy, a missing file's answer is a page
+    for endpoint, url in (("static", "/static/icon.svg"), ("main.service_worker", "/sw.js"),
+                          ("static", "/static/js/no-such-file.js")):
+        with client.get(url, **base) as response:
+            _check(response, endpoint, "inspector")
+            assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("who", ROLES)

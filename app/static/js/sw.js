@@ -2,21 +2,20 @@
  * Arzyab's service worker: keeps the app shell (styles, scripts, font) and the pages of the
  * inspector's assignments, so an assignment opened once can be opened and filled with no
  * connection, even after the browser was closed. It never queues or replays writes: the page
- * owns its queue (store.js, evaluation.js), which works the same in browsers without
- * Background Sync (Safari on iPad).
+ * owns its queue (store.js, evaluation.js, served as part of /static/js/form.js), which works
+ * the same in browsers without Background Sync (Safari on iPad).
  *
  * Pages: network first, the cached copy when the network fails. Static files: cache first.
  * Writes (POST) always go to the network.
  */
 "use strict";
 
-var VERSION = "arzyab-v3";
+var VERSION = "arzyab-v4";
 var SHELL = "shell-" + VERSION;
 var PAGES = "pages-" + VERSION;
+// what the pages load: the form's scripts are one file (app/assets.py, BUNDLES)
 var SHELL_FILES = [
-  "/static/css/app.css", "/static/js/app.js", "/static/js/store.js",
-  "/static/js/scoring.js", "/static/js/sync.js", "/static/js/evaluation.js",
-  "/static/js/organisation.js",
+  "/static/css/app.css", "/static/js/app.js", "/static/js/form.js",
   "/static/icon.svg", "/assets/fonts/Vazirmatn[wght].woff2"
 ];
 var NETWORK_TIMEOUT_MS = 4000;
