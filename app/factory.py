@@ -98,6 +98,11 @@ class SessionInterface(SecureCookieSessionInterface):
 
         if is_api_request():  # … and sets none
             return None
+        if request.endpoint in STATIC_FILE_ENDPOINTS and not session.modified:
+            # a file is the same whoever asks: no cookie refreshed, no `Vary: Cookie` (which
+            # Flask adds once anything, here Flask-Login's after-request hook, looks at the
+            # session) keeping shared caches from sharing it
+            return None
         return super().save_session(app, session, response)
 
 

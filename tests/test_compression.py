@@ -103,3 +103,20 @@ def test_tiny_or_binary_files_are_sent_as_they_are(app, tmp_path, monkeypatch):
     with client.get("/static/css/app.css", headers={**GZIP, "Range": "bytes=0-99"}) as part:
         assert part.status_code == 206 and len(part.data) == 100
         assert "Accept-Encoding" in part.headers["Vary"]
+
+
+def test_a_static_file_is_the_same_for_everyone_logged_in_or_not(client):
+    """A logged-in tablet's script, style sheet and font answers set no cookie and do not say
+    `Vary: Cookie` (a shared cache may keep one copy for every user); its pages still do."""
+    from tests.helpers import login
+
+    login(client, "inspector")
+    for url in ("/static/js/app.js", "/static/js/form.js", "/static/css/app.css",
+                "/static/icon.svg"):
+        with client.get(url, headers=GZIP) as response:
+            assert response.status_code == 200, url
+            assert "Cookie" not in response.headers.get("Vary", ""), url
+            assert "Set-Cookie" not in response.headers, url
+    page = client.get("/", headers=GZIP, follow_redirects=True)
+    assert page.status_code == 200 and "/login" not in page.request.path
+    assert "Cookie" in page.headers["Vary"]
