@@ -116,7 +116,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         editable=editable, field_key=field_key,
         fixed_part=page.fixed_parts(evaluation.rubric_version.sha256),
         tier_id=evaluation.tier_id, answers=answers, problems=problems, declared=declared,
-        evaluation_id=evaluation.id)
+        evaluation_id=evaluation.id, memo=page.card_memo(evaluation.rubric_version.sha256))
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, card=card,
         answers=answers, values=values, profile=profile, cards=cards,
