@@ -147,16 +147,17 @@ def messages() -> dict:
     }
 
 
-def answers_state(evaluation) -> dict:
-    """The stored answers as the script reads them (value, structured data, N/A, note)."""
+def answers_state(evaluation, answers=None) -> dict:
+    """The stored answers as the script reads them (value, structured data, N/A, note).
+    `answers`: the evaluation's (app.evaluations.services.shown_answers), when read."""
     return {a.criterion_id: {"value": a.value, "data": a.data, "na": bool(a.na),
                              "na_reason": a.na_reason or "", "note": a.note or ""}
-            for a in evaluation.answers}
+            for a in (evaluation.answers if answers is None else answers)}
 
 
-def form_config(evaluation) -> dict:
+def form_config(evaluation, answers=None) -> dict:
     """The JSON block of the inspectors' form (#eval-config), its scoring rules left to
-    :func:`config_json` (None here)."""
+    :func:`config_json` (None here). `answers`: as for :func:`answers_state`."""
     eid = evaluation.id
     photo_base = url_for("evidence.upload", evaluation_id=eid)
     return {
@@ -169,7 +170,7 @@ def form_config(evaluation) -> dict:
                  "photoReplace": photo_base + "/{id}/replace"},
         "limits": limits(),
         "messages": messages(),
-        "answers": answers_state(evaluation),
+        "answers": answers_state(evaluation, answers),
         "rules": None,
         "paradata": paradata_config(evaluation),
     }

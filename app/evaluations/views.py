@@ -59,20 +59,18 @@ def index():
 
 
 #: what the form page reads of an evaluation, loaded with it (one statement for the rows it
-#: points to, one for each list) rather than one lazy load at a time
+#: points to, one for its assignments) rather than one lazy load at a time; its answers are
+#: read as plain rows (services.shown_answers)
 PAGE_LOADS = (joinedload(Evaluation.municipality).joinedload(Municipality.province),
               joinedload(Evaluation.cycle), joinedload(Evaluation.rubric_version),
-              selectinload(Evaluation.assignments), selectinload(Evaluation.answers))
+              selectinload(Evaluation.assignments))
 
 
 @bp.route("/<int:evaluation_id>", methods=["GET"])
 @access.route("evaluation")
 @login_required
 def show(evaluation_id: int):
-    evaluation = load_evaluation(evaluation_id, options=PAGE_LOADS)
-    # the answers loaded with it, in this transaction and with nothing written since, are the
-    # rows its score card is made of: not read a second time
-    return _render_page(evaluation, rows=evaluation.answers)
+    return _render_page(load_evaluation(evaluation_id, options=PAGE_LOADS))
 
 
 def _texts_form(evaluation) -> ReportTextsForm:
@@ -87,11 +85,14 @@ def _texts_form(evaluation) -> ReportTextsForm:
 
 
 def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
-                 visit_form=None, rows=None):
+                 visit_form=None):
     rubric = services.rubric_for(evaluation)
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
-    answers = {a.criterion_id: a for a in evaluation.answers}
-    values = services.answer_values(evaluation)
+    # the stored answers, read once in this transaction: the cards, the score card, the
+    # declared values' boxes and the page's JSON are all made of these rows
+    rows = services.shown_answers(evaluation)
+    answers = {a.criterion_id: a for a in rows}
+    values = services.answer_values(evaluation, rows)
     # the inputs show what was posted after a refused plain post (`form`, with its errors),
     # else the stored answers (read without binding the form's fields)
     fields = (FormFields(form) if form is not None
@@ -108,8 +109,8 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     paradata = paradata_context(user, evaluation)
     # the municipality's declared values beside their fields, and the previous final's
     # recommendations on their units (templates/evaluations/_organisation.html)
-    declared = declarations.form_boxes(evaluation, field_key)
-    page_config = page.form_config(evaluation) if editable else None
+    declared = declarations.form_boxes(evaluation, field_key, answers=answers, values=values)
+    page_config = page.form_config(evaluation, rows) if editable else None
     cards = CriterionCards(
         lang=current_lang(), fields=fields, form_class=form_class, card=card, profile=profile,
         limits=limits, photos=photos, photo_facts=paradata.get("photo_facts"),
@@ -125,7 +126,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         page_config=page_config,
         page_config_json=(page.config_json(page_config, evaluation, rubric, profile)
                           if editable else None),
-        returned=services.returned_notes(evaluation, rubric),
+        returned=services.returned_notes(evaluation, rubric, rows),
         visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
                                   if editable else None),
         reviewable=access.may_review(current_user, evaluation),
