@@ -88,6 +88,35 @@ class CriterionCards:
         return (escape(format_score(u.score, self.lang)),
                 escape(format_score(u.raw, self.lang)))
 
+    def _unit_plan(self, unit) -> tuple[str, str, str, str]:
+        """The markup of a unit's entry in the list and of its heading that only the rubric
+        version, tier and language decide, around the unit's progress and scores."""
+        uid = escape(unit.id)
+        title = isolate(unit.title, self.page_dir)
+        said = self.said
+        return ("".join(['\n      \n      <li><a href="#unit-', uid,
+                         '">\n        <span class="unit-title">', title,
+                         '</span>\n        <span class="progress" data-progress="', uid, '">']),
+                "".join(['</span>\n        <span class="unit-score" data-unit-score="', uid,
+                         '">']),
+                "".join(['\n    \n    <section class="unit" id="unit-', uid, '">\n      <h2>',
+                         title, "\n        <small>", said["weight"], " ",
+                         escape(format_number(unit.weight_for(self.tier_id), 1, self.lang)),
+                         " |\n          ", said["score"], ' <span data-unit-score="', uid,
+                         '">']),
+                "".join(["</span>\n          (", said["raw"], ' <span data-unit-raw="', uid,
+                         '">']))
+
+    def _kept_unit_plan(self, unit) -> tuple[str, str, str, str]:
+        if self.memo is None:
+            return self._unit_plan(unit)
+        key = (self.memo_key, "unit", unit.id)
+        plan = self.memo.plan(key)
+        if plan is None:
+            plan = self._unit_plan(unit)
+            self.memo.keep_plan(key, plan)
+        return plan
+
     def units_nav(self, units) -> Markup:
         """The list of the page's units beside the form (`units`: the rubric's units)."""
         lang, tier_id, card = self.lang, self.tier_id, self.card
@@ -97,14 +126,10 @@ class CriterionCards:
             if not unit.applies(tier_id):
                 continue
             u = card.unit(unit.id)
-            uid = escape(unit.id)
-            out += ['\n      \n      <li><a href="#unit-', uid,
-                    '">\n        <span class="unit-title">', isolate(unit.title, self.page_dir),
-                    '</span>\n        <span class="progress" data-progress="', uid, '">',
-                    self.progress % {"n": digits(u.answered, lang),
-                                     "total": digits(u.applicable_criteria, lang)},
-                    '</span>\n        <span class="unit-score" data-unit-score="', uid, '">',
-                    self._unit_scores(u)[0], "</span>\n      </a></li>\n    "]
+            head, middle, _section, _raw = self._kept_unit_plan(unit)
+            out += [head, self.progress % {"n": digits(u.answered, lang),
+                                           "total": digits(u.applicable_criteria, lang)},
+                    middle, self._unit_scores(u)[0], "</span>\n      </a></li>\n    "]
         out.append("\n    </ol>\n  </nav>\n")
         return Markup("".join(out))
 
@@ -113,15 +138,9 @@ class CriterionCards:
         app.recommendations.services.carried_over's, drawn by `follow_ups`, a macro of
         templates/evaluations/_organisation.html) and the cards of its criteria."""
         u = self.card.unit(unit.id)
-        uid = escape(unit.id)
-        said = self.said
         score, raw = self._unit_scores(u)
-        out = ['\n    \n    <section class="unit" id="unit-', uid, '">\n      <h2>',
-               isolate(unit.title, self.page_dir), "\n        <small>", said["weight"], " ",
-               escape(format_number(unit.weight_for(self.tier_id), 1, self.lang)),
-               " |\n          ", said["score"], ' <span data-unit-score="', uid, '">', score,
-               "</span>\n          (", said["raw"], ' <span data-unit-raw="', uid, '">', raw,
-               "</span>)</small>\n      </h2>\n      "]
+        _head, _middle, section, raw_part = self._kept_unit_plan(unit)
+        out = [section, score, raw_part, raw, "</span>)</small>\n      </h2>\n      "]
         items = carried["by_unit"].get(unit.id) if carried is not None else None
         if items:
             out.append(follow_ups(items, carried["previous"].cycle.year, self.evaluation_id,

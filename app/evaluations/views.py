@@ -58,12 +58,13 @@ def index():
     return render_template("evaluations/index.html", groups=groups, today=local_today())
 
 
-#: what the form page reads of an evaluation, loaded with it (one statement for the rows it
-#: points to, one for its assignments) rather than one lazy load at a time; its answers are
-#: read as plain rows (services.shown_answers)
+#: what the form page reads of an evaluation, loaded with it in one statement (the rows it
+#: points to, and its two or three assignments joined: a second statement for them cost more
+#: than the rows they add) rather than one lazy load at a time; its answers are read as plain
+#: rows (services.shown_answers)
 PAGE_LOADS = (joinedload(Evaluation.municipality).joinedload(Municipality.province),
               joinedload(Evaluation.cycle), joinedload(Evaluation.rubric_version),
-              selectinload(Evaluation.assignments))
+              joinedload(Evaluation.assignments))
 
 
 @bp.route("/<int:evaluation_id>", methods=["GET"])
