@@ -232,6 +232,12 @@ class StoredFields:
     def errors(self, name: str):
         return ()
 
+    def key_of(self, names) -> str:
+        """What the fields `names` hold, as one text (equal texts: equal data), for keeping
+        what was drawn from them (app.evaluations.cards)."""
+        given = self.given
+        return repr(tuple([given.get(name) for name in names]))
+
     def rows(self, name: str) -> list[tuple[str, object, str, object]]:
         spec, given = self.specs[name], self.given.get(name) or ()
         criterion_rows = [(row.get("site"), row.get("value")) if isinstance(row, dict)

@@ -91,13 +91,18 @@ def _counted(criterion, answer: AnswerValue, text: str, lang: str) -> str:
     return f"{text} ({counted})" if counted else text
 
 
-def rows(evaluation: Evaluation, lang: str | None = None) -> list[Row]:
+def rows(evaluation: Evaluation, lang: str | None = None, answers: dict | None = None,
+         values: dict | None = None) -> list[Row]:
     """Every declared criterion with its declared value, the verified answer and the
-    verdict (settled when the evaluation was submitted, else live)."""
+    verdict (settled when the evaluation was submitted, else live). `answers` (criterion id
+    → Answer) and `values` (:func:`app.evaluations.services.answer_values`'): the
+    evaluation's, when the caller has them already."""
     lang = lang or current_lang()
     found = declarations_of(evaluation)
-    answers = {a.criterion_id: a for a in evaluation.answers}
-    values = answer_values(evaluation)
+    if answers is None:
+        answers = {a.criterion_id: a for a in evaluation.answers}
+    if values is None:
+        values = answer_values(evaluation)
     out = []
     for criterion in declared_criteria(evaluation):
         declaration = found.get(criterion.id)
@@ -325,14 +330,16 @@ def accuracy(province_ids=None, municipality_id: int | None = None) -> list[dict
 
 # --- beside the inspector's field ------------------------------------------------------------
 
-def form_boxes(evaluation: Evaluation, field_key, lang: str | None = None) -> dict[str, dict]:
+def form_boxes(evaluation: Evaluation, field_key, lang: str | None = None,
+               answers: dict | None = None, values: dict | None = None) -> dict[str, dict]:
     """Criterion id → what the inspector's form shows beside a declared criterion's field:
     the row (declared and verified values, verdict), the municipality's explanation, and the
     field data that puts the declared value in the card's own fields (``fill``: field name →
-    data, the criterion type's ``form_data`` — one tap confirms by filling them)."""
+    data, the criterion type's ``form_data`` — one tap confirms by filling them).
+    `answers` and `values`: as for :func:`rows`."""
     lang = lang or current_lang()
     boxes = {}
-    for row in rows(evaluation, lang):
+    for row in rows(evaluation, lang, answers, values):
         if row.declaration is None:
             continue
         criterion = row.criterion

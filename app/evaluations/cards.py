@@ -38,8 +38,10 @@ class CriterionCards:
     def __init__(self, *, lang: str, fields, form_class, card, profile: dict, limits: dict,
                  photos: dict, photo_facts: dict | None, editable: bool, field_key,
                  fixed_part, tier_id: str, answers: dict, problems: dict,
-                 declared: dict | None = None, evaluation_id: int | None = None):
+                 declared: dict | None = None, evaluation_id: int | None = None,
+                 memo=None):
         self.fixed_part = fixed_part
+        self.form_class = form_class
         self.tier_id = tier_id
         self.answers = answers
         self.problems = problems
@@ -69,6 +71,14 @@ class CriterionCards:
         # the translated sentence is the page's own text; its numbers are escaped
         self.counter = gettext("%(n)s of %(limit)s characters")
         self.counter_limit = escape(format_number(self.note_limit, 0, lang))
+        # app.evaluations.page.card_memo's: each card's plan kept per process, and its inputs
+        # kept for the field data they were drawn from (only for the stored answers' data:
+        # a refused post's fields carry errors and are drawn every time)
+        self.memo = memo[0] if memo is not None else None
+        self.memo_key = ((memo[1], tier_id, lang, editable,
+                          tuple(sorted((name, str(v)) for name, v in self.limit_shown.items())))
+                         if memo is not None else None)
+        self.keyed_fields = memo is not None and hasattr(fields, "key_of")
 
     # --- the units' list and the units' sections ---------------------------------------------
 
@@ -77,6 +87,35 @@ class CriterionCards:
             return "—", "—"
         return (escape(format_score(u.score, self.lang)),
                 escape(format_score(u.raw, self.lang)))
+
+    def _unit_plan(self, unit) -> tuple[str, str, str, str]:
+        """The markup of a unit's entry in the list and of its heading that only the rubric
+        version, tier and language decide, around the unit's progress and scores."""
+        uid = escape(unit.id)
+        title = isolate(unit.title, self.page_dir)
+        said = self.said
+        return ("".join(['\n      \n      <li><a href="#unit-', uid,
+                         '">\n        <span class="unit-title">', title,
+                         '</span>\n        <span class="progress" data-progress="', uid, '">']),
+                "".join(['</span>\n        <span class="unit-score" data-unit-score="', uid,
+                         '">']),
+                "".join(['\n    \n    <section class="unit" id="unit-', uid, '">\n      <h2>',
+                         title, "\n        <small>", said["weight"], " ",
+                         escape(format_number(unit.weight_for(self.tier_id), 1, self.lang)),
+                         " |\n          ", said["score"], ' <span data-unit-score="', uid,
+                         '">']),
+                "".join(["</span>\n          (", said["raw"], ' <span data-unit-raw="', uid,
+                         '">']))
+
+    def _kept_unit_plan(self, unit) -> tuple[str, str, str, str]:
+        if self.memo is None:
+            return self._unit_plan(unit)
+        key = (self.memo_key, "unit", unit.id)
+        plan = self.memo.plan(key)
+        if plan is None:
+            plan = self._unit_plan(unit)
+            self.memo.keep_plan(key, plan)
+        return plan
 
     def units_nav(self, units) -> Markup:
         """The list of the page's units beside the form (`units`: the rubric's units)."""
@@ -87,14 +126,10 @@ class CriterionCards:
             if not unit.applies(tier_id):
                 continue
             u = card.unit(unit.id)
-            uid = escape(unit.id)
-            out += ['\n      \n      <li><a href="#unit-', uid,
-                    '">\n        <span class="unit-title">', isolate(unit.title, self.page_dir),
-                    '</span>\n        <span class="progress" data-progress="', uid, '">',
-                    self.progress % {"n": digits(u.answered, lang),
-                                     "total": digits(u.applicable_criteria, lang)},
-                    '</span>\n        <span class="unit-score" data-unit-score="', uid, '">',
-                    self._unit_scores(u)[0], "</span>\n      </a></li>\n    "]
+            head, middle, _section, _raw = self._kept_unit_plan(unit)
+            out += [head, self.progress % {"n": digits(u.answered, lang),
+                                           "total": digits(u.applicable_criteria, lang)},
+                    middle, self._unit_scores(u)[0], "</span>\n      </a></li>\n    "]
         out.append("\n    </ol>\n  </nav>\n")
         return Markup("".join(out))
 
@@ -103,15 +138,9 @@ class CriterionCards:
         app.recommendations.services.carried_over's, drawn by `follow_ups`, a macro of
         templates/evaluations/_organisation.html) and the cards of its criteria."""
         u = self.card.unit(unit.id)
-        uid = escape(unit.id)
-        said = self.said
         score, raw = self._unit_scores(u)
-        out = ['\n    \n    <section class="unit" id="unit-', uid, '">\n      <h2>',
-               isolate(unit.title, self.page_dir), "\n        <small>", said["weight"], " ",
-               escape(format_number(unit.weight_for(self.tier_id), 1, self.lang)),
-               " |\n          ", said["score"], ' <span data-unit-score="', uid, '">', score,
-               "</span>\n          (", said["raw"], ' <span data-unit-raw="', uid, '">', raw,
-               "</span>)</small>\n      </h2>\n      "]
+        _head, _middle, section, raw_part = self._kept_unit_plan(unit)
+        out = [section, score, raw_part, raw, "</span>)</small>\n      </h2>\n      "]
         items = carried["by_unit"].get(unit.id) if carried is not None else None
         if items:
             out.append(follow_ups(items, carried["previous"].cycle.year, self.evaluation_id,
@@ -128,17 +157,44 @@ class CriterionCards:
             f"\n        {self(criterion, criterion_answer)}\n      "
             for criterion in unit.criteria if criterion.applies(tier_id)))
 
-    def __call__(self, criterion, criterion_answer) -> Markup:
+    def _plan(self, criterion) -> tuple:
+        """(field key, escaped id, the article's markup after its class, the photos' part
+        of a card without photos, the names of the criterion's fields): what only the
+        rubric version, tier, language, editability and limits decide."""
         key = self.field_key(criterion.id)
         cid = escape(criterion.id)
+        head = "".join([
+            '" id="crit-', key, '"\n         data-criterion="', cid, '" data-key="', key,
+            '" data-type="', escape(criterion.type), '" data-widget="',
+            escape(criterion.kind.form_widget(criterion)), '">\n',
+            self.fixed_part(criterion, self.tier_id), "\n  "])
+        no_photos = None
+        if self.editable:
+            parts: list = []
+            self._photos(parts, [], key, cid)
+            no_photos = "".join(parts)
+        spec = next((spec for spec in self.form_class.criteria_fields
+                     if spec.criterion.id == criterion.id), None)
+        names = () if spec is None else tuple(
+            [name for _suffix, name in spec.parts]
+            + [name for name in (spec.na, spec.na_reason, spec.note) if name])
+        return key, cid, head, no_photos, names
+
+    def __call__(self, criterion, criterion_answer) -> Markup:
+        memo = self.memo
+        if memo is None:
+            plan = self._plan(criterion)
+        else:
+            plan_key = (self.memo_key, criterion.id)
+            plan = memo.plan(plan_key)
+            if plan is None:
+                plan = self._plan(criterion)
+                memo.keep_plan(plan_key, plan)
+        key, cid, head, no_photos, names = plan
         problem = self.problems.get(criterion.id)
         answer = self.answers.get(criterion.id)
         out = ["\n\n\n\n\n\n\n\n<article class=\"criterion",
-               " has-problem" if problem else "", '" id="crit-', key,
-               '"\n         data-criterion="', cid, '" data-key="', key, '" data-type="',
-               escape(criterion.type), '" data-widget="',
-               escape(criterion.kind.form_widget(criterion)), '">\n',
-               self.fixed_part(criterion, self.tier_id), "\n  "]
+               " has-problem" if problem else "", head]
         if answer and answer.review_comment:
             out += ['\n    <p class="review-comment"><b>', self.text["comment"], ":</b> ",
                     escape(isolate(answer.review_comment)), "</p>\n  "]
@@ -151,17 +207,39 @@ class CriterionCards:
             out.append(self._declared(box, key))
         out.append("\n\n  ")
         if self.editable:
-            self._inputs(out, criterion, key, cid)
+            if self.keyed_fields:
+                self._kept_inputs(out, criterion, key, cid, names)
+            else:
+                self._inputs(out, criterion, key, cid)
         out.append("\n  \n  ")
-        shots = self.photos.get(criterion.id, [])
-        if shots or self.editable:
+        shots = self.photos.get(criterion.id)
+        if shots:
             self._photos(out, shots, key, cid)
+        elif self.editable:
+            out.append(no_photos)
         out.append("\n  ")
         if not self.editable:
             out += [criterion_answer(criterion, self.card.criterion(criterion.id), answer, key),
                     "  "]
         out.append("\n</article>\n")
         return Markup("".join(out))
+
+    def _kept_inputs(self, out: list, criterion, key: str, cid: str, names: tuple) -> None:
+        """The card's inputs from memory when they were drawn before for the same field data
+        (and, for a computed value, the same value and profile), else drawn and kept."""
+        extra = None
+        if criterion.formula is not None:
+            c = self.card.criterion(criterion.id)
+            extra = (c.answered, c.value, tuple(self.profile.get(name)
+                                                for name in criterion.formula.profile_names()))
+        drawn_key = (self.memo_key, criterion.id, self.fields.key_of(names), extra)
+        drawn = self.memo.drawn(drawn_key)
+        if drawn is None:
+            parts: list = []
+            self._inputs(parts, criterion, key, cid)
+            drawn = "".join(parts)
+            self.memo.keep_drawn(drawn_key, drawn)
+        out.append(drawn)
 
     # --- the municipality's declared value ----------------------------------------------------
 

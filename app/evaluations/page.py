@@ -6,6 +6,9 @@ the script only repeat what they are given."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import current_app, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -29,6 +32,62 @@ RETRY_MS = (2000, 5000, 10000, 20000, 30000)
 _FIXED: dict[tuple, Markup] = {}
 _FIXED_MAX = 5_000
 
+#: set inside :func:`built_fresh`: nothing below is read from or kept in memory
+_FRESH: ContextVar[bool] = ContextVar("form_page_fresh", default=False)
+
+
+@contextmanager
+def built_fresh():
+    """Inside this block the form page is drawn from scratch: no card's fixed part, card
+    plan or card inputs (app.evaluations.cards) and no scoring rules are taken from memory
+    or kept there. The tests draw each page both ways and compare them."""
+    token = _FRESH.set(True)
+    try:
+        yield
+    finally:
+        _FRESH.reset(token)
+
+
+class CardMemo:
+    """What app.evaluations.cards keeps per process for the cards of one published rubric
+    version (`rubric_sha`): each card's plan (the markup only the version, tier, language,
+    editability and limits decide) and the inputs of a card as drawn for given field data
+    (what the stored answers put in its fields). Bounded: emptied when full."""
+
+    PLANS_MAX = 5_000
+    INPUTS_MAX = 4_000
+
+    def __init__(self):
+        self.plans: dict[tuple, tuple] = {}
+        self.inputs: dict[tuple, str] = {}
+
+    def plan(self, key: tuple):
+        return self.plans.get(key)
+
+    def keep_plan(self, key: tuple, plan: tuple) -> None:
+        if len(self.plans) >= self.PLANS_MAX:
+            self.plans.clear()
+        self.plans[key] = plan
+
+    def drawn(self, key: tuple):
+        return self.inputs.get(key)
+
+    def keep_drawn(self, key: tuple, markup: str) -> None:
+        if len(self.inputs) >= self.INPUTS_MAX:
+            self.inputs.clear()
+        self.inputs[key] = markup
+
+
+_CARDS = CardMemo()
+
+
+def card_memo(rubric_sha: str | None) -> tuple[CardMemo, str] | None:
+    """The memory the form page's cards draw from, with the key of their rubric version; None
+    for a draft's preview (`rubric_sha` None) and inside :func:`built_fresh`."""
+    if rubric_sha is None or _FRESH.get():
+        return None
+    return _CARDS, rubric_sha
+
 
 def fixed_parts(rubric_sha: str | None):
     """The ``fixed_part(criterion, tier_id)`` a form page's cards (app.evaluations.cards)
@@ -40,12 +99,13 @@ def fixed_parts(rubric_sha: str | None):
     def fixed_part(criterion, tier_id: str) -> Markup:
         lang = current_lang()
         key = (rubric_sha, criterion.id, tier_id, lang)
-        found = _FIXED.get(key) if rubric_sha else None
+        kept = bool(rubric_sha) and not _FRESH.get()
+        found = _FIXED.get(key) if kept else None
         if found is None:
             module = current_app.jinja_env.get_template(
                 "evaluations/_macros.html").make_module({"lang": lang})
             found = Markup(module.criterion_fixed(criterion, tier_id, lang).lstrip("\n"))
-            if rubric_sha:
+            if kept:
                 if len(_FIXED) >= _FIXED_MAX:
                     _FIXED.clear()
                 _FIXED[key] = found
@@ -87,16 +147,17 @@ def messages() -> dict:
     }
 
 
-def answers_state(evaluation) -> dict:
-    """The stored answers as the script reads them (value, structured data, N/A, note)."""
+def answers_state(evaluation, answers=None) -> dict:
+    """The stored answers as the script reads them (value, structured data, N/A, note).
+    `answers`: the evaluation's (app.evaluations.services.shown_answers), when read."""
     return {a.criterion_id: {"value": a.value, "data": a.data, "na": bool(a.na),
                              "na_reason": a.na_reason or "", "note": a.note or ""}
-            for a in evaluation.answers}
+            for a in (evaluation.answers if answers is None else answers)}
 
 
-def form_config(evaluation) -> dict:
+def form_config(evaluation, answers=None) -> dict:
     """The JSON block of the inspectors' form (#eval-config), its scoring rules left to
-    :func:`config_json` (None here)."""
+    :func:`config_json` (None here). `answers`: as for :func:`answers_state`."""
     eid = evaluation.id
     photo_base = url_for("evidence.upload", evaluation_id=eid)
     return {
@@ -109,7 +170,7 @@ def form_config(evaluation) -> dict:
                  "photoReplace": photo_base + "/{id}/replace"},
         "limits": limits(),
         "messages": messages(),
-        "answers": answers_state(evaluation),
+        "answers": answers_state(evaluation, answers),
         "rules": None,
         "paradata": paradata_config(evaluation),
     }
@@ -134,12 +195,14 @@ def config_json(config: dict, evaluation, rubric, profile: dict) -> Markup:
     sha, tier_id = evaluation.rubric_version.sha256, evaluation.tier_id
     key = (sha, tier_id, profile_key(profile), current_app.json.ensure_ascii,
            tuple(sorted(options.items())))
-    rules = _RULES.get(key)
+    fresh = _FRESH.get()
+    rules = None if fresh else _RULES.get(key)
     if rules is None:
         rules = written(page_rules(rubric, tier_id, profile))
-        if len(_RULES) >= _RULES_MAX:
-            _RULES.clear()
-        _RULES[key] = rules
+        if not fresh:
+            if len(_RULES) >= _RULES_MAX:
+                _RULES.clear()
+            _RULES[key] = rules
     parts = {name: rules if name == "rules" else written(value)
              for name, value in config.items()}
     names = sorted(parts) if options.get("sort_keys") else list(parts)

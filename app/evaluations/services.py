@@ -85,6 +85,38 @@ def stored_rows(evaluation: Evaluation, connection=None) -> list:
         _ANSWERS_OF, {"evaluation": evaluation.id})]
 
 
+#: what the form page reads of each stored answer: the columns above and the reviewer's
+#: comment on it
+_SHOWN_OF = select(*_ANSWERS_OF.selected_columns, Answer.review_comment).where(
+    Answer.evaluation_id == bindparam("evaluation"))
+
+
+class ShownAnswer(NamedTuple):
+    """A stored answer as the form page reads it (:func:`shown_answers`): an
+    :class:`AnswerRow`'s columns, the reviewer's comment, and the structured data decoded
+    once (``data``) beside its stored text (``data_text``, which the score card keys by)."""
+
+    id: int
+    criterion_id: str
+    value: float | None
+    data_text: str | None
+    na: bool
+    na_reason: str | None
+    note: str | None
+    revision: int | None
+    device_id: str | None
+    updated_by_id: int | None
+    review_comment: str | None
+    data: object
+
+
+def shown_answers(evaluation: Evaluation) -> list[ShownAnswer]:
+    """The evaluation's stored answers for its page, as plain rows read in the current
+    transaction (one statement; loading them as objects cost the page several times more)."""
+    return [ShownAnswer(*row, None if row.data_text is None else json.loads(row.data_text))
+            for row in _connection().execute(_SHOWN_OF, {"evaluation": evaluation.id})]
+
+
 def _connection():
     """The transaction's connection, for the plain statements of scoring and saving (cheaper
     than the session's own execute), once the session has flushed what it holds."""
@@ -94,11 +126,13 @@ def _connection():
     return session.connection()
 
 
-def answer_values(evaluation: Evaluation) -> dict[str, AnswerValue]:
-    """The stored answers as the scoring engine takes them (each type reads its own)."""
+def answer_values(evaluation: Evaluation, answers=None) -> dict[str, AnswerValue]:
+    """The stored answers as the scoring engine takes them (each type reads its own).
+    `answers`: the evaluation's (objects or rows: :func:`shown_answers`), when the caller
+    has them already."""
     rubric = rubric_for(evaluation)
     return {answer.criterion_id: stored_answer(rubric.criterion(answer.criterion_id), answer)
-            for answer in evaluation.answers}
+            for answer in (evaluation.answers if answers is None else answers)}
 
 
 def stored_answer(criterion, answer) -> AnswerValue:
@@ -517,13 +551,14 @@ REVIEW_MESSAGE_MAX = 4000
 REVIEW_COMMENT_MAX = 4000
 
 
-def returned_notes(evaluation: Evaluation, rubric: Rubric) -> dict | None:
+def returned_notes(evaluation: Evaluation, rubric: Rubric, answers=None) -> dict | None:
     """What the reviewer said when returning the evaluation, for the top of the inspectors'
     form: the overall message and the criteria with a comment, in the rubric's order; None
-    when the evaluation is not returned."""
+    when the evaluation is not returned. `answers`: as for :func:`answer_values`."""
     if workflow.state_of(evaluation) != workflow.RETURNED:
         return None
-    comments = {a.criterion_id: a.review_comment for a in evaluation.answers
+    comments = {a.criterion_id: a.review_comment
+                for a in (evaluation.answers if answers is None else answers)
                 if a.review_comment}
     criteria = [{"id": c.id, "title": c.title, "comment": comments[c.id]}
                 for c in rubric.criteria() if c.id in comments]

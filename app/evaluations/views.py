@@ -58,21 +58,20 @@ def index():
     return render_template("evaluations/index.html", groups=groups, today=local_today())
 
 
-#: what the form page reads of an evaluation, loaded with it (one statement for the rows it
-#: points to, one for each list) rather than one lazy load at a time
+#: what the form page reads of an evaluation, loaded with it in one statement (the rows it
+#: points to, and its two or three assignments joined: a second statement for them cost more
+#: than the rows they add) rather than one lazy load at a time; its answers are read as plain
+#: rows (services.shown_answers)
 PAGE_LOADS = (joinedload(Evaluation.municipality).joinedload(Municipality.province),
               joinedload(Evaluation.cycle), joinedload(Evaluation.rubric_version),
-              selectinload(Evaluation.assignments), selectinload(Evaluation.answers))
+              joinedload(Evaluation.assignments))
 
 
 @bp.route("/<int:evaluation_id>", methods=["GET"])
 @access.route("evaluation")
 @login_required
 def show(evaluation_id: int):
-    evaluation = load_evaluation(evaluation_id, options=PAGE_LOADS)
-    # the answers loaded with it, in this transaction and with nothing written since, are the
-    # rows its score card is made of: not read a second time
-    return _render_page(evaluation, rows=evaluation.answers)
+    return _render_page(load_evaluation(evaluation_id, options=PAGE_LOADS))
 
 
 def _texts_form(evaluation) -> ReportTextsForm:
@@ -87,11 +86,14 @@ def _texts_form(evaluation) -> ReportTextsForm:
 
 
 def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
-                 visit_form=None, rows=None):
+                 visit_form=None):
     rubric = services.rubric_for(evaluation)
     form_class = build_evaluation_form(rubric, evaluation.tier_id)
-    answers = {a.criterion_id: a for a in evaluation.answers}
-    values = services.answer_values(evaluation)
+    # the stored answers, read once in this transaction: the cards, the score card, the
+    # declared values' boxes and the page's JSON are all made of these rows
+    rows = services.shown_answers(evaluation)
+    answers = {a.criterion_id: a for a in rows}
+    values = services.answer_values(evaluation, rows)
     # the inputs show what was posted after a refused plain post (`form`, with its errors),
     # else the stored answers (read without binding the form's fields)
     fields = (FormFields(form) if form is not None
@@ -108,24 +110,25 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
     paradata = paradata_context(user, evaluation)
     # the municipality's declared values beside their fields, and the previous final's
     # recommendations on their units (templates/evaluations/_organisation.html)
-    declared = declarations.form_boxes(evaluation, field_key)
-    page_config = page.form_config(evaluation) if editable else None
+    declared = declarations.form_boxes(evaluation, field_key, answers=answers, values=values)
+    page_config = page.form_config(evaluation, rows) if editable else None
     cards = CriterionCards(
         lang=current_lang(), fields=fields, form_class=form_class, card=card, profile=profile,
         limits=limits, photos=photos, photo_facts=paradata.get("photo_facts"),
         editable=editable, field_key=field_key,
         fixed_part=page.fixed_parts(evaluation.rubric_version.sha256),
         tier_id=evaluation.tier_id, answers=answers, problems=problems, declared=declared,
-        evaluation_id=evaluation.id)
+        evaluation_id=evaluation.id, memo=page.card_memo(evaluation.rubric_version.sha256))
     return render_template(
         "evaluations/form.html", evaluation=evaluation, rubric=rubric, card=card,
+        tier=rubric.tier(evaluation.tier_id),
         answers=answers, values=values, profile=profile, cards=cards,
         problems=problems, field_key=field_key, photos=photos,
         editable=editable, limits=limits, today=local_today(),
         page_config=page_config,
         page_config_json=(page.config_json(page_config, evaluation, rubric, profile)
                           if editable else None),
-        returned=services.returned_notes(evaluation, rubric),
+        returned=services.returned_notes(evaluation, rubric, rows),
         visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
                                   if editable else None),
         reviewable=access.may_review(current_user, evaluation),
