@@ -39,16 +39,59 @@ def pytest_configure(config):
     render_cache.install()
 
 
+def uses_database(item) -> bool:
+    """Whether a test reaches the test database: the one rule that decides which tests run
+    again on PostgreSQL. `databases` is the only fixture that reads ARZYAB_TEST_POSTGRES, and
+    every database fixture (`app`, `demo_app`, `client`, the module worlds …) depends on it,
+    so a test whose fixture closure lacks it runs the same code on both runs. A test that
+    fetches it by name at run time (`request.getfixturevalue`) is caught by `_database_rule`."""
+    return "databases" in getattr(item, "fixturenames", ())
+
+
+def split_for_postgres(items) -> tuple[list, list]:
+    """(kept, deselected): on PostgreSQL only the tests that use a database run again."""
+    kept = [item for item in items if uses_database(item)]
+    return kept, [item for item in items if not uses_database(item)]
+
+
 def pytest_collection_modifyitems(config, items):
-    """The long tests first — the browser tests, then the PDF tests — each group in its usual
-    order: under xdist's work stealing the workers then end on short tests together, instead
-    of one of them starting a minute-long browser test when the other has nothing left."""
+    """On PostgreSQL, the tests that use no database are deselected: the SQLite run (CI's first
+    half) has run exactly those already. Then the long tests first — the browser tests, then
+    the PDF tests — each group in its usual order: under xdist's work stealing the workers then
+    end on short tests together, instead of one of them starting a minute-long browser test
+    when the other has nothing left."""
+    if POSTGRES:
+        kept, deselected = split_for_postgres(items)
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = kept
+
     def weight(item):
         if item.get_closest_marker("browser"):
             return 0
         return 1 if item.get_closest_marker("pdf") else 2
 
     items.sort(key=weight)  # stable: the order within each group is kept
+
+
+#: how many times a test database was handed out (a template, a copy, a reset)
+_database_count = [0]
+
+
+def _used_database() -> None:
+    _database_count[0] += 1
+
+
+@pytest.fixture(autouse=True)
+def _database_rule(request):
+    """Fails a test that got a database without `databases` in its fixture closure (fetched
+    by name at run time): `uses_database` would deselect it on PostgreSQL by mistake."""
+    before = _database_count[0]
+    yield
+    if _database_count[0] != before and not uses_database(request.node):
+        pytest.fail(f"{request.node.nodeid} uses a test database without asking for a "
+                    "database fixture by name: tests/conftest.py's uses_database would leave "
+                    "it out of the PostgreSQL run; name the fixture in its arguments")
 
 
 def pytest_runtest_setup(item):
@@ -95,6 +138,7 @@ class SQLiteDatabases:
         self.base = base
 
     def uri(self, name: str) -> str:
+        _used_database()
         return f"sqlite:///{self.base / (name + '.sqlite')}"
 
     def template(self, name: str) -> str:
@@ -104,12 +148,14 @@ class SQLiteDatabases:
         shutil.copy(self.base / f"{source}.sqlite", self.base / f"{target}.sqlite")
 
     def fresh(self, template: str, tmp_path: Path) -> str:
+        _used_database()
         path = tmp_path / "test.sqlite"
         shutil.copy(self.base / f"{template}.sqlite", path)
         return f"sqlite:///{path}"
 
     def reset(self, template: str, name: str) -> str:
         """The database `name` made a fresh copy of `template` (its app's engine disposed)."""
+        _used_database()
         path = self.base / f"{name}.sqlite"
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
@@ -118,6 +164,7 @@ class SQLiteDatabases:
 
     def blank(self, tmp_path: Path) -> str:
         """A database with no tables at all."""
+        _used_database()
         return f"sqlite:///{tmp_path / 'blank.sqlite'}"
 
     def drop(self, uri: str) -> None:
@@ -139,6 +186,7 @@ class PostgresDatabases:
         return self.server.set(database=name).render_as_string(hide_password=False)
 
     def uri(self, name: str) -> str:
+        _used_database()
         return self._url(f"{self.prefix}_{name}")
 
     def _create(self, name: str, template: str | None = None) -> None:
@@ -148,6 +196,7 @@ class PostgresDatabases:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"{suffix}')
 
     def template(self, name: str) -> str:
+        _used_database()
         full = f"{self.prefix}_{name}"
         self._create(full)
         return self._url(full)
@@ -156,6 +205,7 @@ class PostgresDatabases:
         self._create(f"{self.prefix}_{target}", f"{self.prefix}_{source}")
 
     def fresh(self, template: str, tmp_path: Path) -> str:
+        _used_database()
         name = f"{self.prefix}_t{next(_counter)}"
         self._create(name, f"{self.prefix}_{template}")
         return self._url(name)
@@ -165,6 +215,7 @@ class PostgresDatabases:
         once; after that its tables are emptied and refilled from a copy of the template's
         rows kept in memory (COPY), and its sequences set back: several times cheaper than
         CREATE DATABASE, which copies the whole catalogue each time."""
+        _used_database()
         full = f"{self.prefix}_{name}"
         if full not in self._snapshots:
             with self.admin.connect() as connection:
@@ -220,6 +271,7 @@ class PostgresDatabases:
             connection.close()
 
     def blank(self, tmp_path: Path) -> str:
+        _used_database()
         name = f"{self.prefix}_b{next(_counter)}"
         self._create(name)
         return self._url(name)
