@@ -91,23 +91,11 @@ _SHOWN_OF = select(*_ANSWERS_OF.selected_columns, Answer.review_comment).where(
     Answer.evaluation_id == bindparam("evaluation"))
 
 
-class ShownAnswer(NamedTuple):
-    """A stored answer as the form page reads it (:func:`shown_answers`): an
-    :class:`AnswerRow`'s columns, the reviewer's comment, and the structured data decoded
-    once (``data``) beside its stored text (``data_text``, which the score card keys by)."""
-
-    id: int
-    criterion_id: str
-    value: float | None
-    data_text: str | None
-    na: bool
-    na_reason: str | None
-    note: str | None
-    revision: int | None
-    device_id: str | None
-    updated_by_id: int | None
-    review_comment: str | None
-    data: object
+#: a stored answer as the form page reads it (:func:`shown_answers`): an :class:`AnswerRow`'s
+#: columns (named once, there), the reviewer's comment, and the structured data decoded once
+#: (``data``) beside its stored text (``data_text``, which the score card keys by)
+ShownAnswer = NamedTuple("ShownAnswer", [*AnswerRow.__annotations__.items(),
+                                         ("review_comment", "str | None"), ("data", object)])
 
 
 def shown_answers(evaluation: Evaluation) -> list[ShownAnswer]:
