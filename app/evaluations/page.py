@@ -28,9 +28,23 @@ DATE_MAX_CHARS = 20
 RETRY_MS = (2000, 5000, 10000, 20000, 30000)
 
 
+class Kept(dict):
+    """A per-process memory of what the form page drew, bounded: emptied when it holds
+    `limit` entries (what was drawn is drawn again; nothing is ever served stale, since every
+    key names all that the entry depends on)."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def keep(self, key, value) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        self[key] = value
+
+
 #: (rubric version's sha256, criterion id, tier, language) → the card's fixed part
-_FIXED: dict[tuple, Markup] = {}
-_FIXED_MAX = 5_000
+_FIXED: Kept = Kept(5_000)
 
 #: set inside :func:`built_fresh`: nothing below is read from or kept in memory
 _FRESH: ContextVar[bool] = ContextVar("form_page_fresh", default=False)
@@ -54,28 +68,21 @@ class CardMemo:
     editability and limits decide) and the inputs of a card as drawn for given field data
     (what the stored answers put in its fields). Bounded: emptied when full."""
 
-    PLANS_MAX = 5_000
-    INPUTS_MAX = 4_000
-
     def __init__(self):
-        self.plans: dict[tuple, tuple] = {}
-        self.inputs: dict[tuple, str] = {}
+        self.plans = Kept(5_000)
+        self.inputs = Kept(4_000)
 
     def plan(self, key: tuple):
         return self.plans.get(key)
 
     def keep_plan(self, key: tuple, plan: tuple) -> None:
-        if len(self.plans) >= self.PLANS_MAX:
-            self.plans.clear()
-        self.plans[key] = plan
+        self.plans.keep(key, plan)
 
     def drawn(self, key: tuple):
         return self.inputs.get(key)
 
     def keep_drawn(self, key: tuple, markup: str) -> None:
-        if len(self.inputs) >= self.INPUTS_MAX:
-            self.inputs.clear()
-        self.inputs[key] = markup
+        self.inputs.keep(key, markup)
 
 
 _CARDS = CardMemo()
@@ -106,9 +113,7 @@ def fixed_parts(rubric_sha: str | None):
                 "evaluations/_macros.html").make_module({"lang": lang})
             found = Markup(module.criterion_fixed(criterion, tier_id, lang).lstrip("\n"))
             if kept:
-                if len(_FIXED) >= _FIXED_MAX:
-                    _FIXED.clear()
-                _FIXED[key] = found
+                _FIXED.keep(key, found)
         return found
     return fixed_part
 
@@ -177,8 +182,7 @@ def form_config(evaluation, answers=None) -> dict:
 
 
 #: (rubric version's sha256, tier, profile) → the scoring rules as the page's JSON has them
-_RULES: dict[tuple, str] = {}
-_RULES_MAX = 1_000
+_RULES: Kept = Kept(1_000)
 
 
 def config_json(config: dict, evaluation, rubric, profile: dict) -> Markup:
@@ -200,9 +204,7 @@ def config_json(config: dict, evaluation, rubric, profile: dict) -> Markup:
     if rules is None:
         rules = written(page_rules(rubric, tier_id, profile))
         if not fresh:
-            if len(_RULES) >= _RULES_MAX:
-                _RULES.clear()
-            _RULES[key] = rules
+            _RULES.keep(key, rules)
     parts = {name: rules if name == "rules" else written(value)
              for name, value in config.items()}
     names = sorted(parts) if options.get("sort_keys") else list(parts)
