@@ -74,12 +74,12 @@ def _static_file(response):
     length = response.content_length
     if not etag or response.status_code not in (200, 206, 304):
         return response
+    whole = response.status_code == 200
+    sized = length is not None and MIN_STATIC_SIZE <= length <= MAX_STATIC_SIZE
     # (a 304 or a range says nothing of the file's size: said there whatever the file)
-    if response.status_code != 200 or (length is not None
-                                       and MIN_STATIC_SIZE <= length <= MAX_STATIC_SIZE):
+    if sized or not whole:
         response.vary.add("Accept-Encoding")
-    if response.status_code != 200 or length is None \
-            or not MIN_STATIC_SIZE <= length <= MAX_STATIC_SIZE:
+    if not (whole and sized):
         return response
     encoding = ("br" if request.accept_encodings["br"]
                 else "gzip" if request.accept_encodings["gzip"] else None)
