@@ -110,12 +110,8 @@ class CriterionCards:
     def _kept_unit_plan(self, unit) -> tuple[str, str, str, str]:
         if self.memo is None:
             return self._unit_plan(unit)
-        key = (self.memo_key, "unit", unit.id)
-        plan = self.memo.plan(key)
-        if plan is None:
-            plan = self._unit_plan(unit)
-            self.memo.keep_plan(key, plan)
-        return plan
+        return self.memo.plans.made((self.memo_key, "unit", unit.id),
+                                    lambda: self._unit_plan(unit))
 
     def units_nav(self, units) -> Markup:
         """The list of the page's units beside the form (`units`: the rubric's units)."""
@@ -181,16 +177,10 @@ class CriterionCards:
         return key, cid, head, no_photos, names
 
     def __call__(self, criterion, criterion_answer) -> Markup:
-        memo = self.memo
-        if memo is None:
-            plan = self._plan(criterion)
-        else:
-            plan_key = (self.memo_key, criterion.id)
-            plan = memo.plan(plan_key)
-            if plan is None:
-                plan = self._plan(criterion)
-                memo.keep_plan(plan_key, plan)
-        key, cid, head, no_photos, names = plan
+        key, cid, head, no_photos, names = (
+            self._plan(criterion) if self.memo is None
+            else self.memo.plans.made((self.memo_key, criterion.id),
+                                      lambda: self._plan(criterion)))
         problem = self.problems.get(criterion.id)
         answer = self.answers.get(criterion.id)
         out = ["\n\n\n\n\n\n\n\n<article class=\"criterion",
@@ -233,13 +223,13 @@ class CriterionCards:
             extra = (c.answered, c.value, tuple(self.profile.get(name)
                                                 for name in criterion.formula.profile_names()))
         drawn_key = (self.memo_key, criterion.id, self.fields.key_of(names), extra)
-        drawn = self.memo.drawn(drawn_key)
-        if drawn is None:
+
+        def draw() -> str:
             parts: list = []
             self._inputs(parts, criterion, key, cid)
-            drawn = "".join(parts)
-            self.memo.keep_drawn(drawn_key, drawn)
-        out.append(drawn)
+            return "".join(parts)
+
+        out.append(self.memo.inputs.made(drawn_key, draw))
 
     # --- the municipality's declared value ----------------------------------------------------
 

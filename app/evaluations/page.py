@@ -42,6 +42,14 @@ class Kept(dict):
             self.clear()
         self[key] = value
 
+    def made(self, key, make):
+        """The value kept under `key`, else `make()`'s, kept."""
+        found = self.get(key)
+        if found is None:
+            found = make()
+            self.keep(key, found)
+        return found
+
 
 #: (rubric version's sha256, criterion id, tier, language) → the card's fixed part
 _FIXED: Kept = Kept(5_000)
@@ -72,18 +80,6 @@ class CardMemo:
         self.plans = Kept(5_000)
         self.inputs = Kept(4_000)
 
-    def plan(self, key: tuple):
-        return self.plans.get(key)
-
-    def keep_plan(self, key: tuple, plan: tuple) -> None:
-        self.plans.keep(key, plan)
-
-    def drawn(self, key: tuple):
-        return self.inputs.get(key)
-
-    def keep_drawn(self, key: tuple, markup: str) -> None:
-        self.inputs.keep(key, markup)
-
 
 _CARDS = CardMemo()
 
@@ -106,15 +102,13 @@ def fixed_parts(rubric_sha: str | None):
     def fixed_part(criterion, tier_id: str) -> Markup:
         lang = current_lang()
         key = (rubric_sha, criterion.id, tier_id, lang)
-        kept = bool(rubric_sha) and not _FRESH.get()
-        found = _FIXED.get(key) if kept else None
-        if found is None:
+
+        def draw() -> Markup:
             module = current_app.jinja_env.get_template(
                 "evaluations/_macros.html").make_module({"lang": lang})
-            found = Markup(module.criterion_fixed(criterion, tier_id, lang).lstrip("\n"))
-            if kept:
-                _FIXED.keep(key, found)
-        return found
+            return Markup(module.criterion_fixed(criterion, tier_id, lang).lstrip("\n"))
+
+        return _FIXED.made(key, draw) if rubric_sha and not _FRESH.get() else draw()
     return fixed_part
 
 
@@ -199,12 +193,10 @@ def config_json(config: dict, evaluation, rubric, profile: dict) -> Markup:
     sha, tier_id = evaluation.rubric_version.sha256, evaluation.tier_id
     key = (sha, tier_id, profile_key(profile), current_app.json.ensure_ascii,
            tuple(sorted(options.items())))
-    fresh = _FRESH.get()
-    rules = None if fresh else _RULES.get(key)
-    if rules is None:
-        rules = written(page_rules(rubric, tier_id, profile))
-        if not fresh:
-            _RULES.keep(key, rules)
+    def write() -> str:
+        return written(page_rules(rubric, tier_id, profile))
+
+    rules = write() if _FRESH.get() else _RULES.made(key, write)
     parts = {name: rules if name == "rules" else written(value)
              for name, value in config.items()}
     names = sorted(parts) if options.get("sort_keys") else list(parts)
