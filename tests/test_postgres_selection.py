@@ -21,7 +21,7 @@ def test_tests_that_reach_a_database_through_other_fixtures_are_kept(request):
         "tests/reports/test_context.py::test_context_is_plain_json_with_every_section",
         # signed_app -> demo_app (tests/reports/test_finals.py)
         "tests/reports/test_finals.py::test_verify_says_valid_only_for_the_issued_file",
-        # the browser tests' own demo_app -> fresh_app(databases)
+        # the browser tests' demo_app -> _app_from(databases) (tests/browser/conftest.py)
         "tests/browser/test_offline_browser.py::test_fill_offline_with_photos_then_sync_exactly_once",
     ]
     for suffix in indirect:

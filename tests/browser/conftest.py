@@ -6,12 +6,13 @@ Never `playwright install`: the browser is /usr/bin/chromium from apt (scripts/s
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.demo import DEMO_PASSWORD
-from tests.conftest import fresh_app
+from tests.conftest import _app_from
 from tests.helpers import session_cookies
 
 CHROMIUM = "/usr/bin/chromium"
@@ -22,11 +23,46 @@ TABLET = {"viewport": {"width": 820, "height": 1180}, "has_touch": True, "is_mob
           "device_scale_factor": 1, "locale": "fa-IR"}
 
 
+class InFlight:
+    """How many requests a live server is answering: from the moment Werkzeug has read one
+    until its response is written and closed. Between two tests the count must reach zero
+    before the database is reset (a request may outlast the test that caused it)."""
+
+    def __init__(self):
+        self.count = 0
+        self.condition = threading.Condition()
+
+    def __enter__(self):
+        with self.condition:
+            self.count += 1
+
+    def __exit__(self, *exc):
+        with self.condition:
+            self.count -= 1
+            self.condition.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no request is being answered; False if some still is after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while self.count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.condition.wait(left)
+        return True
+
+
 class _Handler(WSGIRequestHandler):
     """Werkzeug's request handler, closing the response when the browser drops the connection
     midway: Werkzeug's own clean-up then fails before it closes the response, the static file
     being sent stays open, and its ResourceWarning (an error under ``-W error``) failed
-    whichever test was running when it was collected."""
+    whichever test was running when it was collected. Each request is counted in its server's
+    :class:`InFlight` while it runs."""
+
+    def run_wsgi(self):
+        with self.server.in_flight:
+            super().run_wsgi()
 
     def connection_dropped(self, error, environ=None):
         response = (environ or {}).get("tests.response")
@@ -60,24 +96,35 @@ def _remembering_response(app):
     return serve
 
 
-def _serve(app, port: int):
-    return make_server("127.0.0.1", port, _remembering_response(app), threaded=True,
-                       request_handler=_Handler)
+def _serve(app, port: int, in_flight: InFlight | None = None):
+    server = make_server("127.0.0.1", port, _remembering_response(app), threaded=True,
+                         request_handler=_Handler)
+    server.in_flight = in_flight or InFlight()
+    return server
+
+
+#: how long a request may go on after its test before the next test's set-up gives up
+QUIESCE_TIMEOUT = 120
 
 
 class LiveServer:
-    """The app served by Werkzeug in a thread; can be stopped and started again."""
+    """The app served by Werkzeug in a thread; can be stopped and started again (on the same
+    port). One per worker (`_live_server`), serving the worker's reused demo app; each test
+    gets the app on a fresh database (tests/conftest.py `_app_from`) and fresh browser
+    contexts, and `quiesce` between tests makes sure no request of one test meets the next
+    test's database."""
 
     def __init__(self, app):
         self.app = app
-        self.server = _serve(app, 0)
+        self.in_flight = InFlight()
+        self.server = _serve(app, 0, self.in_flight)
         self.port = self.server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = None
 
     def start(self):
         if self.thread is None:
-            self.server = _serve(self.app, self.port)
+            self.server = _serve(self.app, self.port, self.in_flight)
             self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
             self.thread.start()
 
@@ -88,21 +135,53 @@ class LiveServer:
             self.thread.join(timeout=10)
             self.thread = None
 
+    def quiesce(self, timeout: float = QUIESCE_TIMEOUT) -> None:
+        """Wait until no request is being answered (the browser contexts that sent them are
+        closed first, by `live_app`); fails if one is still running after `timeout`."""
+        if not self.in_flight.wait_idle(timeout):
+            pytest.fail(f"the live server still answers {self.in_flight.count} request(s) "
+                        f"{timeout} s after the test ended", pytrace=False)
+
 
 @pytest.fixture
-def demo_app(databases, tmp_path):
-    """The demo app of a browser test is its own, not the reused one of tests/conftest.py:
-    the live server answers in threads of its own."""
-    yield from fresh_app(databases, "demo", tmp_path)
+def demo_app(databases, _apps, tmp_path):
+    """The worker's reused demo app on a fresh copy of the demo database, as in the other
+    tests (tests/conftest.py); its live server is `live_app`, which quiesces it before the
+    database is put back."""
+    yield from _app_from(databases, _apps, "demo", tmp_path)
+
+
+@pytest.fixture(scope="session")
+def _live_server(_apps):
+    """The worker's one live server, for the reused demo app (made by the first test's
+    `demo_app`); started once, stopped at the end of the session."""
+    servers = []
+
+    def get(app):
+        if not servers:
+            servers.append(LiveServer(app))
+            servers[0].server.server_close()  # start() makes a fresh one on the same port
+        assert servers[0].app is app, "the reused demo app was replaced"
+        return servers[0]
+
+    yield get
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture
-def live_app(demo_app):
-    server = LiveServer(demo_app)
-    server.server.server_close()  # start() makes a fresh one on the same port
+def live_app(demo_app, _live_server, browser):
+    """The running live server of the demo app (a fresh database for each test). After the
+    test, every browser context still open is closed (its pages and service workers would
+    otherwise go on sending requests to the same port) and the requests still being answered
+    are waited for, before `demo_app` closes the database and the next test resets it."""
+    server = _live_server(demo_app)
     server.start()
     yield server
-    server.stop()
+    for context in list(browser.contexts):
+        context.close()
+    server.start()  # a test that stopped it (offline) left it stopped: serve again
+    server.quiesce()
 
 
 @pytest.fixture

@@ -7,8 +7,11 @@ import socket
 import struct
 import threading
 import time
+import urllib.request
 
-from tests.browser.conftest import _serve
+import pytest
+
+from tests.browser.conftest import LiveServer, _serve
 
 
 class _Body:
@@ -49,3 +52,39 @@ def test_every_response_is_closed_when_the_browser_drops_the_connection():
         server.shutdown()
         server.server_close()
     assert _Body.closed == 10
+
+
+def test_the_live_server_counts_a_request_until_its_response_is_written():
+    """Between two browser tests the one live server is quiesced (tests/browser/conftest.py
+    `LiveServer.quiesce`): a request still being answered holds the next test back until
+    it ends, so it never meets the next test's database."""
+    release, began = threading.Event(), threading.Event()
+
+    def slow(environ, start_response):
+        began.set()
+        release.wait(10)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"done"]
+
+    server = LiveServer(slow)
+    server.server.server_close()
+    server.start()
+    answers = []
+    client = threading.Thread(target=lambda: answers.append(
+        urllib.request.urlopen(server.url + "/", timeout=10).read()))
+    try:
+        assert server.in_flight.wait_idle(0)  # nothing asked yet
+        client.start()
+        assert began.wait(10)
+        assert server.in_flight.count == 1
+        assert not server.in_flight.wait_idle(0.2)  # the answer is not written yet
+        with pytest.raises(pytest.fail.Exception, match="still answers 1 request"):
+            server.quiesce(timeout=0.2)
+        release.set()
+        server.quiesce(timeout=10)
+        assert server.in_flight.count == 0
+        client.join(10)
+        assert answers == [b"done"]
+    finally:
+        release.set()
+        server.stop()
