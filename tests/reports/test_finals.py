@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from app.reports.signing import (
     trust_root,
 )
 from app.scoring import score
+from tests.conftest import _app_from, _close, _make_app
 from tests.helpers import csrf_token, login
 from tests.reports.conftest import evaluation_of, normalise, pdf_text
 
@@ -67,6 +69,41 @@ def _approve(client, app, town="قنوات"):
     return evaluation_id
 
 
+@pytest.fixture(scope="session")
+def _signed_template(databases, tmp_path_factory):
+    """The demo with the demo's certificate and Qanavat's final issued through the web (the
+    reviewer approves, the director-general signs: `_approve`), built once per worker: its
+    database a template, its data directory (the certificate, the stored final) copied into
+    each test's own; the demo's own final (Dastjerd) is rendered and stored in it too. The
+    tests that take an issued final as it is given start from it
+    (`signed_final`); the approval's and sign-off's own tests do them in the test."""
+    data = tmp_path_factory.mktemp("signed-final") / "data"
+    databases.copy_template("demo", "signed_final")
+    app = _make_app(databases.uri("signed_final"), data)
+    with app.app_context():
+        demo_certificate()
+    _approve(app.test_client(), app)
+    with app.app_context():
+        services.final_report(evaluation_of("دستجرد", 1404))  # the demo's final, stored
+        _close(app)
+    return "signed_final", data
+
+
+@pytest.fixture
+def signed_final(databases, _apps, _signed_template, tmp_path):
+    """(app, the reviewer's client, Qanavat's evaluation id): a fresh copy of the database and
+    data directory of `_signed_template`, as `_approve` leaves them on `signed_app`, the
+    reviewer who approved it logged in as after `_approve`."""
+    template, data = _signed_template
+    for app in _app_from(databases, _apps, template, tmp_path):
+        shutil.copytree(data, app.config["DATA_DIR"], dirs_exist_ok=True)
+        client = app.test_client()
+        login(client, "reviewer")
+        with app.app_context():
+            evaluation_id = evaluation_of("قنوات", 1404).id
+        yield app, client, evaluation_id
+
+
 def _stored_bytes(app, evaluation_id) -> bytes:
     with app.app_context():
         stored = finals.stored_of(evaluation_id)
@@ -86,9 +123,8 @@ def _strip_signatures(data: bytes) -> bytes:
     return data[:end]
 
 
-def test_a_final_keeps_its_content_and_bytes_whatever_is_edited_later(client, signed_app,
-                                                                      tmp_path):
-    evaluation_id = _approve(client, signed_app)
+def test_a_final_keeps_its_content_and_bytes_whatever_is_edited_later(signed_final, tmp_path):
+    signed_app, client, evaluation_id = signed_final
     issued = _stored_bytes(signed_app, evaluation_id)
     with signed_app.app_context():
         snapshot = finals.snapshot_of(evaluation_id)
@@ -144,8 +180,8 @@ def test_a_final_keeps_its_content_and_bytes_whatever_is_edited_later(client, si
         assert "شهرستان تازه" not in html and "عنوان تازه واحد" not in html
 
 
-def test_verify_says_valid_only_for_the_issued_file(client, signed_app, tmp_path):
-    evaluation_id = _approve(client, signed_app)
+def test_verify_says_valid_only_for_the_issued_file(signed_final, tmp_path):
+    signed_app, _client, evaluation_id = signed_final
     issued = _stored_bytes(signed_app, evaluation_id)
     good = tmp_path / "issued.pdf"
     good.write_bytes(issued)
@@ -187,12 +223,12 @@ def test_verify_says_valid_only_for_the_issued_file(client, signed_app, tmp_path
     assert result.exit_code == 1 and "Not the issued file" in result.output
 
 
-def test_the_signature_the_archive_and_the_metadata(client, signed_app, tmp_path):
+def test_the_signature_the_archive_and_the_metadata(signed_final):
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    evaluation_id = _approve(client, signed_app)
+    signed_app, _client, evaluation_id = signed_final
     issued = _stored_bytes(signed_app, evaluation_id)
     with signed_app.app_context():
         root = trust_root(finals.signing_key())
@@ -275,11 +311,11 @@ def evaluation_of_title(app) -> str:
         return evaluation_of("قنوات", 1404).cycle.title
 
 
-def test_the_qr_code_on_every_page_gives_the_verify_link(client, signed_app, tmp_path):
+def test_the_qr_code_on_every_page_gives_the_verify_link(signed_final, tmp_path):
     import zxingcpp
     from PIL import Image
 
-    evaluation_id = _approve(client, signed_app)
+    signed_app, _client, evaluation_id = signed_final
     pdf = tmp_path / "final.pdf"
     pdf.write_bytes(_stored_bytes(signed_app, evaluation_id))
     with signed_app.app_context():
@@ -297,9 +333,10 @@ def test_the_qr_code_on_every_page_gives_the_verify_link(client, signed_app, tmp
     assert page.status_code == 200 and "قنوات" in page.text
 
 
-def test_a_second_signer_signs_in_turn_and_both_signatures_stay_valid(signed_app):
+def test_a_second_signer_signs_in_turn_and_both_signatures_stay_valid(signed_final):
     from pyhanko.pdf_utils.reader import PdfFileReader
 
+    signed_app, _client, _qanavat = signed_final
     with signed_app.app_context():
         once = finals.stored_file(services.final_report(evaluation_of("دستجرد", 1404))) \
             .read_bytes()
@@ -332,8 +369,8 @@ def test_unsigned_finals_are_marked_and_verify_says_so(client, demo_app, tmp_pat
     assert "issued without a digital signature" in result.output
 
 
-def test_the_verify_page_is_public_checks_csrf_and_limits_the_upload(client, signed_app):
-    evaluation_id = _approve(client, signed_app)
+def test_the_verify_page_is_public_checks_csrf_and_limits_the_upload(signed_final):
+    signed_app, _client, evaluation_id = signed_final
     issued = _stored_bytes(signed_app, evaluation_id)
     with signed_app.app_context():
         snapshot = finals.snapshot_of(evaluation_id)
