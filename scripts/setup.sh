@@ -31,6 +31,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# the npm packages install in the background while pip works (neither needs the other;
+# both mostly wait on the network on a fresh machine); waited for before the font is cut
+npm_job=""
+if [ ! -f node_modules/vazirmatn/fonts/webfonts/Vazirmatn-Regular.woff2 ] \
+   || [ ! -f node_modules/axe-core/axe.min.js ] \
+   || [ "$(node_modules/.bin/esbuild --version 2>/dev/null)" \
+        != "$(node -p 'require("./package.json").dependencies.esbuild')" ]; then
+  echo "==> installing the Vazirmatn font, esbuild and axe-core from the npm registry"
+  npm ci --no-audit --no-fund --silent &
+  npm_job=$!
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating the virtual environment (.venv)"
   python3 -m venv .venv
@@ -40,16 +52,14 @@ extras="postgres,queue"
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-12)-$extras"
 if [ ! -f "$stamp" ]; then
   echo "==> installing Python packages"
-  .venv/bin/pip install -q --disable-pip-version-check -e ".[$extras]"
+  # --no-compile: no byte-compiling of every installed module up front (Python compiles
+  # the modules it imports, once, on first import)
+  .venv/bin/pip install -q --disable-pip-version-check --no-compile -e ".[$extras]"
   touch "$stamp"
 fi
 
-if [ ! -f node_modules/vazirmatn/fonts/webfonts/Vazirmatn-Regular.woff2 ] \
-   || [ ! -f node_modules/axe-core/axe.min.js ] \
-   || [ "$(node_modules/.bin/esbuild --version 2>/dev/null)" \
-        != "$(node -p 'require("./package.json").dependencies.esbuild')" ]; then
-  echo "==> installing the Vazirmatn font, esbuild and axe-core from the npm registry"
-  npm ci --no-audit --no-fund --silent
+if [ -n "$npm_job" ]; then
+  wait "$npm_job" || { echo "npm ci failed" >&2; exit 1; }
 fi
 
 # the page font: Vazirmatn cut down to the app's characters, rebuilt only when the font or the
