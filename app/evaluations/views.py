@@ -131,7 +131,8 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         tier_id=evaluation.tier_id, answers=answers, problems=problems, declared=declared,
         evaluation_id=evaluation.id, memo=page.card_memo(evaluation.rubric_version.sha256))
     return render_template(
-        "evaluations/form.html", evaluation=evaluation, rubric=rubric, card=card,
+        "evaluations/form.html", **page.template_gettext(current_lang()),
+        evaluation=evaluation, rubric=rubric, card=card,
         tier=rubric.tier(evaluation.tier_id),
         answers=answers, values=values, profile=profile, cards=cards,
         problems=problems, field_key=field_key, photos=photos,
