@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.evaluations import services
 from app.extensions import db
+from app.i18n import jalali_date
 from app.models import Evaluation, EvaluationCycle, Municipality
 from forms.evaluation import (
     FormFields,
@@ -85,6 +86,33 @@ def test_a_page_redrawn_after_a_refused_visit_date_or_submission_shows_the_answe
         "csrf_token": csrf_token(client.get(f"/evaluations/{eid}").text)})
     assert refused.status_code == 422, refused.status_code  # 16 of 50 still unanswered
     assert _inputs(refused.text) == shown
+
+
+def test_the_visit_date_field_shows_the_stored_date_after_another_form_was_refused(demo_app):
+    """A page redrawn after a refused submission (or plain post) shows the stored visit
+    date in its field, as a visit does; after a refused visit date, the text typed and its
+    error."""
+    client = demo_app.test_client()
+    login(client, "inspector")
+    eid = _kahak(demo_app)
+    with demo_app.app_context():
+        visited = db.session.get(Evaluation, eid).visit_date
+    assert visited is not None
+
+    def field(text: str) -> str:
+        return re.search(r'<input type="text" name="visit_date"[^>]*>', text).group(0)
+
+    page = client.get(f"/evaluations/{eid}").text
+    assert f'value="{jalali_date(visited)}"' in field(page)
+    refused = client.post(f"/evaluations/{eid}/submit", data={"csrf_token": csrf_token(page)})
+    assert refused.status_code == 422
+    assert field(refused.text) == field(page)
+    refused = client.post(f"/evaluations/{eid}/visit-date", data={
+        "visit_date": "2026-13-40", "csrf_token": csrf_token(page)})
+    assert refused.status_code == 422
+    assert 'value="2026-13-40"' in field(refused.text)
+    assert re.search(r'name="visit_date"[^>]*></label>\s*<p class="error" role="alert">',
+                     refused.text)
 
 
 def test_a_refused_plain_post_shows_what_was_typed_with_its_errors(demo_app):

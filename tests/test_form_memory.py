@@ -143,3 +143,30 @@ def test_the_memory_is_used_and_a_draft_preview_never_kept(demo_app):
     assert client.get(f"/evaluations/{eid}").status_code == 200
     assert len(page._CARDS.plans) >= 50 and page._CARDS.inputs
     assert page.card_memo(None) is None
+
+
+def test_the_templates_texts_from_memory_are_jinjas_gettext(demo_app):
+    """The form page's ``_`` (page.template_gettext) gives what Jinja's gettext gives, in
+    both languages: the translation marked safe, read as a format string, its variables
+    escaped; kept per language (a visit in English after one in Persian is English)."""
+    env = demo_app.jinja_env
+    calls = [("Municipality of %(name)s", {"name": '<b>"کهک"</b> & ۱٪'}),
+             ("Year %(year)s", {"year": "۱۴۰۴"}), ("Save the visit date", {}),
+             ("%(n)s of %(total)s answered", {"n": 3, "total": "<5>"}),
+             ("No such text %% here", {}), ("No such text %(x)s", {"x": "&"})]
+    template = env.from_string("{{ _(text, **variables) }}")
+    page._SAID.clear()
+    for lang in ("fa", "en", "fa"):
+        with demo_app.test_request_context(f"/?lang={lang}"):
+            from app.i18n import current_lang
+
+            assert current_lang() == lang
+            ours = page.template_gettext(lang)["_"]
+            for _round in range(2):  # made, then from memory
+                for text, variables in calls:
+                    jinjas = template.render(text=text, variables=variables)
+                    assert str(ours(text, **variables)) == jinjas, (lang, text)
+                    assert template.render(text=text, variables=variables, _=ours) == jinjas
+    assert page._SAID
+    with page.built_fresh():
+        assert page.template_gettext("fa") == {}

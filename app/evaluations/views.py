@@ -85,6 +85,17 @@ def _texts_form(evaluation) -> ReportTextsForm:
     return form
 
 
+def _visit_field(evaluation, form: VisitDateForm | None = None) -> dict:
+    """What the visit date's field shows: after a refused visit date (`form`), the text
+    typed and its errors; else the stored date (a form is not made for it on every visit,
+    and one made while another form is posted read that post, found no date in it and showed
+    the field empty)."""
+    if form is not None:
+        return {"value": form.visit_date._value(), "errors": form.visit_date.errors}
+    return {"value": jalali_date(evaluation.visit_date) if evaluation.visit_date else "",
+            "errors": ()}
+
+
 def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
                  visit_form=None):
     rubric = services.rubric_for(evaluation)
@@ -120,7 +131,8 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         tier_id=evaluation.tier_id, answers=answers, problems=problems, declared=declared,
         evaluation_id=evaluation.id, memo=page.card_memo(evaluation.rubric_version.sha256))
     return render_template(
-        "evaluations/form.html", evaluation=evaluation, rubric=rubric, card=card,
+        "evaluations/form.html", **page.template_gettext(current_lang()),
+        evaluation=evaluation, rubric=rubric, card=card,
         tier=rubric.tier(evaluation.tier_id),
         answers=answers, values=values, profile=profile, cards=cards,
         problems=problems, field_key=field_key, photos=photos,
@@ -129,8 +141,7 @@ def _render_page(evaluation, form=None, problems=None, status=200, texts_form=No
         page_config_json=(page.config_json(page_config, evaluation, rubric, profile)
                           if editable else None),
         returned=services.returned_notes(evaluation, rubric, rows),
-        visit_form=visit_form or (VisitDateForm(data={"visit_date": evaluation.visit_date})
-                                  if editable else None),
+        visit=_visit_field(evaluation, visit_form) if editable else None,
         reviewable=access.may_review(current_user, evaluation),
         may_approve=access.may_move(current_user, evaluation, "approve"),
         may_sign=access.may_sign(current_user, evaluation),

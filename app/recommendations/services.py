@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app import access, audit, workflow
 from app.errors import ServiceError
@@ -50,13 +51,23 @@ def outcome_title(outcome: str | None) -> str:
 
 # --- the earlier final of an evaluation ------------------------------------------------------
 
+#: the id of a municipality's latest final before a year: built once (asked on every visit
+#: of the form page, where usually there is none, and the ORM's statement for the object cost
+#: several times the lookup)
+_PREVIOUS_FINAL = (
+    select(Evaluation.id).join(EvaluationCycle, EvaluationCycle.id == Evaluation.cycle_id)
+    .where(Evaluation.municipality_id == bindparam("municipality"),
+           EvaluationCycle.year < bindparam("year"), workflow.final_condition(Evaluation))
+    .order_by(EvaluationCycle.year.desc()).limit(1))
+
+
 def previous_final(evaluation: Evaluation) -> Evaluation | None:
     """The same municipality's latest final of an earlier cycle."""
-    return db.session.scalar(
-        select(Evaluation).join(EvaluationCycle).where(
-            Evaluation.municipality_id == evaluation.municipality_id,
-            EvaluationCycle.year < evaluation.cycle.year, workflow.final_condition(Evaluation))
-        .order_by(EvaluationCycle.year.desc()).limit(1))
+    found = db.session.execute(_PREVIOUS_FINAL, {"municipality": evaluation.municipality_id,
+                                                 "year": evaluation.cycle.year}).scalar()
+    # with its cycle, whose year the form and the report show beside its recommendations
+    return None if found is None else db.session.get(Evaluation, found,
+                                                     options=[joinedload(Evaluation.cycle)])
 
 
 def latest_responses(recommendation_ids) -> dict[int, RecommendationResponse]:
