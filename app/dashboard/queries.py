@@ -675,11 +675,14 @@ def previous_cycle(f: Filters, cycles: list[tuple[int, int]] | None = None
     return tuple(row) if row else None
 
 
-def _ranked(f: Filters, evaluation=Evaluation):
-    """Finals (signed off) are ranked; with `f.pending`, every evaluation."""
+def _ranked(f: Filters, evaluation=Evaluation) -> list:
+    """Finals (signed off) are ranked; with `f.pending`, every evaluation (no condition:
+    one such as ``id IS NOT NULL``, always true, kept PostgreSQL from reading the cycle's
+    figures from the index alone, ix_evaluations_cycle_figures, and made it read the
+    table's rows of the cycle, scattered among the other cycles')."""
     if f.pending:
-        return evaluation.id.is_not(None)
-    return workflow.final_condition(evaluation)
+        return []
+    return [workflow.final_condition(evaluation)]
 
 
 def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality,
@@ -688,7 +691,7 @@ def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality,
     `f.pending`), in the provinces and tier asked for (`bound`: the values bound
     parameters, see :func:`_parameters`)."""
     conditions = [evaluation.cycle_id == _value(f, "cycle_id", bound),
-                  evaluation.score.is_not(None), _ranked(f, evaluation)]
+                  evaluation.score.is_not(None), *_ranked(f, evaluation)]
     if f.provinces is not None:
         conditions.append(town.province_id.in_(_provinces(f, bound)))
     if f.tier:
@@ -852,14 +855,21 @@ RANKING_COLUMNS = (
 RANKING_KEYS = tuple(column.key for column in RANKING_COLUMNS)
 
 
-#: the previous cycle's evaluation of a ranked row (made once: an alias of a table of 47
-#: columns costs milliseconds to make)
+#: the previous cycle's evaluation of a ranked row, and the evaluation of a row of the page
+#: (made once: an alias of a table of 47 columns costs milliseconds to make)
 _BEFORE = aliased(Evaluation, name="before")
+_SHOWN = aliased(Evaluation, name="shown")
 
 
 def _ranking_statement(f: Filters, legend: Legend, with_previous: bool):
     """The statement of :func:`_ranking_page`, made once per shape (the values bound:
-    :func:`_parameters` with ``limit``, ``offset`` and, `with_previous`, ``previous``)."""
+    :func:`_parameters` with ``limit``, ``offset`` and, `with_previous`, ``previous``).
+
+    The page is cut from what the cycle's index holds of each evaluation (its municipality,
+    tier, score and state) with the municipalities' and provinces' names, and only the rows
+    of the page read the rest of their evaluation (one per municipality and cycle): sorting
+    every ranked row of a national cycle with all its columns made PostgreSQL read each of
+    them from the table."""
 
     def build():
         tier_rank = _tier_rank(Evaluation.tier_id, legend).label("tier_rank")
@@ -867,7 +877,10 @@ def _ranking_statement(f: Filters, legend: Legend, with_previous: bool):
         count = (select(func.count()).select_from(Evaluation)
                  .join(Municipality, Municipality.id == Evaluation.municipality_id)
                  .where(*conditions).scalar_subquery())
-        cut = (select(*RANKING_COLUMNS, tier_rank, count.label("total"))
+        cut = (select(Municipality.id.label("municipality_id"), Municipality.name,
+                      Municipality.county, Municipality.province_id,
+                      Province.name.label("province"), Evaluation.score, tier_rank,
+                      count.label("total"))
                .select_from(Evaluation)
                .join(Municipality, Municipality.id == Evaluation.municipality_id)
                .join(Province, Province.id == Municipality.province_id)
@@ -876,14 +889,24 @@ def _ranking_statement(f: Filters, legend: Legend, with_previous: bool):
                          Municipality.id)
                .limit(bindparam("limit", type_=Integer))
                .offset(bindparam("offset", type_=Integer)).subquery("page"))
-        statement = select(cut).select_from(cut)
+        shown = _SHOWN
+        columns = {"evaluation_id": shown.id.label("evaluation_id"),
+                   "status": workflow.state_column(shown).label("status"),
+                   **{key: cut.c[key] for key in ("municipality_id", "name", "county",
+                                                  "province_id", "province", "score")}}
+        statement = (
+            select(*(columns.get(key) if key in columns else getattr(shown, key)
+                     for key in RANKING_KEYS), cut.c.tier_rank, cut.c.total)
+            .select_from(cut)
+            .join(shown, and_(shown.municipality_id == cut.c.municipality_id,
+                              shown.cycle_id == bindparam("cycle_id"))))
         if with_previous:
             # the previous cycle's score when that evaluation is ranked there too (final, or
             # any state with `f.pending`) and scored; one per municipality and cycle
             before = _BEFORE
             statement = statement.add_columns(before.score.label("previous_score")).outerjoin(
                 before, and_(before.municipality_id == cut.c.municipality_id,
-                             before.cycle_id == bindparam("previous"), _ranked(f, before),
+                             before.cycle_id == bindparam("previous"), *_ranked(f, before),
                              before.score.is_not(None)))
         else:
             statement = statement.add_columns(cast(null(), Float).label("previous_score"))
