@@ -47,10 +47,10 @@ def _formatted(value: float | None, lang: str) -> str:
     return format_score(value, lang)
 
 
-def number(value: float | None) -> str:
+def number(value: float | None, language: str | None = None) -> str:
     """A score as shown («۷۲٫۵», «۸۳٫۰», "—"), remembered: a table repeats the same few
-    values."""
-    return _formatted(value, lang())
+    values (`language`: the reader's, when the caller has asked for it already)."""
+    return _formatted(value, language or lang())
 
 
 def heat(score: float | None, band: str | None, colours: dict[str, str]) -> dict:
@@ -70,16 +70,24 @@ def heat_row(units: dict, unit_ids, colours: dict[str, str]) -> Markup:
     """The cells of one row of a unit score table, as HTML: a table of 50 municipalities ×
     13 units draws 650 of them, which written cell by cell in the template took a third of
     the ranking page's time (and a table repeats the same few cells)."""
-    language = lang()
+    return heat_cells(colours, lang())(units, unit_ids)
+
+
+def heat_cells(colours: dict[str, str], language: str):
+    """:func:`heat_row` for many rows of one table: the bands' classes and the reader's
+    language found once, for the table, not once per row."""
     classes = {band: "heat-" + colour_class(colour) for band, colour in colours.items()}
-    cells = []
-    for unit_id in unit_ids:
-        unit = units.get(unit_id)  # a queries.UnitFigures, or None: not evaluated
-        if unit is None:
-            cells.append(_heat_cell("heat-cn", None, language))
-        else:
-            cells.append(_heat_cell(classes.get(unit.band, "heat-cn"), unit.score, language))
-    return Markup("".join(cells))
+    empty = _heat_cell("heat-cn", None, language)
+
+    def row(units: dict, unit_ids) -> Markup:
+        cells = []
+        for unit_id in unit_ids:
+            unit = units.get(unit_id)  # a queries.UnitFigures, or None: not evaluated
+            cells.append(empty if unit is None else
+                         _heat_cell(classes.get(unit.band, "heat-cn"), unit.score, language))
+        return Markup("".join(cells))
+
+    return row
 
 
 def options(choices, selected) -> Markup:
@@ -153,11 +161,12 @@ def status_title(status: str | None) -> str:
     return status_titles().get(status or workflow.NOT_PLANNED, status or "")
 
 
-def signed(value: float | None) -> str:
-    """A change such as «+۷٫۳» or «−۲» (empty for None); a true minus sign, not a hyphen."""
+def signed(value: float | None, language: str | None = None) -> str:
+    """A change such as «+۷٫۳» or «−۲» (empty for None); a true minus sign, not a hyphen
+    (`language`: the reader's, when the caller has asked for it already)."""
     if value is None:
         return ""
-    text = format_score(abs(value), lang())
+    text = format_score(abs(value), language or lang())
     if round(value, 1) > 0:
         return "+" + text
     if round(value, 1) < 0:
@@ -202,9 +211,12 @@ def add_marks(rows: list[dict]) -> None:
     language = lang()
     for row in rows:
         gated = row["ungated_score"] is not None and row["ungated_score"] != row["score"]
-        title = lowered % {"score": _formatted(row["ungated_score"], language)}
-        row["gated_mark"] = (Markup(f'<abbr class="dash-gated" title="{escape(title)}">'
-                                   f'{escape(rule)}</abbr>') if gated else "")
+        if gated:
+            title = lowered % {"score": _formatted(row["ungated_score"], language)}
+            row["gated_mark"] = Markup(f'<abbr class="dash-gated" title="{escape(title)}">'
+                                       f'{escape(rule)}</abbr>')
+        else:
+            row["gated_mark"] = ""
         if "complete" in row and not row["complete"]:
             text = unfinished % {"answered": digits(row["answered_count"], language),
                                  "applicable": digits(row["applicable_count"], language)}

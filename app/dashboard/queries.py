@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import neg
 from typing import NamedTuple
 
 from flask import current_app
@@ -59,6 +60,7 @@ from app.models import (
     User,
 )
 from app.reports import charts
+from app.rounding import round_half_up
 from app.rubric import Rubric
 
 #: at most this many ids in one IN (…) list
@@ -673,11 +675,14 @@ def previous_cycle(f: Filters, cycles: list[tuple[int, int]] | None = None
     return tuple(row) if row else None
 
 
-def _ranked(f: Filters, evaluation=Evaluation):
-    """Finals (signed off) are ranked; with `f.pending`, every evaluation."""
+def _ranked(f: Filters, evaluation=Evaluation) -> list:
+    """Finals (signed off) are ranked; with `f.pending`, every evaluation (no condition:
+    one such as ``id IS NOT NULL``, always true, kept PostgreSQL from reading the cycle's
+    figures from the index alone, ix_evaluations_cycle_figures, and made it read the
+    table's rows of the cycle, scattered among the other cycles')."""
     if f.pending:
-        return evaluation.id.is_not(None)
-    return workflow.final_condition(evaluation)
+        return []
+    return [workflow.final_condition(evaluation)]
 
 
 def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality,
@@ -686,7 +691,7 @@ def _ranked_conditions(f: Filters, evaluation=Evaluation, town=Municipality,
     `f.pending`), in the provinces and tier asked for (`bound`: the values bound
     parameters, see :func:`_parameters`)."""
     conditions = [evaluation.cycle_id == _value(f, "cycle_id", bound),
-                  evaluation.score.is_not(None), _ranked(f, evaluation)]
+                  evaluation.score.is_not(None), *_ranked(f, evaluation)]
     if f.provinces is not None:
         conditions.append(town.province_id.in_(_provinces(f, bound)))
     if f.tier:
@@ -705,8 +710,9 @@ class PeerStatistics:
     provinces: dict[int, float | None]
     #: tier id → {"count", "average", "raw_average"}, over every province in the scope
     tiers: dict[str, dict]
-    #: (province id, tier id) → (adjusted scores, raw scores) of its peers, each negated and
-    #: sorted (so that a bisection counts the peers that scored higher)
+    #: (province id, tier id) → (adjusted scores, raw scores) of its peers, each sorted
+    #: highest first (so that a bisection of the negated scores counts the peers that scored
+    #: higher)
     scores: dict[tuple[int, str], tuple[list[float], list[float]]] = field(
         default_factory=dict)
 
@@ -716,11 +722,15 @@ class PeerStatistics:
         scored higher, so that ties share a rank as ``RANK()`` gives (a raw score that is
         missing is outranked by nobody and outranks nobody)."""
         adjusted, raws = self.scores.get((province_id, tier_id), ((), ()))
-        raw_rank = 1 + bisect.bisect_left(raws, -raw) if raw is not None else 1
-        return 1 + bisect.bisect_left(adjusted, -score), raw_rank
+        raw_rank = 1 + bisect.bisect_left(raws, -raw, key=neg) if raw is not None else 1
+        return 1 + bisect.bisect_left(adjusted, -score, key=neg), raw_rank
 
 
+@lru_cache(maxsize=4096)
 def _mean(total: float | None, count: int) -> float | None:
+    """The average of `count` values summing to `total`, to one decimal (remembered: a
+    national ranking makes some 200 of them per page, the same ones page after page, and a
+    decimal rounding costs)."""
     # rounded to 6 places first: a sum of floats must not tip a half (60.35) down
     return _one_decimal(round(total / count, 6)) if count and total is not None else None
 
@@ -741,20 +751,25 @@ def peer_statistics(f: Filters) -> PeerStatistics:
         .join(Municipality, Municipality.id == Evaluation.municipality_id)
         .where(*_ranked_conditions(f, bound=True))))
     found: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
+    # every row fetched at once (iterating a result fetches them one by one: at 1,500 rows
+    # a millisecond more)
     for province_id, tier_id, score, raw in db.session.connection().execute(
-            statement, _parameters(f)):
-        adjusted, raws = found.setdefault((province_id, tier_id), ([], []))
-        adjusted.append(score)
+            statement, _parameters(f)).all():
+        lists = found.get((province_id, tier_id))
+        if lists is None:
+            lists = found[(province_id, tier_id)] = ([], [])
+        lists[0].append(score)
         if raw is not None:
-            raws.append(raw)
+            lists[1].append(raw)
     groups, provinces, tiers, scores = {}, {}, {}, {}
     for (province_id, tier_id), (adjusted, raws) in found.items():
         count, total = len(adjusted), math.fsum(adjusted)
         raw_total = math.fsum(raws) if raws else None  # SUM() of nothing but NULLs
         groups[(province_id, tier_id)] = {"peers": count, "average": _mean(total, count),
                                           "raw_average": _mean(raw_total, count)}
-        scores[(province_id, tier_id)] = (sorted(-s for s in adjusted),
-                                          sorted(-r for r in raws))
+        adjusted.sort(reverse=True)
+        raws.sort(reverse=True)
+        scores[(province_id, tier_id)] = (adjusted, raws)
         for key, table in ((province_id, provinces), (tier_id, tiers)):
             sums = table.setdefault(key, [0, 0.0, 0.0])
             sums[0] += count
@@ -840,14 +855,21 @@ RANKING_COLUMNS = (
 RANKING_KEYS = tuple(column.key for column in RANKING_COLUMNS)
 
 
-#: the previous cycle's evaluation of a ranked row (made once: an alias of a table of 47
-#: columns costs milliseconds to make)
+#: the previous cycle's evaluation of a ranked row, and the evaluation of a row of the page
+#: (made once: an alias of a table of 47 columns costs milliseconds to make)
 _BEFORE = aliased(Evaluation, name="before")
+_SHOWN = aliased(Evaluation, name="shown")
 
 
 def _ranking_statement(f: Filters, legend: Legend, with_previous: bool):
     """The statement of :func:`_ranking_page`, made once per shape (the values bound:
-    :func:`_parameters` with ``limit``, ``offset`` and, `with_previous`, ``previous``)."""
+    :func:`_parameters` with ``limit``, ``offset`` and, `with_previous`, ``previous``).
+
+    The page is cut from what the cycle's index holds of each evaluation (its municipality,
+    tier, score and state) with the municipalities' and provinces' names, and only the rows
+    of the page read the rest of their evaluation (one per municipality and cycle): sorting
+    every ranked row of a national cycle with all its columns made PostgreSQL read each of
+    them from the table."""
 
     def build():
         tier_rank = _tier_rank(Evaluation.tier_id, legend).label("tier_rank")
@@ -855,7 +877,10 @@ def _ranking_statement(f: Filters, legend: Legend, with_previous: bool):
         count = (select(func.count()).select_from(Evaluation)
                  .join(Municipality, Municipality.id == Evaluation.municipality_id)
                  .where(*conditions).scalar_subquery())
-        cut = (select(*RANKING_COLUMNS, tier_rank, count.label("total"))
+        cut = (select(Municipality.id.label("municipality_id"), Municipality.name,
+                      Municipality.county, Municipality.province_id,
+                      Province.name.label("province"), Evaluation.score, tier_rank,
+                      count.label("total"))
                .select_from(Evaluation)
                .join(Municipality, Municipality.id == Evaluation.municipality_id)
                .join(Province, Province.id == Municipality.province_id)
@@ -864,14 +889,24 @@ def _ranking_statement(f: Filters, legend: Legend, with_previous: bool):
                          Municipality.id)
                .limit(bindparam("limit", type_=Integer))
                .offset(bindparam("offset", type_=Integer)).subquery("page"))
-        statement = select(cut).select_from(cut)
+        shown = _SHOWN
+        columns = {"evaluation_id": shown.id.label("evaluation_id"),
+                   "status": workflow.state_column(shown).label("status"),
+                   **{key: cut.c[key] for key in ("municipality_id", "name", "county",
+                                                  "province_id", "province", "score")}}
+        statement = (
+            select(*(columns.get(key) if key in columns else getattr(shown, key)
+                     for key in RANKING_KEYS), cut.c.tier_rank, cut.c.total)
+            .select_from(cut)
+            .join(shown, and_(shown.municipality_id == cut.c.municipality_id,
+                              shown.cycle_id == bindparam("cycle_id"))))
         if with_previous:
             # the previous cycle's score when that evaluation is ranked there too (final, or
             # any state with `f.pending`) and scored; one per municipality and cycle
             before = _BEFORE
             statement = statement.add_columns(before.score.label("previous_score")).outerjoin(
                 before, and_(before.municipality_id == cut.c.municipality_id,
-                             before.cycle_id == bindparam("previous"), _ranked(f, before),
+                             before.cycle_id == bindparam("previous"), *_ranked(f, before),
                              before.score.is_not(None)))
         else:
             statement = statement.add_columns(cast(null(), Float).label("previous_score"))
@@ -890,9 +925,9 @@ def _ranking_page(f: Filters, legend: Legend, per_page: int, page: int,
                              previous=previous[0] if previous is not None else None)
     rows: list[dict] = []
     total = 0
-    for row in db.session.execute(statement, parameters):
-        mapping = row._mapping
-        data = {key: mapping[key] for key in RANKING_KEYS}
+    # every row fetched at once; its first columns are RANKING_COLUMNS, in their order
+    for row in db.session.execute(statement, parameters).all():
+        data = dict(zip(RANKING_KEYS, row, strict=False))
         data["previous_score"] = row.previous_score
         rows.append(data)
         total = row.total
@@ -935,8 +970,6 @@ def _add_peer_figures(data: dict, statistics: PeerStatistics) -> None:
 
 
 def _one_decimal(value: float | None) -> float | None:
-    from app.rounding import round_half_up
-
     return round_half_up(value, 1) if value is not None else None
 
 
@@ -975,8 +1008,11 @@ def unit_scores(evaluation_ids: Iterable[int]) -> dict[int, dict[str, UnitFigure
     connection = db.session.connection()
     for chunk in _chunks(evaluation_ids):
         for eid, unit_id, score, raw, band in connection.execute(
-                _unit_scores_statement(), {"ids": chunk}):
-            found.setdefault(eid, {})[unit_id] = UnitFigures(score, raw, band or "")
+                _unit_scores_statement(), {"ids": chunk}).all():
+            units = found.get(eid)
+            if units is None:
+                units = found[eid] = {}
+            units[unit_id] = UnitFigures(score, raw, band or "")
     return found
 
 

@@ -34,7 +34,7 @@ from app.dashboard.presentation import (
     comparison_links,
     digits,
     heat,
-    heat_row,
+    heat_cells,
     id_links,
     number,
     options,
@@ -155,17 +155,19 @@ def _ranking_texts(rows: list[dict], legend: queries.Legend, units: dict) -> Non
     of = _("of %(n)s")  # the template, filled in per row below
     unit_ids = [unit_id for unit_id, _title in legend.units]
     town_link = id_links("dashboard.municipality", "municipality_id")
+    language = current_lang()  # asked once for the page, not per figure
+    cells = heat_cells(legend.colours, language)
     for row in rows:
         row["href"] = town_link(row["municipality_id"])
-        row["of_text"] = of % {"n": digits(row["peers"])}
+        row["of_text"] = of % {"n": digits(row["peers"], language)}
         row["colour_class"] = colour_class(row["colour"])
-        row["change_text"] = signed(row["change"])
-        row["cells"] = heat_row(units.get(row["evaluation_id"], {}), unit_ids, legend.colours)
+        row["change_text"] = signed(row["change"], language)
+        row["cells"] = cells(units.get(row["evaluation_id"], {}), unit_ids)
         # the figures formatted here, once each (a template call per figure costs more)
-        row["texts"] = {key: number(row[key]) for key in (
+        row["texts"] = {key: number(row[key], language) for key in (
             "score", "raw_score", "tier_average", "province_average", "previous_score")}
-        row["texts"]["rank"] = digits(row["rank"])
-        row["texts"]["raw_rank"] = digits(row["raw_rank"])
+        row["texts"]["rank"] = digits(row["rank"], language)
+        row["texts"]["raw_rank"] = digits(row["raw_rank"], language)
     add_marks(rows)
 
 

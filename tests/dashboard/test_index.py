@@ -119,3 +119,45 @@ def test_the_ranked_peers_are_read_from_the_finals_index(demo_ctx):
             connection.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
             plan = " ".join(connection.execute(sa.text(query.format(""))).scalars())
             assert f"Only Scan using {FINALS}" in plan, plan
+
+
+
+def test_the_pending_ranking_reads_only_what_the_index_holds(demo_ctx):
+    """The peer ranking with evaluations not signed off yet (its peers' figures, its page's
+    cut and count) reads of the cycle's evaluations only columns of
+    ix_evaluations_cycle_figures, so that PostgreSQL can read them from the index alone, as
+    it does the finals': an always-true condition on the evaluation's id (``id IS NOT
+    NULL``) made it read the table's rows of the cycle, scattered among the other cycles'.
+    Only the rows of the page read the rest of their evaluation (through an alias, one row
+    per municipality and cycle). The statements checked are the ones the page runs."""
+    from sqlalchemy import event
+    from sqlalchemy.sql import visitors
+
+    from app.dashboard import queries
+    from app.dashboard.filters import Filters
+    from app.extensions import db
+    from app.models import EvaluationCycle
+
+    cycle = db.session.scalars(sa.select(EvaluationCycle).order_by(
+        EvaluationCycle.year.desc())).first()
+    statements = []
+
+    def _remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(context.compiled.statement)
+
+    f = Filters(cycle_id=cycle.id, year=cycle.year, pending=True)
+    legend, cycles = queries.legend(cycle.id), queries.cycles()
+    event.listen(db.engine, "before_cursor_execute", _remember)
+    try:
+        statistics = queries.peer_statistics(f)
+        page = queries.ranking(f, legend, statistics=statistics, cycles=cycles)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _remember)
+    assert statistics.groups and page.rows, "the demo's cycle has scored evaluations"
+    table = Evaluation.__table__
+    held = {c.name for c in next(i for i in table.indexes if i.name == NAME).columns}
+    assert len(statements) == 2, statements  # the peers, the page with its count
+    for statement in statements:
+        read = {element.name for element in visitors.iterate(statement)
+                if isinstance(element, sa.Column) and element.table is table}
+        assert read and read <= held, (read - held, str(statement))
