@@ -155,7 +155,24 @@ def storage_uri(config) -> str:
             or os.environ.get("REDIS_URL") or "bounded-memory://")
 
 
+#: the endpoints called most that declare no limit of their own (the autosave): while the app
+#: configures no default or application-wide limit, nothing can apply to them, and the
+#: limiter's resolution of limits for each of their requests is skipped
+#: (tests/test_autosave_limits.py: a configured default still counts them)
+UNLIMITED_ENDPOINTS = frozenset({"evaluations.save_json"})
+_SKIPPED = "ARZYAB_LIMITER_SKIPS"
+
+
+@limiter.request_filter
+def _no_limit_applies() -> bool:
+    return request.endpoint in current_app.config.get(_SKIPPED, ())
+
+
 def init_app(app) -> None:
+    # decided once per app: with any default or application-wide limit nothing is skipped
+    configured = any(app.config.get(name) for name in (
+        "RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"))
+    app.config[_SKIPPED] = frozenset() if configured else UNLIMITED_ENDPOINTS
     uri = storage_uri(app.config)
     if uri.startswith("bounded-memory") and "max_keys=" not in uri:
         uri = f"bounded-memory://?max_keys={int(app.config['RATELIMIT_MAX_KEYS'])}"
