@@ -454,8 +454,9 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     are refused with both values (409) unless the client's values equal the stored ones.
     `device` is the key the browser made for itself: a device never conflicts with itself.
     `key` makes the save idempotent: a replay returns the first response. `receipt`: the
-    receipt of `key` as :func:`evaluation_for_save` read it in this transaction (None: there
-    is none), else it is read here.
+    receipt of `key` as :func:`evaluation_row_for_save` (or :func:`evaluation_for_save`)
+    read it in this transaction (None: there is none), else it is read here. `evaluation`:
+    an :class:`Evaluation` or an :class:`EvaluationRow`.
     """
     digest = _payload_digest({"changes": changes, "base": base_version})
     connection = _connection()
