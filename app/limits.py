@@ -169,10 +169,6 @@ def _no_limit_applies() -> bool:
 
 
 def init_app(app) -> None:
-    # decided once per app: with any default or application-wide limit nothing is skipped
-    configured = any(app.config.get(name) for name in (
-        "RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"))
-    app.config[_SKIPPED] = frozenset() if configured else UNLIMITED_ENDPOINTS
     uri = storage_uri(app.config)
     if uri.startswith("bounded-memory") and "max_keys=" not in uri:
         uri = f"bounded-memory://?max_keys={int(app.config['RATELIMIT_MAX_KEYS'])}"
@@ -185,6 +181,14 @@ def init_app(app) -> None:
     # a Redis that is down must not take the logins down with it: count in memory meanwhile
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    # decided once per app: with any default or application-wide limit nothing is skipped
+    # (configured for this app, or held by the limiter from an app before it in the process)
+    manager = limiter.limit_manager
+    configured = any(app.config.get(name) for name in (
+        "RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION")) or bool(
+        getattr(manager, "_default_limits", True) or getattr(manager, "_application_limits",
+                                                             True))
+    app.config[_SKIPPED] = frozenset() if configured else UNLIMITED_ENDPOINTS
 
 
 def retry_after() -> int | None:

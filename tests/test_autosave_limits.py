@@ -35,6 +35,7 @@ def test_the_skipped_endpoints_declare_no_limit_of_their_own(demo_app):
 
 
 def test_the_autosave_is_skipped_without_configured_limits(demo_app, monkeypatch):
+    assert demo_app.config["ARZYAB_LIMITER_SKIPS"] == UNLIMITED_ENDPOINTS
     eid = _eid(demo_app)
     client = demo_app.test_client()
     login(client, "inspector")
@@ -51,6 +52,8 @@ def test_the_autosave_is_skipped_without_configured_limits(demo_app, monkeypatch
 @pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
 def test_a_configured_limit_still_counts_the_autosave(databases, tmp_path, setting):
     uri = databases.fresh("demo", tmp_path)
+    manager = limiter.limit_manager  # one limiter per process: what this app sets, undone
+    kept = (manager._default_limits, manager._application_limits)
     app = _make_app(uri, tmp_path / "data", **{setting: "2 per minute"})
     try:
         eid = _eid(app)
@@ -60,7 +63,10 @@ def test_a_configured_limit_still_counts_the_autosave(databases, tmp_path, setti
                                 data=json.dumps({"changes": {}})).status_code
                     for _ in range(3)]
         assert statuses == [200, 200, 429]
+        assert app.config["ARZYAB_LIMITER_SKIPS"] == frozenset()
     finally:
+        manager.set_default_limits(kept[0])
+        manager.set_application_limits(kept[1])
         with app.app_context():
             _close(app)
         databases.drop(uri)
