@@ -28,10 +28,11 @@ def event(action: str, object_type: str, object_id: object, *, user=None, evalua
             "municipality_id": municipality_id, "details": _plain(details)}
 
 
-def write(events: list[dict]) -> None:
-    """Insert audit events made by :func:`event` in one statement (same transaction)."""
+def write(events: list[dict], connection=None) -> None:
+    """Insert audit events made by :func:`event` in one statement (same transaction;
+    `connection`: the transaction's, when the caller holds it)."""
     if events:
-        db.session.execute(_INSERT, events)
+        (db.session if connection is None else connection).execute(_INSERT, events)
 
 
 _INSERT = insert(AuditEvent.__table__)

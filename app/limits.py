@@ -155,6 +155,19 @@ def storage_uri(config) -> str:
             or os.environ.get("REDIS_URL") or "bounded-memory://")
 
 
+#: the endpoints called most that declare no limit of their own (the autosave): while the app
+#: configures no default or application-wide limit, nothing can apply to them, and the
+#: limiter's resolution of limits for each of their requests is skipped
+#: (tests/test_autosave_limits.py: a configured default still counts them)
+UNLIMITED_ENDPOINTS = frozenset({"evaluations.save_json"})
+_SKIPPED = "ARZYAB_LIMITER_SKIPS"
+
+
+@limiter.request_filter
+def _no_limit_applies() -> bool:
+    return request.endpoint in current_app.config.get(_SKIPPED, ())
+
+
 def init_app(app) -> None:
     uri = storage_uri(app.config)
     if uri.startswith("bounded-memory") and "max_keys=" not in uri:
@@ -168,6 +181,14 @@ def init_app(app) -> None:
     # a Redis that is down must not take the logins down with it: count in memory meanwhile
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    # decided once per app: with any default or application-wide limit nothing is skipped
+    # (configured for this app, or held by the limiter from an app before it in the process)
+    manager = limiter.limit_manager
+    configured = any(app.config.get(name) for name in (
+        "RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION")) or bool(
+        getattr(manager, "_default_limits", True) or getattr(manager, "_application_limits",
+                                                             True))
+    app.config[_SKIPPED] = frozenset() if configured else UNLIMITED_ENDPOINTS
 
 
 def retry_after() -> int | None:

@@ -34,6 +34,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--out", default=None, help="where the profile's text goes")
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
+    parser.add_argument("--paradata", action="store_true",
+                        help="each save carries the form's paradata, as the form sends it")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="arzyab-save-profile-"))
@@ -54,6 +56,12 @@ def main() -> None:
         body = {"key": uuid.uuid4().hex, "device": device, "changes": {criterion: change}}
         if seen["version"] is not None:
             body["base_version"] = seen["version"]
+        if args.paradata:  # what the form's script reports with a batch (app/paradata)
+            now = int(time.time() * 1000)
+            body["paradata"] = {"device_time": now, "visit": {"start": now - 600_000},
+                                "criteria": {criterion: {"first": now - 5_000, "last": now,
+                                                         "changes": 2}},
+                                "units": {"waste": 40}, "location_status": "denied"}
         response = test_client.post(f"/evaluations/{client.evaluation_id}/answers",
                                     data=json.dumps(body),
                                     headers={"Content-Type": "application/json",

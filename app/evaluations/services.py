@@ -27,7 +27,10 @@ from app.models import (
     Answer,
     Assignment,
     Evaluation,
+    EvaluationCycle,
+    Municipality,
     Recommendation,
+    RubricVersion,
     SaveReceipt,
     UnitResult,
 )
@@ -112,6 +115,11 @@ def _connection():
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session.connection()
+
+
+def transaction_connection():
+    """The current transaction's connection (begun if need be), for a save's statements."""
+    return _connection()
 
 
 def answer_values(evaluation: Evaluation, answers=None) -> dict[str, AnswerValue]:
@@ -205,19 +213,25 @@ _UPDATE_EVALUATION = Evaluation.__table__.update().where(
     Evaluation.__table__.c.version == bindparam("seen"))
 
 
-def _store_saved(evaluation: Evaluation, card: ScoreCard, now, connection) -> None:
+def _store_saved(evaluation: Evaluation, card: ScoreCard, now, connection) -> int:
     """The evaluation row after a save, in one UPDATE that bumps its version (the optimistic
     lock the mapper's ``version_id_col`` keeps: a row changed meanwhile matches nothing and
-    the save fails as a flush would), and the same values on the loaded object."""
+    the save fails as a flush would), and the same values on the loaded object (an
+    :class:`EvaluationRow`: an object of it this session holds is read again when next
+    used). Returns the new version."""
     values = {**_figures(evaluation, card), "updated_at": now,
               "version": evaluation.version + 1}
     result = connection.execute(_UPDATE_EVALUATION, {
         **values, "evaluation": evaluation.id, "seen": evaluation.version})
     if result.rowcount != 1:
         raise StaleDataError(f"evaluation {evaluation.id} changed meanwhile")
-    for name, value in values.items():
-        set_committed_value(evaluation, name, value)
+    if isinstance(evaluation, Evaluation):  # an EvaluationRow is this request's alone
+        for name, value in values.items():
+            set_committed_value(evaluation, name, value)
+    else:
+        _forget_loaded(evaluation, None, None)
     _store_unit_results(evaluation, card, connection)
+    return values["version"]
 
 
 _UNIT_RESULTS_OF = select(UnitResult.id, UnitResult.unit_id, UnitResult.score,
@@ -261,15 +275,19 @@ _UPDATES = {model: update(model.__table__).where(model.__table__.c.id == bindpar
             for model in (Answer, UnitResult)}
 
 
-def _forget_loaded(evaluation: Evaluation, relationship: str, model) -> None:
+def _forget_loaded(evaluation, relationship: str | None, model) -> None:
     """After rows of `model` were written with plain statements: objects of them this
     session may hold for `evaluation` (and the loaded relationship) are read again when
-    next used."""
+    next used. `evaluation` an :class:`EvaluationRow`: an :class:`Evaluation` object of it
+    the session holds is read again whole (`relationship` None: only that)."""
     session = db.session()
-    if relationship not in inspect(evaluation).unloaded:
+    mapped = isinstance(evaluation, Evaluation)
+    if mapped and relationship not in inspect(evaluation).unloaded:
         session.expire(evaluation, [relationship])
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, model) and obj.evaluation_id == evaluation.id:
+        if (model is not None and isinstance(obj, model)
+                and obj.evaluation_id == evaluation.id) or (
+                not mapped and isinstance(obj, Evaluation) and obj.id == evaluation.id):
             session.expire(obj)
 
 
@@ -321,6 +339,99 @@ def evaluation_for_save(evaluation_id: int, key: str | None = None):
     return evaluation, (None if digest is None else Receipt(digest, receipt_evaluation))
 
 
+class PinnedVersion:
+    """The rubric version an :class:`EvaluationRow` is pinned to, as ``rubric_of`` reads it:
+    its sha256, and its text read only if this process has not parsed that version yet."""
+
+    __slots__ = ("id", "sha256", "_connection")
+
+    def __init__(self, version_id: int, sha256: str, connection):
+        self.id, self.sha256, self._connection = version_id, sha256, connection
+
+    @property
+    def yaml_text(self) -> str:
+        return self._connection.execute(select(RubricVersion.yaml_text).where(
+            RubricVersion.id == self.id)).scalar_one()
+
+
+class Assigned(NamedTuple):
+    """One assignment of an :class:`EvaluationRow` (what the access rules read of it)."""
+
+    user_id: int
+    role: str
+
+
+class CycleRow(NamedTuple):
+    is_open: bool
+
+
+class MunicipalityRow(NamedTuple):
+    province_id: int
+
+
+class EvaluationRow(NamedTuple):
+    """An evaluation as the autosave reads it: the columns the access and workflow rules
+    (app.access, app.workflow), the save and the audit read, under the same names as on an
+    :class:`Evaluation`, so the same rule functions decide for both; read as plain columns
+    in one statement (:func:`evaluation_row_for_save`), no ORM object built."""
+
+    id: int
+    version: int
+    status: str
+    signed_at: object
+    tier_id: str
+    tier_basis: dict | None
+    gates: list | None
+    municipality_id: int
+    approved_by_id: int | None
+    cycle: CycleRow
+    municipality: MunicipalityRow
+    rubric_version: PinnedVersion
+    assignments: tuple[Assigned, ...]
+
+
+_E, _C, _M = Evaluation.__table__.c, EvaluationCycle.__table__.c, Municipality.__table__.c
+_A, _R = Assignment.__table__.c, SaveReceipt.__table__.c
+#: the evaluation, its cycle's and municipality's columns the rules read, its rubric
+#: version's sha256, its assignments (one row each) and the receipt of a save key (its digest
+#: and evaluation, when there is one): one statement, the evaluation's row locked
+#: (PostgreSQL) until the save commits, as :data:`_FOR_SAVE` locks it
+_ROW_FOR_SAVE = (
+    select(_E.id, _E.version, _E.status, _E.signed_at, _E.tier_id, _E.tier_basis, _E.gates,
+           _E.municipality_id, _E.approved_by_id, _C.is_open, _M.province_id,
+           _E.rubric_version_id, RubricVersion.__table__.c.sha256, _A.user_id, _A.role,
+           _R.payload_sha256, _R.evaluation_id.label("receipt_evaluation_id"))
+    .select_from(Evaluation.__table__
+                 .join(EvaluationCycle.__table__, _C.id == _E.cycle_id)
+                 .join(Municipality.__table__, _M.id == _E.municipality_id)
+                 .join(RubricVersion.__table__,
+                       RubricVersion.__table__.c.id == _E.rubric_version_id)
+                 .outerjoin(Assignment.__table__, _A.evaluation_id == _E.id)
+                 .outerjoin(SaveReceipt.__table__, _R.key == bindparam("key")))
+    .where(_E.id == bindparam("evaluation"))
+    .order_by(_A.id)
+    .with_for_update(of=Evaluation.__table__))
+
+
+def evaluation_row_for_save(evaluation_id: int, key: str | None, connection):
+    """``(evaluation, receipt)`` for an autosave, first thing in its writing transaction on
+    its `connection`: the evaluation as an :class:`EvaluationRow` (None if there is none)
+    and the receipt stored under `key` (None if there is none or no key), in one statement.
+    :func:`save_answers` takes the row as it takes an :class:`Evaluation`."""
+    found = connection.execute(_ROW_FOR_SAVE, {"evaluation": evaluation_id,
+                                                "key": key}).all()
+    if not found:
+        return None, None
+    first = found[0]
+    evaluation = EvaluationRow(
+        *first[:9], CycleRow(bool(first.is_open)), MunicipalityRow(first.province_id),
+        PinnedVersion(first.rubric_version_id, first.sha256, connection),
+        tuple(Assigned(row.user_id, row.role) for row in found if row.user_id is not None))
+    receipt = (None if first.payload_sha256 is None
+               else Receipt(first.payload_sha256, first.receipt_evaluation_id))
+    return evaluation, receipt
+
+
 _RECEIPT = select(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id).where(
     SaveReceipt.key == bindparam("key"))
 _RECEIPT_RESPONSE = select(SaveReceipt.response).where(SaveReceipt.key == bindparam("key"))
@@ -343,8 +454,9 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     are refused with both values (409) unless the client's values equal the stored ones.
     `device` is the key the browser made for itself: a device never conflicts with itself.
     `key` makes the save idempotent: a replay returns the first response. `receipt`: the
-    receipt of `key` as :func:`evaluation_for_save` read it in this transaction (None: there
-    is none), else it is read here.
+    receipt of `key` as :func:`evaluation_row_for_save` (or :func:`evaluation_for_save`)
+    read it in this transaction (None: there is none), else it is read here. `evaluation`:
+    an :class:`Evaluation` or an :class:`EvaluationRow`.
     """
     digest = _payload_digest({"changes": changes, "base": base_version})
     connection = _connection()
@@ -426,10 +538,10 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         connection.execute(_UPDATES[Answer], updates)
     if inserts or updates:
         _forget_loaded(evaluation, "answers", Answer)
-    audit.write(events)
+    audit.write(events, connection)
     card = scorecard(evaluation, list(stored.values()))
-    _store_saved(evaluation, card, now, connection)
-    response = {"ok": True, "version": evaluation.version, "score": summary(card, rubric)}
+    version = _store_saved(evaluation, card, now, connection)
+    response = {"ok": True, "version": version, "score": summary(card, rubric)}
     if key:
         connection.execute(_INSERTS[SaveReceipt], [{
             "key": key, "evaluation_id": evaluation.id, "payload_sha256": digest,

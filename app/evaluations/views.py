@@ -231,10 +231,10 @@ def _autosave(evaluation_id: int):
     user = current_user._get_current_object()  # once: each use of the proxy costs
     payload, refused = _autosave_payload()  # refused only after the access checks below
     key = None if refused else payload.get("key")
-    if key is None:
-        evaluation, receipt = services.evaluation_for_save(evaluation_id), services.UNREAD
-    else:  # the key's receipt read with the evaluation, in one statement
-        evaluation, receipt = services.evaluation_for_save(evaluation_id, key)
+    # the evaluation as a plain row with the key's receipt, in one statement on the
+    # transaction's connection (the access and workflow rules read it as an Evaluation)
+    evaluation, receipt = services.evaluation_row_for_save(evaluation_id, key,
+                                                           services.transaction_connection())
     if evaluation is None or not access.may_view(user, evaluation):
         abort(404)
     if not access.may_answer(user, evaluation):
@@ -249,7 +249,8 @@ def _autosave(evaluation_id: int):
                                    device=device, receipt=receipt)
     if not result.get("replayed"):  # the form's paradata rides with the batch, once
         _record_paradata(evaluation, payload.get("paradata"), kind="batch", key=key,
-                         device=device)
+                         device=device, user=user,
+                         connection=services.transaction_connection())
     return jsonify(result)
 
 

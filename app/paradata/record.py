@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.models import ParadataRecord
@@ -102,25 +102,43 @@ def clean(payload) -> dict:
     return out
 
 
-def record(evaluation, payload, *, user, device: str | None, kind: str = "batch",
-           batch_key: str | None = None, user_agent: str = "") -> ParadataRecord | None:
-    """Keep one report from the form (in the caller's transaction); a report with nothing
-    readable records nothing. The caller records a batch only when it was not a replay (the
-    answers' save key says so), so a batch key is recorded once (it is unique, too)."""
+def _columns(evaluation, payload, *, user, device, kind, batch_key, user_agent) -> dict | None:
+    """The columns of one report's row (None when nothing in it can be read)."""
     data = clean(payload)
     if not data:
         return None
     device_ms = payload.get("device_time") if isinstance(payload, dict) else None
     device_time = _time(device_ms)
-    row = ParadataRecord(
+    return dict(
         evaluation_id=evaluation.id, user_id=getattr(user, "id", None),
         device=device if isinstance(device, str) and len(device) <= 64 else None,
         batch_key=batch_key, kind=kind, received_at=utcnow(),
         device_time=dt.datetime.fromisoformat(device_time) if device_time else None,
         data=data, user_agent=(user_agent or "")[:200])
+
+
+def record(evaluation, payload, *, user, device: str | None, kind: str = "batch",
+           batch_key: str | None = None, user_agent: str = "",
+           connection=None) -> ParadataRecord | None:
+    """Keep one report from the form (in the caller's transaction); a report with nothing
+    readable records nothing. The caller records a batch only when it was not a replay (the
+    answers' save key says so), so a batch key is recorded once (it is unique, too).
+    `connection`: the transaction's, when the caller holds it: the row is inserted by one
+    plain statement and nothing is returned (the autosave's way: no object built)."""
+    columns = _columns(evaluation, payload, user=user, device=device, kind=kind,
+                       batch_key=batch_key, user_agent=user_agent)
+    if columns is None:
+        return None
+    if connection is not None:
+        connection.execute(_INSERT, [columns])
+        return None
+    row = ParadataRecord(**columns)
     db.session.add(row)
     db.session.flush()
     return row
+
+
+_INSERT = insert(ParadataRecord.__table__)
 
 
 def records_of(evaluation) -> list[ParadataRecord]:

@@ -66,10 +66,12 @@ def form_config(evaluation) -> dict:
 
 
 def record_from_request(evaluation, payload, *, kind: str, key: str | None = None,
-                        device: str | None = None) -> None:
-    """Keep the paradata a request carried (quietly: nothing here refuses anything)."""
-    record.record(evaluation, payload, user=current_user, device=device, kind=kind,
-                  batch_key=key, user_agent=request.headers.get("User-Agent", ""))
+                        device: str | None = None, user=None, connection=None) -> None:
+    """Keep the paradata a request carried (quietly: nothing here refuses anything).
+    `user`: the request's, when the caller holds it; `connection`: as for record.record."""
+    record.record(evaluation, payload, user=current_user if user is None else user,
+                  device=device, kind=kind, batch_key=key,
+                  user_agent=request.headers.get("User-Agent", ""), connection=connection)
 
 
 @bp.route("/evaluations/<int:evaluation_id>/visit-record")
