@@ -1,5 +1,5 @@
 """The autosave reads its evaluation as a plain row (services.evaluation_row_for_save) instead
-of an ORM object (services.evaluation_for_save, the former path, kept as the reference), and
+of an ORM object (the former path, kept here as the reference), and
 inserts the batch's paradata with a plain statement. The same sequence of requests on two
 copies of the demo database, one through each path, must give byte-for-byte equal responses
 and equal stored rows (times aside): saves of every kind of answer (typed values, inputs,
@@ -27,12 +27,11 @@ TABLES = ("evaluations", "answers", "unit_results", "save_receipts", "audit_even
 
 
 def _orm_path(evaluation_id, key, _connection):
-    """The former reading: the evaluation as an ORM object, the receipt with it."""
+    """The reference reading: the evaluation as an ORM object (the receipt then read by
+    save_answers itself)."""
     from app.evaluations import services
 
-    if key is None:
-        return services.evaluation_for_save(evaluation_id), services.UNREAD
-    return services.evaluation_for_save(evaluation_id, key)
+    return db.session.get(Evaluation, evaluation_id), services.UNREAD
 
 
 def _orm_paradata(evaluation, payload, **how):

@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Text, bindparam, cast, delete, insert, inspect, select, update
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -296,21 +295,6 @@ def _forget_loaded(evaluation, relationship: str | None, model) -> None:
 #: an evaluation as a save reads it: with its cycle, rubric version and assignments, in one
 #: statement built once, and its row locked (PostgreSQL) until the save commits, so saves of
 #: one evaluation queue
-_FOR_SAVE = (select(Evaluation)
-             .options(joinedload(Evaluation.cycle, innerjoin=True),
-                      joinedload(Evaluation.rubric_version, innerjoin=True),
-                      joinedload(Evaluation.assignments))
-             .where(Evaluation.id == bindparam("evaluation"))
-             .with_for_update(of=Evaluation))
-
-
-#: the same with the save receipt of a key (its digest and evaluation, if there is one),
-#: in the same statement: a save with a key reads both first
-_FOR_SAVE_WITH_RECEIPT = (
-    _FOR_SAVE.add_columns(SaveReceipt.payload_sha256, SaveReceipt.evaluation_id)
-    .outerjoin(SaveReceipt, SaveReceipt.key == bindparam("key")))
-
-
 class Receipt(NamedTuple):
     """A stored save receipt as :func:`save_answers` checks it (the response read only for
     a replay)."""
@@ -321,22 +305,6 @@ class Receipt(NamedTuple):
 
 #: "no receipt read yet": :func:`save_answers` reads it itself
 UNREAD = object()
-
-
-def evaluation_for_save(evaluation_id: int, key: str | None = None):
-    """The evaluation `evaluation_id` read for a save, first thing in its writing
-    transaction (None if there is none). With a `key`: ``(evaluation, receipt)``, the
-    receipt stored under that key read in the same statement (None if there is none), for
-    :func:`save_answers`."""
-    if key is None:
-        return db.session.execute(_FOR_SAVE, {"evaluation": evaluation_id}).unique() \
-            .scalar_one_or_none()
-    row = db.session.execute(_FOR_SAVE_WITH_RECEIPT,
-                             {"evaluation": evaluation_id, "key": key}).unique().first()
-    if row is None:
-        return None, None
-    evaluation, digest, receipt_evaluation = row
-    return evaluation, (None if digest is None else Receipt(digest, receipt_evaluation))
 
 
 class PinnedVersion:
@@ -395,7 +363,7 @@ _A, _R = Assignment.__table__.c, SaveReceipt.__table__.c
 #: the evaluation, its cycle's and municipality's columns the rules read, its rubric
 #: version's sha256, its assignments (one row each) and the receipt of a save key (its digest
 #: and evaluation, when there is one): one statement, the evaluation's row locked
-#: (PostgreSQL) until the save commits, as :data:`_FOR_SAVE` locks it
+#: (PostgreSQL) until the save commits
 _ROW_FOR_SAVE = (
     select(_E.id, _E.version, _E.status, _E.signed_at, _E.tier_id, _E.tier_basis, _E.gates,
            _E.municipality_id, _E.approved_by_id, _C.is_open, _M.province_id,
@@ -454,7 +422,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     are refused with both values (409) unless the client's values equal the stored ones.
     `device` is the key the browser made for itself: a device never conflicts with itself.
     `key` makes the save idempotent: a replay returns the first response. `receipt`: the
-    receipt of `key` as :func:`evaluation_row_for_save` (or :func:`evaluation_for_save`)
+    receipt of `key` as :func:`evaluation_row_for_save`
     read it in this transaction (None: there is none), else it is read here. `evaluation`:
     an :class:`Evaluation` or an :class:`EvaluationRow`.
     """
