@@ -155,6 +155,26 @@ def test_overview_rows_match_the_separate_queries(read, inspected, args, user):
         assert {row["province_id"] for row in rows} == {inspected["tehran"]}
 
 
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_inspectors_sort_is_by_the_first_inspectors_name(read, inspected, descending):
+    """Sorted by inspectors: by each row's first inspector (alphabetically) in the direction
+    asked, rows without one last, equal names by the municipality's name; the pages in the
+    same order as the whole list."""
+    args = {"year": "1404", "sort": "inspectors", **({"dir": "desc"} if descending else {})}
+    f, legend = read(args, user="admin")
+    rows = queries.overview_all(f, legend)
+    firsts = [row["inspectors"][0] if row["inspectors"] else None for row in rows]
+    named = [first for first in firsts if first is not None]
+    assert len(set(named)) > 1 and len(named) < len(firsts)
+    assert named == sorted(named, reverse=descending)
+    assert firsts[len(named):] == [None] * (len(firsts) - len(named))
+    for before, after in zip(rows, rows[1:]):
+        if (before["inspectors"] or [None])[0] == (after["inspectors"] or [None])[0]:
+            assert before["name"] <= after["name"]
+    paged = _pages(f, legend, as_user("admin"))
+    assert [r["municipality_id"] for r in paged] == [r["municipality_id"] for r in rows]
+
+
 def test_who_may_open_which_row(read, inspected):
     """The admin opens every evaluation; the reviewer the ones assigned to them; the
     province manager (a reviewer assigned to nothing) sees their province's rows and opens
