@@ -9,6 +9,7 @@ with inspectors added, for users who see every province and one who sees only th
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import replace
 
@@ -168,7 +169,7 @@ def test_the_inspectors_sort_is_by_the_first_inspectors_name(read, inspected, de
     assert len(set(named)) > 1 and len(named) < len(firsts)
     assert named == sorted(named, reverse=descending)
     assert firsts[len(named):] == [None] * (len(firsts) - len(named))
-    for before, after in zip(rows, rows[1:]):
+    for before, after in itertools.pairwise(rows):
         if (before["inspectors"] or [None])[0] == (after["inspectors"] or [None])[0]:
             assert before["name"] <= after["name"]
     paged = _pages(f, legend, as_user("admin"))
