@@ -81,6 +81,11 @@ DATE_MESSAGES = {
 }
 
 
+def date_shown(value) -> str:
+    """A date as a Jalali date field shows it (۱۴۰۴/۰۷/۰۱; empty for none)."""
+    return jalali_date(value) if value else ""
+
+
 class JalaliDateField(PersianStringField):
     """A Jalali date typed as ۱۴۰۴/۰۷/۰۱ (any digits, «/» or «-»); `data` is a Gregorian
     date. A Gregorian date (2026-12-30) is refused, never read as the Jalali year 2026."""
@@ -96,7 +101,7 @@ class JalaliDateField(PersianStringField):
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return jalali_date(self.data) if self.data else ""
+        return date_shown(self.data)
 
 
 def jalali_date_text(form, field):

@@ -27,11 +27,11 @@ from app.evaluations import moves, page, services
 from app.evaluations.cards import CriterionCards
 from app.evaluations.services import ServiceError
 from app.extensions import csrf, db
-from app.i18n import _, current_lang, format_number, jalali_date, local_today, normalise_text
+from app.i18n import _, current_lang, format_number, local_today, normalise_text
 from app.models import Evaluation, Evidence, Municipality
 from app.recommendations import services as recommendations
 from app.rubric.formula import profile_values
-from forms.base import ConfirmForm
+from forms.base import ConfirmForm, date_shown
 from forms.evaluation import (
     FormFields,
     StoredFields,
@@ -76,7 +76,7 @@ def show(evaluation_id: int):
 
 def _texts_form(evaluation) -> ReportTextsForm:
     rows = [{"unit_id": r.unit_id or "", "text": r.text, "responsible": r.responsible,
-             "deadline": jalali_date(r.deadline) if r.deadline else ""}
+             "deadline": date_shown(r.deadline)}
             for r in evaluation.recommendations]
     form = ReportTextsForm(data={"strengths": evaluation.strengths_text,
                                  "improvements": evaluation.improvements_text,
@@ -92,8 +92,7 @@ def _visit_field(evaluation, form: VisitDateForm | None = None) -> dict:
     the field empty)."""
     if form is not None:
         return {"value": form.visit_date._value(), "errors": form.visit_date.errors}
-    return {"value": jalali_date(evaluation.visit_date) if evaluation.visit_date else "",
-            "errors": ()}
+    return {"value": date_shown(evaluation.visit_date), "errors": ()}
 
 
 def _render_page(evaluation, form=None, problems=None, status=200, texts_form=None,
