@@ -64,16 +64,18 @@ def writing():
     """Run a use case that writes: one transaction, write lock taken at its start, committed
     at the end or rolled back on any error (nothing half-written is left behind).
 
-    Any read transaction already open in the session is ended first. Work registered with
+    Any read transaction already open in the session is ended first (or carried on, on
+    PostgreSQL: see :func:`_end_read_transaction`). Work registered with
     :func:`after_commit` runs once the commit has gone through, outside the transaction.
     """
     session = db.session
-    if session().in_transaction():
-        _end_read_transaction(session())
+    kept = _end_read_transaction(session()) if session().in_transaction() else None
     session.info.pop(_AFTER_COMMIT, None)  # left by a commit made outside writing()
     lock = None if _write_intent.get() else _writers_queue(db.engine)
     token = _write_intent.set(True)
     try:
+        if kept is not None and is_sqlite(db.engine):
+            kept.exec_driver_sql("BEGIN IMMEDIATE")  # the read transaction's connection
         yield session
         session.commit()
     except BaseException:
@@ -113,24 +115,54 @@ def _writers_queue(engine: Engine) -> int | None:
     return descriptor
 
 
-def _end_read_transaction(session) -> None:
-    """Commit what the session did before :func:`writing` began. Everything it loaded is
-    read again inside the writing transaction when next used, except this request's user
-    and session row, which the session check loaded and verified at the start of the
-    request (app.auth.sessions): reloading them would only repeat that check."""
+def _end_read_transaction(session):
+    """End what the session did before :func:`writing` began. Everything it loaded is read
+    again inside the writing transaction when next used, except this request's user and
+    session row, which the session check loaded and verified at the start of the request
+    (app.auth.sessions): reloading them would only repeat that check.
+
+    A session that only read (nothing to flush) keeps its connection: on PostgreSQL at READ
+    COMMITTED (the default: every statement sees what was committed before it, so carrying
+    on is what a new transaction would see) the transaction simply goes on, without a COMMIT
+    and a BEGIN; on SQLite the read transaction is committed on the same connection and
+    :func:`writing` begins its own with ``BEGIN IMMEDIATE`` once it holds the writers' turn
+    (a read transaction is never upgraded to a writing one: under contention that fails
+    with SQLITE_BUSY). Returns that connection when :func:`writing` must begin the SQLite
+    transaction, else None."""
     from app.models import User, UserSession
 
-    if session.new or session.dirty or session.deleted:
+    if session.new or session.dirty or session.deleted or _write_intent.get():
         session.commit()
-        return
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
+        return None
+    connection = _read_connection(session)
+    if connection is None:
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     for obj in list(session.identity_map.values()):
         if not isinstance(obj, User | UserSession):
             session.expire(obj)
+    if connection is not None and is_sqlite(connection.engine):
+        connection.exec_driver_sql("COMMIT")
+        return connection
+    return None
+
+
+#: isolation levels under which a read transaction may simply go on writing
+_CARRY_ON = frozenset({"READ COMMITTED"})
+
+
+def _read_connection(session):
+    """The connection of the session's read-only transaction when :func:`writing` may keep
+    it (see :func:`_end_read_transaction`), else None (the transaction is committed)."""
+    connection = session.connection()  # the app's one engine (no binds)
+    if is_sqlite(connection.engine):
+        return connection
+    level = (connection.get_execution_options().get("isolation_level")
+             or connection.dialect.isolation_level or connection.default_isolation_level)
+    return connection if level in _CARRY_ON else None
 
 
 def after_commit(callback: Callable[[], object]) -> None:

@@ -38,6 +38,7 @@ from app.db import writing
 from app.extensions import db, login_manager
 from app.models import User, UserSession
 from app.models._types import utcnow
+from app.models.users import role_set_of
 
 #: where the session cookie keeps the token
 TOKEN_KEY = "sid"
@@ -244,12 +245,80 @@ class SessionRow(NamedTuple):
     last_seen_at: dt.datetime
 
 
+class SessionUser(NamedTuple):
+    """The request's user as plain columns, for views that read nothing else of it
+    (:func:`plain_user`): what app.access, the autosave, the audit and the hooks of every
+    request (locale, a temporary password, the limits' key) read of a :class:`User`, under
+    the same names, so the same rules decide for both. Read with the session row in its one
+    statement: loading a :class:`User` object costs that statement about twice."""
+
+    id: int
+    username: str
+    full_name: str
+    roles: str
+    province_id: int | None
+    municipality_id: int | None
+    active: bool
+    must_change_password: bool
+    locale: str
+
+    #: Flask-Login: a checked session's user
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return role_set_of(self.roles)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set.intersection(roles))
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+_SESSION_COLUMNS = (UserSession.id, UserSession.user_id, UserSession.ended_at,
+                    UserSession.last_seen_at)
 #: the session row of a token's hash and its user (built once: every request runs it)
 _SESSION_OF_TOKEN = (
-    select(User, UserSession.id, UserSession.user_id, UserSession.ended_at,
-           UserSession.last_seen_at)
+    select(User, *_SESSION_COLUMNS)
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.token_hash == bindparam("token_hash")))
+_USER_COLUMNS = User.__table__.c
+#: the same with the user as the columns of a :class:`SessionUser`
+_PLAIN_SESSION_OF_TOKEN = (
+    select(*(_USER_COLUMNS[name] for name in SessionUser._fields), *_SESSION_COLUMNS)
+    .join(User.__table__, _USER_COLUMNS.id == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash")))
+
+
+def plain_user(view):
+    """Declare that `view` reads nothing of the request's user but a :class:`SessionUser`'s
+    columns and rules (never an ORM object to pass on, nothing lazily loaded): the session
+    check then reads the user that way. The check itself is the same."""
+    view.plain_user = True
+    return view
+
+
+def _session_of(token: str):
+    """(user, :class:`SessionRow`) of a session token, or None when no row has it."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "plain_user", False):
+        found = db.session.connection().execute(_PLAIN_SESSION_OF_TOKEN,
+                                                {"token_hash": _digest(token)}).first()
+        fields = len(SessionUser._fields)
+        return None if found is None else (SessionUser(*found[:fields]),
+                                           SessionRow(*found[fields:]))
+    found = db.session.execute(_SESSION_OF_TOKEN, {"token_hash": _digest(token)}).first()
+    return None if found is None else (found[0], SessionRow(*found[1:]))
 
 
 def check_request() -> None:
@@ -264,9 +333,9 @@ def check_request() -> None:
     row = user = None
     token = session.get(TOKEN_KEY)
     if isinstance(token, str) and 20 <= len(token) <= 100:
-        found = db.session.execute(_SESSION_OF_TOKEN, {"token_hash": _digest(token)}).first()
+        found = _session_of(token)
         if found is not None:
-            user, row = found[0], SessionRow(*found[1:])
+            user, row = found
             if not (row.ended_at is None and str(row.user_id) == str(session.get("_user_id"))
                     and row.last_seen_at > now - _idle() and user.active):
                 row = user = None

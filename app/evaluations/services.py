@@ -12,7 +12,21 @@ import json
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Text, bindparam, cast, delete, insert, inspect, select, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    inspect,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -85,6 +99,46 @@ def stored_rows(evaluation: Evaluation, connection=None) -> list:
     `connection`: the transaction's, when the caller holds it (:func:`_connection`)."""
     return [AnswerRow(*row) for row in (connection or _connection()).execute(
         _ANSWERS_OF, {"evaluation": evaluation.id})]
+
+
+class UnitRow(NamedTuple):
+    """A stored unit result as a save compares it with the new card (see
+    :func:`_store_unit_results`)."""
+
+    id: int
+    unit_id: str
+    score: float | None
+    raw_score: float | None
+    band: str | None
+    evaluated: bool
+    weight: float | None
+
+
+_NO_FLOAT, _NO_TEXT, _NO_INT = cast(null(), Float), cast(null(), Text), cast(null(), Integer)
+#: a save's one read of what it may change: the evaluation's stored answers (the columns of
+#: :data:`_ANSWERS_OF`, kind 0) and its unit results (kind 1: id, unit, score, evaluated and
+#: band in the answers' columns of the same types, raw score and weight in the last two)
+_ANSWERS_AND_UNITS_OF = union_all(
+    select(literal_column("0", Integer).label("kind"), *_ANSWERS_OF.selected_columns,
+           _NO_FLOAT.label("raw_score"), _NO_FLOAT.label("weight"))
+    .where(Answer.evaluation_id == bindparam("evaluation")),
+    select(literal_column("1", Integer), UnitResult.id, UnitResult.unit_id, UnitResult.score,
+           _NO_TEXT, UnitResult.evaluated, UnitResult.band, _NO_TEXT, _NO_INT, _NO_TEXT,
+           _NO_INT, UnitResult.raw_score, UnitResult.weight)
+    .where(UnitResult.evaluation_id == bindparam("evaluation")))
+
+
+def rows_for_save(evaluation, connection) -> tuple[list[AnswerRow], dict[str, UnitRow]]:
+    """The evaluation's stored answers (as :func:`stored_rows` reads them) and its unit
+    results by unit id, in one statement of the current transaction (`connection`)."""
+    answers, units = [], {}
+    for row in connection.execute(_ANSWERS_AND_UNITS_OF, {"evaluation": evaluation.id}):
+        if row[0] == 0:
+            answers.append(AnswerRow(*row[1:11]))
+        else:
+            units[row[2]] = UnitRow(row[1], row[2], row[3], row[11], row[6], bool(row[5]),
+                                    row[12])
+    return answers, units
 
 
 #: what the form page reads of each stored answer: the columns above and the reviewer's
@@ -212,12 +266,14 @@ _UPDATE_EVALUATION = Evaluation.__table__.update().where(
     Evaluation.__table__.c.version == bindparam("seen"))
 
 
-def _store_saved(evaluation: Evaluation, card: ScoreCard, now, connection) -> int:
+def _store_saved(evaluation: Evaluation, card: ScoreCard, now, connection,
+                 units: dict | None = None) -> int:
     """The evaluation row after a save, in one UPDATE that bumps its version (the optimistic
     lock the mapper's ``version_id_col`` keeps: a row changed meanwhile matches nothing and
     the save fails as a flush would), and the same values on the loaded object (an
     :class:`EvaluationRow`: an object of it this session holds is read again when next
-    used). Returns the new version."""
+    used). `units`: the stored unit results as :func:`rows_for_save` read them in this
+    transaction (else they are read here). Returns the new version."""
     values = {**_figures(evaluation, card), "updated_at": now,
               "version": evaluation.version + 1}
     result = connection.execute(_UPDATE_EVALUATION, {
@@ -229,7 +285,7 @@ def _store_saved(evaluation: Evaluation, card: ScoreCard, now, connection) -> in
             set_committed_value(evaluation, name, value)
     else:
         _forget_loaded(evaluation, None, None)
-    _store_unit_results(evaluation, card, connection)
+    _store_unit_results(evaluation, card, connection, units)
     return values["version"]
 
 
@@ -239,12 +295,16 @@ _UNIT_RESULTS_OF = select(UnitResult.id, UnitResult.unit_id, UnitResult.score,
     UnitResult.evaluation_id == bindparam("evaluation"))
 
 
-def _store_unit_results(evaluation: Evaluation, card: ScoreCard, connection=None) -> None:
+def _store_unit_results(evaluation: Evaluation, card: ScoreCard, connection=None,
+                        existing: dict | None = None) -> None:
     """The card's unit results in ``unit_results``: only the rows whose figures changed are
-    written, the updates in one statement (`connection`: the transaction's, if held)."""
+    written, the updates in one statement (`connection`: the transaction's, if held;
+    `existing`: the stored rows by unit id, read in this transaction, if the caller has
+    them; nothing else writes them meanwhile: the save holds the evaluation's lock)."""
     connection = connection or _connection()
-    existing = {row.unit_id: row for row in connection.execute(
-        _UNIT_RESULTS_OF, {"evaluation": evaluation.id})}
+    if existing is None:
+        existing = {row.unit_id: row for row in connection.execute(
+            _UNIT_RESULTS_OF, {"evaluation": evaluation.id})}
     inserts, updates = [], []
     for unit in card.units:
         figures = {"score": unit.score, "raw_score": unit.raw, "band": unit.band,
@@ -446,7 +506,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         raise ServiceError(_("You cannot change this evaluation now."), status=403)
 
     rubric = rubric_for(evaluation)
-    rows = stored_rows(evaluation, connection)
+    rows, units = rows_for_save(evaluation, connection)
     stored = {row.criterion_id: row for row in rows}
     errors: dict[str, str] = {}
     parsed: dict[str, tuple[AnswerValue, str]] = {}
@@ -508,7 +568,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
         _forget_loaded(evaluation, "answers", Answer)
     audit.write(events, connection)
     card = scorecard(evaluation, list(stored.values()))
-    version = _store_saved(evaluation, card, now, connection)
+    version = _store_saved(evaluation, card, now, connection, units)
     response = {"ok": True, "version": version, "score": summary(card, rubric)}
     if key:
         connection.execute(_INSERTS[SaveReceipt], [{

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import access, workflow
 from app.access import load_evaluation
+from app.auth import sessions
 from app.db import writing
 from app.declarations import services as declarations
 from app.errors import SAVE_HEADER
@@ -214,6 +215,7 @@ def describe_photo(evidence):
 @access.route("evaluation")
 @csrf.exempt  # guarded by SameSite cookies and the custom header below (see README: security)
 @login_required
+@sessions.plain_user  # the user's id and roles only (app.access, the save, its audit)
 def save_json(evaluation_id: int):
     """Autosave: a batch of changes with the client's key and the version it last saw."""
     if request.headers.get(SAVE_HEADER) != "1" or not request.is_json:

@@ -44,6 +44,12 @@ def _dummy_hash(cls) -> str:
     return _DUMMY[kind]
 
 
+def role_set_of(roles: str | None) -> frozenset[str]:
+    """The roles a user's ``roles`` column names (for :class:`User` and the session check's
+    plain user, app.auth.sessions.SessionUser)."""
+    return frozenset(r for r in (roles or "").split(",") if r)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -74,7 +80,7 @@ class User(UserMixin, db.Model):
 
     @property
     def role_set(self) -> frozenset[str]:
-        return frozenset(r for r in self.roles.split(",") if r)
+        return role_set_of(self.roles)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set.intersection(roles))

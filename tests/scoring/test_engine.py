@@ -244,3 +244,28 @@ def test_scoring_core_imports_no_flask_and_no_database():
             "('flask', 'sqlalchemy', 'flask_sqlalchemy', 'wtforms')]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_half_up_rounding_from_memory_is_the_computation():
+    """round_half_up remembers its results: asked again (and for ints, bools and the two
+    zeros) it answers what the decimal computation answers, sign of zero included."""
+    import math
+    import random
+    from decimal import ROUND_HALF_UP, Decimal
+
+    def computed(value, decimals):
+        quantum = Decimal(1).scaleb(-decimals)
+        return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+    rng = random.Random(7)
+    values = [rng.uniform(-100, 100) for _ in range(300)] + [
+        72.45, 59.95, 2.675, 0.05, -0.05, 0.0, -0.0, 0, 1, 100, True, False, 1e-7, 123456.789]
+    for _twice in range(2):
+        for value in values:
+            for decimals in (0, 1, 2, 4, 12):
+                got, expected = round_half_up(value, decimals), computed(value, decimals)
+                assert got == expected and math.copysign(1, got) == math.copysign(1, expected)
+    assert math.copysign(1, round_half_up(-0.0)) == -1
+    assert math.copysign(1, round_half_up(0.0)) == 1
+    assert math.isnan(round_half_up(float("nan")))
+    assert round_half_up(None) is None
