@@ -38,7 +38,7 @@ from app.db import writing
 from app.extensions import db, login_manager
 from app.models import User, UserSession
 from app.models._types import utcnow
-from app.models.users import role_set_of
+from app.models.users import UserRules
 
 #: where the session cookie keeps the token
 TOKEN_KEY = "sid"
@@ -245,13 +245,7 @@ class SessionRow(NamedTuple):
     last_seen_at: dt.datetime
 
 
-class SessionUser(NamedTuple):
-    """The request's user as plain columns, for views that read nothing else of it
-    (:func:`plain_user`): what app.access, the autosave, the audit and the hooks of every
-    request (locale, a temporary password, the limits' key) read of a :class:`User`, under
-    the same names, so the same rules decide for both. Read with the session row in its one
-    statement: loading a :class:`User` object costs that statement about twice."""
-
+class _SessionUserColumns(NamedTuple):
     id: int
     username: str
     full_name: str
@@ -261,6 +255,17 @@ class SessionUser(NamedTuple):
     active: bool
     must_change_password: bool
     locale: str
+
+
+class SessionUser(_SessionUserColumns, UserRules):
+    """The request's user as plain columns, for views that read nothing else of it
+    (:func:`plain_user`): what app.access, the autosave, the audit and the hooks of every
+    request (locale, a temporary password, the limits' key) read of a :class:`User`, under
+    the same names, and the same rules (:class:`app.models.users.UserRules`). Read with the
+    session row in its one statement: loading a :class:`User` object costs that statement
+    about twice."""
+
+    __slots__ = ()
 
     #: Flask-Login: a checked session's user
     is_authenticated = True
@@ -272,17 +277,6 @@ class SessionUser(NamedTuple):
 
     def get_id(self) -> str:
         return str(self.id)
-
-    @property
-    def role_set(self) -> frozenset[str]:
-        return role_set_of(self.roles)
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.role_set.intersection(roles))
-
-    @property
-    def display_name(self) -> str:
-        return self.full_name or self.username
 
 
 _SESSION_COLUMNS = (UserSession.id, UserSession.user_id, UserSession.ended_at,

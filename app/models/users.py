@@ -45,12 +45,30 @@ def _dummy_hash(cls) -> str:
 
 
 def role_set_of(roles: str | None) -> frozenset[str]:
-    """The roles a user's ``roles`` column names (for :class:`User` and the session check's
-    plain user, app.auth.sessions.SessionUser)."""
+    """The roles a user's ``roles`` column names."""
     return frozenset(r for r in (roles or "").split(",") if r)
 
 
-class User(UserMixin, db.Model):
+class UserRules:
+    """What the rules read of a user from its columns (``roles``, ``full_name``,
+    ``username``): one home for the ORM :class:`User` and the session check's plain user
+    (app.auth.sessions.SessionUser)."""
+
+    __slots__ = ()
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return role_set_of(self.roles)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set.intersection(roles))
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class User(UserRules, UserMixin, db.Model):
     __tablename__ = "users"
 
     #: surrogate key
@@ -77,13 +95,6 @@ class User(UserMixin, db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     #: last successful login (UTC)
     last_login_at: Mapped[object | None] = mapped_column(UTCDateTime)
-
-    @property
-    def role_set(self) -> frozenset[str]:
-        return role_set_of(self.roles)
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.role_set.intersection(roles))
 
     def set_roles(self, roles) -> None:
         unknown = set(roles) - set(ROLES)
@@ -112,6 +123,3 @@ class User(UserMixin, db.Model):
 
     municipality = relationship("Municipality")
 
-    @property
-    def display_name(self) -> str:
-        return self.full_name or self.username
