@@ -520,7 +520,14 @@ def _legend_key(legend: Legend) -> tuple:
 
 def _overview_statement(f: Filters, legend: Legend, user):
     """The statement of :func:`_overview_page`, made once per shape (the values bound:
-    :func:`_parameters` with ``limit`` and ``offset``)."""
+    :func:`_parameters` with ``limit`` and ``offset``).
+
+    The page is cut from what its order and filters need of each row (the municipality's id
+    and name, its evaluation's id, the sort keys), and only the page's rows read the rest of
+    their municipality and evaluation, what the user may open of them and their inspectors:
+    cutting the page from every column made PostgreSQL read each evaluation of the cycle from
+    the table (its rows lie among the other cycles'), and compute the access condition for
+    each; the cut's columns are held by ``ix_evaluations_cycle_towns`` (migration 0014)."""
     condition = access.evaluations_condition(user) if user is not None else None
     key = (_shape(f), f.sort, f.descending, _legend_key(legend),
            None if condition is None else _condition_key(condition))
@@ -536,21 +543,26 @@ def _overview_statement(f: Filters, legend: Legend, user):
         count = (select(func.count())
                  .select_from(_overview_base(f, [Municipality.id], True).subquery())
                  .scalar_subquery())
-        columns = [*OVERVIEW_COLUMNS, *keys, count.label("total")]
-        if condition is not None:
-            columns.append(case((condition, True), else_=False).label("viewable"))
-        cut = (_overview_base(f, columns, True)
+        cut = (_overview_base(f, [Municipality.id.label("municipality_id"), Municipality.name,
+                                  Evaluation.id.label("evaluation_id"), *keys,
+                                  count.label("total")], True)
                .order_by(*_ordered(f, keys, Municipality.name, Municipality.id))
                .limit(bindparam("limit", type_=Integer))
                .offset(bindparam("offset", type_=Integer)).subquery("page"))
+        sort = [cut.c[k.name] for k in keys]
+        columns = [*OVERVIEW_COLUMNS, *sort, cut.c.total]
+        if condition is not None:
+            columns.append(case((condition, True), else_=False).label("viewable"))
         name = func.coalesce(func.nullif(User.full_name, ""), User.username)
         return (
-            select(cut, name.label("inspector")).select_from(cut)
+            select(*columns, name.label("inspector")).select_from(cut)
+            .join(Municipality, Municipality.id == cut.c.municipality_id)
+            .join(Province, Province.id == Municipality.province_id)
+            .outerjoin(Evaluation, Evaluation.id == cut.c.evaluation_id)
             .outerjoin(Assignment, and_(Assignment.evaluation_id == cut.c.evaluation_id,
                                         Assignment.role == "inspector"))
             .outerjoin(User, User.id == Assignment.user_id)
-            .order_by(*_ordered(f, [cut.c[k.name] for k in keys], cut.c.name,
-                                cut.c.municipality_id), name))
+            .order_by(*_ordered(f, sort, cut.c.name, cut.c.municipality_id), name))
 
     return _made_once(key, build)
 
