@@ -177,8 +177,9 @@ def choices(scope: tuple[int, ...] | None, year: int | None = None) -> Choices:
     parameters: dict = {"year": year}
     if scope is not None:
         parameters["scope"] = list(scope)
-    for kind, key, number, name in db.session.execute(
-            _choices_statement(scope is not None), parameters):
+    # on the session's connection: the ORM's execution path cost more CPU than the rows
+    for kind, key, number, name in db.session.connection().execute(
+            _choices_statement(scope is not None), parameters).all():
         found[kind].append((key, number) if kind == 0 else (key, number, name) if kind == 3
                            else (key, name))
     return Choices(found[0], found[1], frozenset(found[2]),
@@ -447,6 +448,13 @@ OVERVIEW_COLUMNS = (
 )
 
 
+#: what the overview's cut reads of each row's municipality (with the province's name): its
+#: page's rows take them from the cut, and the rest from their evaluation
+_OVERVIEW_PLACE = tuple(column for column in OVERVIEW_COLUMNS
+                        if column.key in ("municipality_id", "name", "county", "grade",
+                                          "population", "province_id", "province"))
+
+
 def _overview_base(f: Filters, columns, bound: bool = False):
     """Every municipality in the scope with its evaluation of the cycle, if any."""
     statement = (select(*columns).select_from(Municipality)
@@ -520,7 +528,14 @@ def _legend_key(legend: Legend) -> tuple:
 
 def _overview_statement(f: Filters, legend: Legend, user):
     """The statement of :func:`_overview_page`, made once per shape (the values bound:
-    :func:`_parameters` with ``limit`` and ``offset``)."""
+    :func:`_parameters` with ``limit`` and ``offset``).
+
+    The page is cut from what its order and filters need of each row (the municipality's id
+    and name, its evaluation's id, the sort keys), and only the page's rows read the rest of
+    their municipality and evaluation, what the user may open of them and their inspectors:
+    cutting the page from every column made PostgreSQL read each evaluation of the cycle from
+    the table (its rows lie among the other cycles'), and compute the access condition for
+    each; the cut's columns are held by ``ix_evaluations_cycle_towns`` (migration 0014)."""
     condition = access.evaluations_condition(user) if user is not None else None
     key = (_shape(f), f.sort, f.descending, _legend_key(legend),
            None if condition is None else _condition_key(condition))
@@ -536,21 +551,26 @@ def _overview_statement(f: Filters, legend: Legend, user):
         count = (select(func.count())
                  .select_from(_overview_base(f, [Municipality.id], True).subquery())
                  .scalar_subquery())
-        columns = [*OVERVIEW_COLUMNS, *keys, count.label("total")]
-        if condition is not None:
-            columns.append(case((condition, True), else_=False).label("viewable"))
-        cut = (_overview_base(f, columns, True)
+        cut = (_overview_base(f, [*_OVERVIEW_PLACE, Evaluation.id.label("evaluation_id"), *keys,
+                                  count.label("total")], True)
                .order_by(*_ordered(f, keys, Municipality.name, Municipality.id))
                .limit(bindparam("limit", type_=Integer))
                .offset(bindparam("offset", type_=Integer)).subquery("page"))
+        sort = [cut.c[k.name] for k in keys]
+        # the municipality's columns from the cut, the evaluation's from its row (by id)
+        columns = [cut.c[key] if key in cut.c else column
+                   for key, column in zip(OVERVIEW_KEYS, OVERVIEW_COLUMNS, strict=True)]
+        columns += [*sort, cut.c.total]
+        if condition is not None:
+            columns.append(case((condition, True), else_=False).label("viewable"))
         name = func.coalesce(func.nullif(User.full_name, ""), User.username)
         return (
-            select(cut, name.label("inspector")).select_from(cut)
+            select(*columns, name.label("inspector")).select_from(cut)
+            .outerjoin(Evaluation, Evaluation.id == cut.c.evaluation_id)
             .outerjoin(Assignment, and_(Assignment.evaluation_id == cut.c.evaluation_id,
                                         Assignment.role == "inspector"))
             .outerjoin(User, User.id == Assignment.user_id)
-            .order_by(*_ordered(f, [cut.c[k.name] for k in keys], cut.c.name,
-                                cut.c.municipality_id), name))
+            .order_by(*_ordered(f, sort, cut.c.name, cut.c.municipality_id), name))
 
     return _made_once(key, build)
 
@@ -562,11 +582,12 @@ def _overview_page(f: Filters, legend: Legend, per_page: int, page: int,
     statement = _overview_statement(f, legend, user)
     rows: list[dict] = []
     total = 0
-    for row in db.session.execute(statement, _parameters(
-            f, limit=per_page, offset=(page - 1) * per_page)):
+    # every row fetched at once, on the session's connection (the ORM's execution path cost
+    # more CPU than the rows); their first columns are OVERVIEW_COLUMNS, in their order
+    for row in db.session.connection().execute(statement, _parameters(
+            f, limit=per_page, offset=(page - 1) * per_page)).all():
         if not rows or rows[-1]["municipality_id"] != row.municipality_id:
-            mapping = row._mapping
-            data = _overview_row(row, legend, {key: mapping[key] for key in OVERVIEW_KEYS})
+            data = _overview_row(row, legend, dict(zip(OVERVIEW_KEYS, row, strict=False)))
             if user is not None:
                 data["viewable"] = bool(row.viewable) and row.evaluation_id is not None
             rows.append(data)
@@ -649,7 +670,7 @@ def status_counts(f: Filters) -> dict[str, int]:
     unfiltered = replace(f, status="")
     statement, towns = _status_counts_statements(unfiltered)
     parameters = _parameters(unfiltered)
-    rows = db.session.execute(statement, parameters).all()
+    rows = db.session.connection().execute(statement, parameters).all()
     counts = {status: count for status, count, _towns in rows}
     if not (f.tier or f.band):  # a tier or band asked for: only evaluated rows match
         # no evaluation at all in the cycle: no row to read the count from

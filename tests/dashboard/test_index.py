@@ -1,6 +1,7 @@
 """Migration 0010: the index of what the dashboard's cycle-wide queries read, made and dropped
 in place on a real database (the lock triggers on evaluations stay)."""
 
+import pytest
 import sqlalchemy as sa
 
 from app.models.evaluations import Evaluation
@@ -161,3 +162,143 @@ def test_the_pending_ranking_reads_only_what_the_index_holds(demo_ctx):
         read = {element.name for element in visitors.iterate(statement)
                 if isinstance(element, sa.Column) and element.table is table}
         assert read and read <= held, (read - held, str(statement))
+
+
+TOWNS = "ix_evaluations_cycle_towns"
+
+
+def test_the_towns_index_is_migrated_down_and_up_again(demo_app):
+    """Migration 0014: the index of a cycle's evaluations with their municipality and id made
+    in place of the index on cycle_id alone, and undone; the lock triggers and the other
+    dashboard indexes stay."""
+    from flask_migrate import downgrade, upgrade
+
+    from app.extensions import db
+
+    model = [c.name for c in next(i for i in Evaluation.__table__.indexes
+                                  if i.name == TOWNS).columns]
+    assert model == ["cycle_id", "municipality_id", "id"]
+    assert not any(i.name == "ix_evaluations_cycle_id" for i in Evaluation.__table__.indexes)
+    with demo_app.app_context():
+        with db.engine.connect() as connection:
+            assert _named(connection, TOWNS) == model
+            assert _named(connection, "ix_evaluations_cycle_id") is None
+            triggers = _triggers(connection)
+        db.session.remove()
+        downgrade(revision="0013_dashboard_finals_index")
+        with db.engine.connect() as connection:
+            assert _named(connection, TOWNS) is None
+            assert _named(connection, "ix_evaluations_cycle_id") == ["cycle_id"]
+            assert _named(connection, NAME) is not None
+            assert _named(connection, FINALS) is not None
+            assert _triggers(connection) == triggers
+        upgrade()
+        with db.engine.connect() as connection:
+            assert _named(connection, TOWNS) == model
+            assert _named(connection, "ix_evaluations_cycle_id") is None
+            assert _triggers(connection) == triggers
+
+
+def _overview_statements(read, args):
+    """The statement the overview page runs for its rows (captured as it runs), and its cut:
+    the subquery the page's rows are chosen by."""
+    from sqlalchemy import event
+
+    from app.dashboard import queries
+    from app.extensions import db
+    from tests.dashboard.conftest import as_user
+
+    f, legend = read(args, user="reviewer")
+    statements = []
+
+    def _remember(conn, cursor, statement, parameters, context, executemany):
+        statements.append(context.compiled.statement)
+
+    person = as_user("reviewer")
+    event.listen(db.engine, "before_cursor_execute", _remember)
+    try:
+        page = queries.overview(f, legend, per_page=2, user=person)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _remember)
+    assert page.rows and page.page == f.page, page
+    cuts = [(statement, element) for statement in statements
+            for element in sa.sql.visitors.iterate(statement)
+            if isinstance(element, sa.sql.Subquery) and element.name == "page"]
+    assert len(cuts) == 1, statements  # the page's rows, their count and inspectors: one
+    return cuts[0]
+
+
+def _evaluation_columns(element) -> set[str]:
+    table = Evaluation.__table__
+    return {e.name for e in sa.sql.visitors.iterate(element)
+            if isinstance(e, sa.Column) and e.table is table}
+
+
+@pytest.mark.parametrize("args", [{}, {"sort": "inspectors"}, {"sort": "inspectors",
+                                                                "dir": "desc"},
+                                  {"sort": "county", "page": "2"}])
+def test_the_overview_page_is_cut_from_what_the_towns_index_holds(read, args):
+    """The overview's page is chosen by a cut that reads of the cycle's evaluations only
+    what ix_evaluations_cycle_towns holds (the cycle, the municipality, the id: PostgreSQL
+    reads them from the index, not from the table's rows of the cycle, scattered among the
+    other cycles'); only the page's rows read the rest of their evaluation (by its id), and
+    the user's access condition, which reads more, is not in the cut."""
+    statement, cut = _overview_statements(read, {"year": "1404", **args})
+    assert _evaluation_columns(cut.element) <= {"cycle_id", "municipality_id", "id"}, (
+        str(cut.element))
+    assert "score" in _evaluation_columns(statement)  # the page's rows: read outside the cut
+    assert "viewable" not in cut.c
+
+
+def test_the_overview_cut_reads_the_towns_index_alone(demo_ctx):
+    """The shape of the cut's read of a cycle (each municipality with its evaluation's id)
+    goes through an index alone: on PostgreSQL the towns index, in an index-only scan when
+    table scans are ruled out; on SQLite a covering index."""
+    from app.extensions import db
+
+    query = ("EXPLAIN {}SELECT municipalities.id, municipalities.name, evaluations.id "
+             "FROM municipalities LEFT OUTER JOIN evaluations "
+             "ON evaluations.municipality_id = municipalities.id AND evaluations.cycle_id = 1")
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            plan = " ".join(row[-1] for row in connection.execute(
+                sa.text(query.format("QUERY PLAN "))))
+            assert "SEARCH evaluations USING COVERING INDEX" in plan, plan
+        else:
+            connection.execute(sa.text("ANALYZE evaluations"))
+            connection.execute(sa.text("SET LOCAL enable_seqscan = off"))
+            connection.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+            plan = " ".join(connection.execute(sa.text(query.format(""))).scalars())
+            assert f"Only Scan using {TOWNS}" in plan, plan
+
+
+def test_an_analysed_database_keeps_its_cycle_wide_counts_on_the_covering_index(demo_app):
+    """Migration 0014 on a database whose statistics were made (ANALYZE) makes those of the
+    new index too: on SQLite an index without them looked as if each cycle had a few rows,
+    and the planner read the cycle-wide counts through it (and the table) instead of the
+    covering ix_evaluations_cycle_figures."""
+    from flask_migrate import downgrade, upgrade
+
+    from app.extensions import db
+
+    query = ("EXPLAIN {}SELECT tier_id, count(*), avg(score) FROM evaluations "
+             "WHERE cycle_id = 1 AND status = 'approved' GROUP BY tier_id")
+    with demo_app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE"))
+        db.session.remove()
+        downgrade(revision="0013_dashboard_finals_index")
+        upgrade()
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                analysed = connection.execute(sa.text(
+                    "SELECT idx FROM sqlite_stat1 WHERE tbl = 'evaluations'")).scalars().all()
+                assert TOWNS in analysed and "ix_evaluations_cycle_id" not in analysed
+                plan = " ".join(row[-1] for row in connection.execute(
+                    sa.text(query.format("QUERY PLAN "))))
+                assert f"COVERING INDEX {NAME}" in plan, plan
+            else:
+                connection.execute(sa.text("SET LOCAL enable_seqscan = off"))
+                connection.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+                plan = " ".join(connection.execute(sa.text(query.format(""))).scalars())
+                assert f"Only Scan using {NAME}" in plan, plan
