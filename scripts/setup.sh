@@ -4,7 +4,8 @@
 # its subset for the pages), and the compiled translations. Safe to run again: it only does what is not done yet.
 #
 #   scripts/setup.sh          what running the app needs
-#   scripts/setup.sh --test   plus what the test suite needs (Chromium, poppler-utils, dev tools)
+#   scripts/setup.sh --test   plus what the test suite needs (Chromium and its headless shell,
+#                             poppler-utils, redis, dev tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,9 @@ mode=${1:-run}
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
           python3-venv nodejs npm)
 if [ "$mode" = "--test" ]; then
-  packages+=(chromium poppler-utils redis-server)
+  # the browser tests drive chromium-headless-shell; chromium itself is for the benchmarks'
+  # first visit (bench/form_bench.py) and for looking at pages
+  packages+=(chromium chromium-headless-shell poppler-utils redis-server)
 fi
 
 missing=()

@@ -6,16 +6,22 @@ URL (scripts/test-postgres.sh does it), the same tests run on PostgreSQL, each o
 created from a template database. The app objects themselves are built once per template and
 reused (`_apps`): each test gets its app on a fresh database, configuration and data directory.
 
-Safe under pytest-xdist (scripts/test.sh runs the suite on several workers): each worker
-builds its own templates, in its own temporary directory on SQLite (pytest gives each worker
-its own base directory) and under database names carrying the worker's id on PostgreSQL.
+Safe under pytest-xdist (scripts/test.sh runs the suite on several workers). On SQLite the
+session's templates (the empty and demo databases, and the larger ones some modules build on
+them: the access matrix's world, the issued finals) are built once for all workers: the first
+worker to need one builds it while holding a lock in the directory the workers share
+(`build_once`), the others wait for it and copy its file into their own temporary directory
+(pytest gives each worker its own). On PostgreSQL each worker builds its own, under database
+names carrying the worker's id.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -94,6 +100,24 @@ def _database_rule(request):
                     "it out of the PostgreSQL run; name the fixture in its arguments")
 
 
+def session_dir(tmp_path_factory) -> Path:
+    """A directory every worker of this session shares (and no other session): under
+    pytest-xdist each worker's base directory lies in the session's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if WORKER != "main" else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_renders(tmp_path_factory):
+    """The session's workers read each other's renders (tests/render_cache.py)."""
+    where = os.environ.get("ARZYAB_TEST_RENDER_CACHE")
+    folder = Path(where) if where else session_dir(tmp_path_factory) / "renders"
+    folder.mkdir(parents=True, exist_ok=True)
+    render_cache.shared_dir = folder
+    yield
+    render_cache.shared_dir = None
+
+
 def pytest_runtest_setup(item):
     render_cache.enabled = item.get_closest_marker("real_renders") is None
 
@@ -133,9 +157,41 @@ def _close(app):
     db.engine.dispose()
 
 
+@contextmanager
+def _session_lock(path: Path):
+    """`path` (a lock file) held by this process against the session's other workers."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class SQLiteDatabases:
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, shared: Path):
         self.base = base
+        #: the templates the session's workers share (`build_once`)
+        self.shared = shared
+
+    def build_once(self, name: str, build, data: Path | None = None) -> None:
+        """The template `name` as `build()` makes it (in this worker's directory, its
+        connections closed), built once for the session: the first worker builds it and
+        leaves a copy (and of the directory `data`, when the template comes with files) in
+        the shared directory; every other worker copies that instead of building again."""
+        kept, kept_data = self.shared / f"{name}.sqlite", self.shared / f"{name}.data"
+        with _session_lock(self.shared / f"{name}.lock"):
+            if kept.exists():
+                shutil.copy(kept, self.base / f"{name}.sqlite")
+                if data is not None:
+                    shutil.copytree(kept_data, data, dirs_exist_ok=True)
+                return
+            build()
+            if data is not None:
+                shutil.copytree(data, self.shared / f".{name}.data.part")
+                os.replace(self.shared / f".{name}.data.part", kept_data)
+            shutil.copy(self.base / f"{name}.sqlite", self.shared / f".{name}.sqlite.part")
+            os.replace(self.shared / f".{name}.sqlite.part", kept)  # last: the template is whole
 
     def uri(self, name: str) -> str:
         _used_database()
@@ -203,6 +259,10 @@ class PostgresDatabases:
 
     def copy_template(self, source: str, target: str) -> None:
         self._create(f"{self.prefix}_{target}", f"{self.prefix}_{source}")
+
+    def build_once(self, name: str, build, data: Path | None = None) -> None:
+        """Each worker builds its own templates on PostgreSQL."""
+        build()
 
     def fresh(self, template: str, tmp_path: Path) -> str:
         _used_database()
@@ -296,16 +356,28 @@ def databases(tmp_path_factory):
     from app.demo import create_demo
 
     base = tmp_path_factory.mktemp("templates")
-    dbs = PostgresDatabases(POSTGRES) if POSTGRES else SQLiteDatabases(base)
-    app = _make_app(dbs.template("empty"), base / "data")
-    with app.app_context():
-        upgrade()
-        _close(app)
-    dbs.copy_template("empty", "demo")
-    app = _make_app(dbs.uri("demo"), base / "data")
-    with app.app_context():
-        create_demo()
-        _close(app)
+    if POSTGRES:
+        dbs = PostgresDatabases(POSTGRES)
+    else:
+        shared = session_dir(tmp_path_factory) / "shared-templates"
+        shared.mkdir(exist_ok=True)
+        dbs = SQLiteDatabases(base, shared)
+
+    def empty():
+        app = _make_app(dbs.template("empty"), base / "data")
+        with app.app_context():
+            upgrade()
+            _close(app)
+
+    def demo():
+        dbs.copy_template("empty", "demo")
+        app = _make_app(dbs.uri("demo"), base / "data")
+        with app.app_context():
+            create_demo()
+            _close(app)
+
+    dbs.build_once("empty", empty)
+    dbs.build_once("demo", demo)
     yield dbs
     dbs.close()
 

@@ -48,13 +48,17 @@ TOWNS = frozenset({"dastjerd", "qom", "natanz"})
 
 @pytest.fixture(scope="session")
 def world_template(databases, tmp_path_factory):
-    """The demo database with the world added, once per worker."""
-    databases.copy_template("demo", "world")
-    app = _make_app(databases.uri("world"), tmp_path_factory.mktemp("world") / "data")
-    with app.app_context():
-        with writing(), deferred_rendering():
-            build_world()
-        _close(app)
+    """The demo database with the world added, once per session (`build_once`: on
+    PostgreSQL once per worker)."""
+    def build():
+        databases.copy_template("demo", "world")
+        app = _make_app(databases.uri("world"), tmp_path_factory.mktemp("world") / "data")
+        with app.app_context():
+            with writing(), deferred_rendering():
+                build_world()
+            _close(app)
+
+    databases.build_once("world", build)
     return "world"
 
 

@@ -72,20 +72,25 @@ def _approve(client, app, town="قنوات"):
 @pytest.fixture(scope="session")
 def _signed_template(databases, tmp_path_factory):
     """The demo with the demo's certificate and Qanavat's final issued through the web (the
-    reviewer approves, the director-general signs: `_approve`), built once per worker: its
-    database a template, its data directory (the certificate, the stored final) copied into
-    each test's own; the demo's own final (Dastjerd) is rendered and stored in it too. The
-    tests that take an issued final as it is given start from it
-    (`signed_final`); the approval's and sign-off's own tests do them in the test."""
+    reviewer approves, the director-general signs: `_approve`), built once per session
+    (`build_once`; on PostgreSQL once per worker): its database a template, its data
+    directory (the certificate, the stored final) copied into each test's own; the demo's own
+    final (Dastjerd) is rendered and stored in it too. The tests that take an issued final as
+    it is given start from it (`signed_final`); the approval's and sign-off's own tests do
+    them in the test."""
     data = tmp_path_factory.mktemp("signed-final") / "data"
-    databases.copy_template("demo", "signed_final")
-    app = _make_app(databases.uri("signed_final"), data)
-    with app.app_context():
-        demo_certificate()
-    _approve(app.test_client(), app)
-    with app.app_context():
-        services.final_report(evaluation_of("دستجرد", 1404))  # the demo's final, stored
-        _close(app)
+
+    def build():
+        databases.copy_template("demo", "signed_final")
+        app = _make_app(databases.uri("signed_final"), data)
+        with app.app_context():
+            demo_certificate()
+        _approve(app.test_client(), app)
+        with app.app_context():
+            services.final_report(evaluation_of("دستجرد", 1404))  # the demo's final, stored
+            _close(app)
+
+    databases.build_once("signed_final", build, data)
     return "signed_final", data
 
 
