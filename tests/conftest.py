@@ -42,6 +42,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "real_renders: every report this test renders runs WeasyPrint afresh "
                    "(tests/render_cache.py)")
+    config.addinivalue_line(
+        "markers", "sqlite_only: about SQLite itself (its locks); left out of the PostgreSQL "
+                   "run, not skipped there")
     render_cache.install()
 
 
@@ -54,18 +57,23 @@ def uses_database(item) -> bool:
     return "databases" in getattr(item, "fixturenames", ())
 
 
+def _runs_on_postgres(item) -> bool:
+    return uses_database(item) and item.get_closest_marker("sqlite_only") is None
+
+
 def split_for_postgres(items) -> tuple[list, list]:
-    """(kept, deselected): on PostgreSQL only the tests that use a database run again."""
-    kept = [item for item in items if uses_database(item)]
-    return kept, [item for item in items if not uses_database(item)]
+    """(kept, deselected): on PostgreSQL only the tests that use a database run again, except
+    those about SQLite itself (marked ``sqlite_only``)."""
+    kept = [item for item in items if _runs_on_postgres(item)]
+    return kept, [item for item in items if not _runs_on_postgres(item)]
 
 
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, the tests that use no database are deselected: the SQLite run (CI's first
-    half) has run exactly those already. Then the long tests first — the browser tests, then
-    the PDF tests — each group in its usual order: under xdist's work stealing the workers then
-    end on short tests together, instead of one of them starting a minute-long browser test
-    when the other has nothing left."""
+    """On PostgreSQL, the tests that use no database (and those about SQLite itself) are
+    deselected: the SQLite run (CI's first half) has run exactly those already. Then the long
+    tests first — the browser tests, then the PDF tests — each group in its usual order: under
+    xdist's work stealing the workers then end on short tests together, instead of one of them
+    starting a minute-long browser test when the other has nothing left."""
     if POSTGRES:
         kept, deselected = split_for_postgres(items)
         if deselected:

@@ -1,6 +1,7 @@
 """The PostgreSQL run (scripts/test-postgres.sh) deselects the tests that use no database
-(tests/conftest.py `uses_database`): these tests show that the rule keeps every test that
-reaches a database, however indirectly, and leaves out only tests that cannot."""
+(tests/conftest.py `uses_database`) and those marked ``sqlite_only``: these tests show that the
+rule keeps every test that reaches a database, however indirectly, and leaves out only tests
+that cannot or that are about SQLite itself."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def test_tests_that_reach_a_database_through_other_fixtures_are_kept(request):
     assert set(kept).isdisjoint(deselected)
     assert len(kept) + len(deselected) == len(request.session.items)
     for item in deselected:
+        if item.get_closest_marker("sqlite_only"):
+            continue  # about SQLite itself: run by the SQLite half only, on purpose
         # nothing that could reach `databases`, the only reader of ARZYAB_TEST_POSTGRES
         assert not {"databases", "app", "demo_app", "ctx", "demo_ctx", "client",
                     "_apps"} & set(item.fixturenames), item.nodeid
@@ -40,6 +43,15 @@ def test_tests_that_reach_a_database_through_other_fixtures_are_kept(request):
     assert sum(uses_database(item) for item in matrix) >= len(matrix) - 1
     # and this test, which uses no database, is one of those the PostgreSQL run leaves out
     assert request.node in deselected
+
+
+def test_a_test_about_sqlite_itself_is_left_out_of_the_postgresql_run(request):
+    marked = [item for item in request.session.items
+              if item.get_closest_marker("sqlite_only")]
+    kept, deselected = split_for_postgres(request.session.items)
+    for item in marked:
+        assert uses_database(item), item.nodeid  # it has a database: left out by its marker
+        assert item in deselected and item not in kept
 
 
 def test_a_database_fetched_by_name_at_run_time_is_counted(request):

@@ -75,10 +75,10 @@ def test_one_connection_for_the_read_and_the_writing_transaction(demo_app):
         db.session.remove()
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_the_writing_transaction_holds_the_write_lock_from_its_start(demo_app):
     with demo_app.app_context():
-        if not is_sqlite(db.engine):
-            pytest.skip("SQLite's write lock")
+        assert is_sqlite(db.engine)
         _first_town(db.session)  # a read first, as every request's session check
         with writing():
             db.session.execute(text("SELECT 1"))
