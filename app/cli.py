@@ -215,6 +215,18 @@ def demo_command():
         click.echo(f"  {description}")
 
 
+#: how long a gunicorn worker keeps an idle connection open for the next request (gunicorn's
+#: default is 2 s). An inspector's tablet saves every few seconds while working and talks to
+#: the server directly over a mobile link, where a new connection costs a round trip of
+#: 100–600 ms (more with TLS) and the server an accept, a new socket and a close per save; at
+#: 2 s most saves (every 2–5 s) found their connection closed, or raced its closing. An idle
+#: kept-alive connection costs a gthread worker a descriptor in its poller, not a thread
+#: (a slow client holds no thread while idle), and gunicorn closes kept-alive connections
+#: beyond `worker_connections` (1,000 a worker) itself. The load benchmark serves with the same
+#: (bench/_server.py).
+KEEPALIVE_SECONDS = 30
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -244,6 +256,7 @@ def serve_command(host, port, workers, threads, dev):
     workers = workers or min(4, max(2, os.cpu_count() or 2))
     _gunicorn({"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                "worker_class": "gthread", "timeout": 120, "graceful_timeout": 20,
+               "keepalive": KEEPALIVE_SECONDS,
                # gunicorn 27's control socket is one path per user: a second server (the
                # load benchmark, another checkout) would take it over
                "control_socket_disable": True,

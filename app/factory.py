@@ -86,6 +86,17 @@ class SessionInterface(SecureCookieSessionInterface):
         configured = app.config["SESSION_COOKIE_SECURE"]
         return request.is_secure if configured is None else bool(configured)
 
+    def get_signing_serializer(self, app):
+        """Flask's serializer, made once per secret key and fallbacks (Flask makes a new one
+        for every request; it keeps no state between uses): a new key or fallback list
+        makes a new one, so a cookie signed with a retired key is refused as before."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        made = self.__dict__.get("_serializer")
+        if made is None or made[0] != keys:
+            made = (keys, super().get_signing_serializer(app))
+            self._serializer = made
+        return made[1]
+
     def open_session(self, app, request):
         from app.api import PREFIX
 

@@ -24,8 +24,11 @@ def start_server(port: int, environment: dict, workers: int, threads: int = 4,
                  wait: float = 60) -> subprocess.Popen:
     """Start ``app:create_app()`` under gunicorn (gthread workers) in a process group of its
     own, so that the group can be killed at once; return when /login answers."""
+    from app.cli import KEEPALIVE_SECONDS  # what `arzyab serve` keeps connections for
+
     command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads",
                str(threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
+               "--keep-alive", str(KEEPALIVE_SECONDS),
                "--timeout", "60", "--log-level", "warning", "app:create_app()"]
     process = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)
     deadline = time.monotonic() + wait

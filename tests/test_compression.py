@@ -10,9 +10,10 @@ from pathlib import Path
 
 import brotli
 import pytest
+from flask import request
 
 from app.assets import static_folder
-from app.compression import MIN_STATIC_SIZE
+from app.compression import MIN_STATIC_SIZE, chosen_encoding
 
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 
@@ -120,3 +121,16 @@ def test_a_static_file_is_the_same_for_everyone_logged_in_or_not(client):
     page = client.get("/", headers=GZIP, follow_redirects=True)
     assert page.status_code == 200 and "/login" not in page.request.path
     assert "Cookie" in page.headers["Vary"]
+
+
+@pytest.mark.parametrize("accept", [
+    None, "", "gzip, deflate, br", "gzip, deflate", "gzip, br;q=0", "br;q=0, gzip;q=0",
+    "identity", "*", "BR", "gzip;q=0.5, br;q=0.1", "deflate", "br", "zstd, br, gzip",
+])
+def test_the_encoding_chosen_is_the_one_werkzeug_reads_asked_twice(app, accept):
+    headers = {} if accept is None else {"Accept-Encoding": accept}
+    for _ in range(2):  # the second answer comes from the memory
+        with app.test_request_context("/", headers=headers):
+            accepted = request.accept_encodings
+            expected = ("br" if accepted["br"] else "gzip" if accepted["gzip"] else None)
+            assert chosen_encoding() == expected
