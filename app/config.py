@@ -55,6 +55,11 @@ DEFAULTS = {
     #: under TESTING, where one round of pbkdf2 keeps the test suite's logins cheap
     "PASSWORD_HASH_METHOD": None,
     "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+    #: the form page's autosave (app/static/js/sync.js): the pause after the last change before
+    #: a batch is stored on the device and sent, and the back-off between retries after a
+    #: network failure or a 5xx (the last one repeats)
+    "AUTOSAVE_DEBOUNCE_MS": 800,
+    "AUTOSAVE_RETRY_MS": [2000, 5000, 10000, 20000, 30000],
     # the rubric and the office that evaluates
     "RUBRICS_DIR": str(ROOT / "rubrics"),
     "DEFAULT_RUBRIC": "municipal-units",
@@ -180,10 +185,15 @@ def validate_config(config) -> None:
                 "REPORT_MEMORY_MB", "REPORT_MAX_RENDERS", "REPORT_RETRY_AFTER",
                 "REPORT_MAX_PAGES", "REPORT_NOTE_INLINE_CHARS", "VERIFY_MAX_BYTES",
                 "SESSION_IDLE_HOURS", "REMEMBER_DAYS", "SESSIONS_PER_USER",
-                "RATELIMIT_MAX_KEYS", "HSTS_MAX_AGE"):
+                "RATELIMIT_MAX_KEYS", "HSTS_MAX_AGE", "AUTOSAVE_DEBOUNCE_MS"):
         if not isinstance(config[key], int) or isinstance(config[key], bool) \
                 or config[key] <= 0:
             raise ConfigError(f"{key} must be a positive whole number")
+    retries = config["AUTOSAVE_RETRY_MS"]
+    if not isinstance(retries, list | tuple) or not retries or not all(
+            isinstance(ms, int) and not isinstance(ms, bool) and ms > 0 for ms in retries):
+        raise ConfigError("AUTOSAVE_RETRY_MS must be a list of positive whole numbers of "
+                          "milliseconds, such as [2000, 5000, 10000]")
     _check_flags(config)
     if not isinstance(config["REPORT_QUEUE_SECONDS"], int | float) \
             or config["REPORT_QUEUE_SECONDS"] < 0:

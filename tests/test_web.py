@@ -84,6 +84,9 @@ def test_evaluation_form_shows_rubric_and_targets(client, demo_app):
     config = json.loads(block)
     assert config["urls"]["save"].endswith("/answers")
     assert config["limits"]["note"] == demo_app.config["NOTE_MAX_CHARS"]
+    # the autosave's timers are the app's config (shorter in the tests than the 800 ms default)
+    assert config["limits"]["debounceMs"] == demo_app.config["AUTOSAVE_DEBOUNCE_MS"]
+    assert config["limits"]["retryMs"] == list(demo_app.config["AUTOSAVE_RETRY_MS"])
     assert config["messages"]["waiting"] and config["rules"]["criteria"]
     assert "data-msg-" not in page.text
 
@@ -272,3 +275,17 @@ def test_session_cookie_is_secure_over_https_and_httponly_samesite_always(demo_a
                       if h.startswith("session="))
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
         assert ("Secure" in cookie) is secure
+
+
+@pytest.mark.parametrize("key, value", [
+    ("AUTOSAVE_DEBOUNCE_MS", 0), ("AUTOSAVE_DEBOUNCE_MS", 0.5), ("AUTOSAVE_RETRY_MS", []),
+    ("AUTOSAVE_RETRY_MS", [2000, -1]), ("AUTOSAVE_RETRY_MS", 2000),
+])
+def test_autosave_timers_that_cannot_work_stop_the_start(tmp_path, key, value):
+    from app import create_app
+    from app.config import DEFAULTS, ConfigError
+
+    assert DEFAULTS["AUTOSAVE_DEBOUNCE_MS"] == 800  # production's pause after typing
+    with pytest.raises(ConfigError, match=key):
+        create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "DATA_DIR": str(tmp_path),
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db", key: value})

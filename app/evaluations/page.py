@@ -21,11 +21,8 @@ from app.rubric.types.base import MAX_SITE
 from app.rubric.values import REASON_MAX_CHARS, VALUE_MAX_CHARS
 from app.scoring.client import page_rules
 
-#: the pause after typing before a batch is stored and sent, and the retries' back-off
-DEBOUNCE_MS = 800
 #: the longest text a date field takes (۱۴۰۵/۰۹/۱۰ with spaces to spare)
 DATE_MAX_CHARS = 20
-RETRY_MS = (2000, 5000, 10000, 20000, 30000)
 
 
 class Kept(dict):
@@ -137,14 +134,17 @@ def template_gettext(lang: str) -> dict:
 
 
 def limits() -> dict:
-    """The longest text of each field, and the photos' size on the tablet."""
+    """The longest text of each field, the photos' size on the tablet, and the autosave's
+    timers (the pause after typing before a batch is stored and sent, the retries' back-off:
+    AUTOSAVE_DEBOUNCE_MS and AUTOSAVE_RETRY_MS of the app's config)."""
     config = current_app.config
     return {"note": config["NOTE_MAX_CHARS"], "reason": REASON_MAX_CHARS,
             "value": VALUE_MAX_CHARS, "site": MAX_SITE, "date": DATE_MAX_CHARS,
             "comment": REVIEW_COMMENT_MAX, "message": REVIEW_MESSAGE_MAX,
             "photoSide": CLIENT_MAX_SIDE,
             "photoBytes": config["PHOTO_MAX_BYTES"], "photoQuality": 0.85,
-            "debounceMs": DEBOUNCE_MS, "retryMs": list(RETRY_MS)}
+            "debounceMs": config["AUTOSAVE_DEBOUNCE_MS"],
+            "retryMs": list(config["AUTOSAVE_RETRY_MS"])}
 
 
 def messages() -> dict:
