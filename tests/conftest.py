@@ -152,9 +152,9 @@ def _make_app(uri: str, data_dir: Path, **extra):
         # the form page's autosave timers (read by the page from its JSON, the same code path):
         # the browser tests wait for each save, and the production pause (800 ms after the
         # last change) and back-off (2 s first) were most of those waits; sync.js's own tests
-        # (tests/js) check the timers' behaviour with a fake clock. The pause stays long enough
-        # for two fills in a row to make one batch (tests/browser/test_offline_browser.py's
-        # two refused corrections: one 422)
+        # (tests/js) check the timers' behaviour with a fake clock. The browser tests do not
+        # depend on how many batches two fills in a row make (tests/browser/
+        # test_offline_browser.py's refused corrections: one batch or two, each sent once)
         "AUTOSAVE_DEBOUNCE_MS": 300,
         "AUTOSAVE_RETRY_MS": [250, 500, 1000, 2000, 3000],
         **extra,

@@ -135,7 +135,13 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
     # replaying every batch that was sent, and every photo under its device key, stores
     # nothing twice
     saves = [r for r in sent if r.url.endswith("/answers")]
-    assert sum(r.response().status == 422 for r in saves) == 1  # the refused batch, once
+    # the two corrections were refused in a batch of their own (two, when the machine was
+    # slow enough between the two fills for the page's pause to end between them: how changes
+    # are batched is sync.js's own tests' matter, on a fake clock), and a refused batch is
+    # sent once, never again
+    refused_keys = [r.post_data_json["key"] for r in saves if r.response().status == 422]
+    assert 1 <= len(refused_keys) <= 2
+    assert all(sum(r.post_data_json["key"] == key for r in saves) == 1 for key in refused_keys)
     saves = [r for r in saves if r.response().status == 200]
     assert saves
     for request in saves:
