@@ -4,7 +4,10 @@ or a tampered one is not, and a key change is seen on the next request."""
 
 from __future__ import annotations
 
+import pytest
 from flask import request, session
+
+from tests.conftest import fresh_app
 
 
 def _signed(app, data: dict) -> str:
@@ -44,7 +47,16 @@ def test_cookies_are_read_under_the_key_they_were_signed_with(app):
     assert _read(app, cookie) == {"who": "inspector"}
 
 
-def test_a_request_sees_its_session_through_the_kept_serializer(app):
+@pytest.fixture
+def own_app(databases, tmp_path):
+    """An app of this test's own: it adds routes, which the workers' reused app (it has
+    served requests already) refuses, and which no other test should meet."""
+    yield from fresh_app(databases, "empty", tmp_path)
+
+
+def test_a_request_sees_its_session_through_the_kept_serializer(own_app):
+    app = own_app
+
     @app.route("/_test/session-put")
     def _put():
         session["mark"] = "m1"
