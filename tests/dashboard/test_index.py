@@ -38,6 +38,12 @@ def _plan(connection, query: str, *, analyse: bool = True) -> str:
     return " ".join(connection.execute(sa.text(query.format(""))).scalars())
 
 
+def _assert_plan(connection, query: str, sqlite: str, postgres: str, **options) -> None:
+    """`query`'s plan (:func:`_plan`) says `sqlite` on SQLite, `postgres` on PostgreSQL."""
+    plan = _plan(connection, query, **options)
+    assert (sqlite if connection.dialect.name == "sqlite" else postgres) in plan, plan
+
+
 def test_the_index_is_migrated_down_and_up_again(demo_app):
     from flask_migrate import downgrade, upgrade
 
@@ -70,11 +76,8 @@ def test_the_cycle_wide_count_reads_the_index(demo_ctx):
     query = ("EXPLAIN {}SELECT tier_id, count(*), avg(score) FROM evaluations "
              "WHERE cycle_id = 1 AND status = 'approved' GROUP BY tier_id")
     with db.engine.begin() as connection:
-        plan = _plan(connection, query)
-        if connection.dialect.name == "sqlite":
-            assert f"COVERING INDEX {NAME}" in plan, plan
-        else:
-            assert f"Only Scan using {NAME}" in plan, plan
+        _assert_plan(connection, query, f"COVERING INDEX {NAME}",
+                     f"Only Scan using {NAME}")
 
 
 FINALS = "ix_evaluations_cycle_finals"
@@ -120,11 +123,8 @@ def test_the_ranked_peers_are_read_from_the_finals_index(demo_ctx):
              "WHERE cycle_id = 1 AND score IS NOT NULL AND status = 'approved' "
              "AND signed_at IS NOT NULL")
     with db.engine.begin() as connection:
-        plan = _plan(connection, query)
-        if connection.dialect.name == "sqlite":
-            assert f"COVERING INDEX {FINALS}" in plan, plan
-        else:
-            assert f"Only Scan using {FINALS}" in plan, plan
+        _assert_plan(connection, query, f"COVERING INDEX {FINALS}",
+                     f"Only Scan using {FINALS}")
 
 
 
@@ -265,11 +265,8 @@ def test_the_overview_cut_reads_the_towns_index_alone(demo_ctx):
              "FROM municipalities LEFT OUTER JOIN evaluations "
              "ON evaluations.municipality_id = municipalities.id AND evaluations.cycle_id = 1")
     with db.engine.begin() as connection:
-        plan = _plan(connection, query)
-        if connection.dialect.name == "sqlite":
-            assert "SEARCH evaluations USING COVERING INDEX" in plan, plan
-        else:
-            assert f"Only Scan using {TOWNS}" in plan, plan
+        _assert_plan(connection, query, "SEARCH evaluations USING COVERING INDEX",
+                     f"Only Scan using {TOWNS}")
 
 
 def test_an_analysed_database_keeps_its_cycle_wide_counts_on_the_covering_index(demo_app):
@@ -294,8 +291,5 @@ def test_an_analysed_database_keeps_its_cycle_wide_counts_on_the_covering_index(
                 analysed = connection.execute(sa.text(
                     "SELECT idx FROM sqlite_stat1 WHERE tbl = 'evaluations'")).scalars().all()
                 assert TOWNS in analysed and "ix_evaluations_cycle_id" not in analysed
-            plan = _plan(connection, query, analyse=False)  # the migration's statistics
-            if connection.dialect.name == "sqlite":
-                assert f"COVERING INDEX {NAME}" in plan, plan
-            else:
-                assert f"Only Scan using {NAME}" in plan, plan
+            _assert_plan(connection, query, f"COVERING INDEX {NAME}",
+                         f"Only Scan using {NAME}", analyse=False)  # the migration's statistics
