@@ -32,10 +32,11 @@ def write(events: list[dict], connection=None) -> None:
     """Insert audit events made by :func:`event` in one statement (same transaction;
     `connection`: the transaction's, when the caller holds it)."""
     if events:
-        (db.session if connection is None else connection).execute(_INSERT, events)
+        (db.session if connection is None else connection).execute(INSERT, events)
 
 
-_INSERT = insert(AuditEvent.__table__)
+#: the audit rows of a batch, in one statement (:func:`write`; a save's plan lists it)
+INSERT = insert(AuditEvent.__table__)
 
 
 def _plain(value):

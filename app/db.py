@@ -93,6 +93,14 @@ def writing():
             log.exception("work after commit failed: %s", callback)
 
 
+def writers_take_turns(engine: Engine) -> bool:
+    """Whether writers of this database wait for one turn (SQLite with a file: see
+    :func:`_writers_queue`): a use case that reads much before it writes then does best to
+    work its writing out before :func:`writing` takes the turn, and check under it that what
+    it read still stands."""
+    return is_sqlite(engine) and engine.url.database not in (None, "", ":memory:")
+
+
 def _writers_queue(engine: Engine) -> int | None:
     """SQLite: wait for this database's write turn; returns the file descriptor that holds it
     (closing it passes the turn on), or None for other databases.
@@ -104,7 +112,7 @@ def _writers_queue(engine: Engine) -> int | None:
     moment the turn is passed on. The turn lasts one writing transaction (released with its
     commit or rollback, or when the process dies); ``BEGIN IMMEDIATE`` and the busy timeout
     still guard against writers that do not queue here (migrations, other tools)."""
-    if not is_sqlite(engine) or engine.url.database in (None, "", ":memory:"):
+    if not writers_take_turns(engine):
         return None
     descriptor = os.open(f"{engine.url.database}-writers", os.O_RDWR | os.O_CREAT, 0o600)
     try:

@@ -266,27 +266,32 @@ _UPDATE_EVALUATION = Evaluation.__table__.update().where(
     Evaluation.__table__.c.version == bindparam("seen"))
 
 
-def _store_saved(evaluation: Evaluation, card: ScoreCard, now, connection,
-                 units: dict | None = None) -> int:
-    """The evaluation row after a save, in one UPDATE that bumps its version (the optimistic
-    lock the mapper's ``version_id_col`` keeps: a row changed meanwhile matches nothing and
-    the save fails as a flush would), and the same values on the loaded object (an
-    :class:`EvaluationRow`: an object of it this session holds is read again when next
-    used). `units`: the stored unit results as :func:`rows_for_save` read them in this
-    transaction (else they are read here). Returns the new version."""
-    values = {**_figures(evaluation, card), "updated_at": now,
-              "version": evaluation.version + 1}
-    result = connection.execute(_UPDATE_EVALUATION, {
-        **values, "evaluation": evaluation.id, "seen": evaluation.version})
-    if result.rowcount != 1:
-        raise StaleDataError(f"evaluation {evaluation.id} changed meanwhile")
-    if isinstance(evaluation, Evaluation):  # an EvaluationRow is this request's alone
-        for name, value in values.items():
-            set_committed_value(evaluation, name, value)
-    else:
-        _forget_loaded(evaluation, None, None)
-    _store_unit_results(evaluation, card, connection, units)
-    return values["version"]
+def _unit_result_writes(evaluation_id: int, card: ScoreCard, existing: dict) -> list:
+    """The statements that make ``unit_results`` hold the card's figures, as ``(statement,
+    rows)`` pairs (rows None: a statement without parameters): only the rows whose figures
+    changed are written, the updates in one statement. `existing`: the stored rows by unit
+    id (not changed here)."""
+    existing = dict(existing)
+    inserts, updates = [], []
+    for unit in card.units:
+        figures = {"score": unit.score, "raw_score": unit.raw, "band": unit.band,
+                   "evaluated": unit.evaluated, "weight": unit.weight}
+        row = existing.pop(unit.id, None)
+        if row is None:
+            inserts.append({"evaluation_id": evaluation_id, "unit_id": unit.id, **figures})
+        elif (row.score, row.raw_score, row.band, bool(row.evaluated), row.weight) != tuple(
+                figures.values()):
+            updates.append({"row_id": row.id, **figures})
+    writes = []
+    if inserts:
+        writes.append((_INSERTS[UnitResult], inserts))
+    if updates:
+        writes.append((_UPDATES[UnitResult], updates))
+    if existing:
+        writes.append((delete(UnitResult).where(
+            UnitResult.id.in_([row.id for row in existing.values()]))
+            .execution_options(synchronize_session=False), None))
+    return writes
 
 
 _UNIT_RESULTS_OF = select(UnitResult.id, UnitResult.unit_id, UnitResult.score,
@@ -295,37 +300,24 @@ _UNIT_RESULTS_OF = select(UnitResult.id, UnitResult.unit_id, UnitResult.score,
     UnitResult.evaluation_id == bindparam("evaluation"))
 
 
-def _store_unit_results(evaluation: Evaluation, card: ScoreCard, connection=None,
-                        existing: dict | None = None) -> None:
-    """The card's unit results in ``unit_results``: only the rows whose figures changed are
-    written, the updates in one statement (`connection`: the transaction's, if held;
-    `existing`: the stored rows by unit id, read in this transaction, if the caller has
-    them; nothing else writes them meanwhile: the save holds the evaluation's lock)."""
-    connection = connection or _connection()
-    if existing is None:
-        existing = {row.unit_id: row for row in connection.execute(
-            _UNIT_RESULTS_OF, {"evaluation": evaluation.id})}
-    inserts, updates = [], []
-    for unit in card.units:
-        figures = {"score": unit.score, "raw_score": unit.raw, "band": unit.band,
-                   "evaluated": unit.evaluated, "weight": unit.weight}
-        row = existing.pop(unit.id, None)
-        if row is None:
-            inserts.append({"evaluation_id": evaluation.id, "unit_id": unit.id, **figures})
-        elif (row.score, row.raw_score, row.band, bool(row.evaluated), row.weight) != tuple(
-                figures.values()):
-            updates.append({"row_id": row.id, **figures})
-    if not (inserts or updates or existing):
-        return
-    if inserts:
-        connection.execute(_INSERTS[UnitResult], inserts)
-    if updates:
-        connection.execute(_UPDATES[UnitResult], updates)
-    if existing:
-        connection.execute(delete(UnitResult).where(
-            UnitResult.id.in_([row.id for row in existing.values()]))
-            .execution_options(synchronize_session=False))
-    _forget_loaded(evaluation, "unit_results", UnitResult)
+def _store_unit_results(evaluation: Evaluation, card: ScoreCard) -> None:
+    """The card's unit results in ``unit_results`` (see :func:`_unit_result_writes`), the
+    stored ones read in this transaction."""
+    connection = _connection()
+    existing = {row.unit_id: row for row in connection.execute(
+        _UNIT_RESULTS_OF, {"evaluation": evaluation.id})}
+    writes = _unit_result_writes(evaluation.id, card, existing)
+    _execute(writes, connection)
+    if writes:
+        _forget_loaded(evaluation, "unit_results", UnitResult)
+
+
+def _execute(writes: list, connection) -> None:
+    for statement, rows in writes:
+        if rows is None:
+            connection.execute(statement)
+        else:
+            connection.execute(statement, rows)
 
 
 #: the plain statements of a save, built once
@@ -376,6 +368,13 @@ class PinnedVersion:
     def __init__(self, version_id: int, sha256: str, connection):
         self.id, self.sha256, self._connection = version_id, sha256, connection
 
+    def __eq__(self, other) -> bool:  # the same version, whichever connection read it
+        return isinstance(other, PinnedVersion) and (self.id, self.sha256) == (other.id,
+                                                                                other.sha256)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.sha256))
+
     @property
     def yaml_text(self) -> str:
         return self._connection.execute(select(RubricVersion.yaml_text).where(
@@ -401,7 +400,8 @@ class EvaluationRow(NamedTuple):
     """An evaluation as the autosave reads it: the columns the access and workflow rules
     (app.access, app.workflow), the save and the audit read, under the same names as on an
     :class:`Evaluation`, so the same rule functions decide for both; read as plain columns
-    in one statement (:func:`evaluation_row_for_save`), no ORM object built."""
+    in one statement (:func:`evaluation_row_for_save`), no ORM object built. Two reads are
+    equal when nothing the rules and the save read of the evaluation differs."""
 
     id: int
     version: int
@@ -485,7 +485,37 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
     receipt of `key` as :func:`evaluation_row_for_save`
     read it in this transaction (None: there is none), else it is read here. `evaluation`:
     an :class:`Evaluation` or an :class:`EvaluationRow`.
+
+    The save is worked out (:func:`plan_save`) and written (:func:`write_plan`) in the
+    current transaction.
     """
+    planned = plan_save(evaluation, changes, user=user, base_version=base_version, key=key,
+                        device=device, receipt=receipt)
+    return planned if isinstance(planned, dict) else write_plan(planned, _connection())
+
+
+class SavePlan(NamedTuple):
+    """A save worked out from what it read (:func:`plan_save`), not yet written: the
+    statements as ``(statement, rows)`` pairs, the evaluation's new figures (written by one
+    UPDATE that checks the version read), and the reply once written."""
+
+    evaluation: object
+    writes: list
+    figures: dict
+    answers_written: bool
+    response: dict
+
+
+def plan_save(evaluation, changes: dict[str, dict], *, user, base_version: int | None = None,
+              key: str | None = None, device: str | None = None,
+              receipt=UNREAD) -> SavePlan | dict:
+    """What :func:`save_answers` would write, read and worked out in the current transaction
+    without writing anything: a :class:`SavePlan`, or the first response when `key` was
+    used already (a replay: nothing to write). Refusals raise :class:`ServiceError` as
+    :func:`save_answers` says. Every change of an evaluation's answers or unit results
+    bumps its version (a save's UPDATE, a move's flush: the version is the evaluation's
+    optimistic lock), so a plan stands as long as the evaluation's version is the one it
+    read: :func:`write_plan` checks that."""
     digest = _payload_digest({"changes": changes, "base": base_version})
     connection = _connection()
     if key:
@@ -497,8 +527,9 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
                                    status=409)
             response = connection.execute(_RECEIPT_RESPONSE, {"key": key}).scalar_one()
             return {**response, "replayed": True}
-    # checked again here, inside the writing transaction: a save racing a submit or an
-    # approval sees the state that transaction holds, never the one a view read earlier
+    # checked again here, on what this transaction read, never on what a view read earlier:
+    # a plan made before a submit or an approval no longer stands once it is written (the
+    # version moved), and worked out again it is refused
     refused = workflow.refusal(evaluation, workflow.ANSWER)
     if refused:
         raise ServiceError(refused, status=409)
@@ -541,7 +572,7 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
             status=409, details={"conflicts": conflicts, "version": evaluation.version})
 
     now = utcnow()
-    next_version = evaluation.version + 1  # what _store_saved below makes it
+    next_version = evaluation.version + 1  # what write_plan makes it
     inserts, updates, events = [], [], []
     for criterion_id, (value, note) in parsed.items():
         current = stored.get(criterion_id)
@@ -560,21 +591,52 @@ def save_answers(evaluation: Evaluation, changes: dict[str, dict], *, user,
             stored[criterion_id] = StoredAnswer(current.id, criterion_id, **fields)
         events.append(audit.event("answer.change", "answer", criterion_id, user=user,
                                   evaluation=evaluation, old=old, new=new))
+    writes = []
     if inserts:
-        connection.execute(_INSERTS[Answer], inserts)
+        writes.append((_INSERTS[Answer], inserts))
     if updates:
-        connection.execute(_UPDATES[Answer], updates)
-    if inserts or updates:
-        _forget_loaded(evaluation, "answers", Answer)
-    audit.write(events, connection)
+        writes.append((_UPDATES[Answer], updates))
+    if events:
+        writes.append((audit.INSERT, events))
     card = scorecard(evaluation, list(stored.values()))
-    version = _store_saved(evaluation, card, now, connection, units)
-    response = {"ok": True, "version": version, "score": summary(card, rubric)}
+    writes += _unit_result_writes(evaluation.id, card, units)
+    response = {"ok": True, "version": next_version, "score": summary(card, rubric)}
     if key:
-        connection.execute(_INSERTS[SaveReceipt], [{
+        writes.append((_INSERTS[SaveReceipt], [{
             "key": key, "evaluation_id": evaluation.id, "payload_sha256": digest,
-            "response": response}])
-    return response
+            "response": response}]))
+    figures = {**_figures(evaluation, card), "updated_at": now, "version": next_version}
+    return SavePlan(evaluation, writes, figures, bool(inserts or updates), response)
+
+
+_UPDATE_EVALUATION = Evaluation.__table__.update().where(
+    Evaluation.__table__.c.id == bindparam("evaluation"),
+    Evaluation.__table__.c.version == bindparam("seen"))
+
+
+def write_plan(plan: SavePlan, connection) -> dict:
+    """Write `plan` in the current transaction (`connection`: its connection) and return the
+    reply. First the evaluation row, in one UPDATE that bumps its version only if it is
+    still the version the plan read (else :class:`StaleDataError`, as a flush would raise,
+    and nothing is written); then the answers, the audit, the unit results and the receipt.
+    The loaded objects follow: an :class:`Evaluation` gets the new values, what the session
+    holds of an :class:`EvaluationRow` or of the rows written is read again when next used."""
+    evaluation = plan.evaluation
+    result = connection.execute(_UPDATE_EVALUATION, {
+        **plan.figures, "evaluation": evaluation.id, "seen": plan.figures["version"] - 1})
+    if result.rowcount != 1:
+        raise StaleDataError(f"evaluation {evaluation.id} changed meanwhile")
+    _execute(plan.writes, connection)
+    if isinstance(evaluation, Evaluation):  # an EvaluationRow is this request's alone
+        for name, value in plan.figures.items():
+            set_committed_value(evaluation, name, value)
+    else:
+        _forget_loaded(evaluation, None, None)
+    if plan.answers_written:
+        _forget_loaded(evaluation, "answers", Answer)
+    if any(statement.table is UnitResult.__table__ for statement, _rows in plan.writes):
+        _forget_loaded(evaluation, "unit_results", UnitResult)
+    return plan.response
 
 
 class StoredAnswer(NamedTuple):

@@ -3,6 +3,8 @@ service, respond."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import (
     Blueprint,
     abort,
@@ -21,7 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import access, workflow
 from app.access import load_evaluation
 from app.auth import sessions
-from app.db import writing
+from app.db import writers_take_turns, writing
 from app.declarations import services as declarations
 from app.errors import SAVE_HEADER
 from app.evaluations import moves, page, services
@@ -221,21 +223,57 @@ def save_json(evaluation_id: int):
     if request.headers.get(SAVE_HEADER) != "1" or not request.is_json:
         abort(400)
     try:
-        # one transaction from the first read: what is checked is what the save changes
-        with writing():
-            return _autosave(evaluation_id)
+        return _autosave(evaluation_id)
     except ServiceError as error:
         return jsonify(error=error.message, status=error.status, **error.details), error.status
 
 
 def _autosave(evaluation_id: int):
+    """The save worked out and written in one writing transaction, from its first read: what
+    is checked is what the save changes. Where writers take turns (SQLite: one writer at a
+    time) the save is first worked out on the request's read transaction, so that the turn
+    lasts only for the writing: under the turn the evaluation is read again, and the plan is
+    written if nothing it was worked out from has changed, else worked out again there."""
     user = current_user._get_current_object()  # once: each use of the proxy costs
     payload, refused = _autosave_payload()  # refused only after the access checks below
     key = None if refused else payload.get("key")
+    early = None
+    if writers_take_turns(db.engine):
+        early = _plan_autosave(evaluation_id, payload, refused, key, user)
+        if not isinstance(early, _Planned):
+            return early  # refused or replayed: nothing to write
+    with writing():
+        connection = services.transaction_connection()
+        if early is not None and services.evaluation_row_for_save(
+                evaluation_id, key, connection) == early.seen:
+            planned = early
+        else:
+            planned = _plan_autosave(evaluation_id, payload, refused, key, user)
+            if not isinstance(planned, _Planned):
+                return planned
+        result = services.write_plan(planned.plan, connection)
+        # the form's paradata rides with the batch, once
+        _record_paradata(planned.seen[0], payload.get("paradata"), kind="batch", key=key,
+                         device=payload.get("device"), user=user, connection=connection)
+    return jsonify(result)
+
+
+class _Planned(NamedTuple):
+    """An autosave worked out: what it read (the evaluation and the key's receipt) and its
+    plan (:func:`app.evaluations.services.plan_save`)."""
+
+    seen: tuple
+    plan: services.SavePlan
+
+
+def _plan_autosave(evaluation_id: int, payload, refused, key, user):
+    """The autosave read and worked out in the current transaction: a :class:`_Planned`, or
+    the response when there is nothing to write (refused, or a replay of `key`)."""
     # the evaluation as a plain row with the key's receipt, in one statement on the
     # transaction's connection (the access and workflow rules read it as an Evaluation)
-    evaluation, receipt = services.evaluation_row_for_save(evaluation_id, key,
-                                                           services.transaction_connection())
+    seen = services.evaluation_row_for_save(evaluation_id, key,
+                                            services.transaction_connection())
+    evaluation, receipt = seen
     if evaluation is None or not access.may_view(user, evaluation):
         abort(404)
     if not access.may_answer(user, evaluation):
@@ -244,15 +282,12 @@ def _autosave(evaluation_id: int):
         message = (_("Too many changes in one save.") if refused == 413
                    else _("The changes could not be read."))
         return jsonify(error=message, status=refused), refused
-    device = payload.get("device")
-    result = services.save_answers(evaluation, payload["changes"], user=user,
-                                   base_version=payload.get("base_version"), key=key,
-                                   device=device, receipt=receipt)
-    if not result.get("replayed"):  # the form's paradata rides with the batch, once
-        _record_paradata(evaluation, payload.get("paradata"), kind="batch", key=key,
-                         device=device, user=user,
-                         connection=services.transaction_connection())
-    return jsonify(result)
+    plan = services.plan_save(evaluation, payload["changes"], user=user,
+                              base_version=payload.get("base_version"), key=key,
+                              device=payload.get("device"), receipt=receipt)
+    if isinstance(plan, dict):
+        return jsonify(plan)
+    return _Planned(seen, plan)
 
 
 def _autosave_payload():
