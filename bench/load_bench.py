@@ -7,9 +7,10 @@
     # either, on PostgreSQL
     ... --database-url postgresql+psycopg://arzyab@127.0.0.1:55999/postgres
 
-The clients are coroutines of one separate process (asyncio and aiohttp: one connection pool,
-each tablet its own cookies, device key and last seen version); that process's own CPU time is
-reported, so what it takes from the two CPUs is known. Every tablet saves one criterion of its
+The clients are coroutines of one separate process (asyncio's streams: each tablet its own
+kept-alive connection, cookies, device key and last seen version, and a minimal HTTP/1.1 client
+of our own, :class:`_Link`); that process's own CPU time is reported, so what it takes from the
+two CPUs is known. Every tablet saves one criterion of its
 own evaluation at a time, an answer its criterion's type builds (``bench/_autosave.py``), with
 a fresh idempotency key per change and the same key again after a failure (connection refused
 while the server is down, a 5xx, a time-out) until the server answers.
@@ -174,29 +175,88 @@ class ServerCPU(threading.Thread):
 
 # --- the clients (a separate process) ----------------------------------------------------------
 
+class _Link:
+    """One tablet's kept-alive HTTP/1.1 connection to the server on asyncio's streams: the
+    request written in one piece, the reply read by its length, decoded as the tablets'
+    browsers do (Brotli or gzip). A few lines instead of a general client: at saturation an
+    HTTP library's own work per request cost the client process ~1 ms a save, a sixth of
+    what the server spends (bench/RESULTS.md, issue 17, eighth round)."""
+
+    ACCEPT = b"gzip, deflate, br"  # what the tablets' Chromium sends
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]):
+        """``(status, {cookie name: value} set by the reply, decoded body)``."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = [f"POST {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
+                f"Content-Length: {len(body)}",
+                *(f"{name}: {value}" for name, value in headers.items())]
+        self.writer.write("\r\n".join(head).encode() + b"\r\nAccept-Encoding: " + self.ACCEPT
+                          + b"\r\n\r\n" + body)
+        lines = (await self.reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+        status = int(lines[0].split()[1])
+        fields, cookies = {}, {}
+        for line in lines[1:]:
+            name, _colon, value = line.partition(b":")
+            name, value = name.strip().lower(), value.strip()
+            if name == b"set-cookie":
+                pair = value.split(b";", 1)[0].decode()
+                cookies[pair.partition("=")[0]] = pair.partition("=")[2]
+            elif name:
+                fields[name] = value
+        if fields.get(b"transfer-encoding") == b"chunked":
+            payload = b""
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                payload += (await self.reader.readexactly(size + 2))[:-2]
+            await self.reader.readuntil(b"\r\n")
+        else:
+            payload = await self.reader.readexactly(int(fields.get(b"content-length", 0)))
+        if fields.get(b"connection") == b"close":
+            self.close()
+        encoding = fields.get(b"content-encoding")
+        if encoding == b"br":
+            import brotli
+
+            payload = brotli.decompress(payload)
+        elif encoding == b"gzip":
+            import gzip
+
+            payload = gzip.decompress(payload)
+        return status, cookies, payload
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 def run_clients(base: str, tablets: list[dict], mode: str, seconds: float, warmup: float,
                 out: str) -> None:
-    """The client process: every tablet a coroutine; results written to `out` as JSON."""
-    import aiohttp
+    """The client process: every tablet a coroutine with its own connection; results
+    written to `out` as JSON."""
+    from urllib.parse import urlsplit
+
+    address = urlsplit(base)
 
     async def main() -> dict:
-        connector = aiohttp.TCPConnector(limit=0, force_close=False)
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(base_url=base, connector=connector,
-                                         cookie_jar=aiohttp.DummyCookieJar(),
-                                         timeout=timeout) as http:
-            start = time.monotonic()
-            measure_from, deadline = start + warmup, start + warmup + seconds
-            results = await asyncio.gather(*[
-                tablet_loop(http, tablet, mode, measure_from, deadline, index)
-                for index, tablet in enumerate(tablets)])
+        start = time.monotonic()
+        measure_from, deadline = start + warmup, start + warmup + seconds
+        results = await asyncio.gather(*[
+            tablet_loop(tablet, mode, measure_from, deadline, index)
+            for index, tablet in enumerate(tablets)])
         return {"tablets": results, "measure_from": measure_from, "deadline": deadline}
 
-    async def tablet_loop(http, tablet, mode, measure_from, deadline, index) -> dict:
+    async def tablet_loop(tablet, mode, measure_from, deadline, index) -> dict:
         rng = random.Random(index)
+        link = _Link(address.hostname, address.port)
         cookies = dict(tablet["cookies"])
         device, version = uuid.uuid4().hex, None
         sent, acked, refused, retries, gave_up = [], [], [], 0, 0
+        path = f"/evaluations/{tablet['evaluation_id']}/answers"
         if mode == "realistic":
             await asyncio.sleep(rng.uniform(0, 5))
         while time.monotonic() < deadline:
@@ -206,20 +266,16 @@ def run_clients(base: str, tablets: list[dict], mode: str, seconds: float, warmu
             body = {"key": key, "device": device, "changes": {criterion: change}}
             if version is not None:
                 body["base_version"] = version
-            data = json.dumps(body)
+            data = json.dumps(body).encode()
             first = time.monotonic()
             sent.append((key, choice))
             while True:  # the same key until the server answers
                 try:
-                    async with http.post(
-                            f"/evaluations/{tablet['evaluation_id']}/answers", data=data,
-                            headers={"Content-Type": "application/json", "X-Arzyab-Save": "1",
-                                     "Cookie": "; ".join(f"{k}={v}"
-                                                         for k, v in cookies.items())}) as r:
-                        for name, morsel in r.cookies.items():
-                            cookies[name] = morsel.value
-                        answer = await r.read()
-                        status = r.status
+                    async with asyncio.timeout(10):
+                        status, set_cookies, answer = await link.post(path, data, {
+                            "Content-Type": "application/json", "X-Arzyab-Save": "1",
+                            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+                    cookies.update(set_cookies)
                     if status == 200:
                         version = json.loads(answer)["version"]
                         acked.append((key, first, time.monotonic()))
@@ -227,8 +283,8 @@ def run_clients(base: str, tablets: list[dict], mode: str, seconds: float, warmu
                     if status < 500:
                         refused.append((key, status, answer[:200].decode(errors="replace")))
                         break
-                except (TimeoutError, aiohttp.ClientError, OSError):
-                    pass
+                except (TimeoutError, asyncio.IncompleteReadError, OSError, ValueError):
+                    link.close()  # a new connection for the next try
                 retries += 1
                 if time.monotonic() > deadline + 30:
                     gave_up += 1
@@ -236,6 +292,7 @@ def run_clients(base: str, tablets: list[dict], mode: str, seconds: float, warmu
                 await asyncio.sleep(0.2)
             if mode == "realistic":
                 await asyncio.sleep(rng.uniform(2, 5))
+        link.close()
         return {"evaluation_id": tablet["evaluation_id"], "sent": sent, "acked": acked,
                 "refused": refused, "retries": retries, "gave_up": gave_up}
 
