@@ -34,6 +34,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--out", default=None, help="where the profile's text goes")
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
+    parser.add_argument("--statements", action="store_true",
+                        help="print the statements of one save (their first words)")
     parser.add_argument("--paradata", action="store_true",
                         help="each save carries the form's paradata, as the form sends it")
     args = parser.parse_args()
@@ -126,13 +128,16 @@ def main() -> None:
         engine = db.engine
     statements = []
 
-    def count(*_args, **_kwargs):
-        statements.append(1)
+    def count(_connection, _cursor, statement, *_args, **_kwargs):
+        statements.append(statement.split(None, 3)[:3])
 
     event.listen(engine, "before_cursor_execute", count)
     for index in range(50):
         one_save(index)
     event.remove(engine, "before_cursor_execute", count)
+    if args.statements:
+        for words in statements[-int(len(statements) / 50):]:
+            print("  ", " ".join(words))
     kind = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
     print(f"CPU speed reference (10⁶ additions in Python): {cpu_reference():.0f} ms")
     print(f"baseline: a refused request through the same stack: CPU {base * 1000:.2f} ms")
