@@ -128,6 +128,7 @@ def _shared_renders(tmp_path_factory):
 
 def pytest_runtest_setup(item):
     render_cache.enabled = item.get_closest_marker("real_renders") is None
+    render_cache.new_test()
 
 
 def pytest_sessionfinish(session):

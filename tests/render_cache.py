@@ -39,6 +39,7 @@ import fcntl
 import hashlib
 import json
 import os
+import random
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -170,11 +171,29 @@ def _render(html, policy, target: Path, timeout, memory_mb, options):
     return result
 
 
+#: the verification codes of finals, drawn afresh from the same seed by every test
+_codes = random.Random()
+
+
+def _repeatable_code() -> str:
+    from app.reports.finals import CODE_ALPHABET, CODE_LENGTH
+
+    return "".join(_codes.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_test() -> None:
+    """A test begins: its finals get the same codes, in turn, as every other test's (a code
+    is printed on every page of a final, so a random one made each final a render of its own;
+    the app still draws again a code its database already holds)."""
+    _codes.seed(0)
+
+
 def install() -> None:
-    """Wrap the renderer of this process (once)."""
+    """Wrap the renderer of this process (once); the finals' codes repeat from test to test."""
     global _real
-    from app.reports import render
+    from app.reports import finals, render
 
     if _real is None and not os.environ.get("ARZYAB_TEST_REAL_RENDERS"):
         _real = render._render
         render._render = _render
+        finals.new_code = _repeatable_code

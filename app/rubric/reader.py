@@ -10,10 +10,14 @@ Stages, each one refusing the file before the next does any real work:
 5. the node tree (ruamel.yaml nodes, built from those same events), never Python objects: the
    validator sees every scalar's source text, whether it was quoted, and its line and column.
 
-Limits: the pure-Python parser costs about 60 µs an event, so the event cap (50,000, some ten
+Two parsers, never used to construct objects. libyaml's (ruamel.yaml.clib, about 4 µs an
+event) reads a file first; the pure-Python parser of ``YAML(typ="safe", pure=True)``, whose
+messages, lines and columns are the ones the guide documents, reads it again when libyaml finds
+any problem, and reads alone a file holding what the two read differently (`_PURE_ONLY`, an
+empty value). So a file is refused exactly as the pure parser refuses it, and read into exactly
+its nodes: tests/rubric/test_two_parsers.py compares them on thousands of broken copies of the
+test rubrics. The pure parser costs about 60 µs an event, so the event cap (50,000, some ten
 times a large rubric) also caps the time a hostile file can take (about 3 s).
-
-Only ``YAML(typ="safe", pure=True)`` is used, and never to construct objects.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from ruamel.yaml.events import (
     ScalarEvent,
 )
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.parser import Parser as PureParser
 
 from app.rubric.errors import RubricProblem
 
@@ -50,8 +55,19 @@ __all__ = [
 ]
 
 
-def _yaml() -> YAML:
-    return YAML(typ="safe", pure=True)
+def _yaml(*, pure: bool = True) -> YAML:
+    return YAML(typ="safe", pure=pure)
+
+
+#: characters the two parsers read differently (YAML 1.1's line breaks, tabs where the pure
+#: parser refuses them, a byte-order mark after the start): a file holding one is read by the
+#: pure parser alone, as is one whose last line has no line break (the parsers end its
+#: collections at different places)
+_PURE_ONLY = re.compile("[\t\ufeff\x85\u2028\u2029]")
+
+#: libyaml's parser reads first (pyproject.toml installs ruamel.yaml.clib; without it, ruamel
+#: gives its pure parser even when asked for the other, and that one reads alone)
+FAST = _yaml(pure=False).Parser is not PureParser
 
 
 # --- bytes and text ---------------------------------------------------------------------------
@@ -123,14 +139,32 @@ def _mark(mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
+class _PureNeeded(Exception):
+    """Raised on libyaml's events where the pure parser would place a node elsewhere."""
+
+
 def parse_nodes(text: str, problems: list[RubricProblem], *,
                 max_events: int = DEFAULT_MAX_EVENTS,
                 max_depth: int = DEFAULT_MAX_DEPTH) -> Node | None:
     """The document's root node, or None (with problems appended).
 
-    One pass over the parser events both checks the limits and builds the nodes (the pure
-    parser costs tens of microseconds an event, so the file is not parsed twice).
+    Read by libyaml's parser; if that finds any problem, read again by the pure one, and its
+    problems are the ones reported (see the module's docstring).
     """
+    if FAST and text.endswith("\n") and _PURE_ONLY.search(text) is None:
+        found: list[RubricProblem] = []
+        try:
+            root = _parse_nodes(text, found, max_events, max_depth, pure=False)
+        except Exception:  # noqa: BLE001 - _PureNeeded, or whatever else libyaml trips on
+            found.append(RubricProblem("R004", 1, 1))
+        if not found:
+            return root
+    return _parse_nodes(text, problems, max_events, max_depth, pure=True)
+
+
+def _parse_nodes(text: str, problems: list[RubricProblem], max_events: int, max_depth: int,
+                 *, pure: bool) -> Node | None:
+    """One pass over one parser's events both checks the limits and builds the nodes."""
     # a run of opening brackets makes the scanner look far ahead (quadratic) before the
     # parser reports the first of them: refuse it before parsing
     run = re.search(r"[\[{](?:\s*[\[{]){" + str(max_depth) + "}", text)
@@ -141,6 +175,8 @@ def parse_nodes(text: str, problems: list[RubricProblem], *,
         problems.append(RubricProblem("R007", line, col, {"limit": max_depth}))
         return None
     resolver = _yaml().resolver
+    yaml = _yaml(pure=pure)
+    resolved: dict = {}  # (text, implicit) → tag: a rubric repeats its keys hundreds of times
     ok = True
     depth = 0
     documents = 0
@@ -164,7 +200,7 @@ def parse_nodes(text: str, problems: list[RubricProblem], *,
             frame[0].value.append(node)
 
     try:
-        for count, event in enumerate(_yaml().parse(text), start=1):
+        for count, event in enumerate(yaml.parse(text), start=1):
             if count > max_events:
                 line, col = _mark(event.start_mark)
                 problems.append(RubricProblem("R008", line, col, {"limit": max_events}))
@@ -207,10 +243,15 @@ def parse_nodes(text: str, problems: list[RubricProblem], *,
                     depth -= 1
                 continue
             if isinstance(event, ScalarEvent):
+                if not pure and not event.value and not event.style:
+                    raise _PureNeeded  # an empty value: the parsers place it differently
                 if tag is None:
-                    tag = resolver.resolve(ScalarNode, event.value, event.implicit)
+                    key = (event.value, event.implicit)
+                    tag = resolved.get(key)
+                    if tag is None:
+                        tag = resolved[key] = resolver.resolve(ScalarNode, *key)
                 attach(ScalarNode(tag, event.value, event.start_mark, event.end_mark,
-                                  style=event.style))
+                                  style=event.style or None))
             elif isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
