@@ -4,6 +4,7 @@
 #   DEV=1 make run     Flask's development server instead (one process, reloads on changes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/_env.sh
 scripts/setup.sh
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}

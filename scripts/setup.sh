@@ -8,6 +8,7 @@
 #                             poppler-utils, redis, dev tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/_env.sh
 
 mode=${1:-run}
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core
@@ -56,7 +57,7 @@ stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-12)-$extras"
 if [ ! -f "$stamp" ]; then
   echo "==> installing Python packages"
   # --no-compile: no byte-compiling of every installed module up front (Python compiles
-  # the modules it imports, once, on first import)
+  # the modules it imports, once, on first import: scripts/_env.sh)
   .venv/bin/pip install -q --disable-pip-version-check --no-compile -e ".[$extras]"
   touch "$stamp"
 fi

@@ -3,6 +3,7 @@
 # missing, starts a throw-away cluster on a loopback port, runs pytest against it, stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/_env.sh
 source scripts/_postgres.sh
 
 port=${PGTEST_PORT:-55432}

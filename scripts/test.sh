@@ -2,6 +2,7 @@
 # Set up everything the tests need, lint, and run the whole suite (browser and PDF tests too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/_env.sh
 scripts/setup.sh --test
 echo "==> ruff"
 .venv/bin/ruff check .

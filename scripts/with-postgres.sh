@@ -7,6 +7,7 @@
 #   scripts/with-postgres.sh .venv/bin/python bench/load_bench.py --mode saturation
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/_env.sh
 source scripts/_postgres.sh
 
 start_postgres "${PGBENCH_PORT:-55999}" -c max_connections=200
