@@ -124,6 +124,9 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
     for criterion, typed, words in ((refused_ids[0], "۱۰۵", "۱۰۰"),
                                     (refused_ids[1], "12,5", "دو جور خوانده")):
         card = page.locator(f"article[data-criterion='{criterion}']")
+        # read as the inspector reads it: scrolled to (a card off screen is not laid out,
+        # app.css's content-visibility, and has no rendered text)
+        card.scroll_into_view_if_needed()
         assert "is-refused" in card.get_attribute("class")
         assert card.locator("input.num").input_value() == typed
         assert words in card.locator(".field-error").inner_text()
