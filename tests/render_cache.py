@@ -173,12 +173,11 @@ def _render(html, policy, target: Path, timeout, memory_mb, options):
 
 #: the verification codes of finals, drawn afresh from the same seed by every test
 _codes = random.Random()
+_new_code = None  # the app's own, drawing from `_codes` instead of `secrets`
 
 
 def _repeatable_code() -> str:
-    from app.reports.finals import CODE_ALPHABET, CODE_LENGTH
-
-    return "".join(_codes.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return _new_code(_codes.choice)
 
 
 def new_test() -> None:
@@ -190,10 +189,11 @@ def new_test() -> None:
 
 def install() -> None:
     """Wrap the renderer of this process (once); the finals' codes repeat from test to test."""
-    global _real
+    global _real, _new_code
     from app.reports import finals, render
 
     if _real is None and not os.environ.get("ARZYAB_TEST_REAL_RENDERS"):
         _real = render._render
         render._render = _render
+        _new_code = finals.new_code
         finals.new_code = _repeatable_code

@@ -174,8 +174,8 @@ def _parse_nodes(text: str, problems: list[RubricProblem], max_events: int, max_
         col = at - (text.rfind("\n", 0, at) + 1) + 1
         problems.append(RubricProblem("R007", line, col, {"limit": max_depth}))
         return None
-    resolver = _yaml().resolver
     yaml = _yaml(pure=pure)
+    resolver = yaml.resolver  # the same YAML 1.2 rules for both parsers' scalars
     resolved: dict = {}  # (text, implicit) → tag: a rubric repeats its keys hundreds of times
     ok = True
     depth = 0
