@@ -247,6 +247,15 @@ def log_in_with_password(page, base_url: str, username: str,
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def card_error(card) -> str:
+    """The error a criterion card shows ("" for none), read as the inspector reads it: the
+    card scrolled to first. A card off screen is not laid out (app.css: ``content-visibility:
+    auto``), and what is not laid out has no rendered text, so reading it unscrolled would
+    give "" whatever the card says."""
+    card.scroll_into_view_if_needed()
+    return card.locator(".field-error").inner_text()
+
+
 def fill_criterion(card, numbers: dict[str, str], note: str) -> None:
     """Answer one criterion card by touch, as its widget asks: the top scale level or «yes»,
     the number given for its type (`numbers` maps "percent"/"number" to what the inspector

@@ -11,7 +11,7 @@ from app.config import ROOT
 from app.extensions import db
 from app.factory import WEB_FONT
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality
-from tests.browser.conftest import TABLET, fill_criterion, log_in, log_in_with_password
+from tests.browser.conftest import TABLET, card_error, fill_criterion, log_in, log_in_with_password
 
 pytestmark = pytest.mark.browser
 
@@ -90,7 +90,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     page.wait_for_selector("#save-state[data-refused='2']", timeout=20_000)
     for card, typed, words in ((percent, "۱۰۵", "۱۰۰"), (number, "1,2,3", "دو جور خوانده")):
         assert card.locator("input.num").input_value() == typed
-        assert words in card.locator(".field-error").inner_text()
+        assert words in card_error(card)
         assert "is-refused" in card.get_attribute("class")
     page.screenshot(path=str(artifacts / "inspector-refused-after-reload.png"), full_page=False)
     with demo_app.app_context():

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Answer, AuditEvent, Evaluation, EvaluationCycle, Evidence, Municipality
-from tests.browser.conftest import fill_criterion, log_in
+from tests.browser.conftest import card_error, fill_criterion, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -124,12 +124,9 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
     for criterion, typed, words in ((refused_ids[0], "۱۰۵", "۱۰۰"),
                                     (refused_ids[1], "12,5", "دو جور خوانده")):
         card = page.locator(f"article[data-criterion='{criterion}']")
-        # read as the inspector reads it: scrolled to (a card off screen is not laid out,
-        # app.css's content-visibility, and has no rendered text)
-        card.scroll_into_view_if_needed()
         assert "is-refused" in card.get_attribute("class")
         assert card.locator("input.num").input_value() == typed
-        assert words in card.locator(".field-error").inner_text()
+        assert words in card_error(card)
     with demo_app.app_context():
         stored = dict(db.session.execute(select(Answer.criterion_id, Answer.value).where(
             Answer.evaluation_id == eid, Answer.criterion_id.in_(refused_ids))).all())

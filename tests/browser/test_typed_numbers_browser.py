@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality
-from tests.browser.conftest import log_in
+from tests.browser.conftest import card_error, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +65,7 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     for typed, expected in NUMBER_CASES:
         number.locator("input.num").fill(typed)
         _settle(page)
-        error = number.locator(".field-error").inner_text()
+        error = card_error(number)
         if isinstance(expected, float):
             assert error == "", (typed, error)
             assert _stored(demo_app, eid, number_id) == expected, typed
@@ -86,14 +86,14 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
         _settle(page)
         grouped.locator("input.num").fill(typed)
         _settle(page)
-        assert grouped.locator(".field-error").inner_text() == "", typed
+        assert card_error(grouped) == "", typed
         assert _stored(demo_app, eid, "12.1") == 1200.0, typed
 
     # a percent above 100 is refused; the bar says how many were not accepted, and a tap
     # on it jumps to the card
     percent.locator("input.num").fill("۱۰۵")
     _settle(page)
-    message = percent.locator(".field-error").inner_text()
+    message = card_error(percent)
     assert "۱۰۰" in message and "۱۰۵" in message, message
     assert _stored(demo_app, eid, percent_id) is None
     assert bar.get_attribute("data-refused") == "1"
@@ -114,7 +114,7 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     page.wait_for_function(
         "() => document.querySelector('#save-state').dataset.refused === '1'", timeout=10_000)
     assert percent.locator("input.num").input_value() == "۱۰۵"
-    assert "۱۰۰" in percent.locator(".field-error").inner_text()
+    assert "۱۰۰" in card_error(percent)
     assert "is-refused" in percent.get_attribute("class")
     assert _stored(demo_app, eid, number_id) == last_stored
     page.screenshot(path=str(artifacts / "typed-numbers-after-reload.png"), full_page=False)
@@ -124,5 +124,5 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     page.wait_for_function(
         "() => document.querySelector('#save-state').dataset.refused === '0'", timeout=20_000)
     page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
-    assert percent.locator(".field-error").inner_text() == ""
+    assert card_error(percent) == ""
     assert _stored(demo_app, eid, percent_id) == 95.0
