@@ -247,6 +247,18 @@ def log_in_with_password(page, base_url: str, username: str,
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def scrolled_to(locator):
+    """`locator` scrolled into view and left to settle for two frames, then returned to be
+    tapped, as a person taps what they have scrolled to. Below a form's cards this matters:
+    the cards a jump brings into view are laid out only then (app.css: ``content-visibility:
+    auto``), so what is below them moves once, a frame after the jump; a click aimed in that
+    frame lands where the element was."""
+    locator.scroll_into_view_if_needed()
+    locator.page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    return locator
+
+
 def card_error(card) -> str:
     """The error a criterion card shows ("" for none), read as the inspector reads it: the
     card scrolled to first. A card off screen is not laid out (app.css: ``content-visibility:

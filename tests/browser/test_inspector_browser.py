@@ -11,7 +11,14 @@ from app.config import ROOT
 from app.extensions import db
 from app.factory import WEB_FONT
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality
-from tests.browser.conftest import TABLET, card_error, fill_criterion, log_in, log_in_with_password
+from tests.browser.conftest import (
+    TABLET,
+    card_error,
+    fill_criterion,
+    log_in,
+    log_in_with_password,
+    scrolled_to,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -144,7 +151,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     log_in(rpage, demo_app, base, "reviewer")
     rpage.goto(f"{base}/evaluations/{eid}")
     rpage.locator("textarea[name^=comment-]").first.fill("عدد را با صورتجلسه تطبیق دهید")
-    rpage.get_by_role("button", name="برگشت با توضیحات").click()
+    scrolled_to(rpage.get_by_role("button", name="برگشت با توضیحات")).click()
     rpage.wait_for_url(f"{base}/evaluations/")
 
     # the inspector sees the comment, corrects, resubmits
@@ -158,7 +165,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
 
     rpage.goto(f"{base}/evaluations/{eid}")
     # approving is irreversible: a page first shows what it locks
-    rpage.locator("[data-approve]").click()
+    scrolled_to(rpage.locator("[data-approve]")).click()
     rpage.wait_for_url(f"{base}/evaluations/{eid}/approve")
     rpage.locator("[data-confirm-step=approve]").click()
     rpage.wait_for_url(f"{base}/evaluations/{eid}")

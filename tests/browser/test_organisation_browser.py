@@ -28,7 +28,7 @@ from app.models import (
     User,
 )
 from app.reports.finals import snapshot_of
-from tests.browser.conftest import fill_criterion, log_in
+from tests.browser.conftest import fill_criterion, log_in, scrolled_to
 from tests.reports.conftest import normalise, pdf_text
 
 pytestmark = pytest.mark.browser
@@ -154,7 +154,7 @@ def test_declare_verify_approve_sign_answer_and_follow_up(live_app, browser, dem
     texts.locator("input[name$='-deadline']").first.fill("۱۴۰۶/۰۳/۳۱")
     texts.get_by_role("button").tap()
     reviewer.wait_for_selector(".flash-success")
-    reviewer.locator("[data-approve]").tap()
+    scrolled_to(reviewer.locator("[data-approve]")).tap()
     reviewer.wait_for_url(f"{base}/evaluations/{eid}/approve")
     reviewer.screenshot(path=str(artifacts / "org-3-approve-confirm.png"), full_page=False)
     reviewer.locator("[data-confirm-step=approve]").tap()
