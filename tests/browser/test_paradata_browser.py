@@ -33,6 +33,15 @@ def _wait_saved(page):
     page.wait_for_selector("#save-state[data-state=saved]", timeout=30_000)
 
 
+def _answer_and_wait_saved(page, card, note: str) -> None:
+    """Answer `card` and wait until the server has acknowledged a save and the bar says
+    saved: the bar alone says "saved" before the first change too."""
+    with page.expect_response(lambda response: response.url.endswith("/answers")
+                              and response.request.method == "POST", timeout=30_000):
+        fill_criterion(card, VALUES, note)
+    _wait_saved(page)
+
+
 def test_granted_location_is_recorded_at_start_and_submission_and_flags_shown(
         live_app, browser, demo_app, artifacts, tmp_path):
     base = live_app.url
@@ -114,8 +123,7 @@ def test_denied_location_is_recorded_as_denied_and_the_form_works_as_ever(
     page.goto(f"{base}/evaluations/{site.eid}")
     assert page.locator("#location-notice").is_visible()
     first = page.locator("article.criterion").first
-    fill_criterion(first, VALUES, "بدون موقعیت")
-    _wait_saved(page)
+    _answer_and_wait_saved(page, first, "بدون موقعیت")
     records = _records(demo_app, site.eid)
     assert records and all(kind == "batch" for kind, _data in records)
     assert any(data.get("location_status") == "denied" for _kind, data in records)
@@ -140,8 +148,7 @@ def test_no_location_is_asked_where_the_province_has_it_off(live_app, browser, d
     log_in(page, demo_app, base, "inspector")
     page.goto(f"{base}/evaluations/{site.eid}")
     assert page.locator("#location-notice").count() == 0
-    fill_criterion(page.locator("article.criterion").first, VALUES, "")
-    _wait_saved(page)
+    _answer_and_wait_saved(page, page.locator("article.criterion").first, "")
     records = _records(demo_app, site.eid)
     assert records
     assert not any(data.get("locations") or data.get("location_status")
