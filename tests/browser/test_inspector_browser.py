@@ -78,6 +78,14 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     count = cards.count()
     assert count > 40
     half = count // 2
+    # a card far below is not laid out until the inspector nears it (app.css:
+    # content-visibility: a 50-card form costs the tablet a third less to draw), and is then
+    laid_out = "el => el.checkVisibility({contentVisibilityAuto: true})"  # what it holds
+    first_title, last_title = (cards.first.locator("header"), cards.last.locator("header"))
+    assert first_title.evaluate(laid_out) and not last_title.evaluate(laid_out)
+    cards.last.scroll_into_view_if_needed()
+    page.wait_for_function(laid_out, arg=last_title.element_handle(), timeout=10_000)
+    page.evaluate("window.scrollTo(0, 0)")
 
     for index in range(half):
         _fill(cards.nth(index))
