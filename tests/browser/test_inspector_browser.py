@@ -192,3 +192,32 @@ def test_inspector_cannot_open_another_towns_evaluation(live_app, page, demo_app
     response = page.goto(f"{base}/evaluations/{other}")
     assert response.status == 404
     assert "وجود ندارد" in page.content()
+
+
+def test_next_unanswered_jumps_to_a_card_left_open_and_is_gone_once_all_are_answered(
+        live_app, page, demo_app):
+    """Kahak's draft has 34 of its 51 criteria answered: «next unanswered» is there and takes
+    the inspector to one of the others. Salafchegan's (returned) has every one answered: the
+    button is not shown (hidden means hidden, whatever a button's own display says)."""
+    base = live_app.url
+    log_in(page, demo_app, base, "inspector")
+    with demo_app.app_context():
+        kahak = _evaluation_id(demo_app, "کهک")
+        answered = set(db.session.scalars(select(Answer.criterion_id).where(
+            Answer.evaluation_id == kahak)))
+    page.goto(f"{base}/evaluations/{kahak}")
+    button = page.locator("[data-next-unanswered]")
+    assert button.is_visible()
+    button.tap()
+    page.wait_for_function("() => document.activeElement.closest('article.criterion')")
+    focused = page.evaluate(
+        "() => document.activeElement.closest('article.criterion').dataset.criterion")
+    assert focused not in answered
+    card = page.locator(f"article[data-criterion='{focused}']")
+    assert page.evaluate("(el) => { const r = el.getBoundingClientRect(); "
+                         "return r.bottom > 0 && r.top < window.innerHeight; }",
+                         card.element_handle())
+
+    page.goto(f"{base}/evaluations/{_evaluation_id(demo_app, 'سلفچگان')}")
+    assert "۵۱ از ۵۱" in page.locator("[data-answered]").inner_text()
+    assert page.locator("[data-next-unanswered]").is_hidden()
