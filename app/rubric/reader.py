@@ -156,9 +156,10 @@ def parse_nodes(text: str, problems: list[RubricProblem], *,
         try:
             root = _parse_nodes(text, found, max_events, max_depth, pure=False)
         except Exception:  # noqa: BLE001 - _PureNeeded, or whatever else libyaml trips on
-            found.append(RubricProblem("R004", 1, 1))
-        if not found:
-            return root
+            pass  # the pure parser reads it again and says what is wrong
+        else:
+            if not found:
+                return root
     return _parse_nodes(text, problems, max_events, max_depth, pure=True)
 
 

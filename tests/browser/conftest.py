@@ -247,6 +247,14 @@ def log_in_with_password(page, base_url: str, username: str,
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def wait_saved(page, timeout: float = 30_000) -> None:
+    """Wait until the form's bar says everything is saved: nothing waits in the pause before
+    sending or in the queue, and the server's answer to the last batch has been handled
+    (refusals marked on their cards). It says so before the first change too: wait for a
+    save's reply first where the test needs one to have happened."""
+    page.wait_for_selector("#save-state[data-state=saved]", timeout=timeout)
+
+
 def scrolled_to(locator):
     """`locator` scrolled into view and left to settle for two frames, then returned to be
     tapped, as a person taps what they have scrolled to. Below a form's cards this matters:

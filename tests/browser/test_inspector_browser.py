@@ -18,6 +18,7 @@ from tests.browser.conftest import (
     log_in,
     log_in_with_password,
     scrolled_to,
+    wait_saved,
 )
 
 pytestmark = pytest.mark.browser
@@ -60,10 +61,6 @@ def _assert_subset_font(page, base: str) -> None:
     assert joined < 0.8 * apart, (joined, apart)
 
 
-def _wait_saved(page) -> None:
-    page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
-
-
 def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
         live_app, context, browser, demo_app, artifacts):
     base = live_app.url
@@ -89,7 +86,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
 
     for index in range(half):
         _fill(cards.nth(index))
-    _wait_saved(page)
+    wait_saved(page)
 
     # values the server refuses: the bar says so, the cards keep them with the reason, also
     # after a reload; nothing of them is stored
@@ -98,7 +95,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     percent.locator("input.num").fill("۱۰۵")
     number.locator("input.num").fill("1,2,3")
     page.wait_for_selector("#save-state[data-refused='2']", timeout=20_000)
-    _wait_saved(page)
+    wait_saved(page)
     assert "۲" in page.locator("#save-state [data-refused]").inner_text()
     page.reload()
     cards = page.locator("article.criterion")
@@ -117,7 +114,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     _fill(percent)
     _fill(number)
     page.wait_for_selector("#save-state[data-refused='0']", timeout=20_000)
-    _wait_saved(page)
+    wait_saved(page)
 
     # the link drops: answers keep being typed, the indicator says they are not saved
     context.set_offline(True)
@@ -132,7 +129,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    _wait_saved(page)
+    wait_saved(page)
 
     # a reload restores exactly what was typed, from the server
     page.reload()
@@ -167,7 +164,7 @@ def test_inspector_fills_offline_midway_submits_and_reviewer_approves(
     assert "عدد را با صورتجلسه تطبیق دهید" in page.content()
     first = page.locator("article.criterion").first
     _fill(first)
-    _wait_saved(page)
+    wait_saved(page)
     page.get_by_role("button", name="ارسال برای بررسی").click()
     page.wait_for_url(f"{base}/evaluations/")
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Answer, AuditEvent, Evaluation, EvaluationCycle, Evidence, Municipality
-from tests.browser.conftest import card_error, fill_criterion, log_in
+from tests.browser.conftest import card_error, fill_criterion, log_in, wait_saved
 
 pytestmark = pytest.mark.browser
 
@@ -114,7 +114,7 @@ def test_fill_offline_with_photos_then_sync_exactly_once(live_app, context, demo
     live_app.start()
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_selector("#save-state[data-state=saved]", timeout=30_000)
+    wait_saved(page)
     page.wait_for_selector(".thumb.pending", state="detached", timeout=30_000)
     answers, photos, events = _counts(demo_app, eid)
     assert answers == count and photos == 2

@@ -28,7 +28,7 @@ from app.models import (
     User,
 )
 from app.reports.finals import snapshot_of
-from tests.browser.conftest import fill_criterion, log_in, scrolled_to
+from tests.browser.conftest import fill_criterion, log_in, scrolled_to, wait_saved
 from tests.reports.conftest import normalise, pdf_text
 
 pytestmark = pytest.mark.browser
@@ -55,10 +55,6 @@ def _plan(app, year: int) -> int:
                                                 reviewer=user["reviewer"])
         db.session.flush()
         return evaluation.id
-
-
-def _wait_saved(page) -> None:
-    page.wait_for_selector("#save-state[data-state=saved]", timeout=30_000)
 
 
 def test_declare_verify_approve_sign_answer_and_follow_up(live_app, browser, demo_app,
@@ -113,7 +109,7 @@ def test_declare_verify_approve_sign_answer_and_follow_up(live_app, browser, dem
             card.locator("textarea[name$=_note]").fill(NOTE)
         else:
             fill_criterion(card, NUMBERS, NOTE)
-    _wait_saved(inspector)
+    wait_saved(inspector)
     card = inspector.locator(f"article.criterion[data-criterion='{corrected}']")
     card.locator("textarea[name^=reason-]").fill("اسناد مالی رقم دیگری نشان می‌دهد")
     card.locator("[data-save-reason]").tap()
@@ -131,7 +127,7 @@ def test_declare_verify_approve_sign_answer_and_follow_up(live_app, browser, dem
         inspector.wait_for_function("(el) => el.textContent.trim() !== ''",
                                     arg=item.locator("[data-org-state]").element_handle())
     inspector.screenshot(path=str(artifacts / "org-2-inspector.png"), full_page=False)
-    _wait_saved(inspector)
+    wait_saved(inspector)
     inspector.get_by_role("button", name="ارسال برای بررسی").tap()
     inspector.wait_for_url(f"{base}/evaluations/")
     with demo_app.app_context():

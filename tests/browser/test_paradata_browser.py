@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Evaluation, Evidence, ParadataRecord
-from tests.browser.conftest import TABLET, fill_criterion, log_in
+from tests.browser.conftest import TABLET, fill_criterion, log_in, wait_saved
 from tests.paradata.conftest import FAR, make_site, photo
 
 pytestmark = pytest.mark.browser
@@ -29,17 +29,13 @@ def _records(app, eid):
             .order_by(ParadataRecord.id))]
 
 
-def _wait_saved(page):
-    page.wait_for_selector("#save-state[data-state=saved]", timeout=30_000)
-
-
 def _answer_and_wait_saved(page, card, note: str) -> None:
     """Answer `card` and wait until the server has acknowledged a save and the bar says
     saved: the bar alone says "saved" before the first change too."""
     with page.expect_response(lambda response: response.url.endswith("/answers")
                               and response.request.method == "POST", timeout=30_000):
         fill_criterion(card, VALUES, note)
-    _wait_saved(page)
+    wait_saved(page)
 
 
 def test_granted_location_is_recorded_at_start_and_submission_and_flags_shown(
@@ -66,7 +62,7 @@ def test_granted_location_is_recorded_at_start_and_submission_and_flags_shown(
     cards.first.locator("input.photo-input[data-source=gallery]").set_input_files(str(big))
     page.wait_for_selector("article.criterion >> nth=0 >> figure[data-photo-id]",
                            timeout=30_000)
-    _wait_saved(page)
+    wait_saved(page)
     page.get_by_role("button", name="ارسال برای بررسی").click()
     page.wait_for_url(f"{base}/evaluations/", timeout=30_000)
     assert not errors, errors

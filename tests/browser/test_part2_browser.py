@@ -14,7 +14,7 @@ from app.db import writing
 from app.evaluations import services
 from app.extensions import db
 from app.models import Evaluation, EvaluationCycle, Municipality, User
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_saved
 from tests.rubric.base2 import BASE2
 
 pytestmark = pytest.mark.browser
@@ -37,10 +37,6 @@ def _card(page, cid):
     return page.locator(f"article.criterion[data-criterion='{cid}']")
 
 
-def _saved(page):
-    page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
-
-
 def test_inspector_fills_part2_criteria_and_the_report_shows_them(
         live_app, context, demo_app, artifacts, tmp_path):
     eid = _plan(demo_app)
@@ -56,7 +52,7 @@ def test_inspector_fills_part2_criteria_and_the_report_shows_them(
     steps = _card(page, "1.2")
     assert steps.locator("table.brackets tbody tr").count() == 2
     steps.locator("input.num").fill("۸۵")
-    _saved(page)
+    wait_saved(page)
 
     # the link drops: the checklist, the sites and the yes/no are kept on the device
     context.set_offline(True)
@@ -90,12 +86,12 @@ def test_inspector_fills_part2_criteria_and_the_report_shows_them(
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    _saved(page)
+    wait_saved(page)
     permit = page.locator("li[data-gate=permit]")
     assert permit.get_attribute("data-met") == "no"
     before = page.locator("#live [data-live=score]").inner_text()
     _card(page, "3.1").locator("label.choice", has_text="بله").tap()
-    _saved(page)
+    wait_saved(page)
     page.wait_for_function(
         "() => document.querySelector('li[data-gate=permit]').dataset.met === 'yes'")
     after = page.locator("#live [data-live=score]").inner_text()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Evaluation, EvaluationCycle, Municipality
-from tests.browser.conftest import card_error, log_in
+from tests.browser.conftest import card_error, log_in, wait_saved
 
 pytestmark = pytest.mark.browser
 
@@ -41,13 +41,6 @@ def _stored(app, eid: int, criterion: str):
         return None if answer is None else answer.value
 
 
-def _settle(page) -> None:
-    """Wait until nothing waits to be sent (the debounce and the request are over): the bar
-    says «pending» from the typed change on (set in the same input event the fill sends) and
-    «saved» only once the server's answer is handled, refusals marked on their cards."""
-    page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
-
-
 def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_reload(
         live_app, context, demo_app, artifacts):
     base = live_app.url
@@ -64,7 +57,7 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     last_stored = None
     for typed, expected in NUMBER_CASES:
         number.locator("input.num").fill(typed)
-        _settle(page)
+        wait_saved(page)
         error = card_error(number)
         if isinstance(expected, float):
             assert error == "", (typed, error)
@@ -83,16 +76,16 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     grouped = page.locator("article[data-criterion='12.1']")
     for typed in ("1,200", "۱٬۲۰۰"):
         grouped.locator("input.num").fill("")
-        _settle(page)
+        wait_saved(page)
         grouped.locator("input.num").fill(typed)
-        _settle(page)
+        wait_saved(page)
         assert card_error(grouped) == "", typed
         assert _stored(demo_app, eid, "12.1") == 1200.0, typed
 
     # a percent above 100 is refused; the bar says how many were not accepted, and a tap
     # on it jumps to the card
     percent.locator("input.num").fill("۱۰۵")
-    _settle(page)
+    wait_saved(page)
     message = card_error(percent)
     assert "۱۰۰" in message and "۱۰۵" in message, message
     assert _stored(demo_app, eid, percent_id) is None
@@ -123,6 +116,6 @@ def test_typed_numbers_are_stored_as_meant_or_refused_and_refusals_survive_a_rel
     percent.locator("input.num").fill("۹۵")
     page.wait_for_function(
         "() => document.querySelector('#save-state').dataset.refused === '0'", timeout=20_000)
-    page.wait_for_selector("#save-state[data-state=saved]", timeout=20_000)
+    wait_saved(page)
     assert card_error(percent) == ""
     assert _stored(demo_app, eid, percent_id) == 95.0
